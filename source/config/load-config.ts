@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import type { z } from 'zod';
+import { configSchema, type RawConfig, type RawHealth, type RawHost } from './schema.js';
+import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
+import type { Config, EnvValue, HealthConfig, HostConfig } from './types.js';
+
+/** One problem in hosts.toml, located. Printed as `file:line: key: message`. */
+export interface ConfigProblem {
+	readonly file: string;
+	readonly line?: number;
+	readonly key: string;
+	readonly message: string;
+}
+
+export class ConfigError extends Error {
+	constructor(readonly problems: readonly ConfigProblem[]) {
+		super(problems.map(formatProblem).join('\n'));
+		this.name = 'ConfigError';
+	}
+}
+
+export const formatProblem = (problem: ConfigProblem): string =>
+	`${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}: ${problem.key ? `${problem.key}: ` : ''}${problem.message}`;
+
+const restartByMode: Record<'default' | 'local' | 'multi-user', string> = {
+	default: 'systemctl restart {service}',
+	// Oqto's services are systemd user units.
+	local: 'systemctl --user restart {service}',
+	'multi-user': 'systemctl --user restart {service}',
+};
+const logsByMode: Record<'default' | 'local' | 'multi-user', string> = {
+	default: 'journalctl -u {service} -f -n 50',
+	local: 'journalctl --user -u {service} -f -n 50',
+	'multi-user': 'journalctl --user -u {service} -f -n 50',
+};
+
+export function loadConfig(file: string): Config {
+	const absolute = path.resolve(file);
+	let text: string;
+	try {
+		text = readFileSync(absolute, 'utf8');
+	} catch (error) {
+		const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (pass --config FILE, or run where hosts.toml is)' : String((error as Error).message);
+		throw new ConfigError([{ file: absolute, key: '', message: reason }]);
+	}
+	return parseConfig(text, absolute);
+}
+
+export function parseConfig(text: string, file: string): Config {
+	let document: unknown;
+	try {
+		document = parse(text);
+	} catch (error) {
+		if (error instanceof TomlError) {
+			const firstLine = error.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+			throw new ConfigError([{ file, line: error.line, key: '', message: `not valid TOML: ${firstLine}` }]);
+		}
+		throw error;
+	}
+
+	const result = configSchema.safeParse(document);
+	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, file));
+
+	const problems = duplicateHostNames(result.data, text, file);
+	if (problems.length > 0) throw new ConfigError(problems);
+	return resolveConfig(result.data, file);
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], text: string, file: string): ConfigProblem[] {
+	const lines = indexKeyLines(text);
+	return issues.flatMap((issue) => {
+		const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+		return keys.map((keyPath) => ({
+			file,
+			line: locateKey(lines, keyPath as KeyPath),
+			key: displayKey(keyPath as KeyPath, text),
+			message: explain(issue, keyPath as KeyPath),
+		}));
+	});
+}
+
+/** host[2].binaries[0] is shown as `host "web-2" → binaries[0]` when the host has a name. */
+function displayKey(keyPath: KeyPath, text: string): string {
+	const [head, index, ...rest] = keyPath;
+	if (head === 'host' && typeof index === 'number') {
+		const hostName = hostNameAt(text, index);
+		const label = hostName ? `[[host]] "${hostName}"` : `[[host]] #${index + 1}`;
+		return rest.length > 0 ? `${label} ${joinKey(rest)}` : label;
+	}
+	return joinKey(keyPath);
+}
+
+const joinKey = (keyPath: KeyPath): string =>
+	keyPath.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
+
+function hostNameAt(text: string, index: number): string | undefined {
+	try {
+		const document = parse(text) as { host?: { name?: unknown }[] };
+		const name = document.host?.[index]?.name;
+		return typeof name === 'string' ? name : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+const allowedKeys: Record<string, string> = {
+	'': 'app, build, defaults, health, env, host',
+	app: 'name, keep',
+	build: 'command, artifact, cwd',
+	health: 'command, http, expect, timeout, retries, interval, services_active',
+	host: 'name, ssh, local, tags, root, strategy, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb',
+	defaults: 'jobs and every [[host]] key but name, ssh and local',
+};
+
+function explain(issue: z.core.$ZodIssue, keyPath: KeyPath): string {
+	if (issue.code === 'unrecognized_keys') {
+		const parent = issue.path.filter((part) => typeof part === 'string').at(-1);
+		const section = typeof parent === 'string' ? parent : '';
+		const allowed = allowedKeys[section];
+		return `unknown key${allowed ? `; allowed here: ${allowed}` : ''}`;
+	}
+	if (issue.code === 'invalid_type') {
+		const expected = issue.expected === 'array' ? 'a list, e.g. ["a", "b"]' : issue.expected;
+		if (issue.input === undefined) return `is required (${expected})`;
+		return `expected ${expected}, found ${describeValue(issue.input)}`;
+	}
+	if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeValue(issue.input)}`;
+	if (issue.code === 'invalid_union') return `${keyPath.at(-2) === 'http' || keyPath.at(-1) === 'http' ? 'each check is a URL string or { url = "…", expect = "…" }' : 'has the wrong form'}; found ${describeValue(issue.input)}`;
+	const found = issue.input === undefined ? '' : `, found ${describeValue(issue.input)}`;
+	return `${issue.message}${found}`;
+}
+
+function describeValue(value: unknown): string {
+	if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}…` : value);
+	if (Array.isArray(value)) return 'a list';
+	if (value !== null && typeof value === 'object') return 'a table';
+	return String(value);
+}
+
+function duplicateHostNames(config: RawConfig, text: string, file: string): ConfigProblem[] {
+	const lines = indexKeyLines(text);
+	const seen = new Map<string, number>();
+	return config.host.flatMap((host, index) => {
+		const first = seen.get(host.name);
+		seen.set(host.name, first ?? index);
+		if (first === undefined) return [];
+		return [{ file, line: locateKey(lines, ['host', index, 'name']), key: `[[host]] #${index + 1} name`, message: `"${host.name}" is already the name of [[host]] #${first + 1}; names must be unique` }];
+	});
+}
+
+function resolveConfig(raw: RawConfig, file: string): Config {
+	const dir = path.dirname(file);
+	const appName = raw.app?.name ?? path.basename(dir).replace(/[^A-Za-z0-9._-]/g, '-');
+	const defaults = raw.defaults ?? {};
+	const build = raw.build && {
+		command: raw.build.command,
+		artifact: path.resolve(dir, raw.build.artifact),
+		cwd: path.resolve(dir, raw.build.cwd ?? '.'),
+		perHost: `${raw.build.command ?? ''}${raw.build.artifact}`.includes('{host}'),
+	};
+	return {
+		file,
+		dir,
+		app: { name: appName, keep: raw.app?.keep ?? 5 },
+		build,
+		jobs: defaults.jobs ?? 8,
+		hosts: raw.host.map((host) => resolveHost(host, raw, dir, appName)),
+	};
+}
+
+function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string): HostConfig {
+	const merged = { ...raw.defaults, ...host };
+	const local = host.local === true;
+	const modeKey = merged.mode ?? 'default';
+	const root = (merged.root ?? `/opt/${appName}`).replaceAll('{host}', host.name);
+	return {
+		name: host.name,
+		tags: merged.tags ?? [],
+		transport: local ? { kind: 'local' } : { kind: 'ssh', target: host.ssh! },
+		root: local ? path.resolve(dir, root) : root,
+		strategy: merged.strategy ?? 'releases',
+		user: merged.user,
+		mode: merged.mode,
+		frontend: merged.frontend ?? false,
+		webRoot: merged.web_root,
+		frontendDir: merged.frontend_dir ?? 'frontend',
+		binaries: merged.binaries ?? [],
+		binDir: merged.bin_dir ?? 'bin',
+		binPrefix: merged.bin_prefix ?? '/usr/local/bin',
+		services: merged.services ?? [],
+		runners: merged.runners ?? [],
+		restart: merged.restart ?? restartByMode[modeKey],
+		logs: merged.logs ?? logsByMode[modeKey],
+		dryRun: merged.dry_run,
+		afterSwitch: merged.after_switch ?? [],
+		shared: merged.shared ?? [],
+		health: resolveHealth(raw.health, raw.defaults?.health, host.health),
+		env: resolveEnv(raw.env, raw.defaults?.env, host.env),
+		minFreeMb: merged.min_free_mb ?? 64,
+	};
+}
+
+function resolveHealth(...layers: (RawHealth | undefined)[]): HealthConfig {
+	const health: RawHealth = Object.assign({}, ...layers.filter(Boolean));
+	const commands = health.command === undefined ? [] : [health.command].flat();
+	return {
+		commands,
+		http: (health.http ?? []).map((check) =>
+			typeof check === 'string' ? { url: check, expect: health.expect } : { ...check, expect: check.expect ?? health.expect },
+		),
+		servicesActive: health.services_active ?? false,
+		timeoutMs: (health.timeout ?? 5) * 1000,
+		retries: health.retries ?? 3,
+		intervalMs: (health.interval ?? 1) * 1000,
+	};
+}
+
+type RawEnv = NonNullable<RawConfig['env']>;
+function resolveEnv(...layers: (RawEnv | undefined)[]): Record<string, EnvValue> {
+	const env: Record<string, EnvValue> = {};
+	for (const layer of layers) {
+		for (const [key, value] of Object.entries(layer ?? {})) {
+			env[key] = typeof value === 'string' ? { value, secret: false } : { value: value.value, secret: value.secret ?? false };
+		}
+	}
+	return env;
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/*
+ * The shape of hosts.toml. Every name that ends up inside a shell command on a host is held to
+ * a pattern here, so a typo or a hostile value is refused before anything runs.
+ */
+
+const name = (what: string) =>
+	z
+		.string()
+		.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, `${what} must be letters, digits, ".", "_" or "-" (e.g. "web-1")`);
+
+export const hostName = name('a host name');
+export const tagName = name('a tag');
+export const serviceName = z
+	.string()
+	.regex(/^[A-Za-z0-9][A-Za-z0-9@._:-]{0,127}$/, 'a service name must be letters, digits, "@", ".", "_", ":" or "-" (e.g. "oqto" or "app@1")');
+export const binaryName = z
+	.string()
+	.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'a binary name must be a plain file name (e.g. "oqto-runner")');
+export const relativePath = z
+	.string()
+	.regex(
+		/^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+		'must be a relative path of letters, digits, ".", "_", "-" and "/", without ".." (e.g. "logs" or "data/uploads")',
+	);
+export const pathValue = z
+	.string()
+	.min(1, 'must not be empty')
+	.regex(/^[^\0\n'"`$\\;&|<>*?]+$/, 'must be a plain path without quotes, "$", "`", ";", "&", "|", "<", ">", "*", "?" or newlines');
+export const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an env key must be a shell variable name (e.g. "DATABASE_URL")');
+export const sshTarget = z
+	.string()
+	.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9._:\[\]-]+$/, 'ssh must be an alias from ~/.ssh/config or user@host[:port] (e.g. "deploy@10.0.0.5:2222")');
+
+const seconds = z.number().positive('must be a positive number of seconds');
+const command = z.string().min(1, 'must not be empty (leave the key out instead)');
+
+const httpCheck = z.union([
+	z.string().url('must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"'),
+	z.strictObject({
+		url: z.string().url('must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"'),
+		expect: z.string().optional(),
+		status: z.number().int().min(100).max(599).optional(),
+	}),
+]);
+
+export const healthSchema = z.strictObject({
+	/** Shell command run on the host; exit 0 = healthy. */
+	command: z.union([command, z.array(command)]).optional(),
+	/** URLs fetched from the machine running Switchyard; 2xx (or `status`) = healthy. */
+	http: z.array(httpCheck).optional(),
+	/** Text the HTTP body must contain; `{version}` is the release being validated. */
+	expect: z.string().optional(),
+	timeout: seconds.optional(),
+	retries: z.number().int().min(0, 'must be 0 or more').optional(),
+	interval: seconds.optional(),
+	/** `systemctl is-active` for each of the host's services (Seance). */
+	services_active: z.boolean().optional(),
+});
+
+const envValue = z.union([
+	z.string(),
+	z.number().transform(String),
+	z.boolean().transform(String),
+	z.strictObject({ value: z.string(), secret: z.boolean().optional() }),
+]);
+export const envSchema = z.record(envKey, envValue);
+
+/** Everything a host can set; `[defaults]` takes the same keys. */
+const hostSettings = {
+	root: pathValue.optional(),
+	strategy: z.enum(['releases']).optional(),
+	user: name('a user name').optional(),
+	mode: z.enum(['local', 'multi-user']).optional(),
+	frontend: z.boolean().optional(),
+	web_root: pathValue.optional(),
+	frontend_dir: relativePath.optional(),
+	binaries: z.array(binaryName).optional(),
+	bin_dir: relativePath.optional(),
+	bin_prefix: pathValue.optional(),
+	services: z.array(serviceName).optional(),
+	runners: z.array(binaryName).optional(),
+	restart: command.optional(),
+	logs: command.optional(),
+	dry_run: command.optional(),
+	after_switch: z.array(command).optional(),
+	shared: z.array(relativePath).optional(),
+	health: healthSchema.optional(),
+	env: envSchema.optional(),
+	min_free_mb: z.number().min(0, 'must be 0 or more').optional(),
+	tags: z.array(tagName).optional(),
+} as const;
+
+export const hostSchema = z
+	.strictObject({
+		name: hostName,
+		ssh: sshTarget.optional(),
+		local: z.boolean().optional(),
+		...hostSettings,
+	})
+	.refine((h) => h.local === true || h.ssh !== undefined, {
+		message: 'needs ssh = "alias" or "user@host", or local = true',
+		path: ['ssh'],
+	})
+	.refine((h) => !h.frontend || h.web_root !== undefined, {
+		message: 'frontend = true needs web_root = "/var/www/<app>"',
+		path: ['web_root'],
+	});
+
+export const defaultsSchema = z.strictObject({
+	jobs: z.number().int().min(1, 'must be 1 or more').max(256, 'must be at most 256').optional(),
+	...hostSettings,
+});
+
+export const configSchema = z.strictObject({
+	app: z
+		.strictObject({
+			name: name('the app name'),
+			keep: z.number().int().min(2, 'must be at least 2 (current and previous are always kept)').optional(),
+		})
+		.optional(),
+	build: z
+		.strictObject({
+			command: command.optional(),
+			artifact: pathValue,
+			cwd: pathValue.optional(),
+		})
+		.optional(),
+	defaults: defaultsSchema.optional(),
+	health: healthSchema.optional(),
+	env: envSchema.optional(),
+	host: z.array(hostSchema).min(1, 'needs at least one [[host]] block'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawHost = z.infer<typeof hostSchema>;
+export type RawHealth = z.infer<typeof healthSchema>;

@@ -1,0 +1,71 @@
+/** A host after [defaults] are merged in and paths resolved: what the engine works with. */
+export interface HostConfig {
+	readonly name: string;
+	readonly tags: readonly string[];
+	readonly transport: { readonly kind: 'local' } | { readonly kind: 'ssh'; readonly target: string };
+	/** Absolute for local hosts; relative paths on SSH hosts are relative to the login directory. */
+	readonly root: string;
+	readonly strategy: 'releases';
+	readonly user?: string;
+	readonly mode?: 'local' | 'multi-user';
+	readonly frontend: boolean;
+	readonly webRoot?: string;
+	/** Folder inside the artifact that holds the frontend assets. */
+	readonly frontendDir: string;
+	readonly binaries: readonly string[];
+	/** Folder inside the artifact that holds the binaries. */
+	readonly binDir: string;
+	readonly binPrefix: string;
+	readonly services: readonly string[];
+	/** Per-user processes ended after a switch so they respawn (Oqto multi-user). */
+	readonly runners: readonly string[];
+	/** Template: {service} {root} {current} {host}. */
+	readonly restart: string;
+	/** Template for tailing a service's log. */
+	readonly logs: string;
+	readonly dryRun?: string;
+	readonly afterSwitch: readonly string[];
+	readonly shared: readonly string[];
+	readonly health: HealthConfig;
+	readonly env: Readonly<Record<string, EnvValue>>;
+	readonly minFreeMb: number;
+}
+
+export interface EnvValue {
+	readonly value: string;
+	readonly secret: boolean;
+}
+
+export interface HttpCheck {
+	readonly url: string;
+	readonly expect?: string;
+	readonly status?: number;
+}
+
+export interface HealthConfig {
+	readonly commands: readonly string[];
+	readonly http: readonly HttpCheck[];
+	readonly servicesActive: boolean;
+	readonly timeoutMs: number;
+	readonly retries: number;
+	readonly intervalMs: number;
+}
+
+export interface BuildConfig {
+	readonly command?: string;
+	/** Artifact folder, absolute; may contain {host}. */
+	readonly artifact: string;
+	readonly cwd: string;
+	/** True when command or artifact mention {host}: one build per host. */
+	readonly perHost: boolean;
+}
+
+export interface Config {
+	/** Absolute path of the hosts.toml that was read. */
+	readonly file: string;
+	readonly dir: string;
+	readonly app: { readonly name: string; readonly keep: number };
+	readonly build?: BuildConfig;
+	readonly jobs: number;
+	readonly hosts: readonly HostConfig[];
+}

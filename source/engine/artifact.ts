@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ArtifactFile {
+	/** Relative, "/"-separated. */
+	readonly path: string;
+	readonly size: number;
+	readonly mode: number;
+	readonly sha256: string;
+}
+
+export interface ArtifactLink {
+	readonly path: string;
+	readonly target: string;
+}
+
+/** What a build produced: every regular file with its checksum, and symlinks as they are. */
+export interface Artifact {
+	readonly dir: string;
+	readonly files: readonly ArtifactFile[];
+	readonly links: readonly ArtifactLink[];
+	readonly bytes: number;
+}
+
+/** Names that the stage script writes itself; an artifact may not bring its own. */
+const reserved = new Set(['.switchyard', '.env']);
+
+export async function fingerprint(dir: string): Promise<Artifact> {
+	const files: ArtifactFile[] = [];
+	const links: ArtifactLink[] = [];
+	const walk = async (relative: string): Promise<void> => {
+		const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
+		entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+		for (const entry of entries) {
+			const child = relative ? `${relative}/${entry.name}` : entry.name;
+			if (!relative && reserved.has(entry.name)) continue;
+			if (/[\n\r\\]/.test(child)) throw new Error(`artifact file name not supported (newline or backslash): ${JSON.stringify(child)}`);
+			const absolute = path.join(dir, child);
+			if (entry.isDirectory()) await walk(child);
+			else if (entry.isSymbolicLink()) links.push({ path: child, target: await readlink(absolute) });
+			else if (entry.isFile()) {
+				const stat = await lstat(absolute);
+				files.push({ path: child, size: stat.size, mode: stat.mode & 0o777, sha256: await hashFile(absolute) });
+			}
+		}
+	};
+	await walk('');
+	return { dir, files, links, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+}
+
+function hashFile(file: string): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const hash = createHash('sha256');
+		createReadStream(file)
+			.on('data', (chunk) => hash.update(chunk))
+			.on('end', () => resolve(hash.digest('hex')))
+			.on('error', reject);
+	});
+}
+
+/** sha256sum's own format, so a host can verify a generation with `sha256sum -c`. */
+export const manifestText = (artifact: Artifact): string => artifact.files.map((file) => `${file.sha256}  ${file.path}\n`).join('');
+
+export function parseManifest(text: string): Map<string, string> {
+	const entries = new Map<string, string>();
+	for (const line of text.split('\n')) {
+		const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+		if (match) entries.set(match[2]!, match[1]!);
+	}
+	return entries;
+}
+
+export interface ArtifactDiff {
+	readonly added: number;
+	readonly changed: number;
+	readonly removed: number;
+	readonly bytes: number;
+	/** Files identical to the current generation's: hard-linked on the host instead of sent. */
+	readonly unchanged: ReadonlySet<string>;
+}
+
+export function diffArtifact(current: ReadonlyMap<string, string> | null, artifact: Artifact): ArtifactDiff {
+	const unchanged = new Set<string>();
+	let added = 0;
+	let changed = 0;
+	let bytes = 0;
+	for (const file of artifact.files) {
+		const before = current?.get(file.path);
+		if (before === file.sha256) unchanged.add(file.path);
+		else {
+			if (before === undefined) added += 1;
+			else changed += 1;
+			bytes += file.size;
+		}
+	}
+	const paths = new Set(artifact.files.map((file) => file.path));
+	const removed = current ? [...current.keys()].filter((file) => !paths.has(file)).length : 0;
+	return { added, changed, removed, bytes, unchanged };
+}

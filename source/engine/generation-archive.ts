@@ -1,0 +1,61 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { stageFiles } from './remote/stage.js';
+import { manifestText, type Artifact } from './artifact.js';
+
+export interface GenerationMetadata {
+	readonly id: number;
+	readonly release: string;
+	readonly created: string;
+	readonly by: string;
+	readonly rev?: string;
+	readonly host: string;
+	readonly files: number;
+	readonly bytes: number;
+}
+
+export interface ArchiveInput {
+	readonly artifact: Artifact;
+	readonly metadata: GenerationMetadata;
+	readonly env: string;
+	/** Files not sent because the host already has them in the generation it links from. */
+	readonly unchanged: ReadonlySet<string>;
+}
+
+/**
+ * The tar that `stageGeneration` reads from stdin: changed files, symlinks, metadata, manifest,
+ * `.env` (0600) and the list of files to hard-link. Streamed file by file, never held in memory.
+ */
+export function generationArchive(input: ArchiveInput): Readable {
+	const archive = pack();
+	const mtime = new Date(input.metadata.created);
+	const addText = (name: string, text: string, mode = 0o644) => archive.entry({ name, mode, mtime }, text);
+
+	const write = async () => {
+		addText(stageFiles.metadata, `${JSON.stringify(input.metadata)}\n`);
+		addText(stageFiles.manifest, manifestText(input.artifact));
+		addText(stageFiles.env, input.env, 0o600);
+		if (input.unchanged.size > 0) addText(stageFiles.reuseList, [...input.unchanged].map((file) => `${file}\n`).join(''));
+		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
+		for (const file of input.artifact.files) {
+			if (input.unchanged.has(file.path)) continue;
+			await new Promise<void>((resolve, reject) => {
+				const entry = archive.entry({ name: file.path, size: file.size, mode: file.mode, mtime }, (error) => (error ? reject(error) : resolve()));
+				createReadStream(path.join(input.artifact.dir, file.path)).on('error', reject).pipe(entry);
+			});
+		}
+		archive.finalize();
+	};
+	write().catch((error: Error) => archive.destroy(error));
+	// tar-stream's streams are streamx streams; transports take Node streams.
+	return Readable.from(archive);
+}
+
+/** `.env` lines: KEY="value" with the characters that matter to shells and dotenv escaped. */
+export function envFileText(values: Readonly<Record<string, string>>): string {
+	return Object.entries(values)
+		.map(([key, value]) => `${key}="${value.replace(/["\\$`]/g, (char) => `\\${char}`).replace(/\n/g, '\\n')}"\n`)
+		.join('');
+}

@@ -1,0 +1,80 @@
+import type { HostConfig } from '../config/types.js';
+import type { Readable } from 'node:stream';
+import type { ExecResult, Transport } from '../transport/transport.js';
+import type { EmitEvent } from './events.js';
+import { marker } from './remote/quote.js';
+import { parseStepLine } from './step-line.js';
+
+export interface ScriptResult extends ExecResult {
+	/** `SY:` lines without the prefix, in order. */
+	readonly markers: readonly string[];
+	/** Lines between `SY:<name>-begin` and `SY:<name>-end`, by name (not logged). */
+	readonly blocks: ReadonlyMap<string, readonly string[]>;
+}
+
+/** A host's failure, with the one-line reason its tile shows. */
+export class HostFailure extends Error {
+	constructor(readonly reason: string) {
+		super(reason);
+		this.name = 'HostFailure';
+	}
+}
+
+/**
+ * One host's connection for a run: runs scripts, streams their output as this host's log
+ * lines, turns step JSON into step events and hands `SY:` lines back to the caller.
+ */
+export class HostSession {
+	constructor(
+		readonly host: HostConfig,
+		readonly transport: Transport,
+		private readonly emit: EmitEvent,
+	) {}
+
+	info(line: string): void {
+		this.emit({ type: 'log', host: this.host.name, stream: 'info', line });
+	}
+
+	async run(text: string, options: { stdin?: Readable | string; signal?: AbortSignal } = {}): Promise<ScriptResult> {
+		const markers: string[] = [];
+		const blocks = new Map<string, string[]>();
+		let block: string[] | undefined;
+		const result = await this.transport.exec(text, {
+			...options,
+			onLine: (line, stream) => {
+				if (stream === 'stdout' && line.startsWith(marker)) {
+					const body = line.slice(marker.length);
+					const edge = /^(.+)-(begin|end)$/.exec(body);
+					if (edge?.[2] === 'begin') blocks.set(edge[1]!, (block = []));
+					else if (edge?.[2] === 'end') block = undefined;
+					else markers.push(body);
+					return;
+				}
+				if (block) {
+					block.push(line);
+					return;
+				}
+				const step = stream === 'stdout' ? parseStepLine(line) : undefined;
+				if (step) this.emit({ type: 'step', host: this.host.name, ...step });
+				else this.emit({ type: 'log', host: this.host.name, stream, line });
+			},
+		});
+		return { ...result, markers, blocks };
+	}
+
+	/** Runs a script that must succeed; otherwise throws a HostFailure with its reason. */
+	async must(text: string, what: string, options: { stdin?: Readable | string; signal?: AbortSignal } = {}): Promise<ScriptResult> {
+		const result = await this.run(text, options);
+		if (result.code !== 0) throw new HostFailure(`${what}: ${failureReason(result)}`);
+		return result;
+	}
+}
+
+/** The most telling line: a transport failure, else the last line on stderr, else the exit status. */
+export function failureReason(result: ExecResult): string {
+	if (result.failure) return result.failure;
+	if (result.code === null) return `killed${result.signal ? ` by ${result.signal}` : ''}`;
+	const lastError = result.stderr.trimEnd().split('\n').at(-1)?.trim();
+	const lastOutput = result.stdout.trimEnd().split('\n').filter((line) => !line.startsWith(marker)).at(-1)?.trim();
+	return lastError || lastOutput || `exit status ${result.code}`;
+}

@@ -1,0 +1,34 @@
+import { layout } from './layout.js';
+import { marker, quote, script } from './quote.js';
+
+/** Who holds a lock; written inside the lock dir so a held lock explains itself. */
+export interface LockOwner {
+	readonly operator: string;
+	readonly machine: string;
+	readonly pid: number;
+	readonly runId: string;
+	readonly startedAt: string;
+}
+
+/** Exit status of takeLock when someone else holds the lock (EX_TEMPFAIL). */
+export const lockHeldExit = 75;
+
+/** mkdir is atomic: of two operators exactly one creates the dir. Prints `SY:lock-held <owner json>` otherwise. */
+export function takeLock(root: string, owner: LockOwner): string {
+	const paths = layout(root);
+	return script(
+		`mkdir -p ${paths.generations} ${paths.shared}`,
+		`if mkdir ${paths.lock} 2>/dev/null; then`,
+		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json`,
+		'else',
+		`  printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
+		`  exit ${lockHeldExit}`,
+		'fi',
+	);
+}
+
+/** Removes the lock only if this run owns it, so a late cleanup never frees someone else's lock. */
+export function releaseLock(root: string, runId: string): string {
+	const paths = layout(root);
+	return script(`if grep -q ${quote(`"runId":${JSON.stringify(runId)}`)} ${paths.lock}/owner.json 2>/dev/null; then rm -rf ${paths.lock}; fi`);
+}

@@ -1,0 +1,18 @@
+import { layout } from './layout.js';
+import { quote, script } from './quote.js';
+
+/** Runs an operator-written command (health check, dry_run, logs) from inside a generation. */
+export function runInGeneration(root: string, generation: number | 'current', command: string): string {
+	const paths = layout(root);
+	const dir = generation === 'current' ? paths.current : paths.generation(generation);
+	return script(`cd ${dir}`, command);
+}
+
+export function servicesActive(services: readonly string[]): string {
+	return script(...services.map((service) => `systemctl is-active --quiet ${quote(service)} || { echo ${quote(`${service} is not active`)} >&2; exit 1; }`));
+}
+
+/** Reads switches.log: the newest `limit` lines. */
+export function readSwitchesLog(root: string, limit: number): string {
+	return `tail -n ${limit} ${layout(root).switchesLog} 2>/dev/null || true`;
+}

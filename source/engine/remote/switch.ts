@@ -1,0 +1,85 @@
+import { currentTarget, layout } from './layout.js';
+import { fillTemplate, marker, quote, script } from './quote.js';
+
+export interface SwitchInput {
+	readonly root: string;
+	readonly to: number;
+	readonly operator: string;
+	readonly reason: 'deploy' | 'rollback' | 'auto-rollback';
+	readonly release: string;
+	/** ISO time written to switches.log (taken on the operator's machine, like every run time). */
+	readonly at: string;
+}
+
+/**
+ * Points `current` at generation `to`: a new link under a temporary name renamed over the old
+ * one (rename is atomic; `ln -sfn` is not), then one line appended to switches.log. Prints
+ * `SY:swapped <from>` once the rename has happened, so the engine knows whether to undo.
+ */
+export function swapCurrent(input: SwitchInput): string {
+	const paths = layout(input.root);
+	const link = `${paths.root}/.current.$$`;
+	return script(
+		'set -e',
+		`if [ ! -f ${paths.generation(input.to)}/.switchyard/generation.json ]; then echo "generation ${input.to} does not exist or is incomplete" >&2; exit 1; fi`,
+		`from=$(readlink ${paths.current} 2>/dev/null || true)`,
+		'from=${from#generations/}',
+		`rm -f ${link}`,
+		`ln -s ${currentTarget(input.to)} ${link}`,
+		`mv -T ${link} ${paths.current}`,
+		`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${quote(input.at)} ${quote(input.operator)} "\${from:--}" ${input.to} ${input.reason} ${quote(input.release)} >> ${paths.switchesLog}`,
+		`echo "${marker}swapped \${from:--}"`,
+	);
+}
+
+export interface ActivateInput {
+	readonly root: string;
+	readonly host: string;
+	readonly binaries: readonly string[];
+	readonly binDir: string;
+	readonly binPrefix: string;
+	readonly frontend?: { readonly dir: string; readonly webRoot: string };
+	readonly services: readonly string[];
+	readonly restart: string;
+	readonly runners: readonly string[];
+	readonly afterSwitch: readonly string[];
+	readonly release: string;
+}
+
+/**
+ * What a host asks for once `current` has moved: binaries installed, frontend replaced,
+ * services restarted, per-user runners ended so they respawn, after_switch hooks. Runs from
+ * inside `current`; privileged steps use `sudo -n` when not root so they fail instead of prompting.
+ */
+export function activateCurrent(input: ActivateInput): string {
+	const paths = layout(input.root);
+	const values = { host: input.host, root: input.root, current: `${input.root}/current`, release: input.release };
+	const step = (name: string) => `echo ${quote(`${marker}step ${name}`)}`;
+	return script(
+		'set -e',
+		`cd ${paths.current}`,
+		'SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi',
+		input.binaries.length > 0 && [
+			step('install binaries'),
+			`mkdir -p ${quote(input.binPrefix)} 2>/dev/null || $SUDO mkdir -p ${quote(input.binPrefix)}`,
+			...input.binaries.map(
+				(binary) => `$SUDO install -m 0755 ${quote(`${input.binDir}/${binary}`)} ${quote(`${input.binPrefix}/${binary}`)}`,
+			),
+		],
+		input.frontend && [
+			step('sync frontend'),
+			`$SUDO mkdir -p ${quote(input.frontend.webRoot)}`,
+			`$SUDO find ${quote(input.frontend.webRoot)} -mindepth 1 -delete`,
+			`$SUDO cp -R ${quote(`${input.frontend.dir}/.`)} ${quote(`${input.frontend.webRoot}/`)}`,
+		],
+		input.services.length > 0 && [
+			step('restart services'),
+			...input.services.map((service) => fillTemplate(input.restart, { ...values, service })),
+		],
+		input.runners.length > 0 && [
+			step('end per-user runners'),
+			...input.runners.map((runner) => `$SUDO pkill -x ${quote(runner)} || true`),
+		],
+		input.afterSwitch.length > 0 && [step('after_switch hooks'), ...input.afterSwitch.map((hook) => fillTemplate(hook, values))],
+	);
+}
