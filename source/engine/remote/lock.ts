@@ -32,3 +32,9 @@ export function releaseLock(root: string, runId: string): string {
 	const paths = layout(root);
 	return script(`if grep -q ${quote(`"runId":${JSON.stringify(runId)}`)} ${paths.lock}/owner.json 2>/dev/null; then rm -rf ${paths.lock}; fi`);
 }
+
+/** Reports the lock's owner without taking it (prints `SY:lock-held <owner json>` when held). */
+export function peekLock(root: string): string {
+	const paths = layout(root);
+	return `if [ -d ${paths.lock} ]; then printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo; fi`;
+}

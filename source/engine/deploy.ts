@@ -1,0 +1,243 @@
+import pLimit from 'p-limit';
+import type { Artifact } from './artifact.js';
+import { diffArtifact } from './artifact.js';
+import { buildArtifact } from './build.js';
+import type { Phase, RunSummary } from './events.js';
+import { envFileText, generationArchive } from './generation-archive.js';
+import { HostFailure } from './host-session.js';
+import { nextGenerationId, parseHostState } from './host-state.js';
+import {
+	closeHostRun,
+	connect,
+	finishHost,
+	inPhase,
+	newHostRun,
+	reasonOf,
+	skipUnreported,
+	summarize,
+	type HostRun,
+} from './host-run.js';
+import { lockHolderReason } from './lock-holder.js';
+import { generationsToPrune, pruneGenerations } from './remote/cleanup.js';
+import { inspectHost } from './remote/inspect.js';
+import { lockHeldExit, releaseLock, takeLock } from './remote/lock.js';
+import { fillTemplate, quote, script } from './remote/quote.js';
+import { discardPartial, stageGeneration } from './remote/stage.js';
+import { resolvePhases } from './plan.js';
+import { makeRelease, newRunId, operatorName } from './release.js';
+import type { DeployRequest } from './requests.js';
+import { noSkips, switchAndValidate } from './switch-host.js';
+
+interface DeployRun {
+	readonly request: DeployRequest;
+	readonly runId: string;
+	readonly release: string;
+	readonly rev?: string;
+	readonly operator: string;
+	readonly phases: readonly Phase[];
+	sharedArtifact?: Artifact;
+}
+
+/**
+ * build → preflight → upload → confirm → switch → validate → cleanup, per DESIGN.md. A host's
+ * failure ends only that host; a failed shared build ends the run before any host is touched.
+ */
+export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
+	const { config, emit } = request;
+	const phases = resolvePhases(request.phases);
+	const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir);
+	const run: DeployRun = { request, runId: request.runId ?? newRunId(), release, rev, operator: request.operator ?? operatorName(), phases };
+	const runs = request.hosts.map(newHostRun);
+	const limit = pLimit(request.jobs ?? config.jobs);
+	emit({ type: 'run-started', runId: run.runId, kind: 'deploy', release, hosts: runs.map((host) => host.host.name), phases, at: new Date().toISOString() });
+
+	try {
+		if (await sharedBuild(run, runs)) {
+			await Promise.all(runs.map((host) => limit(() => stageHost(run, host))));
+			if (phases.includes('switch')) await confirmAndSwitch(run, runs, limit);
+		}
+		for (const host of runs) finishHost(emit, host, host.staged && phases.includes('switch') ? 'staged' : 'ok');
+	} finally {
+		await Promise.all(runs.map((host) => closeHostRun(host, run.runId)));
+	}
+	for (const host of runs) skipUnreported(emit, host, phases);
+	const summary = summarize(runs);
+	emit({ type: 'run-finished', runId: run.runId, summary, at: new Date().toISOString() });
+	return summary;
+}
+
+/** One build for the whole fleet (unless it is per host). False when it failed: nothing else runs. */
+async function sharedBuild(run: DeployRun, runs: HostRun[]): Promise<boolean> {
+	const { config, emit, signal } = run.request;
+	const build = config.build;
+	const needsArtifact = run.phases.some((phase) => phase === 'build' || phase === 'preflight' || phase === 'upload');
+	if (!build || build.perHost || !needsArtifact) return true;
+	const runBuild = run.phases.includes('build');
+	try {
+		const work = () => buildArtifact({ build, release: run.release, emit, signal, run: runBuild });
+		run.sharedArtifact = runBuild ? await inPhase(emit, null, 'build', work) : await work();
+		return true;
+	} catch (error) {
+		// Without --skip-build an artifact is optional for preflight-only runs (no diff then).
+		if (!runBuild && !run.phases.includes('upload')) return true;
+		const reason = reasonOf(error);
+		for (const host of runs) finishHost(emit, host, signal?.aborted ? 'cancelled' : 'failed', `${reason} — no host was touched`);
+		return false;
+	}
+}
+
+async function stageHost(run: DeployRun, host: HostRun): Promise<void> {
+	const { emit, signal } = run.request;
+	try {
+		if (run.request.config.build?.perHost && run.phases.some((phase) => phase === 'build' || phase === 'upload')) {
+			const build = run.request.config.build;
+			const runBuild = run.phases.includes('build');
+			const work = () => buildArtifact({ build, host: host.host.name, release: run.release, emit, signal, run: runBuild });
+			host.artifact = runBuild ? await inPhase(emit, host, 'build', work) : await work();
+		} else host.artifact = run.sharedArtifact;
+
+		if (run.phases.includes('preflight')) {
+			throwIfCancelled(signal);
+			await inPhase(emit, host, 'preflight', () => preflight(run, host));
+		}
+		if (run.phases.includes('upload')) {
+			throwIfCancelled(signal);
+			await inPhase(emit, host, 'upload', () => upload(run, host));
+		}
+	} catch (error) {
+		finishHost(emit, host, signal?.aborted ? 'cancelled' : 'failed', signal?.aborted ? 'cancelled before switching; nothing changed' : reasonOf(error));
+	}
+}
+
+async function preflight(run: DeployRun, host: HostRun): Promise<void> {
+	const session = await connect(host, run.request.openTransport, run.request.emit);
+	const config = host.host;
+	const owner = { operator: run.operator, machine: run.operator.split('@')[1] ?? '', pid: process.pid, runId: run.runId, startedAt: new Date().toISOString() };
+	const result = await session.run(script(takeLock(config.root, owner), `echo SY:locked`, inspectHost(config.root)));
+	host.locked = result.markers.includes('locked');
+	if (result.code === lockHeldExit) throw new HostFailure(lockHolderReason(result.markers));
+	const missing = result.markers.find((line) => line.startsWith('missing '));
+	if (missing) throw new HostFailure(`missing tools on host:${missing.slice('missing'.length)}`);
+	if (result.code !== 0) throw new HostFailure(`preflight: ${(result.stderr.trim().split('\n').at(-1) ?? '') || `exit status ${result.code}`}`);
+
+	const state = parseHostState(result);
+	host.state = state;
+	run.request.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
+
+	if (host.artifact) {
+		host.diff = diffArtifact(state.manifest, host.artifact);
+		const { added, changed, removed, bytes } = host.diff;
+		session.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);
+		const neededKb = Math.ceil((host.diff.bytes * 1.1) / 1024) + config.minFreeMb * 1024;
+		if (state.freeKb !== undefined && state.freeKb < neededKb) {
+			throw new HostFailure(`disk full: ${formatBytes(state.freeKb * 1024)} free under ${config.root}, need ${formatBytes(neededKb * 1024)} (min_free_mb = ${config.minFreeMb})`);
+		}
+	}
+	if (config.dryRun) {
+		const command = fillTemplate(config.dryRun, { host: config.name, root: config.root, release: run.release, generation: nextGenerationId(state) });
+		session.info(`$ ${command}`);
+		await session.must(script(`cd ${quote(config.root)}`, command), 'dry run failed', { signal: run.request.signal });
+	}
+}
+
+async function upload(run: DeployRun, host: HostRun): Promise<void> {
+	const { emit, signal } = run.request;
+	const session = host.session!;
+	const state = host.state!;
+	if (!host.artifact) throw new HostFailure('nothing to upload: no [build] artifact in the config');
+	const config = host.host;
+	const id = nextGenerationId(state);
+	const diff = host.diff ?? diffArtifact(null, host.artifact);
+	const reuseFrom = state.current !== null && diff.unchanged.size > 0 ? state.current : null;
+	const archive = generationArchive({
+		artifact: host.artifact,
+		metadata: { id, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, host: config.name, files: host.artifact.files.length, bytes: host.artifact.bytes },
+		env: envFileText({
+			SWITCHYARD_RELEASE: run.release,
+			SWITCHYARD_GENERATION: String(id),
+			SWITCHYARD_HOST: config.name,
+			...Object.fromEntries(Object.entries(config.env).map(([key, value]) => [key, value.value])),
+		}),
+		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
+	});
+	const result = await session.run(stageGeneration({ root: config.root, id, reuseFrom, shared: config.shared }), { stdin: archive, signal });
+	if (result.code !== 0 || !result.markers.includes(`staged ${id}`)) {
+		await session.run(discardPartial(config.root, id)).catch(() => undefined);
+		if (signal?.aborted) throw new HostFailure('cancelled during upload; partial generation removed');
+		const verify = result.markers.includes('verify-failed') ? 'checksum mismatch after upload' : undefined;
+		throw new HostFailure(`upload of generation ${id} failed: ${verify ?? (result.failure || result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
+	}
+	host.staged = { host: config.name, from: state.current, to: id, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
+	emit({ type: 'staged', staged: host.staged });
+}
+
+async function confirmAndSwitch(run: DeployRun, runs: HostRun[], limit: ReturnType<typeof pLimit>): Promise<void> {
+	const { emit, signal } = run.request;
+	const staged = runs.filter((host) => host.staged && !host.outcome);
+	if (staged.length === 0) return;
+	const hosts = staged.map((host) => host.staged!);
+	if (signal?.aborted) {
+		for (const host of staged) finishHost(emit, host, 'cancelled', 'cancelled before switching; staged generation kept');
+		return;
+	}
+	const answer = await run.request.confirm(hosts);
+	emit({ type: 'confirm', hosts, answer });
+	if (!answer) {
+		for (const host of staged) finishHost(emit, host, 'staged', `not switched (confirmation declined); generation ${host.staged!.to} staged`);
+		return;
+	}
+	await Promise.all(staged.map((host) => limit(() => switchHost(run, host))));
+}
+
+async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
+	const { emit, signal } = run.request;
+	if (signal?.aborted) {
+		finishHost(emit, host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`);
+		return;
+	}
+	const state = host.state!;
+	const to = host.staged!.to;
+	const releaseOf = (id: number) => (id === to ? run.release : (state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`));
+	const result = await switchAndValidate(
+		{ session: host.session!, emit, operator: run.operator, skips: run.request.skips ?? noSkips, validate: run.phases.includes('validate'), releaseOf, cancel: undefined },
+		to,
+		'deploy',
+	);
+	if (result.outcome === 'ok' || result.outcome === 'rolled-back') await cleanup(run, host, result.outcome === 'ok' ? to : result.from, result.outcome === 'ok' ? result.from : to);
+	finishHost(emit, host, result.outcome, result.reason);
+}
+
+/** Keeps the newest `keep` generations (never current or previous) and releases the lock in one round trip. */
+async function cleanup(run: DeployRun, host: HostRun, current: number | null, previous: number | null): Promise<void> {
+	const { emit } = run.request;
+	const state = host.state!;
+	const config = host.host;
+	const to = host.staged!.to;
+	await inPhase(emit, host, 'cleanup', async () => {
+		const ids = [...state.generations.map((generation) => generation.id), to];
+		const prune = generationsToPrune(ids, run.request.config.app.keep, current, previous);
+		await host.session!.must(script(pruneGenerations(config.root, prune), releaseLock(config.root, run.runId)), 'cleanup');
+		host.locked = false;
+		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${run.request.config.app.keep})`);
+		const created = { id: to, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, bytes: host.artifact?.bytes ?? 0, files: host.artifact?.files.length ?? 0, current: false };
+		const generations = [...state.generations, created]
+			.filter((generation) => !prune.includes(generation.id))
+			.map((generation) => ({ ...generation, current: generation.id === current }));
+		emit({ type: 'generations', host: config.name, current, generations });
+	});
+}
+
+function throwIfCancelled(signal?: AbortSignal): void {
+	if (signal?.aborted) throw new HostFailure('cancelled');
+}
+
+export function formatBytes(bytes: number): string {
+	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit += 1;
+	}
+	return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

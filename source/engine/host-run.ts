@@ -1,0 +1,95 @@
+import type { HostConfig } from '../config/types.js';
+import type { Artifact, ArtifactDiff } from './artifact.js';
+import type { EmitEvent, HostOutcome, Phase, RunSummary, StagedHost } from './events.js';
+import { HostFailure, HostSession } from './host-session.js';
+import type { HostState } from './host-state.js';
+import { releaseLock } from './remote/lock.js';
+import type { OpenTransport } from './requests.js';
+
+/** One host's progress through a run; filled in phase by phase. */
+export interface HostRun {
+	readonly host: HostConfig;
+	session?: HostSession;
+	locked: boolean;
+	artifact?: Artifact;
+	state?: HostState;
+	diff?: ArtifactDiff;
+	staged?: StagedHost;
+	outcome?: HostOutcome;
+	reason?: string;
+	readonly reported: Set<Phase>;
+}
+
+export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false, reported: new Set() });
+
+/** Reports a phase as running, then ok or failed (with the failure's one-line reason). */
+export async function inPhase<T>(emit: EmitEvent, run: HostRun | null, phase: Phase, work: () => Promise<T>): Promise<T> {
+	const host = run?.host.name ?? null;
+	run?.reported.add(phase);
+	const started = Date.now();
+	emit({ type: 'phase', host, phase, status: 'running' });
+	try {
+		const result = await work();
+		emit({ type: 'phase', host, phase, status: 'ok', ms: Date.now() - started });
+		return result;
+	} catch (error) {
+		emit({ type: 'phase', host, phase, status: 'failed', reason: reasonOf(error), ms: Date.now() - started });
+		throw error;
+	}
+}
+
+export const reasonOf = (error: unknown): string =>
+	error instanceof HostFailure ? error.reason : error instanceof Error ? error.message.split('\n')[0]! : String(error);
+
+/** Opens the host's connection once per run. */
+export async function connect(run: HostRun, openTransport: OpenTransport, emit: EmitEvent): Promise<HostSession> {
+	if (run.session) return run.session;
+	const transport = openTransport(run.host);
+	try {
+		await transport.connect();
+	} catch (error) {
+		await transport.close().catch(() => {});
+		throw new HostFailure(reasonOf(error));
+	}
+	run.session = new HostSession(run.host, transport, emit);
+	return run.session;
+}
+
+/** Releases the lock if this run took it, and closes the connection. Never throws. */
+export async function closeHostRun(run: HostRun, runId: string): Promise<void> {
+	if (!run.session) return;
+	if (run.locked) {
+		await run.session.run(releaseLock(run.host.root, runId)).catch(() => undefined);
+		run.locked = false;
+	}
+	await run.session.transport.close().catch(() => {});
+}
+
+export function finishHost(emit: EmitEvent, run: HostRun, outcome: HostOutcome, reason?: string): void {
+	if (run.outcome) return;
+	run.outcome = outcome;
+	run.reason = reason;
+	emit({ type: 'host-done', host: run.host.name, outcome, ...(reason ? { reason } : {}) });
+}
+
+/** Phases a host never got to are reported as skipped, so every tile ends with a mark per phase. */
+export function skipUnreported(emit: EmitEvent, run: HostRun, planned: readonly Phase[]): void {
+	for (const phase of planned) {
+		if (phase === 'build' && !run.reported.has('build')) continue;
+		if (!run.reported.has(phase)) emit({ type: 'phase', host: run.host.name, phase, status: 'skipped' });
+	}
+}
+
+export function summarize(runs: readonly HostRun[]): RunSummary {
+	const outcomes = Object.fromEntries(runs.map((run) => [run.host.name, run.outcome ?? 'failed'])) as Record<string, HostOutcome>;
+	const count = (...wanted: HostOutcome[]) => Object.values(outcomes).filter((outcome) => wanted.includes(outcome)).length;
+	return {
+		passed: count('ok'),
+		failed: count('failed', 'manual'),
+		rolledBack: count('rolled-back'),
+		staged: count('staged'),
+		cancelled: count('cancelled'),
+		total: runs.length,
+		outcomes,
+	};
+}

@@ -1,0 +1,71 @@
+import pLimit from 'p-limit';
+import type { RunSummary } from './events.js';
+import { checkHealth } from './health.js';
+import { HostFailure, type HostSession } from './host-session.js';
+import { parseHostState, type HostState } from './host-state.js';
+import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, summarize, type HostRun } from './host-run.js';
+import { lockHolderReason } from './lock-holder.js';
+import { inspectHost, listGenerations as listGenerationsScript } from './remote/inspect.js';
+import { peekLock } from './remote/lock.js';
+import { script } from './remote/quote.js';
+import { newRunId } from './release.js';
+import type { RunContext } from './requests.js';
+
+/** Emits one `generations` event per host. Takes no lock: reading is safe beside a deploy. */
+export async function listGenerations(context: RunContext): Promise<RunSummary> {
+	return eachHost(context, 'generations', async (run, session) => {
+		const state = parseHostState(await session.must(listGenerationsScript(run.host.root), 'listing generations'));
+		context.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
+	});
+}
+
+/**
+ * Post-deploy verification (Seance): connection, tools, lock, current generation, and the
+ * host's health checks against what runs now.
+ */
+export async function checkFleet(context: RunContext): Promise<RunSummary> {
+	return eachHost(context, 'check', async (run, session) => {
+		const state: HostState = await inPhase(context.emit, run, 'preflight', async () => {
+			const result = await session.run(script(inspectHost(run.host.root), peekLock(run.host.root)));
+			const missing = result.markers.find((line) => line.startsWith('missing '));
+			if (missing) throw new HostFailure(`missing tools on host:${missing.slice('missing'.length)}`);
+			if (result.code !== 0) throw new HostFailure(`inspect: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
+			if (result.markers.some((line) => line.startsWith('lock-held'))) session.info(`lock: ${lockHolderReason(result.markers)}`);
+			return parseHostState(result);
+		});
+		context.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
+		if (state.current === null) throw new HostFailure('nothing deployed yet (no current generation)');
+		const release = state.generations.find((generation) => generation.current)?.release ?? '';
+		await inPhase(context.emit, run, 'validate', async () => {
+			const health = await checkHealth(session, release, context.signal);
+			if (!health.ok) throw new HostFailure(health.reason ?? 'health check failed');
+		});
+		session.info(`generation ${state.current} (${release}) is healthy`);
+	});
+}
+
+async function eachHost(context: RunContext, kind: 'generations' | 'check', work: (run: HostRun, session: HostSession) => Promise<void>): Promise<RunSummary> {
+	const runId = context.runId ?? newRunId();
+	const runs = context.hosts.map(newHostRun);
+	const limit = pLimit(context.jobs ?? context.config.jobs);
+	context.emit({ type: 'run-started', runId, kind: 'check', release: kind, hosts: runs.map((run) => run.host.name), phases: kind === 'check' ? ['preflight', 'validate'] : [], at: new Date().toISOString() });
+	try {
+		await Promise.all(
+			runs.map((run) =>
+				limit(async () => {
+					try {
+						await work(run, await connect(run, context.openTransport, context.emit));
+						finishHost(context.emit, run, 'ok');
+					} catch (error) {
+						finishHost(context.emit, run, 'failed', reasonOf(error));
+					}
+				}),
+			),
+		);
+	} finally {
+		await Promise.all(runs.map((run) => closeHostRun(run, runId)));
+	}
+	const summary = summarize(runs);
+	context.emit({ type: 'run-finished', runId, summary, at: new Date().toISOString() });
+	return summary;
+}
