@@ -1,0 +1,346 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { HostConfig } from '../config/types.js';
+import type { EngineEvent, GenerationInfo, Phase, RunSummary, StagedHost } from '../engine/events.js';
+import type { RollbackTarget } from '../engine/requests.js';
+import { presets } from '../engine/plan.js';
+import { filterHosts } from './host-filter.js';
+import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
+import { RingBuffer } from './ring-buffer.js';
+
+export interface LogLine {
+	/** null: the shared build, before hosts diverge. */
+	readonly host: string | null;
+	readonly stream: 'stdout' | 'stderr' | 'info' | 'service';
+	readonly text: string;
+}
+
+export interface Plan {
+	/** A preset name (full, dry-run, …) or the single phase chosen. */
+	readonly name: string;
+	readonly phases: readonly Phase[];
+}
+
+export type RunState = 'idle' | 'running' | 'cancelling' | 'finished';
+
+export interface RunView {
+	readonly state: RunState;
+	readonly kind: 'deploy' | 'rollback' | 'check' | null;
+	readonly runId: string | null;
+	readonly release: string | null;
+	readonly hosts: readonly string[];
+	readonly summary: RunSummary | null;
+}
+
+export interface HostGenerations {
+	readonly current: number | null;
+	readonly list: readonly GenerationInfo[];
+}
+
+/** At most one modal at a time; the key context follows from it. */
+export type Modal =
+	| { readonly kind: 'none' }
+	| { readonly kind: 'help' }
+	| { readonly kind: 'phases' }
+	| { readonly kind: 'confirm-switch'; readonly staged: readonly StagedHost[] }
+	| { readonly kind: 'generations'; readonly host: string }
+	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
+	| { readonly kind: 'confirm-quit' };
+
+/** What fills the screen above the status bar. */
+export type View = 'grid' | 'host-log' | 'all-logs';
+/** Which half of the grid view has the keys. */
+export type Pane = 'grid' | 'log';
+
+export interface ConsoleData {
+	/** Host names in config order. */
+	readonly order: readonly string[];
+	readonly hosts: Readonly<Record<string, HostView>>;
+	/** Names matching the filter (or the filter being typed), in config order. */
+	readonly visible: readonly string[];
+	readonly selected: ReadonlySet<string>;
+	readonly focus: string | null;
+	readonly filter: string;
+	/** Text being typed after `/`; null when not editing. */
+	readonly filterDraft: string | null;
+	readonly plan: Plan;
+	readonly run: RunView;
+	readonly modal: Modal;
+	readonly view: View;
+	readonly pane: Pane;
+	readonly generations: Readonly<Record<string, HostGenerations>>;
+	/** One line for the status bar: what just happened or why a key did nothing. */
+	readonly notice: string | null;
+	/** Bumped with every published batch of engine events. */
+	readonly version: number;
+	/** Lines ever appended to the all-hosts log. */
+	readonly allLogTotal: number;
+}
+
+export interface ConsoleActions {
+	/** Queue an engine event; it becomes visible with the next batch (≤ one per publish interval). */
+	ingest(event: EngineEvent): void;
+	/** Queue a line for a host's log pane (service logs from `l`). */
+	appendLog(host: string, stream: LogLine['stream'], text: string): void;
+	/** Publish queued events now (tests, end of a run). */
+	flush(): void;
+	logOf(host: string): RingBuffer<LogLine>;
+	allLogs(): RingBuffer<LogLine>;
+	setFocus(name: string): void;
+	toggleSelected(name?: string): void;
+	/** Select every visible host, or none when all visible hosts already are. */
+	toggleAll(): void;
+	startFilter(): void;
+	editFilter(text: string): void;
+	applyFilter(): void;
+	cancelFilter(): void;
+	clearFilter(): void;
+	setPlan(plan: Plan): void;
+	openModal(modal: Modal): void;
+	closeModal(): void;
+	setView(view: View): void;
+	setPane(pane: Pane): void;
+	setNotice(notice: string | null): void;
+	setRun(run: Partial<RunView>): void;
+	setTailing(host: string, tailing: boolean): void;
+	dispose(): void;
+}
+
+export type ConsoleState = ConsoleData & ConsoleActions;
+export type ConsoleStore = StoreApi<ConsoleState>;
+
+export interface ConsoleStoreOptions {
+	readonly hosts: readonly HostConfig[];
+	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
+	/** Lines kept per host (and ×4 for the all-hosts view). */
+	readonly logCapacity?: number;
+	/** Engine events are published at most once per this many ms. */
+	readonly publishIntervalMs?: number;
+	readonly now?: () => number;
+}
+
+export const defaultLogCapacity = 2000;
+export const defaultPublishIntervalMs = 100;
+
+export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
+	const now = options.now ?? Date.now;
+	const capacity = options.logCapacity ?? defaultLogCapacity;
+	const interval = options.publishIntervalMs ?? defaultPublishIntervalMs;
+	const configs = options.hosts;
+	const order = configs.map((host) => host.name);
+
+	// Hot data lives here, outside the store: ring buffers are mutated in place and only a
+	// version number tells React to look again.
+	const logs = new Map(order.map((name) => [name, new RingBuffer<LogLine>(capacity)]));
+	const allLogs = new RingBuffer<LogLine>(capacity * 4);
+	const dirty = new Map<string, HostDraft>();
+	let pendingRun: Partial<RunView> | null = null;
+	let pendingGenerations: Record<string, HostGenerations> | null = null;
+	let runHosts: readonly string[] = [];
+	let timer: ReturnType<typeof setTimeout> | null = null;
+
+	const visibleFor = (filter: string): string[] => filterHosts(configs, filter).map((host) => host.name);
+
+	const store = createStore<ConsoleState>()((set, get) => {
+		const draftOf = (name: string): HostDraft | undefined => {
+			const existing = dirty.get(name);
+			if (existing) return existing;
+			const published = get().hosts[name];
+			if (!published) return undefined;
+			const draft: HostDraft = { ...published };
+			dirty.set(name, draft);
+			return draft;
+		};
+
+		const schedule = (): void => {
+			if (timer !== null) return;
+			timer = setTimeout(publish, interval);
+		};
+
+		const pushLine = (line: LogLine, hosts: readonly string[]): void => {
+			allLogs.push(line);
+			for (const name of hosts) {
+				const draft = draftOf(name);
+				if (!draft) continue;
+				logs.get(name)?.push(line);
+				draft.logTotal += 1;
+				if (line.text.trim() !== '') draft.lastLine = line.text;
+			}
+		};
+
+		const hostsOf = (event: EngineEvent): readonly string[] => {
+			if (event.type === 'run-started') return event.hosts;
+			if ('host' in event) return event.host === null ? runHosts : [event.host];
+			if (event.type === 'staged') return [event.staged.host];
+			return [];
+		};
+
+		function publish(): void {
+			if (timer !== null) clearTimeout(timer);
+			timer = null;
+			if (dirty.size === 0 && pendingRun === null && pendingGenerations === null) return;
+			const state = get();
+			const hosts = dirty.size === 0 ? state.hosts : { ...state.hosts, ...Object.fromEntries(dirty) };
+			dirty.clear();
+			const patch: Partial<ConsoleData> = {
+				hosts,
+				version: state.version + 1,
+				allLogTotal: allLogs.total,
+				...(pendingRun ? { run: { ...state.run, ...pendingRun } } : {}),
+				...(pendingGenerations ? { generations: { ...state.generations, ...pendingGenerations } } : {}),
+			};
+			pendingRun = null;
+			pendingGenerations = null;
+			set(patch);
+		}
+
+		const infoLine = (event: EngineEvent): string | null => {
+			switch (event.type) {
+				case 'phase':
+					if (event.status === 'running') return `▸ ${event.phase}`;
+					if (event.status === 'failed') return `✗ ${event.phase}${event.reason ? `: ${event.reason}` : ''}`;
+					return null;
+				case 'step':
+					return event.state === 'running' ? null : `${event.state === 'success' ? '✓' : '✗'} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
+				case 'switched':
+					return `⇄ switched ${event.from ?? '∅'} → ${event.to} (${event.reason})`;
+				case 'host-done':
+					return `■ ${event.outcome}${event.reason ? `: ${event.reason}` : ''}`;
+				default:
+					return null;
+			}
+		};
+
+		const setFocusInside = (visible: readonly string[], focus: string | null): string | null => (focus !== null && visible.includes(focus) ? focus : (visible[0] ?? null));
+
+		const initialSelection = (): Set<string> => {
+			const { hosts: names = [], tags = [] } = options.preselect ?? {};
+			if (names.length === 0 && tags.length === 0) return new Set();
+			return new Set(configs.filter((host) => names.includes(host.name) || host.tags.some((tag) => tags.includes(tag))).map((host) => host.name));
+		};
+
+		return {
+			order,
+			hosts: Object.fromEntries(configs.map((host) => [host.name, initialHostView(host)])),
+			visible: order,
+			selected: initialSelection(),
+			focus: order[0] ?? null,
+			filter: '',
+			filterDraft: null,
+			plan: { name: 'full', phases: presets.full },
+			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null },
+			modal: { kind: 'none' },
+			view: 'grid',
+			pane: 'grid',
+			generations: {},
+			notice: null,
+			version: 0,
+			allLogTotal: 0,
+
+			ingest(event) {
+				const at = now();
+				if (event.type === 'run-started') {
+					runHosts = event.hosts;
+					pendingRun = { ...pendingRun, kind: event.kind, runId: event.runId, release: event.release, hosts: event.hosts, summary: null };
+					pushLine({ host: null, stream: 'info', text: `── ${event.kind} ${event.release} · ${event.phases.join(' → ')} ──` }, event.hosts);
+				}
+				if (event.type === 'run-finished') pendingRun = { ...pendingRun, summary: event.summary };
+				if (event.type === 'generations') {
+					pendingGenerations = { ...pendingGenerations, [event.host]: { current: event.current, list: event.generations } };
+				}
+				if (event.type === 'log') {
+					pushLine({ host: event.host, stream: event.stream, text: event.line }, event.host === null ? runHosts : [event.host]);
+					schedule();
+					return;
+				}
+				const targets = hostsOf(event);
+				for (const name of targets) {
+					const draft = draftOf(name);
+					if (draft) applyToHost(draft, event, at);
+				}
+				const info = infoLine(event);
+				if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
+				schedule();
+			},
+
+			appendLog(host, stream, text) {
+				pushLine({ host, stream, text }, [host]);
+				schedule();
+			},
+
+			flush: publish,
+			logOf: (host) => logs.get(host) ?? new RingBuffer<LogLine>(1),
+			allLogs: () => allLogs,
+
+			setFocus(name) {
+				if (get().hosts[name]) set({ focus: name });
+			},
+			toggleSelected(name) {
+				const target = name ?? get().focus;
+				if (target === null || !get().hosts[target]) return;
+				const selected = new Set(get().selected);
+				if (selected.has(target)) selected.delete(target);
+				else selected.add(target);
+				set({ selected });
+			},
+			toggleAll() {
+				const { visible, selected } = get();
+				const allVisibleSelected = visible.length > 0 && visible.every((name) => selected.has(name));
+				const next = new Set(selected);
+				for (const name of visible) {
+					if (allVisibleSelected) next.delete(name);
+					else next.add(name);
+				}
+				set({ selected: next });
+			},
+			startFilter() {
+				set({ filterDraft: get().filter });
+			},
+			editFilter(text) {
+				const visible = visibleFor(text);
+				set({ filterDraft: text, visible, focus: setFocusInside(visible, get().focus) });
+			},
+			applyFilter() {
+				const text = get().filterDraft ?? get().filter;
+				const visible = visibleFor(text);
+				set({ filter: text, filterDraft: null, visible, focus: setFocusInside(visible, get().focus) });
+			},
+			cancelFilter() {
+				const visible = visibleFor(get().filter);
+				set({ filterDraft: null, visible, focus: setFocusInside(visible, get().focus) });
+			},
+			clearFilter() {
+				set({ filter: '', filterDraft: null, visible: order, focus: setFocusInside(order, get().focus) });
+			},
+			setPlan: (plan) => set({ plan }),
+			openModal: (modal) => set({ modal }),
+			closeModal: () => set({ modal: { kind: 'none' } }),
+			setView: (view) => set({ view }),
+			setPane: (pane) => set({ pane }),
+			setNotice: (notice) => set({ notice }),
+			setRun(run) {
+				// Pending engine events first, so the run's final host states land before "finished".
+				publish();
+				set({ run: { ...get().run, ...run } });
+			},
+			setTailing(host, tailing) {
+				const view = get().hosts[host];
+				if (!view) return;
+				// Goes through the batch so a queued draft of this host isn't overwritten later.
+				const draft = draftOf(host);
+				if (draft) draft.tailing = tailing;
+				publish();
+			},
+			dispose() {
+				if (timer !== null) clearTimeout(timer);
+				timer = null;
+			},
+		};
+	});
+	return store;
+}
+
+/** Host names the next deploy should touch: the selection, else the focused host. */
+export function targetHosts(state: ConsoleData): string[] {
+	if (state.selected.size > 0) return state.order.filter((name) => state.selected.has(name));
+	return state.focus === null ? [] : [state.focus];
+}
