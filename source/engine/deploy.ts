@@ -23,6 +23,7 @@ import { inspectHost } from './remote/inspect.js';
 import { lockHeldExit, releaseLock, takeLock } from './remote/lock.js';
 import { fillTemplate, quote, script } from './remote/quote.js';
 import { discardPartial, stageGeneration } from './remote/stage.js';
+import { formatBytes } from './format-bytes.js';
 import { resolvePhases } from './plan.js';
 import { makeRelease, newRunId, operatorName } from './release.js';
 import type { DeployRequest } from './requests.js';
@@ -229,15 +230,4 @@ async function cleanup(run: DeployRun, host: HostRun, current: number | null, pr
 
 function throwIfCancelled(signal?: AbortSignal): void {
 	if (signal?.aborted) throw new HostFailure('cancelled');
-}
-
-export function formatBytes(bytes: number): string {
-	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit += 1;
-	}
-	return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

@@ -53,6 +53,8 @@ export interface RunSummary {
 	readonly cancelled: number;
 	readonly total: number;
 	readonly outcomes: Readonly<Record<string, HostOutcome>>;
+	/** One-line reason per host that has one (failures, rollbacks, skips). */
+	readonly reasons: Readonly<Record<string, string>>;
 }
 
 /** Log lines from the local build have host `null`, unless the build is per host. */

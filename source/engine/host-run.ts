@@ -91,5 +91,6 @@ export function summarize(runs: readonly HostRun[]): RunSummary {
 		cancelled: count('cancelled'),
 		total: runs.length,
 		outcomes,
+		reasons: Object.fromEntries(runs.filter((run) => run.reason).map((run) => [run.host.name, run.reason!])),
 	};
 }

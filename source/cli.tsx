@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from './config/load-config.js';
+import type { Config, HostConfig } from './config/types.js';
+import { SelectionError, selectHosts } from './engine/plan.js';
+import { transportFactory } from './transport/open-transport.js';
+import { parseArguments, usage, UsageError, type Arguments } from './cli/arguments.js';
+import { printRuns } from './cli/list-runs-command.js';
+import { headlessCheck, headlessDeploy, headlessGenerations, headlessRollback, type HeadlessContext } from './cli/run-headless.js';
+
+const version = '0.1.0';
+
+async function main(argv: readonly string[]): Promise<number> {
+	let args: Arguments;
+	try {
+		args = parseArguments(argv);
+	} catch (error) {
+		if (!(error instanceof UsageError || error instanceof SelectionError)) throw error;
+		process.stderr.write(`switchyard: ${error.message}\n(see switchyard --help)\n`);
+		return 2;
+	}
+	if (args.version) return print(`switchyard ${version}\n`);
+	if (args.command === 'help') return print(`${usage}\n`);
+
+	let config: Config;
+	let hosts: HostConfig[];
+	try {
+		config = loadConfig(args.config);
+		hosts = selectHosts(config, args.hosts, args.tags);
+	} catch (error) {
+		if (!(error instanceof ConfigError || error instanceof SelectionError)) throw error;
+		process.stderr.write(`switchyard: ${error instanceof ConfigError ? 'invalid config, nothing was run:\n' : ''}${error.message}\n`);
+		return 2;
+	}
+	if (args.command === 'runs') return printRuns(config, args.json, (text) => process.stdout.write(text));
+
+	const openTransport = transportFactory({ configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys });
+	const context: HeadlessContext = { args, config, hosts, openTransport, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+	const commands = {
+		console: () => headlessDeploy(context),
+		deploy: () => headlessDeploy(context),
+		rollback: () => headlessRollback(context),
+		generations: () => headlessGenerations(context),
+		check: () => headlessCheck(context),
+	};
+	return commands[args.command]();
+}
+
+function print(text: string): number {
+	process.stdout.write(text);
+	return 0;
+}
+
+// `switchyard runs | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+	throw error;
+});
+
+main(process.argv.slice(2)).then(
+	(code) => {
+		process.exitCode = code;
+	},
+	(error: unknown) => {
+		process.stderr.write(`switchyard: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exitCode = 70;
+	},
+);

@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import type { Phase } from '../engine/events.js';
+import { parsePhaseList, presets } from '../engine/plan.js';
+
+export const commands = ['console', 'deploy', 'generations', 'rollback', 'check', 'runs', 'help'] as const;
+export type Command = (typeof commands)[number];
+
+const options = {
+	config: { type: 'string', short: 'c' },
+	host: { type: 'string', short: 'H', multiple: true },
+	tag: { type: 'string', short: 't', multiple: true },
+	phases: { type: 'string' },
+	'dry-run': { type: 'boolean' },
+	'build-only': { type: 'boolean' },
+	'skip-build': { type: 'boolean' },
+	'skip-frontend': { type: 'boolean' },
+	'skip-backend': { type: 'boolean' },
+	'skip-services': { type: 'boolean' },
+	jobs: { type: 'string', short: 'j' },
+	yes: { type: 'boolean', short: 'y' },
+	json: { type: 'boolean' },
+	to: { type: 'string' },
+	release: { type: 'string' },
+	'ssh-config': { type: 'string' },
+	'accept-new-host-keys': { type: 'boolean' },
+	help: { type: 'boolean', short: 'h' },
+	version: { type: 'boolean', short: 'V' },
+} as const;
+
+export interface Arguments {
+	readonly command: Command;
+	readonly config: string;
+	readonly hosts: string[];
+	readonly tags: string[];
+	readonly phases: Phase[];
+	readonly skips: { frontend: boolean; backend: boolean; services: boolean };
+	readonly jobs?: number;
+	readonly yes: boolean;
+	readonly json: boolean;
+	readonly to?: number;
+	readonly release?: string;
+	readonly sshConfig?: string;
+	readonly acceptNewHostKeys: boolean;
+	readonly version: boolean;
+}
+
+export class UsageError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'UsageError';
+	}
+}
+
+export function parseArguments(argv: readonly string[]): Arguments {
+	let parsed;
+	try {
+		parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+	} catch (error) {
+		throw new UsageError((error as Error).message.replace(/\. To specify.*$/s, ''));
+	}
+	const { values, positionals } = parsed;
+	const [first, ...extra] = positionals;
+	if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+	if (first !== undefined && !(commands as readonly string[]).includes(first)) {
+		throw new UsageError(`unknown command ${JSON.stringify(first)}; commands: ${commands.join(', ')}`);
+	}
+	const command: Command = values.help ? 'help' : ((first as Command | undefined) ?? 'console');
+	const modes = (['dry-run', 'build-only', 'skip-build'] as const).filter((mode) => values[mode]);
+	if (modes.length > 1) throw new UsageError(`--${modes[0]} and --${modes[1]} can't be combined`);
+	if (values.phases && modes.length > 0) throw new UsageError(`--phases and --${modes[0]} can't be combined`);
+	const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+	if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs takes a whole number of 1 or more, not ${JSON.stringify(values.jobs)}`);
+	const to = values.to === undefined ? undefined : Number(values.to);
+	if (to !== undefined && !(Number.isInteger(to) && to >= 1)) throw new UsageError(`--to takes a generation number, not ${JSON.stringify(values.to)}`);
+	if (to !== undefined && values.release) throw new UsageError('--to and --release can\'t be combined');
+
+	const phases: Phase[] = values.phases
+		? parsePhaseList(values.phases)
+		: [...presets[values['dry-run'] ? 'dry-run' : values['build-only'] ? 'build-only' : values['skip-build'] ? 'quick' : 'full']];
+	return {
+		command,
+		config: values.config ?? 'hosts.toml',
+		hosts: values.host ?? [],
+		tags: values.tag ?? [],
+		phases,
+		skips: { frontend: values['skip-frontend'] ?? false, backend: values['skip-backend'] ?? false, services: values['skip-services'] ?? false },
+		jobs,
+		yes: values.yes ?? false,
+		json: values.json ?? false,
+		to,
+		release: values.release,
+		sshConfig: values['ssh-config'],
+		acceptNewHostKeys: values['accept-new-host-keys'] ?? false,
+		version: values.version ?? false,
+	};
+}
+
+export const usage = `switchyard — deploy console
+
+Usage:
+  switchyard [--config FILE] [--host NAME]… [--tag TAG]…   open the console (on a terminal)
+  switchyard deploy       [selection] [phases] [--yes] [--jobs N] [--json]
+  switchyard generations  [selection] [--json]
+  switchyard rollback     [selection] (--to N | --release ID) [--yes] [--json]
+  switchyard check        [selection] [--json]        connection, lock, current generation, health
+  switchyard runs         [--json]                    past runs recorded under .switchyard/runs
+
+Selection:  --host NAME (repeatable), --tag TAG (repeatable); none = every host
+Phases:     --phases build,preflight,upload,switch,validate | --dry-run (build+preflight)
+            --build-only | --skip-build (quick: no build, deploy the existing artifact)
+Skips:      --skip-frontend  --skip-backend (binaries)  --skip-services (restarts)
+Other:      --config FILE (default ./hosts.toml)  --ssh-config FILE  --accept-new-host-keys
+            --yes (switch without asking; needed without a terminal)  --json (one event per line)
+
+Exit status: 0 every host succeeded, 1 some host did not, 2 bad arguments or config, 130 cancelled.`;

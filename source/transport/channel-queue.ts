@@ -1,0 +1,58 @@
+/**
+ * Bounds how many channels are open at once on one SSH connection. sshd refuses sessions
+ * beyond its MaxSessions (default 10) with "open failed"; we stay below it by default and,
+ * when a server turns out to allow fewer, learn its limit instead of failing the command.
+ */
+export class ChannelQueue {
+	private active = 0;
+	private readonly waiting: Array<() => void> = [];
+
+	constructor(private currentLimit: number) {
+		if (!Number.isInteger(currentLimit) || currentLimit < 1) throw new Error(`channel limit must be a positive integer, got ${currentLimit}`);
+	}
+
+	get limit(): number {
+		return this.currentLimit;
+	}
+
+	get open(): number {
+		return this.active;
+	}
+
+	/**
+	 * Waits for a free slot; the returned function gives it back (call it exactly once).
+	 * `first` puts a caller at the head of the line: work that was refused and is retried.
+	 */
+	async acquire(first = false): Promise<() => void> {
+		if (this.active < this.currentLimit && (first || this.waiting.length === 0)) {
+			this.active += 1;
+		} else {
+			await new Promise<void>((resolve) => (first ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
+		}
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			this.active -= 1;
+			this.wake();
+		};
+	}
+
+	/**
+	 * The server refused a channel while `othersOpen` of ours were open: that is its limit.
+	 * Returns false when there is nothing to learn (no other channel was open), so the
+	 * refusal is a real error rather than a limit.
+	 */
+	refused(othersOpen: number): boolean {
+		if (othersOpen < 1) return false;
+		this.currentLimit = Math.min(this.currentLimit, othersOpen);
+		return true;
+	}
+
+	private wake(): void {
+		while (this.active < this.currentLimit && this.waiting.length > 0) {
+			this.active += 1;
+			this.waiting.shift()?.();
+		}
+	}
+}

@@ -1,0 +1,153 @@
+import type { Duplex } from 'node:stream';
+import { Client } from 'ssh2';
+import { describeAuthFailure, planAuth } from './ssh-auth.js';
+import { prepareHostKeyCheck } from './host-key-check.js';
+import type { SshEndpoint, SshTarget } from './ssh-target.js';
+import { TransportError } from './transport.js';
+
+/**
+ * Opens the ssh2 connection to a target, through its ProxyJump hosts if any: each hop is
+ * its own SSH session (own host key check, own credentials) carried inside the previous
+ * hop's `direct-tcpip` channel, as `ssh -J` does. Failures become one line an operator can act on.
+ */
+
+export interface ConnectSettings {
+	readonly home: string;
+	readonly agentSocket?: string;
+	/** Replaces UserKnownHostsFile for every hop when set (the --known-hosts flag). */
+	readonly knownHostsFile?: string;
+	readonly acceptNewHostKeys: boolean;
+	readonly readyTimeoutMs: number;
+	readonly keepaliveIntervalMs: number;
+	readonly keepaliveCountMax: number;
+	readonly onNotice?: (message: string) => void;
+}
+
+/** A live connection: the target's client plus the jump clients it rides on. */
+export class SshConnection {
+	private lostReason: string | undefined;
+	private lastError: Error | undefined;
+	private ended = false;
+
+	constructor(
+		readonly client: Client,
+		private readonly jumps: readonly Client[],
+	) {
+		// Errors after 'ready' are the reasons for a coming 'close' (keepalive timeout, reset).
+		client.on('error', (error: Error) => (this.lastError = error));
+		const onGone = () => {
+			if (this.lostReason !== undefined) return;
+			this.lostReason = this.ended ? 'connection closed' : `connection lost: ${describeDrop(this.lastError)}`;
+			for (const jump of this.jumps) jump.end();
+		};
+		// ssh2 emits these before it closes the channels, so a channel closing without an
+		// exit status can tell a dropped connection from anything else.
+		client.on('end', onGone);
+		client.on('close', onGone);
+	}
+
+	/** Set once the connection is gone; the text says why ("connection lost: …"). */
+	get lost(): string | undefined {
+		return this.lostReason;
+	}
+
+	end(): void {
+		this.ended = true;
+		this.client.end();
+		for (const jump of this.jumps) jump.end();
+	}
+}
+
+function describeDrop(error: Error | undefined): string {
+	if (!error) return 'the server closed the connection';
+	if (/keepalive/i.test(error.message)) return 'no answer to keepalives (30 s)';
+	const code = (error as NodeJS.ErrnoException).code;
+	if (code === 'ECONNRESET') return 'connection reset by peer';
+	return error.message;
+}
+
+export async function openConnection(target: SshTarget, settings: ConnectSettings): Promise<SshConnection> {
+	const hops: SshEndpoint[] = [...target.jumps, target];
+	const clients: Client[] = [];
+	try {
+		for (const [index, endpoint] of hops.entries()) {
+			const previous = clients[index - 1];
+			const via = index > 0 ? hops[index - 1] : undefined;
+			const sock = previous && via ? await forward(previous, via, endpoint) : undefined;
+			const prefix = index < hops.length - 1 ? `jump host ${endpoint.name}: ` : '';
+			clients.push(await connectEndpoint(endpoint, settings, sock, prefix));
+		}
+	} catch (error) {
+		for (const client of clients) client.end();
+		throw error;
+	}
+	const client = clients.pop();
+	if (!client) throw new TransportError('no SSH host to connect to');
+	return new SshConnection(client, clients);
+}
+
+function forward(through: Client, via: SshEndpoint, to: SshEndpoint): Promise<Duplex> {
+	return new Promise((resolve, reject) => {
+		through.forwardOut('127.0.0.1', 0, to.host, to.port, (error, stream) => {
+			if (error) {
+				const reason = error.message.replace(/^\(SSH\) Channel open failure: /, '');
+				reject(new TransportError(`jump host ${via.name} cannot reach ${to.host}:${to.port} (${reason.toLowerCase()})`));
+			} else resolve(stream);
+		});
+	});
+}
+
+function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock: Duplex | undefined, prefix: string): Promise<Client> {
+	const hostKeys = prepareHostKeyCheck(endpoint.host, endpoint.port, {
+		knownHostsFiles: settings.knownHostsFile ? [settings.knownHostsFile] : endpoint.knownHostsFiles,
+		acceptNew: settings.acceptNewHostKeys,
+		onNotice: settings.onNotice,
+	});
+	const auth = planAuth(endpoint, { home: settings.home, agentSocket: settings.agentSocket });
+	const address = `${endpoint.host}:${endpoint.port}`;
+	return new Promise((resolve, reject) => {
+		const client = new Client();
+		const fail = (message: string) => {
+			client.removeAllListeners('ready');
+			client.end();
+			reject(new TransportError(`${prefix}${message}`));
+		};
+		client.once('ready', () => {
+			client.removeAllListeners('error');
+			client.removeAllListeners('close');
+			// From here errors only precede a 'close', which SshConnection reports; an
+			// 'error' with no listener would crash the process.
+			client.on('error', () => {});
+			resolve(client);
+		});
+		client.on('error', (error: Error & { level?: string; code?: string }) => {
+			if (hostKeys.refusal) return fail(hostKeys.refusal);
+			if (error.level === 'client-authentication') return fail(describeAuthFailure(endpoint, auth));
+			if (error.code === 'ECONNREFUSED') return fail(`connection refused (${address})`);
+			if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return fail(`cannot resolve host name ${endpoint.host}`);
+			if (error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH') return fail(`host unreachable (${address})`);
+			if (error.level === 'client-timeout' || error.code === 'ETIMEDOUT')
+				return fail(`timed out connecting to ${address} after ${Math.round(settings.readyTimeoutMs / 1000)} s`);
+			if (error.code === 'ECONNRESET') return fail(`connection reset during handshake (${address})`);
+			return fail(`cannot connect to ${address}: ${error.message}`);
+		});
+		// A handshake that ends without 'ready' or 'error' (e.g. the server hangs up).
+		client.on('close', () => fail(`connection closed during handshake (${address})`));
+		try {
+			client.connect({
+				host: endpoint.host,
+				port: endpoint.port,
+				sock,
+				username: endpoint.user,
+				readyTimeout: settings.readyTimeoutMs,
+				keepaliveInterval: settings.keepaliveIntervalMs,
+				keepaliveCountMax: settings.keepaliveCountMax,
+				hostVerifier: (key: Buffer) => hostKeys.verify(key),
+				algorithms: { serverHostKey: hostKeys.algorithms },
+				authHandler: auth.methods,
+			});
+		} catch (error) {
+			fail(`cannot connect to ${address}: ${(error as Error).message}`);
+		}
+	});
+}

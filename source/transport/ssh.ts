@@ -1,0 +1,265 @@
+import { homedir, userInfo } from 'node:os';
+import { Readable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
+import { ChannelQueue } from './channel-queue.js';
+import { LineSplitter } from './line-splitter.js';
+import { openConnection, type SshConnection } from './ssh-connect.js';
+import { loadSshConfig } from './ssh-config-file.js';
+import { resolveSshTarget, type SshTarget } from './ssh-target.js';
+import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import { TransportError } from './transport.js';
+
+export interface SshTransportOptions {
+	/** `ssh = "…"` from hosts.toml: an ssh_config alias or `user@host[:port]`. */
+	readonly target: string;
+	/** ssh_config to resolve aliases from; default ~/.ssh/config. */
+	readonly configFile?: string;
+	/** Overrides UserKnownHostsFile for the target and its jump hosts. */
+	readonly knownHostsFile?: string;
+	/** Record keys of hosts absent from known_hosts (OpenSSH accept-new); a changed key is still refused. */
+	readonly acceptNewHostKeys?: boolean;
+	/** Handshake + authentication deadline. Default 10 s. */
+	readonly connectTimeoutMs?: number;
+	/** Channels open at once on the connection; kept below sshd's MaxSessions (10). Default 8. */
+	readonly maxChannels?: number;
+	/** Default 10 s × 3: a dead link is noticed within about 30 s. */
+	readonly keepaliveIntervalMs?: number;
+	readonly keepaliveCountMax?: number;
+	/** Things the operator should see once, e.g. a host key that was recorded. */
+	readonly onNotice?: (message: string) => void;
+	/** The local side; defaults are the process's home, user and SSH_AUTH_SOCK. */
+	readonly home?: string;
+	readonly localUser?: string;
+	readonly agentSocket?: string;
+}
+
+/**
+ * Runs scripts on a host over one persistent ssh2 connection: every exec is a channel on it,
+ * at most `maxChannels` at a time. The connection is opened on first use (or `connect`) and
+ * reopened by the next exec if it drops; commands running when it drops report
+ * `code: null, failure: "connection lost: …"`, never success.
+ */
+export class SshTransport implements Transport {
+	readonly kind = 'ssh';
+	readonly describe: string;
+	private readonly target: SshTarget | undefined;
+	private readonly targetError: string | undefined;
+	private readonly queue: ChannelQueue;
+	private connection: Promise<SshConnection> | undefined;
+	/** Channels the server has confirmed and not yet closed: what its MaxSessions counts. */
+	private openChannels = 0;
+
+	constructor(private readonly options: SshTransportOptions) {
+		this.queue = new ChannelQueue(options.maxChannels ?? 8);
+		try {
+			const config = loadSshConfig(options.configFile, this.home);
+			this.target = resolveSshTarget(options.target, config, { home: this.home, user: options.localUser ?? userInfo().username });
+			const via = this.target.jumps.map((jump) => ` via ${jump.name}`).join('');
+			this.describe = `${this.target.user}@${this.target.host}:${this.target.port}${via}`;
+		} catch (error) {
+			// Reported by connect/exec, where the engine expects failures; describe stays useful.
+			this.targetError = `${options.target}: ${(error as Error).message}`;
+			this.describe = options.target;
+		}
+	}
+
+	private get home(): string {
+		return this.options.home ?? homedir();
+	}
+
+	/** The resolved target (after ssh_config), for display and tests. */
+	get resolved(): SshTarget | undefined {
+		return this.target;
+	}
+
+	async connect(): Promise<void> {
+		await this.liveConnection();
+	}
+
+	/**
+	 * Never throws: a connection that cannot be made is `{ code: null, failure }` like any
+	 * other command that did not run to an exit status.
+	 */
+	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+		const output = { stdout: '', stderr: '' };
+		const failed = (failure: string, signal?: string): ExecResult => ({ code: null, signal, failure, ...output });
+		if (options.signal?.aborted) return failed('cancelled');
+		let connection: SshConnection;
+		try {
+			connection = await this.liveConnection();
+		} catch (error) {
+			return failed((error as Error).message);
+		}
+		let retried = false;
+		for (;;) {
+			const release = await this.queue.acquire(retried);
+			if (options.signal?.aborted) {
+				release();
+				return failed('cancelled');
+			}
+			if (connection.lost) {
+				release();
+				return failed(connection.lost);
+			}
+			let channel: ClientChannel;
+			try {
+				channel = await openExecChannel(connection, script);
+			} catch (error) {
+				// Counted now, before anything else closes: these are the sessions that made
+				// the server say no, i.e. its real limit.
+				const othersOpen = this.openChannels;
+				release();
+				if (connection.lost) return failed(connection.lost);
+				if (isChannelRefusal(error) && this.queue.refused(othersOpen)) {
+					retried = true;
+					continue;
+				}
+				return failed(`cannot start the command: ${(error as Error).message}`);
+			}
+			this.openChannels += 1;
+			try {
+				return await runChannel(channel, connection, options, output, () => (this.openChannels -= 1));
+			} finally {
+				release();
+			}
+		}
+	}
+
+	async close(): Promise<void> {
+		const pending = this.connection;
+		this.connection = undefined;
+		if (!pending) return;
+		try {
+			(await pending).end();
+		} catch {
+			// It never connected; nothing to close.
+		}
+	}
+
+	private liveConnection(): Promise<SshConnection> {
+		if (!this.target) return Promise.reject(new TransportError(this.targetError ?? `${this.options.target}: cannot resolve`));
+		const target = this.target;
+		const reuse = this.connection;
+		if (reuse) {
+			// Reconnect only when the last connection is known to be gone; a failed attempt is
+			// forgotten so the next exec tries again.
+			return reuse.then(
+				(connection) => (connection.lost ? this.openFresh(target) : connection),
+				() => this.openFresh(target),
+			);
+		}
+		return this.openFresh(target);
+	}
+
+	private openFresh(target: SshTarget): Promise<SshConnection> {
+		const attempt = openConnection(target, {
+			home: this.home,
+			agentSocket: this.options.agentSocket ?? process.env.SSH_AUTH_SOCK,
+			knownHostsFile: this.options.knownHostsFile,
+			acceptNewHostKeys: this.options.acceptNewHostKeys ?? false,
+			readyTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+			keepaliveIntervalMs: this.options.keepaliveIntervalMs ?? 10_000,
+			keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
+			onNotice: this.options.onNotice,
+		});
+		this.connection = attempt;
+		return attempt;
+	}
+}
+
+function openExecChannel(connection: SshConnection, script: string): Promise<ClientChannel> {
+	return new Promise((resolve, reject) => {
+		try {
+			connection.client.exec(script, (error, channel) => (error ? reject(error) : resolve(channel)));
+		} catch (error) {
+			// ssh2 throws synchronously when the connection is no longer writable.
+			reject(error);
+		}
+	});
+}
+
+/** sshd's answer when MaxSessions is reached ("open failed"), as ssh2 reports it. */
+function isChannelRefusal(error: unknown): boolean {
+	return error instanceof Error && /Channel open failure/i.test(error.message) && !/server closed channel unexpectedly/i.test(error.message);
+}
+
+function runChannel(
+	channel: ClientChannel,
+	connection: SshConnection,
+	options: ExecOptions,
+	output: { stdout: string; stderr: string },
+	onClosed: () => void,
+): Promise<ExecResult> {
+	return new Promise((resolve) => {
+		let exit: { code: number | null; signal?: string } | undefined;
+		let cancelled = false;
+		const splitters = {
+			stdout: new LineSplitter((line) => options.onLine?.(line, 'stdout')),
+			stderr: new LineSplitter((line) => options.onLine?.(line, 'stderr')),
+		};
+		const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+			output[stream] += chunk.toString('utf8');
+			splitters[stream].push(chunk);
+		};
+		channel.on('data', collect('stdout'));
+		channel.stderr.on('data', collect('stderr'));
+		channel.on('exit', (code: number | null, signal?: string) => {
+			exit = { code, signal };
+		});
+		// Write errors after the command exited early (e.g. tar failing) are not the result.
+		channel.on('error', () => {});
+
+		const abort = () => {
+			cancelled = true;
+			// OpenSSH honours "signal" requests; closing the channel covers servers that don't.
+			try {
+				channel.signal('TERM');
+			} catch {
+				// The channel may already be closing.
+			}
+			channel.close();
+		};
+		options.signal?.addEventListener('abort', abort, { once: true });
+
+		let stdinFailure: string | undefined;
+		const input = feedStdin(channel, options.stdin, (error) => {
+			// A broken source must not look like a complete upload: stop the command.
+			stdinFailure = `stdin failed: ${error.message}`;
+			channel.close();
+		});
+
+		channel.on('close', () => {
+			onClosed();
+			options.signal?.removeEventListener('abort', abort);
+			input?.unpipe(channel);
+			splitters.stdout.flush();
+			splitters.stderr.flush();
+			if (stdinFailure) {
+				resolve({ code: null, failure: stdinFailure, ...output });
+			} else if (cancelled) {
+				resolve({ code: null, signal: exit?.signal ?? 'SIGTERM', failure: 'cancelled', ...output });
+			} else if (exit?.code !== undefined && exit.code !== null) {
+				resolve({ code: exit.code, ...output });
+			} else if (exit?.signal) {
+				resolve({ code: null, signal: exit.signal, ...output });
+			} else {
+				resolve({ code: null, failure: connection.lost ?? 'the command ended without an exit status', ...output });
+			}
+		});
+	});
+}
+
+/** Sends stdin with end-of-input; a Readable is piped, so a large tar stream respects the window. */
+function feedStdin(channel: ClientChannel, input: ExecOptions['stdin'], onError: (error: Error) => void): Readable | undefined {
+	if (input === undefined) {
+		channel.end();
+		return undefined;
+	}
+	if (input instanceof Readable) {
+		input.on('error', onError);
+		input.pipe(channel);
+		return input;
+	}
+	channel.end(input);
+	return undefined;
+}
