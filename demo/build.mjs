@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const out = path.join(here, 'dist');
+const out = path.resolve(process.argv[2] ?? path.join(here, 'dist'));
 const release = process.env.SWITCHYARD_RELEASE ?? 'dev';
 
 rmSync(out, { recursive: true, force: true });

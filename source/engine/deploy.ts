@@ -104,7 +104,7 @@ async function stageHost(run: DeployRun, host: HostRun): Promise<void> {
 		if (run.phases.includes('upload')) {
 			throwIfCancelled(signal);
 			await inPhase(emit, host, 'upload', () => upload(run, host));
-		}
+		} else if (run.phases.includes('switch')) pickStaged(run, host);
 	} catch (error) {
 		finishHost(emit, host, signal?.aborted ? 'cancelled' : 'failed', signal?.aborted ? 'cancelled before switching; nothing changed' : reasonOf(error));
 	}
@@ -172,6 +172,17 @@ async function upload(run: DeployRun, host: HostRun): Promise<void> {
 	emit({ type: 'staged', staged: host.staged });
 }
 
+/** A switch without an upload goes to the newest generation staged earlier (e.g. after a declined confirm). */
+function pickStaged(run: DeployRun, host: HostRun): void {
+	const state = host.state!;
+	const newest = state.generations.at(-1);
+	if (!newest || (state.current !== null && newest.id <= state.current)) {
+		throw new HostFailure(`nothing staged to switch to: generation ${state.current ?? '(none)'} is current and newest; run the upload phase first`);
+	}
+	host.staged = { host: host.host.name, from: state.current, to: newest.id, diff: { added: 0, changed: 0, removed: 0, bytes: 0 } };
+	run.request.emit({ type: 'staged', staged: host.staged });
+}
+
 async function confirmAndSwitch(run: DeployRun, runs: HostRun[], limit: ReturnType<typeof pLimit>): Promise<void> {
 	const { emit, signal } = run.request;
 	const staged = runs.filter((host) => host.staged && !host.outcome);
@@ -198,7 +209,7 @@ async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
 	}
 	const state = host.state!;
 	const to = host.staged!.to;
-	const releaseOf = (id: number) => (id === to ? run.release : (state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`));
+	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? (id === to ? run.release : `generation ${id}`);
 	const result = await switchAndValidate(
 		{ session: host.session!, emit, operator: run.operator, skips: run.request.skips ?? noSkips, validate: run.phases.includes('validate'), releaseOf, cancel: undefined },
 		to,
@@ -221,7 +232,8 @@ async function cleanup(run: DeployRun, host: HostRun, current: number | null, pr
 		host.locked = false;
 		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${run.request.config.app.keep})`);
 		const created = { id: to, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, bytes: host.artifact?.bytes ?? 0, files: host.artifact?.files.length ?? 0, current: false };
-		const generations = [...state.generations, created]
+		const known = state.generations.some((generation) => generation.id === to);
+		const generations = [...state.generations, ...(known ? [] : [created])]
 			.filter((generation) => !prune.includes(generation.id))
 			.map((generation) => ({ ...generation, current: generation.id === current }));
 		emit({ type: 'generations', host: config.name, current, generations });

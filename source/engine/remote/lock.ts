@@ -17,12 +17,14 @@ export const lockHeldExit = 75;
 export function takeLock(root: string, owner: LockOwner): string {
 	const paths = layout(root);
 	return script(
-		`mkdir -p ${paths.generations} ${paths.shared}`,
+		`mkdir -p ${paths.generations} ${paths.shared} || exit 1`,
 		`if mkdir ${paths.lock} 2>/dev/null; then`,
-		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json`,
-		'else',
+		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json || exit 1`,
+		`elif [ -d ${paths.lock} ]; then`,
 		`  printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
 		`  exit ${lockHeldExit}`,
+		'else',
+		`  mkdir ${paths.lock}; exit 1`,
 		'fi',
 	);
 }

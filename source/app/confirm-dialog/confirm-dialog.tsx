@@ -1,0 +1,42 @@
+import { Box, Text } from 'ink';
+import { hintsFor } from '../keymap.js';
+import { truncate } from '../text-fit.js';
+import { tone } from '../theme.js';
+import { useConfirmDialog } from './use-confirm-dialog.js';
+
+export interface ConfirmDialogProps {
+	readonly title: string;
+	readonly lines: readonly string[];
+	readonly question: string;
+	readonly height: number;
+	readonly width: number;
+	readonly active: boolean;
+	readonly onAnswer: (yes: boolean) => void;
+	readonly onInterrupt: () => void;
+}
+
+/** A yes/no question whose default is No, with the details it is about above it. */
+export function ConfirmDialog({ title, lines, question, height, width, active, onAnswer, onInterrupt }: ConfirmDialogProps) {
+	useConfirmDialog(active, onAnswer, onInterrupt);
+	const inner = Math.max(10, width - 4);
+	const room = Math.max(1, height - 6);
+	const shown = lines.length > room ? [...lines.slice(0, room - 1), `… and ${lines.length - room + 1} more`] : lines;
+	return (
+		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, shown.length + 5)} paddingX={1} overflow="hidden">
+			<Text bold wrap="truncate">
+				{truncate(title, inner)}
+			</Text>
+			{shown.map((line, index) => (
+				<Text key={index} wrap="truncate">
+					{truncate(line, inner)}
+				</Text>
+			))}
+			<Text bold color={tone('warn')} wrap="truncate">
+				{truncate(`${question} [y/N]`, inner)}
+			</Text>
+			<Text dimColor wrap="truncate">
+				{truncate(hintsFor('dialog'), inner)}
+			</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,29 @@
+import { createContext, useContext, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import type { ConsoleState, ConsoleStore } from '../store/console-store.js';
+import type { ConsoleController } from './controller.js';
+
+export interface ConsoleServices {
+	readonly store: ConsoleStore;
+	readonly controller: ConsoleController;
+	/** Leaves the console (unmounts Ink); runConsole then restores the terminal. */
+	readonly exit: () => void;
+}
+
+const ConsoleContext = createContext<ConsoleServices | null>(null);
+
+export function ConsoleProvider({ services, children }: { readonly services: ConsoleServices; readonly children: ReactNode }) {
+	return <ConsoleContext.Provider value={services}>{children}</ConsoleContext.Provider>;
+}
+
+export function useConsoleServices(): ConsoleServices {
+	const services = useContext(ConsoleContext);
+	if (!services) throw new Error('console components must be rendered inside <ConsoleProvider>');
+	return services;
+}
+
+/** A slice of the store, compared shallowly: a component re-renders only when its slice changes. */
+export function useConsoleState<T>(selector: (state: ConsoleState) => T): T {
+	return useStore(useConsoleServices().store, useShallow(selector));
+}

@@ -1,0 +1,212 @@
+import type { Config, HostConfig } from '../config/types.js';
+import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
+import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext } from '../engine/requests.js';
+import type { Transport } from '../transport/transport.js';
+import { targetHosts, type ConsoleStore } from '../store/console-store.js';
+
+/** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
+export interface ConsoleEngine {
+	runDeploy(request: DeployRequest): Promise<RunSummary>;
+	runRollback(request: RollbackRequest): Promise<RunSummary>;
+	listGenerations(context: RunContext): Promise<unknown>;
+	tailLogs(host: HostConfig, transport: Transport, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+export interface ConsoleControllerOptions {
+	readonly config: Config;
+	readonly store: ConsoleStore;
+	readonly engine: ConsoleEngine;
+	readonly openTransport: OpenTransport;
+	readonly jobs?: number;
+	readonly operator?: string;
+}
+
+/**
+ * The console's intents (deploy, cancel, confirm, rollback, tail) turned into engine calls.
+ * The only module of `app/` that talks to the engine; components call these methods.
+ */
+export interface ConsoleController {
+	deploy(hosts?: readonly string[]): boolean;
+	retryFailed(): boolean;
+	cancel(): void;
+	/** The operator's answer to the confirm-before-switch dialog. */
+	answerConfirm(yes: boolean): void;
+	showGenerations(host: string): void;
+	rollback(hosts: readonly string[], target: RollbackTarget): boolean;
+	toggleTail(host: string): void;
+	isBusy(): boolean;
+	/** Resolves when the run in flight (if any) has ended. */
+	settle(): Promise<void>;
+	/** Cancels the run, stops tails. */
+	dispose(): Promise<void>;
+}
+
+const unfinishedOutcomes = new Set(['failed', 'manual', 'rolled-back']);
+
+export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
+	const { config, store, engine } = options;
+	const state = () => store.getState();
+	const emit = (event: EngineEvent): void => state().ingest(event);
+	const hostConfigs = (names: readonly string[]): HostConfig[] => config.hosts.filter((host) => names.includes(host.name));
+	const notice = (text: string): void => state().setNotice(text);
+
+	let abort: AbortController | null = null;
+	let running: Promise<void> | null = null;
+	let pendingConfirm: ((yes: boolean) => void) | null = null;
+	const tails = new Map<string, AbortController>();
+	const tailsDone = new Set<Promise<void>>();
+
+	const context = (names: readonly string[], signal?: AbortSignal): RunContext => ({
+		config,
+		hosts: hostConfigs(names),
+		emit,
+		openTransport: options.openTransport,
+		jobs: options.jobs,
+		operator: options.operator,
+		signal,
+	});
+
+	const confirm = (staged: readonly StagedHost[]): Promise<boolean> =>
+		new Promise((resolve) => {
+			if (abort?.signal.aborted) return resolve(false);
+			pendingConfirm = resolve;
+			// Hot events are still queued; publish them so the dialog and tiles agree.
+			state().flush();
+			state().openModal({ kind: 'confirm-switch', staged });
+		});
+
+	const start = (kind: 'deploy' | 'rollback', names: readonly string[], work: (run: RunContext) => Promise<RunSummary>): boolean => {
+		if (running) {
+			notice('a run is in progress: wait for it or cancel it (c)');
+			return false;
+		}
+		if (names.length === 0) {
+			notice('no host to run on: select hosts (space) or clear the filter');
+			return false;
+		}
+		const controller = new AbortController();
+		abort = controller;
+		state().setRun({ state: 'running', kind, hosts: [...names], summary: null });
+		notice(`${kind}: ${names.length} host${names.length === 1 ? '' : 's'} · plan ${kind === 'deploy' ? state().plan.name : 'switch + validate'}`);
+		running = work(context(names, controller.signal))
+			.then(
+				(summary) => {
+					state().setRun({ state: 'finished', summary });
+					notice(`${kind} finished: ${describeSummary(summary)}`);
+				},
+				(error: unknown) => {
+					state().setRun({ state: 'finished' });
+					notice(`${kind} failed: ${error instanceof Error ? error.message : String(error)}`);
+				},
+			)
+			.finally(() => {
+				abort = null;
+				running = null;
+				if (pendingConfirm) answerConfirm(false);
+			});
+		return true;
+	};
+
+	const answerConfirm = (yes: boolean): void => {
+		const resolve = pendingConfirm;
+		pendingConfirm = null;
+		if (state().modal.kind === 'confirm-switch') state().closeModal();
+		if (!resolve) return;
+		notice(yes ? 'switching staged hosts…' : 'switch declined: nothing was switched');
+		resolve(yes);
+	};
+
+	return {
+		deploy(hosts) {
+			const names = hosts ?? targetHosts(state());
+			const phases = state().plan.phases;
+			return start('deploy', names, (run) => engine.runDeploy({ ...run, phases, confirm }));
+		},
+		retryFailed() {
+			const failed = state().order.filter((name) => unfinishedOutcomes.has(state().hosts[name]?.outcome ?? ''));
+			if (failed.length === 0) {
+				notice('no failed hosts to retry');
+				return false;
+			}
+			return this.deploy(failed);
+		},
+		cancel() {
+			if (!abort) {
+				notice('nothing to cancel');
+				return;
+			}
+			abort.abort();
+			state().setRun({ state: 'cancelling' });
+			if (pendingConfirm) answerConfirm(false);
+			notice('cancelling: in-flight switches finish');
+		},
+		answerConfirm,
+		showGenerations(host) {
+			const hostConfig = hostConfigs([host])[0];
+			if (!hostConfig) return;
+			state().openModal({ kind: 'generations', host });
+			// Only the list is wanted here: the listing's own run-started/host-done must not reset
+			// the tile's record of the last deploy.
+			const onlyGenerations = (event: EngineEvent): void => {
+				if (event.type === 'generations' || event.type === 'log') emit(event);
+				if (event.type === 'host-done' && event.outcome !== 'ok') notice(`generations of ${host}: ${event.reason ?? event.outcome}`);
+				if (event.type === 'generations') state().flush();
+			};
+			engine.listGenerations({ ...context([host]), emit: onlyGenerations }).catch((error: unknown) => {
+				notice(`generations of ${host}: ${error instanceof Error ? error.message : String(error)}`);
+			});
+		},
+		rollback(hosts, target) {
+			return start('rollback', hosts, (run) => engine.runRollback({ ...run, target }));
+		},
+		toggleTail(host) {
+			const existing = tails.get(host);
+			if (existing) {
+				existing.abort();
+				return;
+			}
+			const hostConfig = hostConfigs([host])[0];
+			if (!hostConfig) return;
+			const controller = new AbortController();
+			tails.set(host, controller);
+			state().setTailing(host, true);
+			state().appendLog(host, 'info', `≡ tailing service logs of ${host} (l stops)`);
+			const done = (async () => {
+				let transport: Transport | undefined;
+				try {
+					transport = options.openTransport(hostConfig);
+					await transport.connect();
+					await engine.tailLogs(hostConfig, transport, (line) => state().appendLog(host, 'service', line), controller.signal);
+				} catch (error) {
+					if (!controller.signal.aborted) state().appendLog(host, 'info', `✗ service logs: ${error instanceof Error ? error.message : String(error)}`);
+				} finally {
+					await transport?.close().catch(() => {});
+					tails.delete(host);
+					state().appendLog(host, 'info', `≡ service log tail of ${host} ended`);
+					state().setTailing(host, false);
+				}
+			})();
+			tailsDone.add(done);
+			void done.finally(() => tailsDone.delete(done));
+		},
+		isBusy: () => running !== null,
+		async settle() {
+			await running;
+		},
+		async dispose() {
+			if (abort) this.cancel();
+			for (const tail of tails.values()) tail.abort();
+			await Promise.all([running, ...tailsDone]);
+			state().dispose();
+		},
+	};
+}
+
+export function describeSummary(summary: RunSummary): string {
+	const parts = [`${summary.passed} ok`];
+	if (summary.failed > 0) parts.push(`${summary.failed} failed`);
+	if (summary.rolledBack > 0) parts.push(`${summary.rolledBack} rolled back`);
+	if (summary.staged > 0) parts.push(`${summary.staged} staged`);
+	if (summary.cancelled > 0) parts.push(`${summary.cancelled} cancelled`);
+	return `${parts.join(', ')} of ${summary.total}`;
+}

@@ -1,0 +1,37 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { isHostBusy } from '../../store/host-view.js';
+import { useConsoleState } from '../console-context.js';
+import { tileHeight } from '../console-layout.js';
+import { useSpinnerTick } from '../spinner/spinner-clock.js';
+import { tone } from '../theme.js';
+import { tileLines, type TileLine } from './use-host-tile-state.js';
+
+/** One host. Subscribes to its own slice only, so other hosts' events don't re-render it. */
+export const HostTile = memo(function HostTile({ name, width }: { readonly name: string; readonly width: number }) {
+	const { host, focused, selected } = useConsoleState((state) => ({ host: state.hosts[name], focused: state.focus === name, selected: state.selected.has(name) }));
+	const animate = host !== undefined && (isHostBusy(host) || host.steps.some((step) => step.state === 'running'));
+	const tick = useSpinnerTick(animate);
+	if (!host) return null;
+	const lines = tileLines({ host, focused, selected, width: width - 2, now: Date.now(), tick });
+	const failed = host.outcome === 'failed' || host.outcome === 'manual';
+	return (
+		<Box width={width} height={tileHeight} flexDirection="column" borderStyle={focused ? 'double' : 'round'} borderColor={focused ? tone('accent') : failed ? tone('bad') : tone('muted')}>
+			{lines.map((line, index) => (
+				<TileText key={index} line={line} />
+			))}
+		</Box>
+	);
+});
+
+function TileText({ line }: { readonly line: TileLine }) {
+	return (
+		<Text wrap="truncate">
+			{line.map((segment, index) => (
+				<Text key={index} color={segment.color} bold={segment.bold} dimColor={segment.dim}>
+					{segment.text}
+				</Text>
+			))}
+		</Text>
+	);
+}

@@ -1,0 +1,101 @@
+import { isHostBusy, type HostView } from '../../store/host-view.js';
+import { formatElapsed } from '../text-fit.js';
+import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusSymbols, statusTone, symbols, tone } from '../theme.js';
+
+/** A run of text with one style; a tile line is a few of these. */
+export interface Segment {
+	readonly text: string;
+	readonly color?: string;
+	readonly bold?: boolean;
+	readonly dim?: boolean;
+}
+
+export type TileLine = readonly Segment[];
+
+export interface TileInput {
+	readonly host: HostView;
+	readonly focused: boolean;
+	readonly selected: boolean;
+	/** Inner width (inside the border). */
+	readonly width: number;
+	readonly now: number;
+	readonly tick: number;
+}
+
+const lengthOf = (segments: TileLine): number => segments.reduce((sum, segment) => sum + [...segment.text].length, 0);
+
+/** `left` cut to fit before `right`, with `right` flush to the end of the line. */
+export function spreadSegments(left: TileLine, right: TileLine, width: number): TileLine {
+	const rightLength = Math.min(lengthOf(right), width);
+	let room = Math.max(0, width - rightLength - (rightLength > 0 ? 1 : 0));
+	const out: Segment[] = [];
+	for (const segment of left) {
+		if (room <= 0) break;
+		const chars = [...segment.text];
+		const fits = chars.length <= room;
+		const text = fits ? segment.text : `${chars.slice(0, Math.max(0, room - 1)).join('')}…`;
+		out.push({ ...segment, text });
+		room -= [...text].length;
+	}
+	const gap = width - lengthOf(out) - rightLength;
+	if (gap > 0) out.push({ text: ' '.repeat(gap) });
+	return rightLength > 0 ? [...out, ...right] : out;
+}
+
+/** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
+export function tileLines({ host, focused, selected, width, now, tick }: TileInput): TileLine[] {
+	const spinner = spinnerFrames[tick % spinnerFrames.length] ?? '*';
+	const generation = host.target !== null ? `${host.current ?? '∅'}${symbols.arrow}${host.target}` : host.current !== null ? `gen ${host.current}` : 'gen ?';
+	const identity = spreadSegments(
+		[
+			{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },
+			{ text: selected ? symbols.selected : symbols.unselected, color: selected ? tone('accent') : tone('muted') },
+			{ text: ' ' },
+			{ text: host.name, bold: true },
+		],
+		[
+			{ text: host.transport, dim: true },
+			{ text: ' ' },
+			{ text: generation, color: host.target !== null ? tone('accent') : undefined },
+		],
+		width,
+	);
+
+	const busy = isHostBusy(host);
+	const elapsed = host.startedAt === null ? '' : formatElapsed((host.finishedAt ?? now) - host.startedAt);
+	const tags = host.tags.map((tag) => `@${tag}`).join(' ');
+	const tagLine = spreadSegments([{ text: tags || ' ', dim: true }], elapsed ? [{ text: `${host.tailing ? `${symbols.service} ` : ''}${elapsed}`, dim: !busy }] : host.tailing ? [{ text: symbols.service, color: tone('service') }] : [], width);
+
+	const marks: Segment[] = host.phases.flatMap((mark, index) => [
+		...(index > 0 ? [{ text: ' ' }] : []),
+		{ text: phaseLetters[mark.phase], dim: true },
+		{ text: mark.status === 'running' ? spinner : statusSymbols[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
+	]);
+	const outcome: Segment[] = host.outcome ? [{ text: outcomeLabels[host.outcome], color: outcomeTone(host.outcome), bold: true }] : busy ? [{ text: 'running', color: tone('running') }] : [];
+	const phaseLine = spreadSegments(marks.length > 0 ? marks : [{ text: 'idle', dim: true }], outcome, width);
+
+	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
+	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
+	const reasonLine: TileLine | null = host.reason ? [{ text: `✗ ${host.reason}`, color: tone('bad') }] : null;
+	const fourth = stepsLine ?? logLine;
+	const fifth = reasonLine ?? (stepsLine ? logLine : [{ text: ' ' }]);
+	return [identity, tagLine, phaseLine, spreadSegments(fourth, [], width), spreadSegments(fifth, [], width)];
+}
+
+/** The latest steps that fit, newest last: a live checklist (✓ done, ✗ failed, spinner running). */
+function stepSegments(host: HostView, spinner: string, width: number): TileLine {
+	const parts = host.steps.map((step): Segment[] => [
+		{ text: step.state === 'running' ? spinner : step.state === 'success' ? '✓' : '✗', color: step.state === 'success' ? tone('ok') : step.state === 'failure' ? tone('bad') : tone('running') },
+		{ text: ` ${step.name}` },
+	]);
+	const kept: Segment[][] = [];
+	let used = 0;
+	for (let index = parts.length - 1; index >= 0; index -= 1) {
+		const part = parts[index] ?? [];
+		const length = lengthOf(part) + (kept.length > 0 ? 1 : 0);
+		if (kept.length > 0 && used + length > width) break;
+		kept.unshift(part);
+		used += length;
+	}
+	return kept.flatMap((part, index) => (index > 0 ? [{ text: ' ' }, ...part] : part));
+}

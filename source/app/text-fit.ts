@@ -1,0 +1,42 @@
+/**
+ * Every line the console draws is cut to its width here: a wrapped line would add a row and
+ * push the frame past the terminal's height, and Ink then redraws the whole screen.
+ */
+export function truncate(text: string, width: number): string {
+	if (width <= 0) return '';
+	const chars = [...text.replace(/[\t\r\n]/g, ' ')];
+	if (chars.length <= width) return chars.join('');
+	return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+export function padEnd(text: string, width: number): string {
+	const length = [...text].length;
+	return length >= width ? truncate(text, width) : text + ' '.repeat(width - length);
+}
+
+/** `left` then `right` flush to the end of `width`; the left side gives way first. */
+export function spread(left: string, right: string, width: number): string {
+	const rightWidth = Math.min([...right].length, width);
+	const leftWidth = Math.max(0, width - rightWidth - (rightWidth > 0 ? 1 : 0));
+	const fittedLeft = padEnd(truncate(left, leftWidth), leftWidth);
+	return rightWidth > 0 ? `${fittedLeft} ${truncate(right, rightWidth)}` : fittedLeft;
+}
+
+export function formatBytes(bytes: number): string {
+	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit += 1;
+	}
+	return unit === 0 ? `${value} B` : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function formatElapsed(ms: number): string {
+	if (ms < 0) return '';
+	const seconds = ms / 1000;
+	if (seconds < 60) return `${seconds.toFixed(1)}s`;
+	const minutes = Math.floor(seconds / 60);
+	return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
+}
