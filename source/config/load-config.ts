@@ -60,7 +60,7 @@ export function parseConfig(text: string, file: string): Config {
 		throw error;
 	}
 
-	const result = configSchema.safeParse(document);
+	const result = configSchema.safeParse(document, { reportInput: true });
 	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, file));
 
 	const problems = duplicateHostNames(result.data, text, file);

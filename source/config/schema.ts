@@ -36,10 +36,11 @@ export const sshTarget = z
 const seconds = z.number().positive('must be a positive number of seconds');
 const command = z.string().min(1, 'must not be empty (leave the key out instead)');
 
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"');
 const httpCheck = z.union([
-	z.string().url('must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"'),
+	httpUrl,
 	z.strictObject({
-		url: z.string().url('must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"'),
+		url: httpUrl,
 		expect: z.string().optional(),
 		status: z.number().int().min(100).max(599).optional(),
 	}),

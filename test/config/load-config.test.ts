@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../source/config/load-config.js';
+
+const file = '/srv/project/hosts.toml';
+
+/** The host block of the Oqto seed, verbatim. */
+const oqtoBlock = `[[host]]
+name = "archvm"          # Label for filtering and logs
+ssh = "localhost"        # SSH alias or user@host
+local = true             # true = local machine, skip SSH
+mode = "local"           # "local" or "multi-user"
+user = "wismut"          # OS user that owns the deployment
+frontend = true          # Deploy frontend assets
+web_root = "/var/www/oqto"  # Where frontend dist is served
+binaries = ["oqto", "oqto-runner", "oqto-files"]  # Binaries to install
+services = ["oqto", "oqto-runner"]  # Systemd user services to restart
+`;
+
+function problemsOf(text: string) {
+	try {
+		parseConfig(text, file);
+	} catch (error) {
+		if (error instanceof ConfigError) return error.problems;
+		throw error;
+	}
+	throw new Error('expected a ConfigError');
+}
+
+describe('hosts.toml', () => {
+	it('loads the Oqto seed host block verbatim', () => {
+		const config = parseConfig(oqtoBlock, file);
+		const host = config.hosts[0]!;
+		expect(host).toMatchObject({
+			name: 'archvm',
+			transport: { kind: 'local' },
+			mode: 'local',
+			user: 'wismut',
+			frontend: true,
+			webRoot: '/var/www/oqto',
+			binaries: ['oqto', 'oqto-runner', 'oqto-files'],
+			services: ['oqto', 'oqto-runner'],
+			binPrefix: '/usr/local/bin',
+			restart: 'systemctl --user restart {service}',
+		});
+		expect(config.app.name).toBe('project');
+	});
+
+	it('merges [defaults], [health] and per-host settings', () => {
+		const config = parseConfig(
+			`[app]\nname = "shop"\nkeep = 4\n[defaults]\nroot = "/srv/{host}"\nshared = ["logs"]\ntags = ["prod"]\n[health]\ntimeout = 3\nhttp = ["http://127.0.0.1:80/health"]\n[env]\nA = "1"\n` +
+				`[[host]]\nname = "web-1"\nssh = "deploy@10.0.0.5:2222"\ntags = ["web"]\ndry_run = "nginx -t"\nafter_switch = ["echo done"]\nhealth = { retries = 9 }\nenv = { B = { value = "s3cret", secret = true } }\n`,
+			file,
+		);
+		const host = config.hosts[0]!;
+		expect(host.transport).toEqual({ kind: 'ssh', target: 'deploy@10.0.0.5:2222' });
+		expect(host.root).toBe('/srv/web-1');
+		expect(host.tags).toEqual(['web']);
+		expect(host.shared).toEqual(['logs']);
+		expect(host.health).toMatchObject({ timeoutMs: 3000, retries: 9, http: [{ url: 'http://127.0.0.1:80/health' }] });
+		expect(host.env).toEqual({ A: { value: '1', secret: false }, B: { value: 's3cret', secret: true } });
+		expect(host.restart).toBe('systemctl restart {service}');
+		expect(config.app.keep).toBe(4);
+	});
+
+	// Each malformed config: the line it should point at, the key it names, and words of the message.
+	const malformed: { what: string; text: string; line: number | undefined; key: string; says: RegExp }[] = [
+		{ what: 'broken TOML', text: '[app]\nname = "x\n', line: 2, key: '', says: /not valid TOML/ },
+		{ what: 'duplicate key', text: '[[host]]\nname = "a"\nname = "b"\nlocal = true\n', line: 3, key: '', says: /not valid TOML: .*redefine/ },
+		{ what: 'no hosts', text: '[app]\nname = "x"\n', line: undefined, key: 'host', says: /is required/ },
+		{ what: 'unknown top-level key', text: '[aap]\nname = "x"\n[[host]]\nname = "a"\nlocal = true\n', line: 1, key: 'aap', says: /unknown key; allowed here: app, build/ },
+		{ what: 'unknown host key', text: '[[host]]\nname = "a"\nlocal = true\nservice = ["x"]\n', line: 4, key: '[[host]] "a" service', says: /unknown key; allowed here: .*services/ },
+		{ what: 'host without ssh or local', text: '[[host]]\nname = "a"\nmode = "local"\n', line: 1, key: '[[host]] "a" ssh', says: /needs ssh = "alias" or "user@host", or local = true/ },
+		{ what: 'bad mode', text: '[[host]]\nname = "a"\nlocal = true\nmode = "multiuser"\n', line: 4, key: '[[host]] "a" mode', says: /must be one of "local", "multi-user", found "multiuser"/ },
+		{ what: 'string instead of list', text: '[[host]]\nname = "a"\nlocal = true\nbinaries = "oqto"\n', line: 4, key: '[[host]] "a" binaries', says: /expected a list, e.g. \["a", "b"\], found "oqto"/ },
+		{ what: 'shell metacharacters in a service', text: '[[host]]\nname = "a"\nlocal = true\nservices = ["web; rm -rf /"]\n', line: 4, key: '[[host]] "a" services[0]', says: /a service name must be/ },
+		{ what: 'shell metacharacters in a host name', text: '[[host]]\nname = "a$(reboot)"\nlocal = true\n', line: 2, key: '[[host]] "a$(reboot)" name', says: /a host name must be letters, digits/ },
+		{ what: 'frontend without web_root', text: '[[host]]\nname = "a"\nlocal = true\nfrontend = true\n', line: 1, key: '[[host]] "a" web_root', says: /frontend = true needs web_root/ },
+		{ what: 'duplicate host names', text: '[[host]]\nname = "a"\nlocal = true\n[[host]]\nname = "a"\nlocal = true\n', line: 5, key: '[[host]] #2 name', says: /already the name of \[\[host\]\] #1/ },
+		{ what: 'keep below 2', text: '[app]\nname = "x"\nkeep = 1\n[[host]]\nname = "a"\nlocal = true\n', line: 3, key: 'app.keep', says: /must be at least 2/ },
+		{ what: 'shared dir escaping the root', text: '[defaults]\nshared = ["../etc"]\n[[host]]\nname = "a"\nlocal = true\n', line: 2, key: 'defaults.shared[0]', says: /without "\.\."/ },
+		{ what: 'health url not a url', text: '[health]\nhttp = ["localhost:80"]\n[[host]]\nname = "a"\nlocal = true\n', line: 2, key: 'health.http[0]', says: /must be an http\(s\) URL, e.g. .*, found "localhost:80"/ },
+		{ what: 'error in a [host.health] sub-table', text: '[[host]]\nname = "a"\nlocal = true\n[[host]]\nname = "b"\nlocal = true\n[host.health]\ntimeout = -1\n', line: 8, key: '[[host]] "b" health.timeout', says: /positive number of seconds, found -1/ },
+		{ what: 'root with quotes', text: '[[host]]\nname = "a"\nlocal = true\nroot = "/srv/it\'s"\n', line: 4, key: '[[host]] "a" root', says: /plain path without quotes/ },
+		{ what: 'jobs zero', text: '[defaults]\njobs = 0\n[[host]]\nname = "a"\nlocal = true\n', line: 2, key: 'defaults.jobs', says: /must be 1 or more/ },
+	];
+
+	for (const { what, text, line, key, says } of malformed) {
+		it(`points at the problem: ${what}`, () => {
+			const [problem] = problemsOf(text);
+			expect(problem).toMatchObject({ file, line, key });
+			expect(problem!.message).toMatch(says);
+		});
+	}
+
+	it('prints problems as file:line: key: message', () => {
+		expect(() => parseConfig('[[host]]\nname = "a"\nlocal = true\nmode = "x"\n', file)).toThrow(
+			'/srv/project/hosts.toml:4: [[host]] "a" mode: must be one of "local", "multi-user", found "x"',
+		);
+	});
+});

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { generationsToPrune, pruneGenerations } from '../../source/engine/remote/cleanup.js';
+import { takeLock, releaseLock, peekLock } from '../../source/engine/remote/lock.js';
+import { fillTemplate, quote } from '../../source/engine/remote/quote.js';
+import { stageGeneration, discardPartial } from '../../source/engine/remote/stage.js';
+import { activateCurrent, swapCurrent } from '../../source/engine/remote/switch.js';
+
+const sh = (text: string, ...args: string[]) => execFileSync('sh', ['-c', text, 'sh', ...args], { encoding: 'utf8' });
+
+describe('quote', () => {
+	it('leaves plain words alone and single-quotes the rest', () => {
+		expect(quote('/opt/app')).toBe('/opt/app');
+		expect(quote('web-1')).toBe('web-1');
+		expect(quote('my dir')).toBe("'my dir'");
+		expect(quote("it's")).toBe("'it'\\''s'");
+		expect(quote('$(reboot)')).toBe("'$(reboot)'");
+		expect(quote('')).toBe("''");
+	});
+
+	it('survives a real shell unchanged, whatever the value', () => {
+		for (const value of ["it's", '$(touch /tmp/pwned)', '`id`', 'a"b', 'semi;colon', 'new\nline', '*', '\\', ' lead']) {
+			expect(sh(`printf '%s' ${quote(value)}`)).toBe(value);
+		}
+	});
+
+	it('fills templates with quoted values and leaves unknown placeholders', () => {
+		expect(fillTemplate('systemctl --user restart {service}', { service: 'oqto' })).toBe('systemctl --user restart oqto');
+		expect(fillTemplate('sh {current}/bin/x {root} {other}', { current: '/srv/my app/current', root: '/srv/my app' })).toBe(
+			"sh '/srv/my app/current'/bin/x '/srv/my app' {other}",
+		);
+	});
+});
+
+describe('remote command builders', () => {
+	const owner = { operator: 'ann@laptop', machine: 'laptop', pid: 42, runId: 'r1', startedAt: '2026-11-21T23:40:00.000Z' };
+
+	it('takes the lock with mkdir and writes the owner inside it', () => {
+		expect(takeLock('/opt/app', owner)).toBe(
+			[
+				'mkdir -p /opt/app/generations /opt/app/shared || exit 1',
+				'if mkdir /opt/app/.lock 2>/dev/null; then',
+				`  printf '%s\\n' '{"operator":"ann@laptop","machine":"laptop","pid":42,"runId":"r1","startedAt":"2026-11-21T23:40:00.000Z"}' > /opt/app/.lock/owner.json || exit 1`,
+				'elif [ -d /opt/app/.lock ]; then',
+				"  printf 'SY:lock-held '; tr -d '\\n' < /opt/app/.lock/owner.json 2>/dev/null; echo",
+				'  exit 75',
+				'else',
+				'  mkdir /opt/app/.lock; exit 1',
+				'fi',
+			].join('\n'),
+		);
+		expect(releaseLock('/opt/app', 'r1')).toBe(`if grep -q '"runId":"r1"' /opt/app/.lock/owner.json 2>/dev/null; then rm -rf /opt/app/.lock; fi`);
+		expect(peekLock('/opt/app')).toContain('if [ -d /opt/app/.lock ]; then');
+	});
+
+	it('quotes a root with spaces and quotes everywhere it appears', () => {
+		const root = "/srv/it's here";
+		for (const text of [takeLock(root, owner), stageGeneration({ root, id: 3, reuseFrom: 2, shared: ['logs'] }), swapCurrent({ root, to: 3, operator: 'a', reason: 'deploy', release: 'r', at: 't' })]) {
+			expect(text).not.toMatch(/[^']\/srv\/it's here/);
+			expect(text).toContain("'/srv/it'\\''s here");
+		}
+	});
+
+	it('stages into a .partial dir, verifies checksums, then renames', () => {
+		const text = stageGeneration({ root: '/opt/app', id: 4, reuseFrom: 3, shared: ['logs', 'data/uploads'] });
+		const lines = text.split('\n');
+		expect(lines[0]).toBe('set -e');
+		expect(lines).toContain('rm -rf /opt/app/generations/*.partial');
+		expect(lines).toContain('tar -x -f - -C /opt/app/generations/4.partial');
+		expect(lines).toContain('    ln "../3/$file" "$file"');
+		expect(lines).toContain('if ! sha256sum -c --quiet --strict .switchyard/manifest.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
+		expect(lines).toContain('ln -s ../../shared/logs logs');
+		expect(lines).toContain('ln -s ../../../shared/data/uploads data/uploads');
+		// The rename comes after verification: a .partial is never mistaken for a generation.
+		expect(lines.indexOf('mv /opt/app/generations/4.partial /opt/app/generations/4')).toBeGreaterThan(lines.findIndex((line) => line.includes('sha256sum')));
+		expect(stageGeneration({ root: '/opt/app', id: 1, reuseFrom: null, shared: [] })).not.toContain('ln "../');
+		expect(discardPartial('/opt/app', 4)).toBe('rm -rf /opt/app/generations/4.partial');
+	});
+
+	it('swaps current by renaming a new link over it, then logs the switch', () => {
+		const text = swapCurrent({ root: '/opt/app', to: 7, operator: 'ann@laptop', reason: 'rollback', release: '20261121-2340-abc', at: '2026-11-21T23:40:00Z' });
+		expect(text).toContain('ln -s generations/7 /opt/app/.current.$$');
+		expect(text).toContain('mv -T /opt/app/.current.$$ /opt/app/current');
+		expect(text).not.toContain('ln -sfn');
+		expect(text).toContain(`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' 2026-11-21T23:40:00Z ann@laptop "\${from:--}" 7 rollback 20261121-2340-abc >> /opt/app/switches.log`);
+	});
+
+	it('activates what the host asks for, with sudo only when not root', () => {
+		const text = activateCurrent({
+			root: '/opt/oqto',
+			host: 'archvm',
+			binaries: ['oqto', 'oqto-runner'],
+			binDir: 'bin',
+			binPrefix: '/usr/local/bin',
+			frontend: { dir: 'frontend', webRoot: '/var/www/oqto' },
+			services: ['oqto'],
+			restart: 'systemctl --user restart {service}',
+			runners: ['oqto-runner'],
+			afterSwitch: ['echo {host} {release}'],
+			release: 'rel-1',
+		});
+		expect(text).toContain('SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi');
+		expect(text).toContain('$SUDO install -m 0755 bin/oqto /usr/local/bin/oqto');
+		expect(text).toContain('$SUDO install -m 0755 bin/oqto-runner /usr/local/bin/oqto-runner');
+		expect(text).toContain('$SUDO find /var/www/oqto -mindepth 1 -delete');
+		expect(text).toContain('$SUDO cp -R frontend/. /var/www/oqto/');
+		expect(text).toContain('systemctl --user restart oqto');
+		expect(text).toContain('$SUDO pkill -x oqto-runner || true');
+		expect(text).toContain('echo archvm rel-1');
+	});
+});
+
+describe('cleanup', () => {
+	it('keeps the newest `keep`, plus current and previous wherever they are', () => {
+		expect(generationsToPrune([1, 2, 3, 4, 5], 2, 5, 4)).toEqual([1, 2, 3]);
+		expect(generationsToPrune([1, 2, 3, 4, 5], 2, 1, 5)).toEqual([2, 3]);
+		expect(generationsToPrune([2, 3, 4], 2, 4, 2)).toEqual([]);
+		expect(generationsToPrune([1, 2], 5, 2, 1)).toEqual([]);
+		expect(pruneGenerations('/opt/app', [1, 2])).toBe('rm -rf /opt/app/generations/1 /opt/app/generations/2');
+		expect(pruneGenerations('/opt/app', [])).toBe('true');
+	});
+});
