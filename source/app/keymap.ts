@@ -88,7 +88,7 @@ export const keymap: readonly Binding[] = [
 	{ keys: ['g'], action: 'close', label: 'close generations', contexts: ['generations'] },
 	{ keys: ['y'], action: 'yes', label: 'yes', contexts: ['dialog'], hint: 'yes' },
 	{ keys: ['n', 'escape', 'enter'], action: 'no', label: 'no (the default)', contexts: ['dialog'], hint: 'no' },
-	{ keys: ['up', 'down'], action: 'pick-move', label: 'move', contexts: ['phases'], hint: 'move' },
+	{ keys: ['up', 'down', 'k', 'j'], action: 'pick-move', label: 'move', contexts: ['phases'], hint: 'move' },
 	{ keys: ['enter'], action: 'choose', label: 'use this plan', contexts: ['phases'], hint: 'choose' },
 	{ keys: ['enter'], action: 'accept-text', label: 'keep the text', contexts: ['text'], hint: 'keep' },
 	{ keys: ['escape'], action: 'cancel-text', label: 'cancel', contexts: ['text'], hint: 'cancel' },

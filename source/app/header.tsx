@@ -1,0 +1,39 @@
+import { Text } from 'ink';
+import { useConsoleState } from './console-context.js';
+import { describePlan } from './phase-picker/phase-options.js';
+import { truncate } from './text-fit.js';
+import { tone } from './theme.js';
+
+/** App, plan, selection, filter (with its match count while typing) and where the focus is. */
+export function Header({ app, width }: { readonly app: string; readonly width: number }) {
+	const { plan, total, visible, selected, filter, filterDraft, focusIndex } = useConsoleState((state) => ({
+		plan: state.plan,
+		total: state.order.length,
+		visible: state.visible.length,
+		selected: state.selected.size,
+		filter: state.filter,
+		filterDraft: state.filterDraft,
+		focusIndex: state.focus === null ? -1 : state.visible.indexOf(state.focus),
+	}));
+	if (filterDraft !== null) {
+		return (
+			<Text color={tone('accent')} wrap="truncate">
+				{truncate(`/ ${filterDraft}▏  ${visible} of ${total} match · name, glob (web-*) or @tag · enter keeps · esc cancels`, width)}
+			</Text>
+		);
+	}
+	// Most useful first: the line is cut at the terminal's width.
+	const parts = [
+		`Switchyard ${app}`,
+		`${selected} of ${total} selected`,
+		filter ? `filter ${filter} (${visible} match)` : '',
+		focusIndex >= 0 && visible > 1 ? `host ${focusIndex + 1}/${visible}` : '',
+		`plan ${describePlan(plan)}`,
+	].filter(Boolean);
+	return (
+		<Text bold wrap="truncate">
+			{truncate(parts.join(' │ '), width)}
+		</Text>
+	);
+}
+

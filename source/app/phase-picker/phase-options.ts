@@ -1,0 +1,32 @@
+import { phases, type Phase } from '../../engine/events.js';
+import { presets } from '../../engine/plan.js';
+import type { Plan } from '../../store/console-store.js';
+
+export interface PhaseOption {
+	readonly key: string;
+	readonly label: string;
+	readonly value: Plan;
+}
+
+const presetNotes: Record<keyof typeof presets, string> = {
+	full: 'build, stage, confirm, switch, validate',
+	'dry-run': 'build + preflight: nothing changes on hosts',
+	'build-only': 'only the local build',
+	quick: 'skip the build, reuse the artifact',
+};
+
+/** The presets first, then each phase on its own (the engine adds what a phase cannot run without). */
+export function phaseOptions(): PhaseOption[] {
+	const fromPresets = (Object.keys(presets) as (keyof typeof presets)[]).map((name) => ({
+		key: name,
+		label: `${name.padEnd(10)} ${presets[name].join(' → ')}  (${presetNotes[name]})`,
+		value: { name, phases: presets[name] as readonly Phase[] },
+	}));
+	const single = phases.map((phase) => ({ key: `only-${phase}`, label: `${`only ${phase}`.padEnd(10)} ${phase}`, value: { name: `only ${phase}`, phases: [phase] } }));
+	return [...fromPresets, ...single];
+}
+
+/** "full: build → preflight → …" for the header. */
+export function describePlan(plan: Plan): string {
+	return `${plan.name}: ${plan.phases.join('→')}`;
+}

@@ -1,0 +1,101 @@
+import { render } from 'ink';
+import type { Config } from '../config/types.js';
+import * as engine from '../engine/index.js';
+import type { OpenTransport } from '../engine/requests.js';
+import { createConsoleStore, type ConsoleStore } from '../store/console-store.js';
+import { ConsoleApp } from './console-app.js';
+import { ConsoleProvider } from './console-context.js';
+import { createConsoleController, type ConsoleController, type ConsoleEngine } from './controller.js';
+
+export interface RunConsoleOptions {
+	readonly config: Config;
+	/** Hosts to start selected (from --host / --tag). */
+	readonly preselect?: { readonly hosts: string[]; readonly tags: string[] };
+	readonly openTransport: OpenTransport;
+	readonly jobs?: number;
+	readonly operator?: string;
+	/** Tests and demos may swap the engine; the CLI leaves it out. */
+	readonly engine?: ConsoleEngine;
+	readonly stdin?: NodeJS.ReadStream;
+	readonly stdout?: NodeJS.WriteStream;
+}
+
+const enterAlternateScreen = '\x1b[?1049h\x1b[H';
+const leaveAlternateScreen = '\x1b[?1049l';
+const showCursor = '\x1b[?25h';
+
+/**
+ * The interactive console on the alternate screen. Resolves with the exit code once the
+ * operator quits and the run in flight (if any) has wound down: 0 when the last run left every
+ * host as asked (or nothing ran), 1 otherwise.
+ */
+export async function runConsole(options: RunConsoleOptions): Promise<number> {
+	const stdout = options.stdout ?? process.stdout;
+	const store = createConsoleStore({ hosts: options.config.hosts, preselect: options.preselect });
+	const controller = createConsoleController({
+		config: options.config,
+		store,
+		engine: options.engine ?? engine,
+		openTransport: options.openTransport,
+		jobs: options.jobs,
+		operator: options.operator,
+	});
+
+	let restored = false;
+	const restore = (): void => {
+		if (restored) return;
+		restored = true;
+		stdout.write(leaveAlternateScreen + showCursor);
+	};
+	// Signals and crashes must not leave the operator's terminal on the alternate screen.
+	const onSignal = (signal: NodeJS.Signals): void => {
+		controller.cancel();
+		instance.unmount();
+		restore();
+		process.exitCode = signal === 'SIGINT' ? 130 : 143;
+	};
+	const onCrash = (error: unknown): void => {
+		restore();
+		process.stderr.write(`switchyard console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exit(70);
+	};
+
+	stdout.write(enterAlternateScreen);
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+	process.once('exit', restore);
+
+	let exit = (): void => {};
+	const services = { store, controller, exit: () => exit() };
+	const instance = render(
+		<ConsoleProvider services={services}>
+			<ConsoleApp app={options.config.app.name} />
+		</ConsoleProvider>,
+		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 20 },
+	);
+	exit = () => instance.unmount();
+
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		restore();
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+		process.off('exit', restore);
+	}
+	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');
+	await controller.dispose();
+	return exitCodeOf(store);
+}
+
+function exitCodeOf(store: ConsoleStore): number {
+	const summary = store.getState().run.summary;
+	if (!summary) return 0;
+	return summary.failed > 0 || summary.rolledBack > 0 || summary.cancelled > 0 ? 1 : 0;
+}
+
+export type { ConsoleController };

@@ -1,0 +1,28 @@
+import { Box, Text } from 'ink';
+import { useConsoleState } from '../console-context.js';
+import { hintsFor, type KeyContext } from '../keymap.js';
+import { Spinner } from '../spinner/spinner.js';
+import { truncate } from '../text-fit.js';
+import { tone } from '../theme.js';
+import { statusCounts } from './status-counts.js';
+
+/** Two rows: run counts and the latest notice; then the keys of the active context. */
+export function StatusBar({ width, context }: { readonly width: number; readonly context: KeyContext }) {
+	// Flat fields: the shallow comparison sees through one level only.
+	const { runState, kind, notice, ...counts } = useConsoleState((state) => ({ ...statusCounts(state), runState: state.run.state, kind: state.run.kind, notice: state.notice }));
+	const active = runState === 'running' || runState === 'cancelling';
+	const countText = `${counts.running} running · ✓ ${counts.ok} ok · ✗ ${counts.failed} failed · ↺ ${counts.rolledBack} rolled back${counts.staged > 0 ? ` · ◐ ${counts.staged} staged` : ''}`;
+	const state = runState === 'idle' ? 'idle' : `${kind ?? 'run'} ${runState}`;
+	const first = `${state} │ ${countText}${notice ? ` │ ${notice}` : ''}`;
+	return (
+		<Box flexDirection="column" width={width} height={2}>
+			<Text wrap="truncate">
+				{active ? <Spinner color={tone('running')} /> : <Text> </Text>}
+				<Text color={counts.failed > 0 ? tone('bad') : undefined}> {truncate(first, width - 2)}</Text>
+			</Text>
+			<Text dimColor wrap="truncate">
+				{truncate(hintsFor(context), width)}
+			</Text>
+		</Box>
+	);
+}

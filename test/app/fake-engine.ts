@@ -1,0 +1,92 @@
+import type { ConsoleEngine } from '../../source/app/controller.js';
+import type { EngineEvent, GenerationInfo, HostOutcome, RunSummary, StagedHost } from '../../source/engine/events.js';
+import type { DeployRequest, RollbackRequest, RunContext } from '../../source/engine/requests.js';
+
+/**
+ * A hand-driven engine: each call records its request and plays a script of events, so tests
+ * can hold a run open (`gate`), answer confirms and inspect what the console asked for.
+ */
+export class FakeEngine implements ConsoleEngine {
+	readonly deploys: DeployRequest[] = [];
+	readonly rollbacks: RollbackRequest[] = [];
+	readonly listed: string[] = [];
+	readonly switched: string[] = [];
+	generations: Record<string, GenerationInfo[]> = {};
+	/** When set, deploys wait for it before finishing (to test "work is running"). */
+	gate: Promise<void> | null = null;
+	/** Extra events per host during preflight (logs, steps). */
+	script: (host: string, emit: (event: EngineEvent) => void) => void = () => {};
+
+	async runDeploy(request: DeployRequest): Promise<RunSummary> {
+		this.deploys.push(request);
+		const { emit } = request;
+		const names = request.hosts.map((host) => host.name);
+		emit({ type: 'run-started', runId: `run-${this.deploys.length}`, kind: 'deploy', release: 'rel-test', hosts: names, phases: [...request.phases], at: new Date().toISOString() });
+		const staged: StagedHost[] = [];
+		for (const name of names) {
+			emit({ type: 'phase', host: name, phase: 'preflight', status: 'running' });
+			this.script(name, emit);
+			emit({ type: 'phase', host: name, phase: 'preflight', status: 'ok', ms: 5 });
+			if (request.phases.includes('upload')) {
+				emit({ type: 'phase', host: name, phase: 'upload', status: 'ok', ms: 5 });
+				const stage = { host: name, from: 1, to: 2, diff: { added: 3, changed: 1, removed: 0, bytes: 2048 } };
+				emit({ type: 'staged', staged: stage });
+				staged.push(stage);
+			}
+		}
+		if (this.gate) await this.gate;
+		const outcomes: Record<string, HostOutcome> = {};
+		if (request.phases.includes('switch') && staged.length > 0) {
+			const yes = await request.confirm(staged);
+			emit({ type: 'confirm', hosts: staged, answer: yes });
+			for (const stage of staged) {
+				if (yes && !request.signal?.aborted) {
+					this.switched.push(stage.host);
+					emit({ type: 'phase', host: stage.host, phase: 'switch', status: 'ok', ms: 1 });
+					emit({ type: 'switched', host: stage.host, from: stage.from, to: stage.to, reason: 'deploy' });
+				}
+				outcomes[stage.host] = yes ? 'ok' : 'staged';
+			}
+		}
+		for (const name of names) {
+			const outcome = request.signal?.aborted ? 'cancelled' : (outcomes[name] ?? 'ok');
+			emit({ type: 'host-done', host: name, outcome });
+			outcomes[name] = outcome;
+		}
+		const summary = summaryOf(outcomes);
+		emit({ type: 'run-finished', runId: `run-${this.deploys.length}`, summary, at: new Date().toISOString() });
+		return summary;
+	}
+
+	async runRollback(request: RollbackRequest): Promise<RunSummary> {
+		this.rollbacks.push(request);
+		const outcomes: Record<string, HostOutcome> = {};
+		for (const host of request.hosts) outcomes[host.name] = 'ok';
+		return summaryOf(outcomes);
+	}
+
+	async listGenerations(context: RunContext): Promise<void> {
+		for (const host of context.hosts) {
+			this.listed.push(host.name);
+			const list = this.generations[host.name] ?? [];
+			context.emit({ type: 'run-started', runId: 'list', kind: 'check', release: 'generations', hosts: [host.name], phases: [], at: '' });
+			context.emit({ type: 'generations', host: host.name, current: list.find((generation) => generation.current)?.id ?? null, generations: list });
+			context.emit({ type: 'host-done', host: host.name, outcome: 'ok' });
+		}
+	}
+
+	async tailLogs(_host: unknown, _transport: unknown, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+		onLine('service says hello');
+		await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+	}
+}
+
+export function summaryOf(outcomes: Record<string, HostOutcome>): RunSummary {
+	const values = Object.values(outcomes);
+	const count = (outcome: HostOutcome) => values.filter((value) => value === outcome).length;
+	return { passed: count('ok'), failed: count('failed') + count('manual'), rolledBack: count('rolled-back'), staged: count('staged'), cancelled: count('cancelled'), total: values.length, outcomes, reasons: {} };
+}
+
+export function generation(id: number, release: string, current = false): GenerationInfo {
+	return { id, release, created: `2026-11-2${id}T10:0${id}:00Z`, by: 'alice@laptop', bytes: 1024 * id, files: 3, current };
+}
