@@ -1,21 +1,33 @@
 /**
- * Makes a remote script stoppable as a whole. sshd delivers a "signal" request only to the
- * session's shell, and a shell waiting for a foreground command (`sleep`, `tar`, a build)
- * defers the signal until that command ends. So the script runs as a background child the
- * shell `wait`s for — `wait` is interrupted by a trapped signal — and the trap signals the
- * whole process group (sshd gives every session its own), so nothing keeps running.
+ * Makes a remote command stoppable as a whole. sshd answers a "signal" channel request only
+ * for the session's own shell, and not at all in some setups (as root it logs "session
+ * signalling requires privilege separation"); closing the channel does not stop a command
+ * that is not writing (a `sleep`, a long build). But sshd starts every session in its own
+ * process group (setsid), so the transport learns the group's id and, to cancel, runs
+ * `kill -TERM -<pgid>` on a second channel, which reaches every process the command started.
  *
- * Background jobs of a non-interactive shell get /dev/null as stdin, so stdin (e.g. a tar
- * stream) is handed over on fd 3. The exit status, stdout and stderr are the script's own.
+ * The script is wrapped so that its first stderr line reports the id; the transport removes
+ * that line before anyone sees stderr. `exec` keeps the pid (= the group id) and leaves stdin,
+ * stdout, stderr and the exit status exactly the script's own.
  */
+const marker = '\u001eswitchyard-pgid ';
+const markerLine = /\u001eswitchyard-pgid (\d+)\n/;
+
 export function cancellableScript(script: string): string {
-	return [
-		"trap 'trap - TERM HUP INT; kill -TERM 0 2>/dev/null; exit 143' TERM HUP INT",
-		'exec 3<&0',
-		`sh -c ${shellQuote(script)} <&3 3<&- &`,
-		'exec 0</dev/null 3<&-',
-		'wait $!',
-	].join('\n');
+	return `printf '${marker}%s\\n' "$$" >&2; exec sh -c ${shellQuote(script)}`;
+}
+
+/** Finds the process group line in stderr text: the id, and the text without that line. */
+export function takeProcessGroup(stderr: string): { pgid: number; rest: string } | undefined {
+	const match = markerLine.exec(stderr);
+	if (!match?.[1]) return undefined;
+	return { pgid: Number(match[1]), rest: stderr.slice(0, match.index) + stderr.slice(match.index + match[0].length) };
+}
+
+/** TERM to the whole group now, KILL a moment later to whatever ignored it; returns at once. */
+export function killProcessGroupScript(pgid: number): string {
+	if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`refusing to signal process group ${pgid}`);
+	return `kill -TERM -${pgid} 2>/dev/null; (sleep 5; kill -KILL -${pgid} 2>/dev/null) </dev/null >/dev/null 2>&1 & exit 0`;
 }
 
 function shellQuote(text: string): string {

@@ -1,7 +1,9 @@
 import { homedir, userInfo } from 'node:os';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { ChannelQueue } from './channel-queue.js';
+import { cancellableScript, killProcessGroupScript, takeProcessGroup } from './ssh-cancellable.js';
 import { LineSplitter } from './line-splitter.js';
 import { openConnection, type SshConnection } from './ssh-connect.js';
 import { loadSshConfig } from './ssh-config-file.js';
@@ -46,8 +48,6 @@ export class SshTransport implements Transport {
 	private readonly targetError: string | undefined;
 	private readonly queue: ChannelQueue;
 	private connection: Promise<SshConnection> | undefined;
-	/** Channels the server has confirmed and not yet closed: what its MaxSessions counts. */
-	private openChannels = 0;
 
 	constructor(private readonly options: SshTransportOptions) {
 		this.queue = new ChannelQueue(options.maxChannels ?? 8);
@@ -103,11 +103,12 @@ export class SshTransport implements Transport {
 			}
 			let channel: ClientChannel;
 			try {
-				channel = await openExecChannel(connection, script);
+				channel = await openExecChannel(connection, cancellableScript(script));
 			} catch (error) {
-				// Counted now, before anything else closes: these are the sessions that made
-				// the server say no, i.e. its real limit.
-				const othersOpen = this.openChannels;
+				// Our other channels, open or being opened, at the moment of refusal: the server
+				// allows at most that many. Refusals are answered in order, so when several come
+				// back from one burst the limit steps down to exactly what the server allowed.
+				const othersOpen = this.queue.open - 1;
 				release();
 				if (connection.lost) return failed(connection.lost);
 				if (isChannelRefusal(error) && this.queue.refused(othersOpen)) {
@@ -116,9 +117,8 @@ export class SshTransport implements Transport {
 				}
 				return failed(`cannot start the command: ${(error as Error).message}`);
 			}
-			this.openChannels += 1;
 			try {
-				return await runChannel(channel, connection, options, output, () => (this.openChannels -= 1));
+				return await runChannel(channel, connection, options, output);
 			} finally {
 				release();
 			}
@@ -167,6 +167,9 @@ export class SshTransport implements Transport {
 	}
 }
 
+/** How long a cancelled command may take to end before we close its channel and move on. */
+const cancelGraceMs = 3000;
+
 function openExecChannel(connection: SshConnection, script: string): Promise<ClientChannel> {
 	return new Promise((resolve, reject) => {
 		try {
@@ -183,26 +186,63 @@ function isChannelRefusal(error: unknown): boolean {
 	return error instanceof Error && /Channel open failure/i.test(error.message) && !/server closed channel unexpectedly/i.test(error.message);
 }
 
+/** Stops a cancelled command's whole process group from a second channel (see ssh-cancellable.ts). */
+function killRemoteGroup(connection: SshConnection, pgid: number): void {
+	// Outside the channel queue on purpose: the default limit leaves sshd room for it, and a
+	// refusal only means we fall back to closing the channel after the grace period.
+	openExecChannel(connection, killProcessGroupScript(pgid)).then(
+		(channel) => {
+			channel.on('error', () => {});
+			channel.resume();
+			channel.stderr.resume();
+			channel.end();
+		},
+		() => {},
+	);
+}
+
 function runChannel(
 	channel: ClientChannel,
 	connection: SshConnection,
 	options: ExecOptions,
 	output: { stdout: string; stderr: string },
-	onClosed: () => void,
 ): Promise<ExecResult> {
 	return new Promise((resolve) => {
 		let exit: { code: number | null; signal?: string } | undefined;
 		let cancelled = false;
+		let finished = false;
+		let graceTimer: NodeJS.Timeout | undefined;
+		let stdinFailure: string | undefined;
+		let pgid: number | undefined;
 		const splitters = {
 			stdout: new LineSplitter((line) => options.onLine?.(line, 'stdout')),
 			stderr: new LineSplitter((line) => options.onLine?.(line, 'stderr')),
 		};
-		const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-			output[stream] += chunk.toString('utf8');
-			splitters[stream].push(chunk);
+		const take = (stream: 'stdout' | 'stderr', text: string) => {
+			output[stream] += text;
+			splitters[stream].push(text);
 		};
-		channel.on('data', collect('stdout'));
-		channel.stderr.on('data', collect('stderr'));
+		// stderr text held until the wrapper's process-group line has gone by (it comes first).
+		let stderrHead = '';
+		// Decoders keep a UTF-8 character split across two packets whole.
+		const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+		channel.on('data', (chunk: Buffer) => take('stdout', decoders.stdout.write(chunk)));
+		channel.stderr.on('data', (chunk: Buffer) => {
+			if (pgid !== undefined) return take('stderr', decoders.stderr.write(chunk));
+			stderrHead += decoders.stderr.write(chunk);
+			const found = takeProcessGroup(stderrHead);
+			if (found) {
+				pgid = found.pgid;
+				stderrHead = '';
+				if (found.rest !== '') take('stderr', found.rest);
+				if (cancelled) killRemoteGroup(connection, pgid);
+			} else if (stderrHead.length > 4096) {
+				// A login shell chattering before our line: give up on the id, keep the text.
+				pgid = 0;
+				take('stderr', stderrHead);
+				stderrHead = '';
+			}
+		});
 		channel.on('exit', (code: number | null, signal?: string) => {
 			exit = { code, signal };
 		});
@@ -210,28 +250,39 @@ function runChannel(
 		channel.on('error', () => {});
 
 		const abort = () => {
+			if (cancelled || finished) return;
 			cancelled = true;
-			// OpenSSH honours "signal" requests; closing the channel covers servers that don't.
+			// sshd honours "signal" where it can; the process-group kill covers the rest.
 			try {
 				channel.signal('TERM');
 			} catch {
 				// The channel may already be closing.
 			}
-			channel.close();
+			if (pgid) killRemoteGroup(connection, pgid);
+			// Whatever happens remotely, a cancel must not hang on it.
+			graceTimer = setTimeout(() => {
+				channel.close();
+				finish();
+			}, cancelGraceMs);
 		};
 		options.signal?.addEventListener('abort', abort, { once: true });
 
-		let stdinFailure: string | undefined;
 		const input = feedStdin(channel, options.stdin, (error) => {
 			// A broken source must not look like a complete upload: stop the command.
 			stdinFailure = `stdin failed: ${error.message}`;
-			channel.close();
+			abort();
 		});
 
-		channel.on('close', () => {
-			onClosed();
+		channel.on('close', finish);
+
+		function finish(): void {
+			if (finished) return;
+			finished = true;
+			clearTimeout(graceTimer);
 			options.signal?.removeEventListener('abort', abort);
 			input?.unpipe(channel);
+			take('stdout', decoders.stdout.end());
+			take('stderr', stderrHead + decoders.stderr.end());
 			splitters.stdout.flush();
 			splitters.stderr.flush();
 			if (stdinFailure) {
@@ -245,7 +296,7 @@ function runChannel(
 			} else {
 				resolve({ code: null, failure: connection.lost ?? 'the command ended without an exit status', ...output });
 			}
-		});
+		}
 	});
 }
 

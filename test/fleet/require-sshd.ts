@@ -1,0 +1,34 @@
+import { accessSync, appendFileSync, constants, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, sshdPath } from './fleet.js';
+
+/**
+ * Gate for every test that talks to a real sshd. Without sshd the tests are skipped, and the
+ * skip is written down (test/.tmp/sshd-skips.log and a warning) rather than passing silently;
+ * in CI (CI=true) a missing sshd fails the suite instead, so SSH coverage cannot vanish.
+ *
+ *   describe.runIf(requireSshd('ssh exec'))('ssh exec', () => { … })
+ */
+export function requireSshd(suite: string): boolean {
+	if (sshdInstalled()) return true;
+	const message = `${suite}: skipped, ${sshdPath} is not installed (apt-get install openssh-server)`;
+	if (isCi()) throw new Error(`${message} — CI must run the SSH tests`);
+	mkdirSync(join(repoRoot, 'test', '.tmp'), { recursive: true });
+	appendFileSync(join(repoRoot, 'test', '.tmp', 'sshd-skips.log'), `${new Date().toISOString()} ${message}\n`);
+	console.warn(`⚠ ${message}`);
+	return false;
+}
+
+function sshdInstalled(): boolean {
+	try {
+		accessSync(sshdPath, constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function isCi(): boolean {
+	const value = process.env.CI;
+	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
