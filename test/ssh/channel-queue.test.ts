@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'vitest';
+import { ChannelQueue } from '../../source/transport/channel-queue.js';
+import { cancellableScript, killProcessGroupScript, takeProcessGroup } from '../../source/transport/ssh-cancellable.js';
+
+describe('ChannelQueue', () => {
+	test('admits up to the limit, then queues in order', async () => {
+		const queue = new ChannelQueue(2);
+		const order: number[] = [];
+		const first = await queue.acquire();
+		const second = await queue.acquire();
+		const third = queue.acquire().then((release) => (order.push(3), release));
+		const fourth = queue.acquire().then((release) => (order.push(4), release));
+		expect(queue.open).toBe(2);
+		first();
+		first(); // releasing twice is harmless
+		(await third)();
+		second();
+		(await fourth)();
+		expect(order).toEqual([3, 4]);
+		expect(queue.open).toBe(0);
+	});
+
+	test('a refusal lowers the limit to what was open; retried work goes first', async () => {
+		const queue = new ChannelQueue(8);
+		const held = await Promise.all([queue.acquire(), queue.acquire(), queue.acquire()]);
+		expect(queue.refused(2)).toBe(true);
+		expect(queue.limit).toBe(2);
+		const waiting = queue.acquire().then(() => 'waiting');
+		const retried = queue.acquire(true).then(() => 'retried');
+		held[0]?.();
+		held[1]?.();
+		expect(await Promise.race([waiting, retried])).toBe('retried');
+	});
+
+	test('a refusal with nothing else open is a real error, not a limit', () => {
+		const queue = new ChannelQueue(8);
+		expect(queue.refused(0)).toBe(false);
+		expect(queue.limit).toBe(8);
+	});
+});
+
+describe('cancellable scripts', () => {
+	test('the wrapper reports the process group, then execs the quoted script', () => {
+		expect(cancellableScript("echo 'hi'")).toBe(`printf '\u001eswitchyard-pgid %s\\n' "$$" >&2; exec sh -c 'echo '\\''hi'\\'''`);
+	});
+
+	test('the process-group line is taken out of stderr', () => {
+		expect(takeProcessGroup('\u001eswitchyard-pgid 4242\nwarning\n')).toEqual({ pgid: 4242, rest: 'warning\n' });
+		expect(takeProcessGroup('login noise\n\u001eswitchyard-pgid 7\n')).toEqual({ pgid: 7, rest: 'login noise\n' });
+		expect(takeProcessGroup('\u001eswitchyard-pgid 42')).toBeUndefined();
+	});
+
+	test('the kill script signals the group and refuses nonsense ids', () => {
+		expect(killProcessGroupScript(4242)).toContain('kill -TERM -4242');
+		expect(() => killProcessGroupScript(1)).toThrow();
+		expect(() => killProcessGroupScript(0)).toThrow();
+	});
+});
