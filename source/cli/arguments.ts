@@ -23,6 +23,10 @@ const options = {
 	release: { type: 'string' },
 	'ssh-config': { type: 'string' },
 	'accept-new-host-keys': { type: 'boolean' },
+	'break-lock': { type: 'boolean' },
+	canary: { type: 'string' },
+	batch: { type: 'string' },
+	'max-failures': { type: 'string' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean', short: 'V' },
 } as const;
@@ -41,6 +45,8 @@ export interface Arguments {
 	readonly release?: string;
 	readonly sshConfig?: string;
 	readonly acceptNewHostKeys: boolean;
+	readonly breakLock: boolean;
+	readonly waves: { canary?: number; batch?: number | string; maxFailures?: number };
 	readonly version: boolean;
 }
 
@@ -74,6 +80,10 @@ export function parseArguments(argv: readonly string[]): Arguments {
 	if (to !== undefined && !(Number.isInteger(to) && to >= 1)) throw new UsageError(`--to takes a generation number, not ${JSON.stringify(values.to)}`);
 	if (to !== undefined && values.release) throw new UsageError('--to and --release can\'t be combined');
 
+	const canary = wholeNumber(values.canary, '--canary', 0);
+	const maxFailures = wholeNumber(values['max-failures'], '--max-failures', 1);
+	const batch = values.batch === undefined ? undefined : /^([1-9][0-9]?|100)%$/.test(values.batch) ? values.batch : wholeNumber(values.batch, '--batch', 1);
+
 	const phases: Phase[] = values.phases
 		? parsePhaseList(values.phases)
 		: [...presets[values['dry-run'] ? 'dry-run' : values['build-only'] ? 'build-only' : values['skip-build'] ? 'quick' : 'full']];
@@ -91,8 +101,17 @@ export function parseArguments(argv: readonly string[]): Arguments {
 		release: values.release,
 		sshConfig: values['ssh-config'],
 		acceptNewHostKeys: values['accept-new-host-keys'] ?? false,
+		breakLock: values['break-lock'] ?? false,
+		waves: { canary, batch, maxFailures },
 		version: values.version ?? false,
 	};
+}
+
+function wholeNumber(text: string | undefined, flag: string, min: number): number | undefined {
+	if (text === undefined) return undefined;
+	const value = Number(text);
+	if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} takes a whole number of ${min} or more${flag === '--batch' ? ' or a percentage like 25%' : ''}, not ${JSON.stringify(text)}`);
+	return value;
 }
 
 export const usage = `switchyard — deploy console
@@ -109,6 +128,9 @@ Selection:  --host NAME (repeatable), --tag TAG (repeatable); none = every host
 Phases:     --phases build,preflight,upload,switch,validate | --dry-run (build+preflight)
             --build-only | --skip-build (quick: no build, deploy the existing artifact)
 Skips:      --skip-frontend  --skip-backend (binaries)  --skip-services (restarts)
+Waves:      --canary N (switch and validate N hosts first)  --batch N|N% (then this many at a time)
+            --max-failures N (stop switching once N hosts failed)
+Locks:      --break-lock (remove a held lock first; recorded in switches.log)
 Other:      --config FILE (default ./hosts.toml)  --ssh-config FILE  --accept-new-host-keys
             --yes (switch without asking; needed without a terminal)  --json (one event per line)
 

@@ -84,6 +84,8 @@ export function headlessDeploy(context: HeadlessContext): Promise<number> {
 			signal,
 			phases: args.phases,
 			skips: args.skips,
+			waves: args.waves,
+			breakLock: args.breakLock,
 			jobs: args.jobs,
 			confirm: (staged) => confirmOnTerminal(context, `Switch ${staged.length} host(s) to the new generation?`, describeStaged(staged)),
 		}),
@@ -96,7 +98,7 @@ export async function headlessRollback(context: HeadlessContext): Promise<number
 	const what = 'generation' in target ? `generation ${target.generation}` : 'release' in target ? `release ${target.release}` : 'the previous generation';
 	const confirmed = await confirmOnTerminal(context, `Roll back ${hosts.map((host) => host.name).join(', ')} to ${what}?`, []);
 	if (!confirmed) return 1;
-	return runRecorded(context, (emit, signal) => runRollback({ config, hosts, emit, openTransport, signal, target, jobs: args.jobs }));
+	return runRecorded(context, (emit, signal) => runRollback({ config, hosts, emit, openTransport, signal, target, jobs: args.jobs, breakLock: args.breakLock }));
 }
 
 export function headlessCheck(context: HeadlessContext): Promise<number> {

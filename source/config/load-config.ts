@@ -110,8 +110,8 @@ const allowedKeys: Record<string, string> = {
 	app: 'name, keep',
 	build: 'command, artifact, cwd',
 	health: 'command, http, expect, timeout, retries, interval, services_active',
-	host: 'name, ssh, local, tags, root, strategy, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb',
-	defaults: 'jobs and every [[host]] key but name, ssh and local',
+	host: 'name, ssh, local, tags, root, strategy, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout',
+	defaults: 'jobs, canary, batch, max_failures and every [[host]] key but name, ssh and local',
 };
 
 function explain(issue: z.core.$ZodIssue, keyPath: KeyPath): string {
@@ -166,6 +166,7 @@ function resolveConfig(raw: RawConfig, file: string): Config {
 		app: { name: appName, keep: raw.app?.keep ?? 5 },
 		build,
 		jobs: defaults.jobs ?? 8,
+		waves: { canary: defaults.canary ?? 0, batch: defaults.batch, maxFailures: defaults.max_failures },
 		hosts: raw.host.map((host) => resolveHost(host, raw, dir, appName)),
 	};
 }
@@ -199,6 +200,10 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		health: resolveHealth(raw.health, raw.defaults?.health, host.health),
 		env: resolveEnv(raw.env, raw.defaults?.env, host.env),
 		minFreeMb: merged.min_free_mb ?? 64,
+		staleLockMs: (merged.stale_lock_minutes ?? 60) * 60_000,
+		// The watchdog guards against locking yourself out of a remote host; a local host can't be lost that way.
+		watchdog: merged.watchdog ?? !local,
+		confirmTimeoutMs: (merged.confirm_timeout ?? 30) * 1000,
 	};
 }
 

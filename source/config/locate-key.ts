@@ -5,8 +5,8 @@
  */
 export type KeyPath = readonly (string | number)[];
 
-const tableHeader = /^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$/;
-const arrayHeader = /^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$/;
+const tableHeader = /^\s*\[\s*([^[\]]+?)\s*\]\s*(#.*)?$/;
+const arrayHeader = /^\s*\[\[\s*([^[\]]+?)\s*\]\]\s*(#.*)?$/;
 const keyLine = /^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=/;
 
 const splitDotted = (text: string): string[] =>

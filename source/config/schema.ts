@@ -31,7 +31,7 @@ export const pathValue = z
 export const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an env key must be a shell variable name (e.g. "DATABASE_URL")');
 export const sshTarget = z
 	.string()
-	.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9._:\[\]-]+$/, 'ssh must be an alias from ~/.ssh/config or user@host[:port] (e.g. "deploy@10.0.0.5:2222")');
+	.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/, 'ssh must be an alias from ~/.ssh/config or user@host[:port] (e.g. "deploy@10.0.0.5:2222")');
 
 const seconds = z.number().positive('must be a positive number of seconds');
 const command = z.string().min(1, 'must not be empty (leave the key out instead)');
@@ -90,6 +90,9 @@ const hostSettings = {
 	health: healthSchema.optional(),
 	env: envSchema.optional(),
 	min_free_mb: z.number().min(0, 'must be 0 or more').optional(),
+	stale_lock_minutes: z.number().positive('must be a positive number of minutes').optional(),
+	watchdog: z.boolean().optional(),
+	confirm_timeout: seconds.optional(),
 	tags: z.array(tagName).optional(),
 } as const;
 
@@ -109,8 +112,16 @@ export const hostSchema = z
 		path: ['web_root'],
 	});
 
+export const batchSize = z.union([
+	z.number().int().min(1, 'must be 1 or more'),
+	z.string().regex(/^([1-9][0-9]?|100)%$/, 'must be a number of hosts or a percentage like "25%"'),
+]);
+
 export const defaultsSchema = z.strictObject({
 	jobs: z.number().int().min(1, 'must be 1 or more').max(256, 'must be at most 256').optional(),
+	canary: z.number().int().min(0, 'must be 0 or more').optional(),
+	batch: batchSize.optional(),
+	max_failures: z.number().int().min(1, 'must be 1 or more').optional(),
 	...hostSettings,
 });
 

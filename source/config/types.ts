@@ -29,6 +29,11 @@ export interface HostConfig {
 	readonly health: HealthConfig;
 	readonly env: Readonly<Record<string, EnvValue>>;
 	readonly minFreeMb: number;
+	/** A lock older than this is reported as stale (it is never broken without --break-lock). */
+	readonly staleLockMs: number;
+	/** Dead-man revert: a watchdog on the host swaps back unless the switch is confirmed in time. */
+	readonly watchdog: boolean;
+	readonly confirmTimeoutMs: number;
 }
 
 export interface EnvValue {
@@ -60,6 +65,14 @@ export interface BuildConfig {
 	readonly perHost: boolean;
 }
 
+/** How switches roll through the fleet: a canary first, then batches; stop after too many failures. */
+export interface WaveConfig {
+	readonly canary: number;
+	/** Hosts per batch after the canary: a count, or a percentage of the staged hosts ("25%"); unset = all at once. */
+	readonly batch?: number | string;
+	readonly maxFailures?: number;
+}
+
 export interface Config {
 	/** Absolute path of the hosts.toml that was read. */
 	readonly file: string;
@@ -67,5 +80,6 @@ export interface Config {
 	readonly app: { readonly name: string; readonly keep: number };
 	readonly build?: BuildConfig;
 	readonly jobs: number;
+	readonly waves: WaveConfig;
 	readonly hosts: readonly HostConfig[];
 }

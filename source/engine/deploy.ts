@@ -1,7 +1,9 @@
 import pLimit from 'p-limit';
+import { maskingEmitter } from './mask-secrets.js';
 import type { Artifact } from './artifact.js';
 import { diffArtifact } from './artifact.js';
 import { buildArtifact } from './build.js';
+import type { WaveConfig } from '../config/types.js';
 import type { Phase, RunSummary } from './events.js';
 import { envFileText, generationArchive } from './generation-archive.js';
 import { HostFailure } from './host-session.js';
@@ -17,10 +19,10 @@ import {
 	summarize,
 	type HostRun,
 } from './host-run.js';
-import { lockHolderReason } from './lock-holder.js';
+import { lockAndRun } from './lock-host.js';
 import { generationsToPrune, pruneGenerations } from './remote/cleanup.js';
 import { inspectHost } from './remote/inspect.js';
-import { lockHeldExit, releaseLock, takeLock } from './remote/lock.js';
+import { releaseLock } from './remote/lock.js';
 import { fillTemplate, quote, script } from './remote/quote.js';
 import { discardPartial, stageGeneration } from './remote/stage.js';
 import { formatBytes } from './format-bytes.js';
@@ -28,6 +30,7 @@ import { resolvePhases } from './plan.js';
 import { makeRelease, newRunId, operatorName } from './release.js';
 import type { DeployRequest } from './requests.js';
 import { noSkips, switchAndValidate } from './switch-host.js';
+import { planWaves, stopReason } from './waves.js';
 
 interface DeployRun {
 	readonly request: DeployRequest;
@@ -44,6 +47,7 @@ interface DeployRun {
  * failure ends only that host; a failed shared build ends the run before any host is touched.
  */
 export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
+	request = { ...request, emit: maskingEmitter(request.hosts, request.emit) };
 	const { config, emit } = request;
 	const phases = resolvePhases(request.phases);
 	const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir);
@@ -111,16 +115,9 @@ async function stageHost(run: DeployRun, host: HostRun): Promise<void> {
 }
 
 async function preflight(run: DeployRun, host: HostRun): Promise<void> {
-	const session = await connect(host, run.request.openTransport, run.request.emit);
 	const config = host.host;
-	const owner = { operator: run.operator, machine: run.operator.split('@')[1] ?? '', pid: process.pid, runId: run.runId, startedAt: new Date().toISOString() };
-	const result = await session.run(script(takeLock(config.root, owner), `echo SY:locked`, inspectHost(config.root)));
-	host.locked = result.markers.includes('locked');
-	if (result.code === lockHeldExit) throw new HostFailure(lockHolderReason(result.markers));
-	const missing = result.markers.find((line) => line.startsWith('missing '));
-	if (missing) throw new HostFailure(`missing tools on host:${missing.slice('missing'.length)}`);
-	if (result.code !== 0) throw new HostFailure(`preflight: ${(result.stderr.trim().split('\n').at(-1) ?? '') || `exit status ${result.code}`}`);
-
+	const result = await lockAndRun(host, { ...run.request, operator: run.operator, runId: run.runId }, inspectHost(config.root));
+	const session = host.session!;
 	const state = parseHostState(result);
 	host.state = state;
 	run.request.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
@@ -198,8 +195,29 @@ async function confirmAndSwitch(run: DeployRun, runs: HostRun[], limit: ReturnTy
 		for (const host of staged) finishHost(emit, host, 'staged', `not switched (confirmation declined); generation ${host.staged!.to} staged`);
 		return;
 	}
-	await Promise.all(staged.map((host) => limit(() => switchHost(run, host))));
+	const config: WaveConfig = { ...run.request.config.waves, ...definedOnly(run.request.waves ?? {}) };
+	const waves = planWaves(staged, config);
+	const switched: HostRun[] = [];
+	for (const [index, wave] of waves.entries()) {
+		emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map((host) => host.host.name), canary: index === 0 && config.canary > 0 });
+		await Promise.all(wave.map((host) => limit(() => switchHost(run, host))));
+		switched.push(...wave);
+		const remaining = waves.slice(index + 1).flat();
+		if (remaining.length === 0) break;
+		const failed = switched.filter((host) => host.outcome !== 'ok').map((host) => host.host.name);
+		const stop =
+			stopReason(config, index, failed.length, failed) ??
+			((await (run.request.continueWaves?.({ next: index + 2, total: waves.length, switched: switched.map((host) => host.host.name), failed, remaining: remaining.map((host) => host.host.name) }) ?? true))
+				? undefined
+				: `stopped by the operator after wave ${index + 1} of ${waves.length}`);
+		if (stop) {
+			for (const host of remaining) finishHost(emit, host, 'staged', `not switched: ${stop}; generation ${host.staged!.to} staged`);
+			break;
+		}
+	}
 }
+
+const definedOnly = <T extends object>(value: T): Partial<T> => Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 
 async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
 	const { emit, signal } = run.request;
@@ -211,7 +229,17 @@ async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
 	const to = host.staged!.to;
 	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? (id === to ? run.release : `generation ${id}`);
 	const result = await switchAndValidate(
-		{ session: host.session!, emit, operator: run.operator, skips: run.request.skips ?? noSkips, validate: run.phases.includes('validate'), releaseOf, cancel: undefined },
+		{
+			session: host.session!,
+			emit,
+			operator: run.operator,
+			skips: run.request.skips ?? noSkips,
+			validate: run.phases.includes('validate'),
+			releaseOf,
+			current: state.current,
+			openTransport: run.request.openTransport,
+			runId: run.runId,
+		},
 		to,
 		'deploy',
 	);

@@ -17,7 +17,7 @@ export type HostOutcome =
 	| 'manual' // validate failed and the rollback failed too: manual intervention required
 	| 'cancelled'; // work was skipped because the operator cancelled
 
-export type SwitchReason = 'deploy' | 'rollback' | 'auto-rollback';
+export type SwitchReason = 'deploy' | 'rollback' | 'auto-rollback' | 'watchdog-revert';
 
 export interface GenerationInfo {
 	readonly id: number;
@@ -66,6 +66,7 @@ export type EngineEvent =
 	| { type: 'generations'; host: string; current: number | null; generations: GenerationInfo[] }
 	| { type: 'staged'; staged: StagedHost }
 	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string }
+	| { type: 'wave'; index: number; total: number; hosts: string[]; canary: boolean }
 	| { type: 'switched'; host: string; from: number | null; to: number; reason: SwitchReason }
 	| { type: 'host-done'; host: string; outcome: HostOutcome; reason?: string }
 	| { type: 'run-finished'; runId: string; summary: RunSummary; at: string };

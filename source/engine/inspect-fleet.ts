@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
+import { maskingEmitter } from './mask-secrets.js';
 import type { RunSummary } from './events.js';
 import { checkHealth } from './health.js';
 import { HostFailure, type HostSession } from './host-session.js';
 import { parseHostState, type HostState } from './host-state.js';
 import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, summarize, type HostRun } from './host-run.js';
-import { lockHolderReason } from './lock-holder.js';
+import { lockHolder } from './lock-holder.js';
 import { inspectHost, listGenerations as listGenerationsScript } from './remote/inspect.js';
 import { peekLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
@@ -13,6 +14,7 @@ import type { RunContext } from './requests.js';
 
 /** Emits one `generations` event per host. Takes no lock: reading is safe beside a deploy. */
 export async function listGenerations(context: RunContext): Promise<RunSummary> {
+	context = { ...context, emit: maskingEmitter(context.hosts, context.emit) };
 	return eachHost(context, 'generations', async (run, session) => {
 		const state = parseHostState(await session.must(listGenerationsScript(run.host.root), 'listing generations'));
 		context.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
@@ -24,13 +26,14 @@ export async function listGenerations(context: RunContext): Promise<RunSummary> 
  * host's health checks against what runs now.
  */
 export async function checkFleet(context: RunContext): Promise<RunSummary> {
+	context = { ...context, emit: maskingEmitter(context.hosts, context.emit) };
 	return eachHost(context, 'check', async (run, session) => {
 		const state: HostState = await inPhase(context.emit, run, 'preflight', async () => {
 			const result = await session.run(script(inspectHost(run.host.root), peekLock(run.host.root)));
 			const missing = result.markers.find((line) => line.startsWith('missing '));
 			if (missing) throw new HostFailure(`missing tools on host:${missing.slice('missing'.length)}`);
 			if (result.code !== 0) throw new HostFailure(`inspect: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
-			if (result.markers.some((line) => line.startsWith('lock-held'))) session.info(`lock: ${lockHolderReason(result.markers)}`);
+			if (result.markers.some((line) => line.startsWith('lock-held'))) session.info(`lock: ${lockHolder(result.markers, run.host.staleLockMs).reason}`);
 			return parseHostState(result);
 		});
 		context.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });

@@ -1,13 +1,37 @@
+import { hostname } from 'node:os';
 import type { LockOwner } from './remote/lock.js';
 
-/** "locked by alice@laptop (pid 4242, run 20261121-2340-ab12) since 23:40:12 UTC, 12 min ago". */
-export function lockHolderReason(markers: readonly string[], now = new Date()): string {
+export interface LockHolder {
+	readonly owner?: LockOwner;
+	readonly stale: boolean;
+	/** One line for the host's tile: who, since when, and whether it looks abandoned. */
+	readonly reason: string;
+}
+
+const processAlive = (pid: number): boolean => {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+};
+
+/**
+ * Reads the `SY:lock-held <owner json>` line. A lock is stale when its owner ran on this
+ * machine and that process is gone, or when it is older than `staleAfterMs`.
+ */
+export function lockHolder(markers: readonly string[], staleAfterMs: number, now = new Date(), isAlive = processAlive, thisMachine = hostname()): LockHolder {
 	const line = markers.find((marker) => marker.startsWith('lock-held'));
 	const owner = parseOwner(line?.slice('lock-held'.length).trim() ?? '');
-	if (!owner) return 'locked by another deploy (no owner recorded in .lock/owner.json)';
-	const started = new Date(owner.startedAt);
-	const minutes = Math.max(0, Math.round((now.getTime() - started.getTime()) / 60_000));
-	return `locked by ${owner.operator} (pid ${owner.pid}, run ${owner.runId}) since ${owner.startedAt}, ${minutes} min ago`;
+	if (!owner) return { stale: false, reason: 'locked by another deploy (no owner recorded in .lock/owner.json); --break-lock removes it' };
+	const ageMs = now.getTime() - new Date(owner.startedAt).getTime();
+	const minutes = Math.max(0, Math.round(ageMs / 60_000));
+	const gone = owner.machine === thisMachine && !isAlive(owner.pid);
+	const stale = gone || ageMs > staleAfterMs;
+	const why = gone ? `stale: process ${owner.pid} on ${owner.machine} is gone` : ageMs > staleAfterMs ? `stale: older than ${Math.round(staleAfterMs / 60_000)} min` : '';
+	const base = `locked by ${owner.operator} (pid ${owner.pid}, run ${owner.runId}) since ${owner.startedAt}, ${minutes} min ago`;
+	return { owner, stale, reason: stale ? `${base} — ${why}; --break-lock removes it` : base };
 }
 
 function parseOwner(text: string): LockOwner | undefined {

@@ -1,4 +1,4 @@
-import type { Config, HostConfig } from '../config/types.js';
+import type { Config, HostConfig, WaveConfig } from '../config/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { EmitEvent, Phase, StagedHost } from './events.js';
 import type { Skips } from './switch-host.js';
@@ -19,12 +19,30 @@ export interface RunContext {
 	/** Aborting cancels unstarted work, stops uploads and removes .partial dirs; switches in flight finish. */
 	readonly signal?: AbortSignal;
 	readonly runId?: string;
+	/** Remove a held lock first (recorded in switches.log). */
+	readonly breakLock?: boolean;
+}
+
+/** Asked between waves (after the canary, between batches); resolve false to stop switching. */
+export type ContinueWaves = (progress: WaveProgress) => Promise<boolean>;
+
+export interface WaveProgress {
+	/** The wave about to start (1-based) and how many there are. */
+	readonly next: number;
+	readonly total: number;
+	readonly switched: readonly string[];
+	readonly failed: readonly string[];
+	readonly remaining: readonly string[];
 }
 
 export interface DeployRequest extends RunContext {
 	readonly phases: readonly Phase[];
 	readonly skips?: Skips;
 	readonly confirm: ConfirmSwitch;
+	/** Overrides [defaults] canary / batch / max_failures. */
+	readonly waves?: Partial<WaveConfig>;
+	/** Without it, waves follow each other as long as no stop condition is met. */
+	readonly continueWaves?: ContinueWaves;
 }
 
 export type RollbackTarget = { readonly generation: number } | { readonly release: string } | { readonly previous: true };

@@ -1,18 +1,18 @@
 import pLimit from 'p-limit';
+import { maskingEmitter } from './mask-secrets.js';
 import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
 import { parseHostState, type HostState } from './host-state.js';
 import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, skipUnreported, summarize, type HostRun } from './host-run.js';
-import { lockHolderReason } from './lock-holder.js';
+import { lockAndRun } from './lock-host.js';
 import { listGenerations } from './remote/inspect.js';
-import { lockHeldExit, takeLock } from './remote/lock.js';
-import { script } from './remote/quote.js';
 import { newRunId, operatorName } from './release.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
 import { noSkips, switchAndValidate } from './switch-host.js';
 
 /** Makes an older generation current again on each host: lock, switch, restart, validate. */
 export async function runRollback(request: RollbackRequest): Promise<RunSummary> {
+	request = { ...request, emit: maskingEmitter(request.hosts, request.emit) };
 	const { emit } = request;
 	const runId = request.runId ?? newRunId();
 	const operator = request.operator ?? operatorName();
@@ -33,7 +33,7 @@ export async function runRollback(request: RollbackRequest): Promise<RunSummary>
 				return;
 			}
 			const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`;
-			const result = await switchAndValidate({ session: run.session!, emit, operator, skips: noSkips, validate, releaseOf }, target, 'rollback');
+			const result = await switchAndValidate({ session: run.session!, emit, operator, skips: noSkips, validate, releaseOf, current: state.current, openTransport: request.openTransport, runId }, target, 'rollback');
 			const current = result.outcome === 'ok' ? target : result.from;
 			emit({ type: 'generations', host: run.host.name, current, generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })) });
 			finishHost(emit, run, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);
@@ -53,12 +53,7 @@ export async function runRollback(request: RollbackRequest): Promise<RunSummary>
 }
 
 async function lockAndList(run: HostRun, request: RollbackRequest, runId: string, operator: string): Promise<HostState> {
-	const session = await connect(run, request.openTransport, request.emit);
-	const owner = { operator, machine: operator.split('@')[1] ?? '', pid: process.pid, runId, startedAt: new Date().toISOString() };
-	const result = await session.run(script(takeLock(run.host.root, owner), 'echo SY:locked', listGenerations(run.host.root)));
-	run.locked = result.markers.includes('locked');
-	if (result.code === lockHeldExit) throw new HostFailure(lockHolderReason(result.markers));
-	if (result.code !== 0) throw new HostFailure(`preflight: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
+	const result = await lockAndRun(run, { ...request, operator, runId }, listGenerations(run.host.root));
 	const state = parseHostState(result);
 	request.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
 	return state;

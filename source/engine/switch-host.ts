@@ -1,8 +1,10 @@
 import type { HostConfig } from '../config/types.js';
 import type { EmitEvent, HostOutcome, SwitchReason } from './events.js';
 import { checkHealth } from './health.js';
-import { failureReason, type HostSession } from './host-session.js';
+import { failureReason, HostSession } from './host-session.js';
 import { activateCurrent, swapCurrent, type ActivateInput } from './remote/switch.js';
+import { armWatchdog, confirmWatchdog, watchdogOutcome } from './remote/watchdog.js';
+import type { OpenTransport } from './requests.js';
 
 /** Steps an operator can leave out of activation (Oqto's --skip-* flags). */
 export interface Skips {
@@ -21,6 +23,11 @@ export interface SwitchRequest {
 	readonly validate: boolean;
 	/** Release recorded in each generation, to tell switches.log and health checks what runs. */
 	readonly releaseOf: (id: number) => string;
+	/** The generation current before this switch (the watchdog's way back). */
+	readonly current: number | null;
+	/** Opens the fresh connection that confirms the watchdog. */
+	readonly openTransport: OpenTransport;
+	readonly runId: string;
 	readonly cancel?: AbortSignal;
 }
 
@@ -31,28 +38,31 @@ export interface SwitchOutcome {
 }
 
 /**
- * Switch → validate, and on failure straight back to where the host was (then validate that
- * too). Never cancelled half-way: once a swap has begun it finishes on this host.
+ * Switch → validate → confirm the watchdog, and on failure straight back to where the host was
+ * (validated too). Never cancelled half-way: once a swap has begun it finishes on this host.
  */
-export async function switchAndValidate(request: SwitchRequest, to: number, reason: Exclude<SwitchReason, 'auto-rollback'>): Promise<SwitchOutcome> {
+export async function switchAndValidate(request: SwitchRequest, to: number, reason: 'deploy' | 'rollback'): Promise<SwitchOutcome> {
 	const { session, emit } = request;
 	const host = session.host.name;
 	const started = Date.now();
+	const watchdog = session.host.watchdog && request.current !== null && request.current !== to ? `${request.runId}-${to}` : undefined;
 	emit({ type: 'phase', host, phase: 'switch', status: 'running' });
-	const swap = await switchTo(request, to, reason);
+	const swap = await switchTo(request, to, reason, watchdog);
 	if (!swap.swapped) {
+		if (watchdog) await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
 		emit({ type: 'phase', host, phase: 'switch', status: 'failed', reason: swap.reason, ms: Date.now() - started });
 		return { outcome: 'failed', reason: swap.reason, from: swap.from };
 	}
 	emit({ type: 'switched', host, from: swap.from, to, reason });
-	let failure = swap.reason;
-	emit({ type: 'phase', host, phase: 'switch', status: failure ? 'failed' : 'ok', reason: failure, ms: Date.now() - started });
+	emit({ type: 'phase', host, phase: 'switch', status: swap.reason ? 'failed' : 'ok', reason: swap.reason, ms: Date.now() - started });
 
-	if (!failure && request.validate) {
-		const validated = await validatePhase(request, to);
-		failure = validated;
+	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to) : undefined);
+	if (!failure) {
+		if (!watchdog) return { outcome: 'ok', from: swap.from };
+		return confirmOverNewConnection(request, watchdog, swap.from, to);
 	}
-	if (!failure) return { outcome: 'ok', from: swap.from };
+	// The engine rolls back itself: the watchdog must not revert a second time later.
+	if (watchdog) await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
 	return revert(request, swap.from, to, failure);
 }
 
@@ -72,6 +82,38 @@ async function revert(request: SwitchRequest, from: number | null, failedId: num
 	return { outcome: 'rolled-back', reason: `${failure}; rolled back to generation ${from}`, from };
 }
 
+/**
+ * A new login writes the confirmation. When it can't (the switch broke sshd, the network, the
+ * login shell…), the watchdog reverts on its own; we wait for it and report what it did.
+ */
+async function confirmOverNewConnection(request: SwitchRequest, token: string, from: number | null, to: number): Promise<SwitchOutcome> {
+	const { session, emit } = request;
+	const host = session.host;
+	const fresh = request.openTransport(host);
+	try {
+		await fresh.connect();
+		const result = await fresh.exec(confirmWatchdog(host.root, token));
+		if (result.code === 0) {
+			session.info('watchdog confirmed over a new connection');
+			return { outcome: 'ok', from };
+		}
+		throw new Error(failureReason(result));
+	} catch (error) {
+		const why = (error as Error).message.split('\n')[0];
+		session.info(`new login failed after the switch (${why}); waiting for the watchdog to revert to generation ${from}`);
+		await new Promise((resolve) => setTimeout(resolve, host.confirmTimeoutMs + 2500));
+		const outcome = await session.run(watchdogOutcome(host.root, token)).catch(() => undefined);
+		const reverted = outcome?.markers.find((line) => line.startsWith('watchdog-reverted'));
+		if (reverted && from !== null) {
+			emit({ type: 'switched', host: host.name, from: to, to: from, reason: 'watchdog-revert' });
+			return { outcome: 'rolled-back', reason: `new logins failed after the switch (${why}); reverted by watchdog to generation ${from}`, from };
+		}
+		return { outcome: 'manual', reason: `new logins failed after the switch (${why}) and the watchdog's revert could not be seen — manual intervention required`, from };
+	} finally {
+		await fresh.close().catch(() => undefined);
+	}
+}
+
 async function validatePhase(request: SwitchRequest, id: number): Promise<string | undefined> {
 	const { session, emit } = request;
 	const host = session.host.name;
@@ -89,15 +131,24 @@ interface SwapResult {
 	readonly reason?: string;
 }
 
-/** One round trip: swap `current`, log it, then install/restart what the host asks for. */
-async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason): Promise<SwapResult> {
-	const { session, operator, skips } = request;
-	const host = session.host;
-	const text = [
-		swapCurrent({ root: host.root, to, operator, reason, release: request.releaseOf(to), at: new Date().toISOString() }),
-		activateCurrent(activation(host, skips, request.releaseOf(to))),
+/** The swap and everything that makes generation `to` live, as one script (also the watchdog's revert). */
+function switchScript(request: SwitchRequest, to: number, reason: SwitchReason): string {
+	const host = request.session.host;
+	return [
+		swapCurrent({ root: host.root, to, operator: request.operator, reason, release: request.releaseOf(to), at: new Date().toISOString() }),
+		activateCurrent(activation(host, request.skips, request.releaseOf(to))),
 	].join('\n');
-	const result = await session.run(text);
+}
+
+/** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for. */
+async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, watchdog?: string): Promise<SwapResult> {
+	const host = request.session.host;
+	const arm =
+		watchdog && request.current !== null
+			? armWatchdog({ root: host.root, token: watchdog, timeoutSeconds: host.confirmTimeoutMs / 1000, revert: switchScript(request, request.current, 'watchdog-revert') })
+			: undefined;
+	const text = [arm, switchScript(request, to, reason)].filter(Boolean).join('\n');
+	const result = await request.session.run(text);
 	const swappedLine = result.markers.find((line) => line.startsWith('swapped '));
 	const fromText = swappedLine?.slice('swapped '.length);
 	const from = fromText && /^\d+$/.test(fromText) ? Number(fromText) : null;
@@ -120,4 +171,3 @@ export function activation(host: HostConfig, skips: Skips, release: string): Act
 		release,
 	};
 }
-

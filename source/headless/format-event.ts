@@ -32,6 +32,8 @@ export function formatEvent(event: EngineEvent): string[] {
 			return [`${tag(event.host)} ${event.state === 'success' ? '✓' : event.state === 'failure' ? '✗' : '▸'} ${event.name}${event.message ? ` — ${event.message}` : ''}`];
 		case 'staged':
 			return [`${tag(event.staged.host)} staged generation ${event.staged.to} (current: ${event.staged.from ?? 'none'}): ${describeDiff(event.staged)}`];
+		case 'wave':
+			return [`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`];
 		case 'confirm':
 			return [event.answer ? `switching ${event.hosts.length} host(s)` : `not switching: ${event.why ?? 'confirmation declined'}`];
 		case 'switched':

@@ -56,7 +56,7 @@ export async function createLocalFleet(names: readonly string[], options: { toml
 			`[app]\nname = "demo"\nkeep = ${options.keep ?? 5}\n`,
 			`[build]\ncommand = ${JSON.stringify(options.build ?? `node ${path.join(repo, 'demo', 'build.mjs')} dist`)}\nartifact = "dist"\n`,
 			'[defaults]\nroot = "hosts/{host}"\nservices = ["demo"]\nrestart = "sh {current}/bin/service.sh restart {root}"\nshared = ["data", "logs", "run"]\n',
-			'[health]\nexpect = "{version}"\ntimeout = 2\nretries = 40\ninterval = 0.1\n',
+			'[health]\nexpect = "{version}"\ntimeout = 2\nretries = 15\ninterval = 0.1\n',
 			options.toml ?? '',
 			...hosts.map(
 				(host) =>

@@ -40,3 +40,15 @@ export function peekLock(root: string): string {
 	const paths = layout(root);
 	return `if [ -d ${paths.lock} ]; then printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo; fi`;
 }
+
+/** Removes whatever lock is there, recording its owner in switches.log first (`--break-lock`). */
+export function breakLock(root: string, operator: string, at: string): string {
+	const paths = layout(root);
+	return script(
+		`if [ -d ${paths.lock} ]; then`,
+		`  printf '%s\\t%s\\t-\\t-\\tbreak-lock\\t%s\\n' ${quote(at)} ${quote(operator)} "$(tr -d '\\n\\t' < ${paths.lock}/owner.json 2>/dev/null)" >> ${paths.switchesLog}`,
+		`  printf '${marker}lock-broken '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
+		`  rm -rf ${paths.lock}`,
+		'fi',
+	);
+}

@@ -1,7 +1,7 @@
 /** Quotes one word for POSIX sh. Every value that reaches a remote command goes through here. */
 export function quote(value: string | number): string {
 	const text = String(value);
-	if (/^[A-Za-z0-9_\/.:=@%+,-]+$/.test(text)) return text;
+	if (/^[A-Za-z0-9_/.:=@%+,-]+$/.test(text)) return text;
 	return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -1,3 +1,4 @@
+import type { SwitchReason } from '../events.js';
 import { currentTarget, layout } from './layout.js';
 import { fillTemplate, marker, quote, script } from './quote.js';
 
@@ -5,7 +6,7 @@ export interface SwitchInput {
 	readonly root: string;
 	readonly to: number;
 	readonly operator: string;
-	readonly reason: 'deploy' | 'rollback' | 'auto-rollback';
+	readonly reason: SwitchReason;
 	readonly release: string;
 	/** ISO time written to switches.log (taken on the operator's machine, like every run time). */
 	readonly at: string;
