@@ -62,9 +62,9 @@ export function planAuth(endpoint: SshEndpoint, env: AuthEnvironment): AuthPlan 
 }
 
 export function describeAuthFailure(endpoint: SshEndpoint, plan: AuthPlan): string {
-	const tried = plan.tried.length > 0 ? plan.tried.join(', ') : 'no keys: no agent and no key files found';
+	const tried = plan.tried.length > 0 ? `tried: ${plan.tried.join(', ')}` : 'nothing to offer: no ssh-agent and no key files';
 	const unusable = plan.unusable.length > 0 ? `; ${plan.unusable.join('; ')}` : '';
-	return `authentication failed for ${endpoint.user}@${endpoint.host} (tried: ${tried})${unusable}`;
+	return `authentication failed for ${endpoint.user}@${endpoint.host} (${tried})${unusable}`;
 }
 
 function tildePath(path: string, home: string): string {

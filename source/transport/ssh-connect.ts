@@ -127,7 +127,7 @@ function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock:
 			if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return fail(`cannot resolve host name ${endpoint.host}`);
 			if (error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH') return fail(`host unreachable (${address})`);
 			if (error.level === 'client-timeout' || error.code === 'ETIMEDOUT')
-				return fail(`timed out connecting to ${address} after ${Math.round(settings.readyTimeoutMs / 1000)} s`);
+				return fail(`timed out connecting to ${address} (no SSH handshake within ${settings.readyTimeoutMs / 1000} s)`);
 			if (error.code === 'ECONNRESET') return fail(`connection reset during handshake (${address})`);
 			return fail(`cannot connect to ${address}: ${error.message}`);
 		});
