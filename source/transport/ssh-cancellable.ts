@@ -10,8 +10,9 @@
  * that line before anyone sees stderr. `exec` keeps the pid (= the group id) and leaves stdin,
  * stdout, stderr and the exit status exactly the script's own.
  */
+// Starts with ASCII "record separator" so no real output line can be mistaken for it.
 const marker = '\u001eswitchyard-pgid ';
-const markerLine = /\u001eswitchyard-pgid (\d+)\n/;
+const markerLine = new RegExp(`${marker}(\\d+)\\n`);
 
 export function cancellableScript(script: string): string {
 	return `printf '${marker}%s\\n' "$$" >&2; exec sh -c ${shellQuote(script)}`;
