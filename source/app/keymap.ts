@@ -84,7 +84,7 @@ export const keymap: readonly Binding[] = [
 	{ keys: ['/'], action: 'search', label: 'search the log', contexts: ['log'], hint: 'search' },
 	{ keys: ['n'], action: 'next-match', label: 'previous (older) match', contexts: ['log'] },
 	{ keys: ['escape'], action: 'close', label: 'back to the grid', contexts: ['log', 'generations', 'phases', 'help'], hint: 'back' },
-	{ keys: ['r'], action: 'rollback', label: 'roll back to highlighted generation (selected: its release)', contexts: ['generations'], hint: 'rollback' },
+	{ keys: ['r'], action: 'rollback', label: 'roll back to it (several selected: its release)', contexts: ['generations'], hint: 'rollback' },
 	{ keys: ['g'], action: 'close', label: 'close generations', contexts: ['generations'] },
 	{ keys: ['y'], action: 'yes', label: 'yes', contexts: ['dialog'], hint: 'yes' },
 	{ keys: ['n', 'escape', 'enter'], action: 'no', label: 'no (the default)', contexts: ['dialog'], hint: 'no' },

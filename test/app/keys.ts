@@ -18,14 +18,18 @@ interface Stdin extends EventEmitter {
 	write(data: string): void;
 }
 
+/** Pause between keys: a fast typist's pace, not a wait for a result (use waitForFrame for that). */
+export const keyIntervalMs = 15;
+
 /**
  * Types keys one at a time. Each key gets its own macrotask: Ink holds a lone ESC until the next
- * tick to tell it from an escape sequence, and React commits state between keys like a human.
+ * tick to tell it from an escape sequence, and third-party inputs (ink-select-input) re-subscribe
+ * their handler after each render.
  */
 export async function press(stdin: Stdin, ...keys: string[]): Promise<void> {
 	for (const key of keys) {
 		stdin.write(key);
-		await new Promise((resolve) => setTimeout(resolve, 5));
+		await new Promise((resolve) => setTimeout(resolve, keyIntervalMs));
 	}
 }
 

@@ -10,8 +10,8 @@ import { generationRow, newestFirst, useGenerationListState } from './use-genera
 export function GenerationList({ host, height, width, active }: { readonly host: string; readonly height: number; readonly width: number; readonly active: boolean }) {
 	const { entry, selectedCount } = useConsoleState((state) => ({ entry: state.generations[host], selectedCount: state.selected.size }));
 	const list = entry ? newestFirst(entry.list) : [];
-	const { index, move } = useGenerationListState(list);
-	useGenerationList(active, host, list[index], move);
+	const { index, move, current } = useGenerationListState(list);
+	useGenerationList(active, host, () => list[Math.min(current(), list.length - 1)], move);
 	const rows = Math.max(1, height - 3);
 	const first = Math.max(0, Math.min(index - Math.floor(rows / 2), list.length - rows));
 	const scope = selectedCount > 1 ? `r rolls the ${selectedCount} selected hosts back to the highlighted release` : `r rolls ${host} back to the highlighted generation`;

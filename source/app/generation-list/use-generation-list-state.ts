@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
+import { useSyncReducer } from '../use-sync-reducer.js';
 import type { GenerationInfo } from '../../engine/events.js';
 import type { RollbackTarget } from '../../engine/requests.js';
 import { formatBytes } from '../text-fit.js';
@@ -31,13 +32,20 @@ export function rollbackPlan(host: string, generation: GenerationInfo, selected:
 	return { hosts: [host], target: { generation: generation.id }, question: `Roll back ${host} to generation ${generation.id} (release ${generation.release})?` };
 }
 
+type HighlightAction = { readonly type: 'move'; readonly by: number; readonly count: number } | { readonly type: 'set'; readonly index: number };
+
+export function highlightReducer(index: number, action: HighlightAction): number {
+	if (action.type === 'set') return action.index;
+	return Math.max(0, Math.min(action.count - 1, index + action.by));
+}
+
 /** The highlighted row; starts on the current generation once the list arrives. */
 export function useGenerationListState(list: readonly GenerationInfo[]) {
-	const [index, setIndex] = useState(0);
+	const [index, dispatch, current] = useSyncReducer(highlightReducer, 0);
 	const currentIndex = list.findIndex((generation) => generation.current);
 	useEffect(() => {
-		setIndex(Math.max(0, currentIndex));
-	}, [list, currentIndex]);
-	const move = (by: number): void => setIndex((value) => Math.max(0, Math.min(list.length - 1, value + by)));
-	return { index: Math.min(index, Math.max(0, list.length - 1)), move };
+		dispatch({ type: 'set', index: Math.max(0, currentIndex) });
+	}, [list.length, currentIndex, dispatch]);
+	const move = (by: number): void => dispatch({ type: 'move', by, count: list.length });
+	return { index: Math.min(index, Math.max(0, list.length - 1)), move, current };
 }

@@ -5,7 +5,7 @@ import { actionFor, keyNameOf } from '../keymap.js';
 import { useConsoleActions } from '../use-console-actions.js';
 import { rollbackPlan } from './use-generation-list-state.js';
 
-export function useGenerationList(active: boolean, host: string, highlighted: GenerationInfo | undefined, move: (by: number) => void): void {
+export function useGenerationList(active: boolean, host: string, highlighted: () => GenerationInfo | undefined, move: (by: number) => void): void {
 	const { store } = useConsoleServices();
 	const perform = useConsoleActions();
 	useInput(
@@ -17,11 +17,12 @@ export function useGenerationList(active: boolean, host: string, highlighted: Ge
 			else if (action === 'close') state.closeModal();
 			else if (action === 'interrupt') perform('interrupt');
 			else if (action === 'rollback') {
-				if (!highlighted) return;
+				const generation = highlighted();
+				if (!generation) return;
 				const selected = state.order.filter((name) => state.selected.has(name));
-				const plan = rollbackPlan(host, highlighted, selected);
-				if (plan.hosts.length === 1 && highlighted.current) {
-					state.setNotice(`generation ${highlighted.id} is already current on ${host}`);
+				const plan = rollbackPlan(host, generation, selected);
+				if (plan.hosts.length === 1 && generation.current) {
+					state.setNotice(`generation ${generation.id} is already current on ${host}`);
 					return;
 				}
 				state.openModal({ kind: 'confirm-rollback', ...plan });

@@ -1,7 +1,8 @@
 import { helpSections } from '../keymap.js';
 import { padEnd, truncate } from '../text-fit.js';
 
-export const helpColumnWidth = 44;
+/** Wide enough for the longest "keys  label" row of the keymap. */
+export const helpColumnWidth = 64;
 
 /** The keymap as lines: a heading per "where it applies", then "keys  label" rows. */
 export function helpLines(): string[] {

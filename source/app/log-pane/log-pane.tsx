@@ -29,8 +29,8 @@ export function LogPane({ host, height, width, active }: LogPaneProps) {
 	}));
 	const buffer = () => (host === null ? store.getState().allLogs() : store.getState().logOf(host));
 	const rows = Math.max(0, height - 1);
-	const [state, dispatch] = useLogPaneState();
-	useLogPane(active, buffer, rows, state, dispatch);
+	const [state, dispatch, current] = useLogPaneState();
+	useLogPane(active, buffer, rows, current, dispatch);
 	const lines = visibleLines(buffer(), state, rows);
 	const prefixWidth = names ? Math.min(16, Math.max(5, ...names.map((name) => name.length))) : 0;
 	const position = state.bottom === null ? 'following' : `line ${state.bottom + 1}/${total} · G follows`;

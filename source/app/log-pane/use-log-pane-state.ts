@@ -1,4 +1,4 @@
-import { useReducer } from 'react';
+import { useSyncReducer } from '../use-sync-reducer.js';
 import type { LogLine } from '../../store/console-store.js';
 import type { RingBuffer } from '../../store/ring-buffer.js';
 
@@ -96,5 +96,5 @@ export function findMatchBefore(buffer: RingBuffer<LogLine>, term: string, befor
 }
 
 export function useLogPaneState() {
-	return useReducer(logPaneReducer, initialLogPaneState);
+	return useSyncReducer(logPaneReducer, initialLogPaneState);
 }

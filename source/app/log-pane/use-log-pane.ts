@@ -1,5 +1,4 @@
 import { useInput } from 'ink';
-import type { Dispatch } from 'react';
 import type { LogLine } from '../../store/console-store.js';
 import type { RingBuffer } from '../../store/ring-buffer.js';
 import { useConsoleServices } from '../console-context.js';
@@ -8,12 +7,13 @@ import { useConsoleActions } from '../use-console-actions.js';
 import { extentOf, findMatchBefore, type LogPaneAction, type LogPaneState } from './use-log-pane-state.js';
 
 /** Keys of a focused log pane: scrolling, follow, search, plus the shared console actions. */
-export function useLogPane(active: boolean, buffer: () => RingBuffer<LogLine>, rows: number, state: LogPaneState, dispatch: Dispatch<LogPaneAction>): void {
+export function useLogPane(active: boolean, buffer: () => RingBuffer<LogLine>, rows: number, current: () => LogPaneState, dispatch: (action: LogPaneAction) => void): void {
 	const { store } = useConsoleServices();
 	const perform = useConsoleActions();
 	useInput(
 		(input, key) => {
 			const keyName = keyNameOf(input, key);
+			const state = current();
 			const extent = extentOf(buffer(), rows);
 			if (state.searchDraft !== null) {
 				const action = actionFor('text', keyName);

@@ -11,9 +11,18 @@ export function StatusBar({ width, context }: { readonly width: number; readonly
 	// Flat fields: the shallow comparison sees through one level only.
 	const { runState, kind, notice, ...counts } = useConsoleState((state) => ({ ...statusCounts(state), runState: state.run.state, kind: state.run.kind, notice: state.notice }));
 	const active = runState === 'running' || runState === 'cancelling';
-	const countText = `${counts.running} running · ✓ ${counts.ok} ok · ✗ ${counts.failed} failed · ↺ ${counts.rolledBack} rolled back${counts.staged > 0 ? ` · ◐ ${counts.staged} staged` : ''}`;
+	// Zero counts are left out so the notice keeps room on an 80-column terminal.
+	const countText = [
+		`${counts.running} running`,
+		counts.ok > 0 ? `✓ ${counts.ok} ok` : '',
+		counts.failed > 0 ? `✗ ${counts.failed} failed` : '',
+		counts.rolledBack > 0 ? `↺ ${counts.rolledBack} rolled back` : '',
+		counts.staged > 0 ? `◐ ${counts.staged} staged` : '',
+	]
+		.filter(Boolean)
+		.join(' · ');
 	const state = runState === 'idle' ? 'idle' : `${kind ?? 'run'} ${runState}`;
-	const first = `${state} │ ${countText}${notice ? ` │ ${notice}` : ''}`;
+	const first = [state, countText, notice].filter(Boolean).join(' │ ');
 	return (
 		<Box flexDirection="column" width={width} height={2}>
 			<Text wrap="truncate">
