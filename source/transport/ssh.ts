@@ -136,19 +136,27 @@ export class SshTransport implements Transport {
 		}
 	}
 
-	private liveConnection(): Promise<SshConnection> {
-		if (!this.target) return Promise.reject(new TransportError(this.targetError ?? `${this.options.target}: cannot resolve`));
-		const target = this.target;
-		const reuse = this.connection;
-		if (reuse) {
-			// Reconnect only when the last connection is known to be gone; a failed attempt is
-			// forgotten so the next exec tries again.
-			return reuse.then(
-				(connection) => (connection.lost ? this.openFresh(target) : connection),
-				() => this.openFresh(target),
-			);
+	/**
+	 * The connection every exec shares: opened on first use, reopened once if the last one
+	 * dropped. Concurrent callers wait on the same attempt, so a burst of execs after a drop
+	 * makes one new connection, not one each. A failed attempt is forgotten: the next exec tries again.
+	 */
+	private async liveConnection(): Promise<SshConnection> {
+		if (!this.target) throw new TransportError(this.targetError ?? `${this.options.target}: cannot resolve`);
+		for (let attempt = 0; ; attempt++) {
+			const current = this.connection ?? this.openFresh(this.target);
+			let connection: SshConnection;
+			try {
+				connection = await current;
+			} catch (error) {
+				if (this.connection === current) this.connection = undefined;
+				throw error;
+			}
+			if (!connection.lost) return connection;
+			if (this.connection === current) this.connection = undefined;
+			// A server that lets us in and hangs up at once: report that rather than loop.
+			if (attempt >= 1) throw new TransportError(connection.lost);
 		}
-		return this.openFresh(target);
 	}
 
 	private openFresh(target: SshTarget): Promise<SshConnection> {

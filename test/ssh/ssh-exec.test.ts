@@ -121,9 +121,12 @@ describe.runIf(requireSshd('ssh exec'))('ssh exec against a real sshd', () => {
 			expect(result.code).toBeNull();
 			expect(result.failure).toMatch(/^connection lost/);
 			expect(result.stdout).toBe('started\n');
-			// The next exec reconnects once the server is back.
+			// Once the server is back, the next execs share one new connection.
 			await fleet.restart('doomed');
-			expect((await doomed.exec('echo back')).stdout).toBe('back\n');
+			const logins = () => (readFileSync(fleet.host('doomed').logFile, 'utf8').match(/Accepted publickey/g) ?? []).length;
+			const results = await Promise.all([doomed.exec('echo back'), doomed.exec('echo back'), doomed.exec('echo back')]);
+			expect(results.map((result) => result.stdout)).toEqual(['back\n', 'back\n', 'back\n']);
+			expect(logins()).toBe(1);
 		} finally {
 			await doomed.close();
 		}
