@@ -63,7 +63,7 @@ export function parseConfig(text: string, file: string): Config {
 	const result = configSchema.safeParse(document, { reportInput: true });
 	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, file));
 
-	const problems = duplicateHostNames(result.data, text, file);
+	const problems = [...duplicateHostNames(result.data, text, file), ...missingScripts(result.data, text, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
 	return resolveConfig(result.data, file);
 }
@@ -110,7 +110,7 @@ const allowedKeys: Record<string, string> = {
 	app: 'name, keep',
 	build: 'command, artifact, cwd',
 	health: 'command, http, expect, timeout, retries, interval, services_active',
-	host: 'name, ssh, local, tags, root, strategy, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout',
+	host: 'name, ssh, local, tags, root, strategy, profile, script, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout',
 	defaults: 'jobs, canary, batch, max_failures and every [[host]] key but name, ssh and local',
 };
 
@@ -150,6 +150,16 @@ function duplicateHostNames(config: RawConfig, text: string, file: string): Conf
 	});
 }
 
+/** [defaults] can set the strategy, so this is checked after merging. */
+function missingScripts(config: RawConfig, text: string, file: string): ConfigProblem[] {
+	const lines = indexKeyLines(text);
+	return config.host.flatMap((host, index) => {
+		const merged = { ...config.defaults, ...host };
+		if (merged.strategy !== 'script' || merged.script !== undefined) return [];
+		return [{ file, line: locateKey(lines, ['host', index, 'strategy']) ?? locateKey(lines, ['host', index]), key: `[[host]] "${host.name}" script`, message: 'strategy = "script" needs script = "/path/to/deploy.py" (run with --config <file>)' }];
+	});
+}
+
 function resolveConfig(raw: RawConfig, file: string): Config {
 	const dir = path.dirname(file);
 	const appName = raw.app?.name ?? path.basename(dir).replace(/[^A-Za-z0-9._-]/g, '-');
@@ -182,6 +192,8 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		transport: local ? { kind: 'local' } : { kind: 'ssh', target: host.ssh! },
 		root: local ? path.resolve(dir, root) : root,
 		strategy: merged.strategy ?? 'releases',
+		profile: merged.profile ?? '/nix/var/nix/profiles/system',
+		script: merged.script,
 		user: merged.user,
 		mode: merged.mode,
 		frontend: merged.frontend ?? false,

@@ -71,7 +71,11 @@ export const envSchema = z.record(envKey, envValue);
 /** Everything a host can set; `[defaults]` takes the same keys. */
 const hostSettings = {
 	root: pathValue.optional(),
-	strategy: z.enum(['releases']).optional(),
+	strategy: z.enum(['releases', 'nix', 'script']).optional(),
+	/** nix: the profile whose generations are the host's (default the NixOS system profile). */
+	profile: pathValue.optional(),
+	/** script: the deploy script on the host, run with --config <json>; {service} runs it per service. */
+	script: command.optional(),
 	user: name('a user name').optional(),
 	mode: z.enum(['local', 'multi-user']).optional(),
 	frontend: z.boolean().optional(),

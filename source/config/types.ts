@@ -5,7 +5,11 @@ export interface HostConfig {
 	readonly transport: { readonly kind: 'local' } | { readonly kind: 'ssh'; readonly target: string };
 	/** Absolute for local hosts; relative paths on SSH hosts are relative to the login directory. */
 	readonly root: string;
-	readonly strategy: 'releases';
+	readonly strategy: 'releases' | 'nix' | 'script';
+	/** nix strategy: the profile managed with nix-env. */
+	readonly profile: string;
+	/** script strategy: the deploy script (FastDeploy-style), template with {service}. */
+	readonly script?: string;
 	readonly user?: string;
 	readonly mode?: 'local' | 'multi-user';
 	readonly frontend: boolean;

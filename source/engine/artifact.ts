@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface ArtifactFile {
@@ -22,12 +22,16 @@ export interface Artifact {
 	readonly files: readonly ArtifactFile[];
 	readonly links: readonly ArtifactLink[];
 	readonly bytes: number;
+	/** Set when the artifact is a Nix build result: the store path it points to (not walked). */
+	readonly storePath?: string;
 }
 
 /** Names that the stage script writes itself; an artifact may not bring its own. */
 const reserved = new Set(['.switchyard', '.env']);
 
 export async function fingerprint(dir: string): Promise<Artifact> {
+	const resolved = await realpath(dir);
+	if (resolved.startsWith('/nix/store/')) return { dir, files: [], links: [], bytes: 0, storePath: resolved };
 	const files: ArtifactFile[] = [];
 	const links: ArtifactLink[] = [];
 	const walk = async (relative: string): Promise<void> => {

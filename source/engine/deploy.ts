@@ -5,9 +5,7 @@ import { diffArtifact } from './artifact.js';
 import { buildArtifact } from './build.js';
 import type { WaveConfig } from '../config/types.js';
 import type { Phase, RunSummary } from './events.js';
-import { envFileText, generationArchive } from './generation-archive.js';
 import { HostFailure } from './host-session.js';
-import { nextGenerationId, parseHostState } from './host-state.js';
 import {
 	closeHostRun,
 	connect,
@@ -20,16 +18,17 @@ import {
 	type HostRun,
 } from './host-run.js';
 import { lockAndRun } from './lock-host.js';
-import { generationsToPrune, pruneGenerations } from './remote/cleanup.js';
-import { inspectHost } from './remote/inspect.js';
+import { generationsToPrune } from './remote/cleanup.js';
 import { releaseLock } from './remote/lock.js';
-import { fillTemplate, quote, script } from './remote/quote.js';
-import { discardPartial, stageGeneration } from './remote/stage.js';
+import { script } from './remote/quote.js';
+import { strategyFor } from './strategies/index.js';
+import type { StrategyRun } from './strategies/strategy.js';
 import { formatBytes } from './format-bytes.js';
 import { resolvePhases } from './plan.js';
 import { makeRelease, newRunId, operatorName } from './release.js';
 import type { DeployRequest } from './requests.js';
-import { noSkips, switchAndValidate } from './switch-host.js';
+import { noSkips } from './activation.js';
+import { switchAndValidate } from './switch-host.js';
 import { planWaves, stopReason } from './waves.js';
 
 interface DeployRun {
@@ -116,58 +115,51 @@ async function stageHost(run: DeployRun, host: HostRun): Promise<void> {
 
 async function preflight(run: DeployRun, host: HostRun): Promise<void> {
 	const config = host.host;
-	const result = await lockAndRun(host, { ...run.request, operator: run.operator, runId: run.runId }, inspectHost(config.root));
+	const strategy = strategyFor(config);
+	const result = await lockAndRun(host, { ...run.request, operator: run.operator, runId: run.runId }, strategy.inspect(config));
 	const session = host.session!;
-	const state = parseHostState(result);
+	const state = strategy.parseState(result);
 	host.state = state;
 	run.request.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
 
 	if (host.artifact) {
-		host.diff = diffArtifact(state.manifest, host.artifact);
-		const { added, changed, removed, bytes } = host.diff;
-		session.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);
-		const neededKb = Math.ceil((host.diff.bytes * 1.1) / 1024) + config.minFreeMb * 1024;
+		host.diff = strategy.diff(state, host.artifact);
+		if (host.diff) {
+			const { added, changed, removed, bytes } = host.diff;
+			session.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);
+		}
+		const neededKb = Math.ceil(((host.diff?.bytes ?? 0) * 1.1) / 1024) + config.minFreeMb * 1024;
 		if (state.freeKb !== undefined && state.freeKb < neededKb) {
 			throw new HostFailure(`disk full: ${formatBytes(state.freeKb * 1024)} free under ${config.root}, need ${formatBytes(neededKb * 1024)} (min_free_mb = ${config.minFreeMb})`);
 		}
 	}
-	if (config.dryRun) {
-		const command = fillTemplate(config.dryRun, { host: config.name, root: config.root, release: run.release, generation: nextGenerationId(state) });
-		session.info(`$ ${command}`);
-		await session.must(script(`cd ${quote(config.root)}`, command), 'dry run failed', { signal: run.request.signal });
-	}
+	await strategy.dryRun(strategyRun(run, host), state, host.artifact);
 }
 
 async function upload(run: DeployRun, host: HostRun): Promise<void> {
-	const { emit, signal } = run.request;
-	const session = host.session!;
-	const state = host.state!;
-	if (!host.artifact) throw new HostFailure('nothing to upload: no [build] artifact in the config');
 	const config = host.host;
-	const id = nextGenerationId(state);
-	const diff = host.diff ?? diffArtifact(null, host.artifact);
-	const reuseFrom = state.current !== null && diff.unchanged.size > 0 ? state.current : null;
-	const archive = generationArchive({
-		artifact: host.artifact,
-		metadata: { id, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, host: config.name, files: host.artifact.files.length, bytes: host.artifact.bytes },
-		env: envFileText({
-			SWITCHYARD_RELEASE: run.release,
-			SWITCHYARD_GENERATION: String(id),
-			SWITCHYARD_HOST: config.name,
-			...Object.fromEntries(Object.entries(config.env).map(([key, value]) => [key, value.value])),
-		}),
-		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
-	});
-	const result = await session.run(stageGeneration({ root: config.root, id, reuseFrom, shared: config.shared }), { stdin: archive, signal });
-	if (result.code !== 0 || !result.markers.includes(`staged ${id}`)) {
-		await session.run(discardPartial(config.root, id)).catch(() => undefined);
-		if (signal?.aborted) throw new HostFailure('cancelled during upload; partial generation removed');
-		const verify = result.markers.includes('verify-failed') ? 'checksum mismatch after upload' : undefined;
-		throw new HostFailure(`upload of generation ${id} failed: ${verify ?? (result.failure || result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
-	}
-	host.staged = { host: config.name, from: state.current, to: id, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
-	emit({ type: 'staged', staged: host.staged });
+	const strategy = strategyFor(config);
+	// A script host may deploy without a build: its generation then only records the run.
+	const artifact = host.artifact ?? (config.strategy === 'script' ? emptyArtifact : undefined);
+	if (!artifact) throw new HostFailure('nothing to upload: no [build] artifact in the config');
+	const state = host.state!;
+	const staged = await strategy.stage(strategyRun(run, host), state, artifact, host.diff ?? diffArtifact(null, artifact));
+	host.staged = { host: config.name, from: state.current, to: staged.id, diff: staged.diff };
+	host.stagedPath = staged.path;
+	run.request.emit({ type: 'staged', staged: host.staged });
 }
+
+const emptyArtifact: Artifact = { dir: '', files: [], links: [], bytes: 0 };
+
+const strategyRun = (run: DeployRun, host: HostRun): StrategyRun => ({
+	session: host.session!,
+	release: run.release,
+	rev: run.rev,
+	operator: run.operator,
+	runId: run.runId,
+	emit: run.request.emit,
+	signal: run.request.signal,
+});
 
 /** A switch without an upload goes to the newest generation staged earlier (e.g. after a declined confirm). */
 function pickStaged(run: DeployRun, host: HostRun): void {
@@ -239,6 +231,7 @@ async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
 			current: state.current,
 			openTransport: run.request.openTransport,
 			runId: run.runId,
+			staged: { id: to, path: host.stagedPath },
 		},
 		to,
 		'deploy',
@@ -256,7 +249,7 @@ async function cleanup(run: DeployRun, host: HostRun, current: number | null, pr
 	await inPhase(emit, host, 'cleanup', async () => {
 		const ids = [...state.generations.map((generation) => generation.id), to];
 		const prune = generationsToPrune(ids, run.request.config.app.keep, current, previous);
-		await host.session!.must(script(pruneGenerations(config.root, prune), releaseLock(config.root, run.runId)), 'cleanup');
+		await host.session!.must(script(strategyFor(config).prune(config, prune), releaseLock(config.root, run.runId)), 'cleanup');
 		host.locked = false;
 		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${run.request.config.app.keep})`);
 		const created = { id: to, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, bytes: host.artifact?.bytes ?? 0, files: host.artifact?.files.length ?? 0, current: false };

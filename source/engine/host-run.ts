@@ -15,6 +15,8 @@ export interface HostRun {
 	state?: HostState;
 	diff?: ArtifactDiff;
 	staged?: StagedHost;
+	/** Nix: the store path of the staged generation. */
+	stagedPath?: string;
 	outcome?: HostOutcome;
 	reason?: string;
 	readonly reported: Set<Phase>;

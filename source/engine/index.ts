@@ -5,4 +5,4 @@ export { tailLogs, logsCommand } from './tail-logs.js';
 export { presets, resolvePhases, selectHosts, parsePhaseList, SelectionError, type PresetName } from './plan.js';
 export type * from './events.js';
 export type * from './requests.js';
-export { noSkips, type Skips } from './switch-host.js';
+export { noSkips, type Skips } from './activation.js';

@@ -3,10 +3,10 @@ import { maskingEmitter } from './mask-secrets.js';
 import type { RunSummary } from './events.js';
 import { checkHealth } from './health.js';
 import { HostFailure, type HostSession } from './host-session.js';
-import { parseHostState, type HostState } from './host-state.js';
+import type { HostState } from './host-state.js';
+import { strategyFor } from './strategies/index.js';
 import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, summarize, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
-import { inspectHost, listGenerations as listGenerationsScript } from './remote/inspect.js';
 import { peekLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
 import { newRunId } from './release.js';
@@ -16,7 +16,8 @@ import type { RunContext } from './requests.js';
 export async function listGenerations(context: RunContext): Promise<RunSummary> {
 	context = { ...context, emit: maskingEmitter(context.hosts, context.emit) };
 	return eachHost(context, 'generations', async (run, session) => {
-		const state = parseHostState(await session.must(listGenerationsScript(run.host.root), 'listing generations'));
+		const strategy = strategyFor(run.host);
+		const state = strategy.parseState(await session.must(strategy.list(run.host), 'listing generations'));
 		context.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
 	});
 }
@@ -29,12 +30,12 @@ export async function checkFleet(context: RunContext): Promise<RunSummary> {
 	context = { ...context, emit: maskingEmitter(context.hosts, context.emit) };
 	return eachHost(context, 'check', async (run, session) => {
 		const state: HostState = await inPhase(context.emit, run, 'preflight', async () => {
-			const result = await session.run(script(inspectHost(run.host.root), peekLock(run.host.root)));
+			const result = await session.run(script(strategyFor(run.host).inspect(run.host), peekLock(run.host.root)));
 			const missing = result.markers.find((line) => line.startsWith('missing '));
 			if (missing) throw new HostFailure(`missing tools on host:${missing.slice('missing'.length)}`);
 			if (result.code !== 0) throw new HostFailure(`inspect: ${result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`}`);
 			if (result.markers.some((line) => line.startsWith('lock-held'))) session.info(`lock: ${lockHolder(result.markers, run.host.staleLockMs).reason}`);
-			return parseHostState(result);
+			return strategyFor(run.host).parseState(result);
 		});
 		context.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
 		if (state.current === null) throw new HostFailure('nothing deployed yet (no current generation)');

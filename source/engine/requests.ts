@@ -1,7 +1,7 @@
 import type { Config, HostConfig, WaveConfig } from '../config/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { EmitEvent, Phase, StagedHost } from './events.js';
-import type { Skips } from './switch-host.js';
+import type { Skips } from './activation.js';
 
 /** Asked once, after every host has staged, before any host switches. Resolve true to switch. */
 export type ConfirmSwitch = (staged: readonly StagedHost[]) => Promise<boolean>;

@@ -2,13 +2,14 @@ import pLimit from 'p-limit';
 import { maskingEmitter } from './mask-secrets.js';
 import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
-import { parseHostState, type HostState } from './host-state.js';
+import type { HostState } from './host-state.js';
+import { strategyFor } from './strategies/index.js';
 import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, skipUnreported, summarize, type HostRun } from './host-run.js';
 import { lockAndRun } from './lock-host.js';
-import { listGenerations } from './remote/inspect.js';
 import { newRunId, operatorName } from './release.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
-import { noSkips, switchAndValidate } from './switch-host.js';
+import { noSkips } from './activation.js';
+import { switchAndValidate } from './switch-host.js';
 
 /** Makes an older generation current again on each host: lock, switch, restart, validate. */
 export async function runRollback(request: RollbackRequest): Promise<RunSummary> {
@@ -53,8 +54,9 @@ export async function runRollback(request: RollbackRequest): Promise<RunSummary>
 }
 
 async function lockAndList(run: HostRun, request: RollbackRequest, runId: string, operator: string): Promise<HostState> {
-	const result = await lockAndRun(run, { ...request, operator, runId }, listGenerations(run.host.root));
-	const state = parseHostState(result);
+	const strategy = strategyFor(run.host);
+	const result = await lockAndRun(run, { ...request, operator, runId }, strategy.list(run.host));
+	const state = strategy.parseState(result);
 	request.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
 	return state;
 }

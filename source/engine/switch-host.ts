@@ -1,19 +1,10 @@
-import type { HostConfig } from '../config/types.js';
 import type { EmitEvent, HostOutcome, SwitchReason } from './events.js';
 import { checkHealth } from './health.js';
 import { failureReason, HostSession } from './host-session.js';
-import { activateCurrent, swapCurrent, type ActivateInput } from './remote/switch.js';
+import type { Skips } from './activation.js';
+import { strategyFor } from './strategies/index.js';
 import { armWatchdog, confirmWatchdog, watchdogOutcome } from './remote/watchdog.js';
 import type { OpenTransport } from './requests.js';
-
-/** Steps an operator can leave out of activation (Oqto's --skip-* flags). */
-export interface Skips {
-	readonly frontend: boolean;
-	readonly backend: boolean;
-	readonly services: boolean;
-}
-
-export const noSkips: Skips = { frontend: false, backend: false, services: false };
 
 export interface SwitchRequest {
 	readonly session: HostSession;
@@ -28,6 +19,8 @@ export interface SwitchRequest {
 	/** Opens the fresh connection that confirms the watchdog. */
 	readonly openTransport: OpenTransport;
 	readonly runId: string;
+	/** The generation this run staged (a nix switch to it needs its store path). */
+	readonly staged?: { readonly id: number; readonly path?: string };
 	readonly cancel?: AbortSignal;
 }
 
@@ -134,10 +127,16 @@ interface SwapResult {
 /** The swap and everything that makes generation `to` live, as one script (also the watchdog's revert). */
 function switchScript(request: SwitchRequest, to: number, reason: SwitchReason): string {
 	const host = request.session.host;
-	return [
-		swapCurrent({ root: host.root, to, operator: request.operator, reason, release: request.releaseOf(to), at: new Date().toISOString() }),
-		activateCurrent(activation(host, request.skips, request.releaseOf(to))),
-	].join('\n');
+	return strategyFor(host).switchScript({
+		host,
+		to,
+		reason,
+		release: request.releaseOf(to),
+		operator: request.operator,
+		skips: request.skips,
+		at: new Date().toISOString(),
+		path: to === request.staged?.id ? request.staged.path : undefined,
+	});
 }
 
 /** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for. */
@@ -154,20 +153,4 @@ async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason
 	const from = fromText && /^\d+$/.test(fromText) ? Number(fromText) : null;
 	if (!swappedLine) return { swapped: false, from, reason: `switch to ${to}: ${failureReason(result)}` };
 	return { swapped: true, from, reason: result.code === 0 ? undefined : `activating generation ${to}: ${failureReason(result)}` };
-}
-
-export function activation(host: HostConfig, skips: Skips, release: string): ActivateInput {
-	return {
-		root: host.root,
-		host: host.name,
-		binaries: skips.backend ? [] : host.binaries,
-		binDir: host.binDir,
-		binPrefix: host.binPrefix,
-		frontend: host.frontend && !skips.frontend && host.webRoot ? { dir: host.frontendDir, webRoot: host.webRoot } : undefined,
-		services: skips.services ? [] : host.services,
-		restart: host.restart,
-		runners: skips.services || host.mode !== 'multi-user' ? [] : host.runners,
-		afterSwitch: host.afterSwitch,
-		release,
-	};
 }

@@ -8,6 +8,7 @@ export function hostConfig(name: string, tags: readonly string[] = [], kind: 'lo
 		transport: kind === 'local' ? { kind: 'local' } : { kind: 'ssh', target: `deploy@${name}` },
 		root: `/tmp/switchyard-test/${name}`,
 		strategy: 'releases',
+		profile: '/nix/var/nix/profiles/system',
 		frontend: false,
 		frontendDir: 'frontend',
 		binaries: [],
@@ -22,11 +23,14 @@ export function hostConfig(name: string, tags: readonly string[] = [], kind: 'lo
 		health: { commands: [], http: [], servicesActive: false, timeoutMs: 1000, retries: 0, intervalMs: 100 },
 		env: {},
 		minFreeMb: 0,
+		staleLockMs: 3_600_000,
+		watchdog: false,
+		confirmTimeoutMs: 30_000,
 	};
 }
 
 export function fleetConfig(hosts: readonly HostConfig[]): Config {
-	return { file: '/tmp/switchyard-test/hosts.toml', dir: '/tmp/switchyard-test', app: { name: 'demo', keep: 5 }, jobs: 4, hosts };
+	return { file: '/tmp/switchyard-test/hosts.toml', dir: '/tmp/switchyard-test', app: { name: 'demo', keep: 5 }, jobs: 4, waves: { canary: 0 }, hosts };
 }
 
 /** web-1…web-N tagged web, plus db-1 tagged db, edge-1 over ssh. */

@@ -1,0 +1,12 @@
+import type { HostConfig } from '../../config/types.js';
+import { nextGenerationId, type HostState } from '../host-state.js';
+import { fillTemplate, quote, script } from '../remote/quote.js';
+import type { StrategyRun } from './strategy.js';
+
+/** The host's own `dry_run` command (e.g. `nginx -t`), run from its root. Shared by every strategy. */
+export async function runConfiguredDryRun(run: StrategyRun, host: HostConfig, state: HostState): Promise<void> {
+	if (!host.dryRun) return;
+	const command = fillTemplate(host.dryRun, { host: host.name, root: host.root, release: run.release, generation: nextGenerationId(state) });
+	run.session.info(`$ ${command}`);
+	await run.session.must(script(`mkdir -p ${quote(host.root)}`, `cd ${quote(host.root)}`, command), 'dry run failed', { signal: run.signal });
+}

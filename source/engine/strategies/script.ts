@@ -1,0 +1,39 @@
+import { swapCurrent } from '../remote/switch.js';
+import { runDeployScript } from '../remote/deploy-script.js';
+import { releasesStrategy } from './releases.js';
+import type { Strategy, SwitchTarget } from './strategy.js';
+
+/**
+ * FastDeploy: a generation is one run of the host's deploy script (with whatever artifact the
+ * build made, possibly none). `current` moves only when the script exited 0; rolling back re-runs
+ * the script in the older generation with that generation's release.
+ */
+export const scriptStrategy: Strategy = {
+	...releasesStrategy,
+	switchScript: (target) => [runDeployScript(deployScriptInput(target)), swapCurrent({ root: target.host.root, to: target.to, operator: target.operator, reason: target.reason, release: target.release, at: target.at })].join('\n'),
+};
+
+function deployScriptInput(target: SwitchTarget) {
+	const host = target.host;
+	const services = host.script!.includes('{service}') ? host.services : [undefined];
+	return {
+		root: host.root,
+		to: target.to,
+		script: host.script!,
+		services,
+		host: host.name,
+		release: target.release,
+		configFor: (service: string | undefined) =>
+			JSON.stringify({
+				deployment_id: `${host.name}-${target.to}-${target.at}`,
+				deploy_script: service ? `${service}/${host.script!.split('/').at(-1)}` : host.script!.split('/').at(-1),
+				service,
+				host: host.name,
+				release: target.release,
+				generation: target.to,
+				reason: target.reason,
+				path: `${host.root}/generations/${target.to}`,
+				env: Object.fromEntries(Object.entries(host.env).map(([key, value]) => [key, value.value])),
+			}),
+	};
+}
