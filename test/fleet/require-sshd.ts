@@ -9,26 +9,27 @@ import { repoRoot, sshdPath } from './fleet.js';
  *
  *   describe.runIf(requireSshd('ssh exec'))('ssh exec', () => { … })
  */
-export function requireSshd(suite: string): boolean {
-	if (sshdInstalled()) return true;
-	const message = `${suite}: skipped, ${sshdPath} is not installed (apt-get install openssh-server)`;
-	if (isCi()) throw new Error(`${message} — CI must run the SSH tests`);
+export function requireSshd(suite: string, probe: { sshd?: string; env?: NodeJS.ProcessEnv } = {}): boolean {
+	const sshd = probe.sshd ?? sshdPath;
+	if (isExecutable(sshd)) return true;
+	const message = `${suite}: skipped, ${sshd} is not installed (apt-get install openssh-server)`;
+	if (isCi(probe.env ?? process.env)) throw new Error(`${message} — CI must run the SSH tests`);
 	mkdirSync(join(repoRoot, 'test', '.tmp'), { recursive: true });
 	appendFileSync(join(repoRoot, 'test', '.tmp', 'sshd-skips.log'), `${new Date().toISOString()} ${message}\n`);
 	console.warn(`⚠ ${message}`);
 	return false;
 }
 
-function sshdInstalled(): boolean {
+function isExecutable(path: string): boolean {
 	try {
-		accessSync(sshdPath, constants.X_OK);
+		accessSync(path, constants.X_OK);
 		return true;
 	} catch {
 		return false;
 	}
 }
 
-function isCi(): boolean {
-	const value = process.env.CI;
+function isCi(env: NodeJS.ProcessEnv): boolean {
+	const value = env.CI;
 	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
