@@ -22,12 +22,28 @@ export class ChannelQueue {
 	/**
 	 * Waits for a free slot; the returned function gives it back (call it exactly once).
 	 * `first` puts a caller at the head of the line: work that was refused and is retried.
+	 * Resolves to undefined if `signal` aborts while waiting (no slot is taken then).
 	 */
-	async acquire(first = false): Promise<() => void> {
+	async acquire(first = false, signal?: AbortSignal): Promise<(() => void) | undefined> {
+		if (signal?.aborted) return undefined;
 		if (this.active < this.currentLimit && (first || this.waiting.length === 0)) {
 			this.active += 1;
 		} else {
-			await new Promise<void>((resolve) => (first ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
+			const admitted = await new Promise<boolean>((resolve) => {
+				const admit = () => {
+					signal?.removeEventListener('abort', leave);
+					resolve(true);
+				};
+				const leave = () => {
+					const index = this.waiting.indexOf(admit);
+					if (index >= 0) this.waiting.splice(index, 1);
+					resolve(false);
+				};
+				signal?.addEventListener('abort', leave, { once: true });
+				if (first) this.waiting.unshift(admit);
+				else this.waiting.push(admit);
+			});
+			if (!admitted) return undefined;
 		}
 		let released = false;
 		return () => {

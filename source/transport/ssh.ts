@@ -92,9 +92,9 @@ export class SshTransport implements Transport {
 		}
 		let retried = false;
 		for (;;) {
-			const release = await this.queue.acquire(retried);
-			if (options.signal?.aborted) {
-				release();
+			const release = await this.queue.acquire(retried, options.signal);
+			if (!release || options.signal?.aborted) {
+				release?.();
 				return failed('cancelled');
 			}
 			if (connection.lost) {

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SshTransport } from '../../source/transport/ssh.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
@@ -79,6 +80,43 @@ describe.runIf(requireSshd('ssh exec'))('ssh exec against a real sshd', () => {
 			expect(createHash('sha256').update(readFileSync(join(destination, name))).digest('hex')).toBe(digest);
 		}
 		expect(readdirSync(join(destination, 'nested'))).toHaveLength(20);
+	});
+
+	test('a large stdin stream is pulled as the host reads it (backpressure), and all of it arrives', async () => {
+		const total = 24 * 1024 * 1024;
+		let generated = 0;
+		const source = new Readable({
+			highWaterMark: 64 * 1024,
+			read() {
+				if (generated >= total) return void this.push(null);
+				const chunk = Buffer.alloc(Math.min(64 * 1024, total - generated), 120);
+				generated += chunk.length;
+				this.push(chunk);
+			},
+		});
+		let generatedWhilePaused = -1;
+		// The host reads one byte, then nothing for a second: the source must wait for it.
+		const result = await ssh.exec('head -c 1 >/dev/null; echo paused; sleep 1; echo resumed; wc -c', {
+			stdin: source,
+			onLine: (line) => line === 'resumed' && (generatedWhilePaused = generated),
+		});
+		expect(result.code).toBe(0);
+		expect(Number(result.stdout.split('\n')[2])).toBe(total - 1);
+		expect(generatedWhilePaused).toBeGreaterThan(0);
+		expect(generatedWhilePaused).toBeLessThan(total / 2);
+	});
+
+	test('a command waiting for a channel can be cancelled before it starts', async () => {
+		const single = fleetTransport(fleet, 'fleet-1', { maxChannels: 1 });
+		try {
+			const controller = new AbortController();
+			const busy = single.exec('echo busy; sleep 1', { onLine: () => controller.abort() });
+			const queued = await single.exec('echo never', { signal: controller.signal });
+			expect(queued).toMatchObject({ code: null, failure: 'cancelled', stdout: '' });
+			expect((await busy).code).toBe(0);
+		} finally {
+			await single.close();
+		}
 	});
 
 	test('sends string stdin with end-of-input', async () => {
