@@ -35,14 +35,18 @@ export async function buildArtifact(request: BuildRequest): Promise<Artifact> {
 			cancelSignal: request.signal,
 			env: { SWITCHYARD_RELEASE: request.release, ...(host ? { SWITCHYARD_HOST: host } : {}) },
 		});
+		let lastError = '';
 		for (const stream of ['stdout', 'stderr'] as const) {
-			const splitter = new LineSplitter((line) => emit({ type: 'log', host: logHost, stream, line }));
+			const splitter = new LineSplitter((line) => {
+				if (stream === 'stderr' && line.trim()) lastError = line.trim();
+				emit({ type: 'log', host: logHost, stream, line });
+			});
 			child[stream]?.on('data', (chunk: Buffer) => splitter.push(chunk));
 			child[stream]?.on('end', () => splitter.flush());
 		}
 		const result = await child;
 		if (result.isCanceled) throw new HostFailure('build cancelled');
-		if (result.exitCode !== 0) throw new HostFailure(`build failed: \`${command}\` exited with ${result.exitCode ?? result.signal}`);
+		if (result.exitCode !== 0) throw new HostFailure(`build failed (exit ${result.exitCode ?? result.signal})${lastError ? `: ${lastError}` : ''}`);
 	}
 	const dir = artifactDir(build, host);
 	try {

@@ -58,7 +58,7 @@ describe('deploying the demo app to local hosts', () => {
 		const result = await broken.run('deploy', '--yes');
 		expect(result.exitCode).toBe(1);
 		expect(result.stdout).toContain('[build] error: syntax');
-		expect(result.stdout).toMatch(/build failed: .* exited with 3 — no host was touched/);
+		expect(result.stdout).toMatch(/build failed \(exit 3\): error: syntax — no host was touched/);
 		expect(result.stdout).toContain('Summary: 0 passed, 2 failed');
 		expect(broken.generations('alpha')).toEqual([]);
 		expect(broken.current('alpha')).toBeNull();

@@ -62,7 +62,7 @@ export function switchNixProfile(input: NixSwitchInput): string {
 		`printf '{"id":%s,"release":"%s","created":"%s","by":"%s","host":"%s","path":"%s","files":0,"bytes":0}\\n' "${id}" ${quote(input.release)} ${quote(input.at)} ${quote(input.operator)} ${quote(input.host)} "$(readlink -f ${profile})" > ${metadata}/"${id}".json`;
 	return script(
 		'set -e',
-		`mkdir -p ${paths.root} ${metadata}`,
+		`mkdir -p ${paths.root} ${metadata} ${quote(path.posix.dirname(input.profile))}`,
 		`from=${generationOf(input.profile)}`,
 		input.path ? `nix-env -p ${profile} --set ${quote(input.path)}` : `nix-env -p ${profile} --switch-generation ${input.to}`,
 		`now=${generationOf(input.profile)}`,

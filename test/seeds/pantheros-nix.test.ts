@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { cli, repo } from '../support/local-fleet.js';
+import { hasTool } from '../support/require-tool.js';
+
+// As root without a nix daemon (Debian's nix-bin): no build users, no sandbox.
+const nixEnv = { NIX_CONFIG: 'build-users-group =\nsandbox = false\n', NO_COLOR: '1' };
+
+function nixFleet(hosts: readonly string[]) {
+	const base = path.join(repo, 'test', '.tmp');
+	mkdirSync(base, { recursive: true });
+	const dir = mkdtempSync(path.join(base, 'nix-'));
+	const activations = path.join(dir, 'activations.log');
+	const config = path.join(dir, 'hosts.toml');
+	writeFileSync(
+		config,
+		[
+			'[app]\nname = "panther"\nkeep = 5\n',
+			'[build]',
+			`command = "nix-build ${path.join(repo, 'test/seeds/fixtures/system.nix')} --argstr host {host} --argstr version $SWITCHYARD_RELEASE --argstr log ${activations} --argstr fail \${FAIL:-0} -o result-{host} >/dev/null"`,
+			'artifact = "result-{host}"\n',
+			'[defaults]\nstrategy = "nix"\nroot = "state/{host}"\n',
+			...hosts.map((host) => `[[host]]\nname = "${host}"\nlocal = true\nprofile = "${dir}/profiles/${host}/system"\n`),
+		].join('\n'),
+	);
+	const run = async (args: string[], env: Record<string, string> = {}) => {
+		const result = await execa('node', [cli, ...args, '--config', config], { reject: false, stdin: 'ignore', cwd: dir, env: { ...nixEnv, ...env } });
+		return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+	};
+	const profileGenerations = (host: string) =>
+		execFileSync('nix-env', ['-p', `${dir}/profiles/${host}/system`, '--list-generations'], { encoding: 'utf8', env: { ...process.env, ...nixEnv } })
+			.trim()
+			.split('\n')
+			.map((line) => line.trim().split(/\s+/))
+			.map((words) => ({ id: Number(words[0]), current: words.at(-1) === '(current)' }));
+	const activationLog = () => readFileSync(activations, 'utf8').trim().split('\n');
+	return { dir, run, profileGenerations, activationLog };
+}
+
+describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix profile generations', () => {
+	it('builds per host, dry-activates, switches, lists generations and rolls back to N', { timeout: 240_000 }, async () => {
+		const fleet = nixFleet(['yoga', 'hetzner-vps']);
+		for (let deploy = 1; deploy <= 3; deploy += 1) {
+			const result = await fleet.run(['deploy', '--yes']);
+			expect(result.stderr).toBe('');
+			expect(result.exitCode).toBe(0);
+		}
+		for (const host of ['yoga', 'hetzner-vps']) {
+			expect(fleet.profileGenerations(host)).toEqual([
+				{ id: 1, current: false },
+				{ id: 2, current: false },
+				{ id: 3, current: true },
+			]);
+		}
+		// build → dry-activate → switch, for every deploy, in that order.
+		const yoga = fleet.activationLog().filter((line) => line.startsWith('yoga '));
+		expect(yoga.map((line) => line.split(' ')[2])).toEqual(['dry-activate', 'switch', 'dry-activate', 'switch', 'dry-activate', 'switch']);
+
+		const listed = await fleet.run(['generations', '--host', 'yoga']);
+		expect(listed.exitCode).toBe(0);
+		expect(listed.stdout).toMatch(/\* 3 .*\(current\)/);
+		const release1 = /\n {2}1 +\S+ \S+ +(\S+)/.exec(listed.stdout)![1]!;
+
+		const rollback = await fleet.run(['rollback', '--to', '1', '--host', 'yoga', '--yes']);
+		expect(rollback.exitCode).toBe(0);
+		expect(fleet.profileGenerations('yoga').find((generation) => generation.current)?.id).toBe(1);
+		expect(fleet.profileGenerations('hetzner-vps').find((generation) => generation.current)?.id).toBe(3);
+		expect(fleet.activationLog().at(-1)).toBe(`yoga ${release1} switch`);
+	});
+
+	it('rolls back automatically when switch-to-configuration fails', { timeout: 240_000 }, async () => {
+		const fleet = nixFleet(['ovh-vps']);
+		expect((await fleet.run(['deploy', '--yes'])).exitCode).toBe(0);
+		const result = await fleet.run(['deploy', '--yes'], { FAIL: '1' });
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/↺ ovh-vps +rolled back — activating generation 2: activation of \S+ failed: unit foo.service did not start; rolled back to generation 1/);
+		// Generation 2 exists in the profile, but 1 is current and was activated again.
+		expect(fleet.profileGenerations('ovh-vps')).toEqual([
+			{ id: 1, current: true },
+			{ id: 2, current: false },
+		]);
+		expect(fleet.activationLog().map((line) => line.split(' ')[2])).toEqual(['dry-activate', 'switch', 'dry-activate', 'switch', 'switch']);
+	});
+
+	it('stops at a failed build before any host is touched', { timeout: 120_000 }, async () => {
+		const fleet = nixFleet(['yoga']);
+		writeFileSync(path.join(fleet.dir, 'hosts.toml'), readFileSync(path.join(fleet.dir, 'hosts.toml'), 'utf8').replace('system.nix', 'missing.nix'));
+		const result = await fleet.run(['deploy', '--yes']);
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/✗ yoga +failed — build failed/);
+	});
+});
