@@ -144,6 +144,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		showGenerations(host) {
 			const hostConfig = hostConfigs([host])[0];
 			if (!hostConfig) return;
+			state().forgetGenerations(host);
 			state().openModal({ kind: 'generations', host });
 			// Only the list is wanted here: the listing's own run-started/host-done must not reset
 			// the tile's record of the last deploy.

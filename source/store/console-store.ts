@@ -102,6 +102,8 @@ export interface ConsoleActions {
 	setNotice(notice: string | null): void;
 	setRun(run: Partial<RunView>): void;
 	setTailing(host: string, tailing: boolean): void;
+	/** Drops a host's known generations, so a list being reloaded never shows stale rows. */
+	forgetGenerations(host: string): void;
 	dispose(): void;
 }
 
@@ -329,6 +331,12 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				const draft = draftOf(host);
 				if (draft) draft.tailing = tailing;
 				publish();
+			},
+			forgetGenerations(host) {
+				if (pendingGenerations) delete pendingGenerations[host];
+				const generations = { ...get().generations };
+				delete generations[host];
+				set({ generations });
 			},
 			dispose() {
 				if (timer !== null) clearTimeout(timer);

@@ -79,7 +79,11 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 			draft.steps = [];
 			return;
 		case 'phase': {
-			const known = draft.phases.some((mark) => mark.phase === event.phase);
+			const previous = draft.phases.find((mark) => mark.phase === event.phase);
+			// A late "skipped" (the engine's sweep of phases it thinks unreported) must not hide a
+			// result the host already reported.
+			if (event.status === 'skipped' && (previous?.status === 'ok' || previous?.status === 'failed')) return;
+			const known = previous !== undefined;
 			const mark: PhaseMark = { phase: event.phase, status: event.status, ms: event.ms };
 			// A phase the plan didn't list (e.g. rollback's switch + validate) still shows, in phase order.
 			draft.phases = known ? draft.phases.map((each) => (each.phase === event.phase ? mark : each)) : [...draft.phases, mark];

@@ -68,7 +68,7 @@ describe('remote command builders', () => {
 		expect(lines).toContain('rm -rf /opt/app/generations/*.partial');
 		expect(lines).toContain('tar -x -f - -C /opt/app/generations/4.partial');
 		expect(lines).toContain('    ln "../3/$file" "$file"');
-		expect(lines).toContain('if ! sha256sum -c --quiet --strict .switchyard/manifest.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
+		expect(lines).toContain('if [ -s .switchyard/manifest.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/manifest.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
 		expect(lines).toContain('ln -s ../../shared/logs logs');
 		expect(lines).toContain('ln -s ../../../shared/data/uploads data/uploads');
 		// The rename comes after verification: a .partial is never mistaken for a generation.
@@ -118,5 +118,28 @@ describe('cleanup', () => {
 		expect(generationsToPrune([1, 2], 5, 2, 1)).toEqual([]);
 		expect(pruneGenerations('/opt/app', [1, 2])).toBe('rm -rf /opt/app/generations/1 /opt/app/generations/2');
 		expect(pruneGenerations('/opt/app', [])).toBe('true');
+	});
+});
+
+describe('strategy builders', () => {
+	it('runs a FastDeploy script per service with a 0640 config file that is removed afterwards', async () => {
+		const { runDeployScript } = await import('../../source/engine/remote/deploy-script.js');
+		const text = runDeployScript({ root: '/srv/fd', to: 3, script: '/srv/fd/services/{service}/deploy.py', services: ['blog'], configFor: (service) => JSON.stringify({ service }), host: 'mini', release: 'r1' });
+		expect(text).toContain('config=$(mktemp "${TMPDIR:-/tmp}/switchyard-deploy.XXXXXX")');
+		expect(text).toContain('chmod 0640 "$config"');
+		expect(text).toContain(`trap 'rm -f "$config" "$config.rc"' EXIT`);
+		expect(text).toContain(`printf '%s\\n' '{"service":"blog"}' > "$config"`);
+		expect(text).toContain('{ status=0; /srv/fd/services/blog/deploy.py --config "$config" 2>&1 || status=$?; echo "$status" > "$config.rc"; } | tee -a /srv/fd/generations/3/.switchyard/steps.log');
+	});
+
+	it('switches a nix profile with nix-env and activates it', async () => {
+		const { switchNixProfile, deleteNixGenerations } = await import('../../source/engine/remote/nix.js');
+		const common = { root: '/var/lib/sy', profile: '/nix/var/nix/profiles/system', reason: 'deploy' as const, release: 'r2', operator: 'ann@x', at: 't', host: 'yoga', afterSwitch: [] };
+		const fresh = switchNixProfile({ ...common, to: 4, path: '/nix/store/abc-nixos-system' });
+		expect(fresh).toContain('nix-env -p /nix/var/nix/profiles/system --set /nix/store/abc-nixos-system');
+		expect(fresh).toContain('/nix/var/nix/profiles/system/bin/switch-to-configuration switch');
+		expect(fresh.indexOf('SY:swapped')).toBeLessThan(fresh.indexOf('switch-to-configuration switch'));
+		expect(switchNixProfile({ ...common, to: 2, reason: 'rollback' })).toContain('nix-env -p /nix/var/nix/profiles/system --switch-generation 2');
+		expect(deleteNixGenerations('/nix/var/nix/profiles/system', [1, 2])).toBe('nix-env -p /nix/var/nix/profiles/system --delete-generations 1 2');
 	});
 });

@@ -28,7 +28,8 @@ export function runDeployScript(input: DeployScriptInput): string {
 		const command = fillTemplate(input.script, { service, host: input.host, root: input.root, current: `${input.root}/current`, release: input.release });
 		return script(
 			`printf '%s\\n' ${quote(input.configFor(service))} > "$config"`,
-			`{ ${command} --config "$config" 2>&1; echo $? > "$config.rc"; } | tee -a ${steps}`,
+			// set -e would end the group before the status is written: catch it with ||.
+			`{ status=0; ${command} --config "$config" 2>&1 || status=$?; echo "$status" > "$config.rc"; } | tee -a ${steps}`,
 			'status=$(cat "$config.rc")',
 			`if [ "$status" != 0 ]; then echo ${quote(`deploy script${service ? ` for ${service}` : ''} exited with`)} "$status" >&2; exit "$status"; fi`,
 		);

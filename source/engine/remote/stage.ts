@@ -43,7 +43,7 @@ export function stageGeneration(input: StageInput): string {
 			'fi',
 		],
 		`rm -f ${stageFiles.reuseList}`,
-		`if ! sha256sum -c --quiet --strict ${stageFiles.manifest} >&2; then echo "${marker}verify-failed"; exit 1; fi`,
+		`if [ -s ${stageFiles.manifest} ] && ! sha256sum -c --quiet --strict ${stageFiles.manifest} >&2; then echo "${marker}verify-failed"; exit 1; fi`,
 		input.shared.map((dir) => linkShared(dir)),
 		'cd - >/dev/null',
 		`mv ${partial} ${paths.generation(input.id)}`,

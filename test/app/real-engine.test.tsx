@@ -1,0 +1,89 @@
+import { cleanup } from 'ink-testing-library';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import * as engine from '../../source/engine/index.js';
+import { loadConfig } from '../../source/config/load-config.js';
+import { transportFactory } from '../../source/transport/open-transport.js';
+import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
+import { ARROW_DOWN, ARROW_UP, press, waitFor, waitForFrame } from './keys.js';
+import { renderConsole, type RenderedConsole } from './render-console.js';
+
+const fleets: LocalFleet[] = [];
+afterEach(() => {
+	cleanup();
+});
+afterAll(async () => {
+	await Promise.all(fleets.map((fleet) => fleet.stop()));
+});
+
+/** Counts runs as the console sees them finish, so a test can wait for the n-th one. */
+function countFinishedRuns(rendered: RenderedConsole): (count: number) => Promise<void> {
+	let finished = 0;
+	rendered.store.subscribe((state, previous) => {
+		if (state.run.state === 'finished' && previous.run.state !== 'finished') finished += 1;
+	});
+	return (count) => waitFor(() => finished >= count, `run ${count} to finish`, 60_000);
+}
+
+describe('the console on real local hosts', () => {
+	it('deploys with confirm, declines, lists generations and rolls back with one key', async () => {
+		const fleet = await createLocalFleet(['alpha', 'bravo']);
+		fleets.push(fleet);
+		const config = loadConfig(fleet.config);
+		const rendered = await renderConsole({ config, engine, openTransport: transportFactory(), columns: 100, rows: 30 });
+		const { lastFrame, stdin } = rendered;
+		const finished = countFinishedRuns(rendered);
+
+		// Two deploys of both hosts, each confirmed: generations 1 and 2.
+		await press(stdin, 'a');
+		for (const round of [1, 2]) {
+			await press(stdin, 'd');
+			const dialog = await waitForFrame(lastFrame, 'Switch now?', 60_000);
+			expect(dialog).toContain(`alpha: ${round === 1 ? '∅' : '1'} → ${round}`);
+			await press(stdin, 'y');
+			await finished(round);
+			expect(fleet.current('alpha')).toBe(round);
+			expect(fleet.current('bravo')).toBe(round);
+		}
+		await waitForFrame(lastFrame, '✓ 2 ok');
+
+		// A third deploy declined with the default answer: staged, nothing switched.
+		await press(stdin, 'd');
+		await waitForFrame(lastFrame, 'Switch now?', 60_000);
+		await press(stdin, 'n');
+		await finished(3);
+		expect(fleet.current('alpha')).toBe(2);
+		expect(fleet.current('bravo')).toBe(2);
+
+		// One host: g lists its generations, ↓ highlights generation 1, r + y rolls back to it.
+		await press(stdin, 'a');
+		await waitForFrame(lastFrame, '0 of 2 selected');
+		await press(stdin, 'g');
+		let list = await waitForFrame(lastFrame, /●\s+2 .*\(current\)/, 20_000);
+		expect(list).toContain('Generations of alpha');
+		expect(list).toMatch(/\s1 {2}\d{4}-\d\d-\d\d/);
+		await press(stdin, ARROW_DOWN);
+		await waitForFrame(lastFrame, /▸\s+1 /);
+		await press(stdin, 'r');
+		await waitForFrame(lastFrame, 'Roll back alpha to generation 1');
+		await press(stdin, 'y');
+		await finished(4);
+		expect(fleet.current('alpha')).toBe(1);
+		expect(fleet.current('bravo')).toBe(2);
+		const tile = await waitForFrame(lastFrame, 's✓ v✓');
+		expect(tile).toMatch(/p✓ s✓ v✓/);
+		expect(fleet.switchesLog('alpha').at(-1)).toContain('rollback');
+
+		// Both selected: r rolls every selected host back to the highlighted generation's release.
+		await press(stdin, 'a');
+		await waitForFrame(lastFrame, '2 of 2 selected');
+		await press(stdin, 'g');
+		list = await waitForFrame(lastFrame, /●\s+1 .*\(current\)/, 20_000);
+		await press(stdin, ARROW_UP, ARROW_DOWN);
+		await press(stdin, 'r');
+		await waitForFrame(lastFrame, 'Roll back 2 selected hosts (alpha, bravo) to release');
+		await press(stdin, 'y');
+		await finished(5);
+		expect(fleet.current('alpha')).toBe(1);
+		expect(fleet.current('bravo')).toBe(1);
+	});
+});
