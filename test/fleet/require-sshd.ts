@@ -1,5 +1,5 @@
 import { accessSync, appendFileSync, constants, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { repoRoot, sshdPath } from './fleet.js';
 
 /**
@@ -9,13 +9,14 @@ import { repoRoot, sshdPath } from './fleet.js';
  *
  *   describe.runIf(requireSshd('ssh exec'))('ssh exec', () => { … })
  */
-export function requireSshd(suite: string, probe: { sshd?: string; env?: NodeJS.ProcessEnv } = {}): boolean {
+export function requireSshd(suite: string, probe: { sshd?: string; env?: NodeJS.ProcessEnv; skipLog?: string } = {}): boolean {
 	const sshd = probe.sshd ?? sshdPath;
 	if (isExecutable(sshd)) return true;
 	const message = `${suite}: skipped, ${sshd} is not installed (apt-get install openssh-server)`;
 	if (isCi(probe.env ?? process.env)) throw new Error(`${message} — CI must run the SSH tests`);
-	mkdirSync(join(repoRoot, 'test', '.tmp'), { recursive: true });
-	appendFileSync(join(repoRoot, 'test', '.tmp', 'sshd-skips.log'), `${new Date().toISOString()} ${message}\n`);
+	const skipLog = probe.skipLog ?? join(repoRoot, 'test', '.tmp', 'sshd-skips.log');
+	mkdirSync(dirname(skipLog), { recursive: true });
+	appendFileSync(skipLog, `${new Date().toISOString()} ${message}\n`);
 	console.warn(`⚠ ${message}`);
 	return false;
 }
