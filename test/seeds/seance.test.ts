@@ -1,0 +1,47 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../source/config/load-config.js';
+import { tailLogs } from '../../source/engine/tail-logs.js';
+import { LocalTransport } from '../../source/transport/local.js';
+import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
+
+const fleets: LocalFleet[] = [];
+afterAll(async () => Promise.all(fleets.map((fleet) => fleet.stop())));
+
+describe('Seance: post-deploy verification', () => {
+	it('checks HTTP endpoints of what runs now and streams the service log', async () => {
+		const fleet = await createLocalFleet(['seance-backend']);
+		fleets.push(fleet);
+		const port = fleet.hosts[0]!.port;
+		writeFileSync(
+			fleet.config,
+			readFileSync(fleet.config, 'utf8').replace(
+				`health = { http = ["http://127.0.0.1:${port}/health"] }`,
+				`health = { http = ["http://127.0.0.1:${port}/health", { url = "http://127.0.0.1:${port}/", expect = "Switchyard demo" }], command = "sh bin/service.sh status {root}" }\nlogs = "tail -n 0 -f {root}/shared/logs/service.log"`,
+			),
+		);
+		expect((await fleet.run('deploy', '--yes')).exitCode).toBe(0);
+
+		const check = await fleet.run('check');
+		expect(check.exitCode).toBe(0);
+		expect(check.stdout).toMatch(/\[seance-backend\] generation 1 \(\S+\) is healthy/);
+
+		// `l` in the console: the service's log, live.
+		const host = loadConfig(fleet.config).hosts[0]!;
+		const lines: string[] = [];
+		const stop = new AbortController();
+		const tail = tailLogs(host, new LocalTransport(), (line) => lines.push(line), stop.signal);
+		for (let attempt = 0; attempt < 50 && !lines.some((line) => line.includes('GET /health 200')); attempt += 1) {
+			await fetch(`http://127.0.0.1:${port}/health`);
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		stop.abort();
+		await tail;
+		expect(lines.some((line) => line.includes('GET /health 200'))).toBe(true);
+
+		await fleet.stop();
+		const down = await fleet.run('check');
+		expect(down.exitCode).toBe(1);
+		expect(down.stdout).toMatch(/✗ seance-backend +failed — sh bin\/service.sh status \S+: stopped/);
+	});
+});
