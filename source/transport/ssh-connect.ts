@@ -32,12 +32,13 @@ export class SshConnection {
 	constructor(
 		readonly client: Client,
 		private readonly jumps: readonly Client[],
+		private readonly keepaliveSummary: string,
 	) {
 		// Errors after 'ready' are the reasons for a coming 'close' (keepalive timeout, reset).
 		client.on('error', (error: Error) => (this.lastError = error));
 		const onGone = () => {
 			if (this.lostReason !== undefined) return;
-			this.lostReason = this.ended ? 'connection closed' : `connection lost: ${describeDrop(this.lastError)}`;
+			this.lostReason = this.ended ? 'connection closed' : `connection lost: ${describeDrop(this.lastError, this.keepaliveSummary)}`;
 			for (const jump of this.jumps) jump.end();
 		};
 		// ssh2 emits these before it closes the channels, so a channel closing without an
@@ -58,9 +59,9 @@ export class SshConnection {
 	}
 }
 
-function describeDrop(error: Error | undefined): string {
+function describeDrop(error: Error | undefined, keepaliveSummary: string): string {
 	if (!error) return 'the server closed the connection';
-	if (/keepalive/i.test(error.message)) return 'no answer to keepalives (30 s)';
+	if (/keepalive/i.test(error.message)) return `no answer to keepalives (${keepaliveSummary})`;
 	const code = (error as NodeJS.ErrnoException).code;
 	if (code === 'ECONNRESET') return 'connection reset by peer';
 	return error.message;
@@ -83,7 +84,8 @@ export async function openConnection(target: SshTarget, settings: ConnectSetting
 	}
 	const client = clients.pop();
 	if (!client) throw new TransportError('no SSH host to connect to');
-	return new SshConnection(client, clients);
+	const keepalive = `${settings.keepaliveCountMax} × ${settings.keepaliveIntervalMs / 1000} s`;
+	return new SshConnection(client, clients, keepalive);
 }
 
 function forward(through: Client, via: SshEndpoint, to: SshEndpoint): Promise<Duplex> {

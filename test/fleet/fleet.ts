@@ -73,6 +73,10 @@ export interface Fleet {
 	knownHostsLines(name: string, types?: readonly string[]): string[];
 	/** SIGKILL the host's sshd and every session process under it: connections drop at once. */
 	kill(name: string): Promise<void>;
+	/** SIGSTOP the host's sshd and its sessions: a hung host whose TCP stays up (keepalive tests). */
+	pause(name: string): void;
+	/** SIGCONT what pause() stopped. */
+	resume(name: string): void;
 	/** Start a killed host again on the same port with the same keys. */
 	restart(name: string): Promise<void>;
 	/** Stop every server and (unless kept) remove the directory. */
@@ -222,6 +226,12 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 			await killTree(state.pid);
 			state.pid = undefined;
 		},
+		pause(name) {
+			signalTree(stateOf(name).pid, 'SIGSTOP');
+		},
+		resume(name) {
+			signalTree(stateOf(name).pid, 'SIGCONT');
+		},
 		async restart(name) {
 			const state = stateOf(name);
 			if (state.pid !== undefined) {
@@ -333,6 +343,17 @@ async function killTree(pid: number | undefined): Promise<void> {
 	}
 	// Wait until the listener is really gone so a restart can bind the same port.
 	for (let i = 0; i < 250 && isAlive(pid); i++) await new Promise((done) => setTimeout(done, 20));
+}
+
+function signalTree(pid: number | undefined, signal: NodeJS.Signals): void {
+	if (pid === undefined) return;
+	for (const victim of [pid, ...descendantsOf(pid)]) {
+		try {
+			process.kill(victim, signal);
+		} catch {
+			// Already gone.
+		}
+	}
 }
 
 function descendantsOf(pid: number): number[] {

@@ -170,6 +170,19 @@ describe.runIf(requireSshd('ssh exec'))('ssh exec against a real sshd', () => {
 		}
 	});
 
+	test('a host that stops answering is given up on after the keepalives, not waited on forever', async () => {
+		const hung = fleetTransport(fleet, 'doomed', { keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
+		try {
+			const result = await hung.exec('echo started; sleep 60', {
+				onLine: (line) => line === 'started' && fleet.pause('doomed'),
+			});
+			expect(result).toMatchObject({ code: null, failure: 'connection lost: no answer to keepalives (2 × 0.2 s)' });
+		} finally {
+			fleet.resume('doomed');
+			await hung.close();
+		}
+	});
+
 	test('an unreadable target is a one-line failure, not a crash', async () => {
 		const bad = new SshTransport({ target: 'root@host:99999', home: fleet.dir, agentSocket: '' });
 		await expect(bad.connect()).rejects.toThrow(/invalid port/);
