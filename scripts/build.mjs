@@ -2,6 +2,15 @@
 // node_modules as plain ESM, which is most of the console's startup.
 import { build } from 'esbuild';
 
+// Ink loads react-devtools-core only when DEV=true; it is not installed, so the bundle gets an empty stand-in.
+const noDevtools = {
+	name: 'no-devtools',
+	setup(builder) {
+		builder.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'no-devtools' }));
+		builder.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
+	},
+};
+
 await build({
 	entryPoints: ['source/cli.tsx'],
 	outfile: 'dist/cli.js',
@@ -14,7 +23,8 @@ await build({
 	legalComments: 'none',
 	define: { 'process.env.NODE_ENV': '"production"' },
 	// ssh2 (CommonJS) needs require/__dirname, given by the banner; its optional native helpers are loaded with try/require; keep them out of the bundle.
-	external: ['cpu-features', './crypto/build/Release/sshcrypto.node', 'react-devtools-core'],
+	external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+	plugins: [noDevtools],
 	banner: {
 		js: [
 			'#!/usr/bin/env node',

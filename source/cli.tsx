@@ -1,3 +1,4 @@
+import { runConsole } from './app/run-console.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config, HostConfig } from './config/types.js';
 import { SelectionError, selectHosts } from './engine/plan.js';
@@ -35,7 +36,11 @@ async function main(argv: readonly string[]): Promise<number> {
 	const openTransport = transportFactory({ configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys });
 	const context: HeadlessContext = { args, config, hosts, openTransport, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
-		console: () => headlessDeploy(context),
+		// A terminal gets the console; anything else (CI, pipes) the headless deploy.
+		console: () =>
+			process.stdin.isTTY && process.stdout.isTTY
+				? runConsole({ config, preselect: { hosts: args.hosts, tags: args.tags }, openTransport, jobs: args.jobs })
+				: headlessDeploy(context),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),

@@ -6,12 +6,15 @@ root=$2
 pidfile="$root/shared/run/demo.pid"
 mkdir -p "$root/shared/run" "$root/shared/logs"
 
+# A stopped server whose parent never reaps it stays a zombie; that counts as gone.
+alive() { kill -0 "$1" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
+
 stop() {
 	[ -f "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
 	kill "$pid" 2>/dev/null || true
 	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while alive "$pid" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -9 "$pid" 2>/dev/null || true
 	rm -f "$pidfile"
 }
@@ -28,6 +31,6 @@ start() {
 case $action in
 	restart) stop; start ;;
 	stop) stop; echo "demo service stopped" ;;
-	status) if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo running; else echo stopped; exit 3; fi ;;
+	status) if [ -f "$pidfile" ] && alive "$(cat "$pidfile")"; then echo running; else echo stopped; exit 3; fi ;;
 	*) echo "usage: service.sh restart|stop|status <root>" >&2; exit 2 ;;
 esac
