@@ -127,9 +127,27 @@ function explain(issue: z.core.$ZodIssue, keyPath: KeyPath): string {
 		return `expected ${expected}, found ${describeValue(issue.input)}`;
 	}
 	if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, found ${describeValue(issue.input)}`;
-	if (issue.code === 'invalid_union') return `${keyPath.at(-2) === 'http' || keyPath.at(-1) === 'http' ? 'each check is a URL string or { url = "…", expect = "…" }' : 'has the wrong form'}; found ${describeValue(issue.input)}`;
+	if (issue.code === 'invalid_key') return `${issue.issues[0]?.message ?? 'invalid key'}, found ${JSON.stringify(keyPath.at(-1))}`;
+	if (issue.code === 'invalid_union') return `${unionForms[unionKind(keyPath)]}; found ${describeValue(issue.input)}`;
 	const found = issue.input === undefined ? '' : `, found ${describeValue(issue.input)}`;
 	return `${issue.message}${found}`;
+}
+
+const unionForms = {
+	http: 'each check is a URL string or { url = "…", expect = "…" }',
+	env: 'an env value is a string, number, boolean or { value = "…", secret = true }',
+	batch: 'batch is a number of hosts or a percentage like "25%"',
+	command: 'a command is a string or a list of strings',
+	other: 'has the wrong form',
+} as const;
+
+function unionKind(keyPath: KeyPath): keyof typeof unionForms {
+	const names = keyPath.filter((part): part is string => typeof part === 'string');
+	if (names.includes('http')) return 'http';
+	if (names.includes('env')) return 'env';
+	if (names.at(-1) === 'batch') return 'batch';
+	if (names.at(-1) === 'command') return 'command';
+	return 'other';
 }
 
 function describeValue(value: unknown): string {
