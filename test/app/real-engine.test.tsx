@@ -78,7 +78,10 @@ describe('the console on real local hosts', () => {
 		await waitForFrame(lastFrame, '2 of 2 selected');
 		await press(stdin, 'g');
 		list = await waitForFrame(lastFrame, /●\s+1 .*\(current\)/, 20_000);
-		await press(stdin, ARROW_UP, ARROW_DOWN);
+		await press(stdin, ARROW_UP);
+		await waitForFrame(lastFrame, /▸\s+2 /);
+		await press(stdin, ARROW_DOWN);
+		await waitForFrame(lastFrame, /▸●\s+1 /);
 		await press(stdin, 'r');
 		await waitForFrame(lastFrame, 'Roll back 2 selected hosts (alpha, bravo) to release');
 		await press(stdin, 'y');

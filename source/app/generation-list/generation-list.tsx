@@ -4,14 +4,15 @@ import { hintsFor } from '../keymap.js';
 import { truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';
 import { useGenerationList } from './use-generation-list.js';
-import { generationRow, newestFirst, useGenerationListState } from './use-generation-list-state.js';
+import { generationRow, newestFirst, resolveHighlight, useGenerationListState } from './use-generation-list-state.js';
 
 /** `g`: the focused host's generations, newest first, current marked; `r` rolls back. */
 export function GenerationList({ host, height, width, active }: { readonly host: string; readonly height: number; readonly width: number; readonly active: boolean }) {
 	const { entry, selectedCount } = useConsoleState((state) => ({ entry: state.generations[host], selectedCount: state.selected.size }));
 	const list = entry ? newestFirst(entry.list) : [];
-	const { index, move, current } = useGenerationListState(list);
-	useGenerationList(active, host, () => list[Math.min(current(), list.length - 1)], move);
+	const [highlight, dispatch, current] = useGenerationListState();
+	useGenerationList(active, host, current, dispatch);
+	const index = resolveHighlight(highlight, list);
 	const rows = Math.max(1, height - 3);
 	const first = Math.max(0, Math.min(index - Math.floor(rows / 2), list.length - rows));
 	const scope = selectedCount > 1 ? `r rolls the ${selectedCount} selected hosts back to the highlighted release` : `r rolls ${host} back to the highlighted generation`;

@@ -1,4 +1,3 @@
-import { useEffect } from 'react';
 import { useSyncReducer } from '../use-sync-reducer.js';
 import type { GenerationInfo } from '../../engine/events.js';
 import type { RollbackTarget } from '../../engine/requests.js';
@@ -32,20 +31,26 @@ export function rollbackPlan(host: string, generation: GenerationInfo, selected:
 	return { hosts: [host], target: { generation: generation.id }, question: `Roll back ${host} to generation ${generation.id} (release ${generation.release})?` };
 }
 
-type HighlightAction = { readonly type: 'move'; readonly by: number; readonly count: number } | { readonly type: 'set'; readonly index: number };
+/** Index into the newest-first list; null follows the current generation (where the list opens). */
+export type Highlight = number | null;
 
-export function highlightReducer(index: number, action: HighlightAction): number {
-	if (action.type === 'set') return action.index;
-	return Math.max(0, Math.min(action.count - 1, index + action.by));
+export type HighlightAction = { readonly type: 'move'; readonly by: number; readonly list: readonly GenerationInfo[] };
+
+export function resolveHighlight(highlight: Highlight, list: readonly GenerationInfo[]): number {
+	if (list.length === 0) return 0;
+	const index = highlight ?? list.findIndex((generation) => generation.current);
+	return Math.max(0, Math.min(list.length - 1, index));
 }
 
-/** The highlighted row; starts on the current generation once the list arrives. */
-export function useGenerationListState(list: readonly GenerationInfo[]) {
-	const [index, dispatch, current] = useSyncReducer(highlightReducer, 0);
-	const currentIndex = list.findIndex((generation) => generation.current);
-	useEffect(() => {
-		dispatch({ type: 'set', index: Math.max(0, currentIndex) });
-	}, [list.length, currentIndex, dispatch]);
-	const move = (by: number): void => dispatch({ type: 'move', by, count: list.length });
-	return { index: Math.min(index, Math.max(0, list.length - 1)), move, current };
+export function highlightReducer(highlight: Highlight, action: HighlightAction): Highlight {
+	if (action.list.length === 0) return highlight;
+	return Math.max(0, Math.min(action.list.length - 1, resolveHighlight(highlight, action.list) + action.by));
+}
+
+/**
+ * The highlight is resolved against the list at the moment of use, never set from an effect:
+ * keys can arrive before React has run effects for a list that just loaded.
+ */
+export function useGenerationListState() {
+	return useSyncReducer(highlightReducer, null as Highlight);
 }

@@ -1,23 +1,24 @@
 import { useInput } from 'ink';
-import type { GenerationInfo } from '../../engine/events.js';
 import { useConsoleServices } from '../console-context.js';
 import { actionFor, keyNameOf } from '../keymap.js';
 import { useConsoleActions } from '../use-console-actions.js';
-import { rollbackPlan } from './use-generation-list-state.js';
+import { newestFirst, resolveHighlight, rollbackPlan, type Highlight, type HighlightAction } from './use-generation-list-state.js';
 
-export function useGenerationList(active: boolean, host: string, highlighted: () => GenerationInfo | undefined, move: (by: number) => void): void {
+/** ↑↓ highlight, r asks to roll back, esc/g close. Reads the list from the store at key time. */
+export function useGenerationList(active: boolean, host: string, highlight: () => Highlight, dispatch: (action: HighlightAction) => void): void {
 	const { store } = useConsoleServices();
 	const perform = useConsoleActions();
 	useInput(
 		(input, key) => {
 			const action = actionFor('generations', keyNameOf(input, key));
 			const state = store.getState();
-			if (action === 'move-up') move(-1);
-			else if (action === 'move-down') move(1);
+			const list = newestFirst(state.generations[host]?.list ?? []);
+			if (action === 'move-up') dispatch({ type: 'move', by: -1, list });
+			else if (action === 'move-down') dispatch({ type: 'move', by: 1, list });
 			else if (action === 'close') state.closeModal();
 			else if (action === 'interrupt') perform('interrupt');
 			else if (action === 'rollback') {
-				const generation = highlighted();
+				const generation = list.length > 0 ? list[resolveHighlight(highlight(), list)] : undefined;
 				if (!generation) return;
 				const selected = state.order.filter((name) => state.selected.has(name));
 				const plan = rollbackPlan(host, generation, selected);
