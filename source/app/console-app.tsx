@@ -35,7 +35,13 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 	const layout = consoleLayout(size.columns, size.rows, hostCount);
 	const interrupt = () => perform('interrupt');
 
-	const body = (() => {
+	// Dialogs and the generation list sit under the grid (in the log pane's place) when there is
+	// room, so the operator sees the tiles they are about; otherwise they take the whole body.
+	const docked = view === 'grid' && layout.logRows >= 6 && ['confirm-switch', 'confirm-rollback', 'confirm-quit', 'generations'].includes(modal.kind);
+	const slotRows = docked ? layout.logRows : layout.bodyRows;
+	const alignedHost = (name: string): string => name.padEnd(Math.min(20, Math.max(...(modal.kind === 'confirm-switch' ? modal.staged.map((staged) => staged.host.length) : [0]))));
+
+	const panel = (() => {
 		switch (modal.kind) {
 			case 'help':
 				return <HelpOverlay height={layout.bodyRows} width={layout.width} active={context === 'help'} />;
@@ -55,14 +61,14 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 					/>
 				);
 			case 'generations':
-				return <GenerationList host={modal.host} height={layout.bodyRows} width={layout.width} active={context === 'generations'} />;
+				return <GenerationList host={modal.host} height={slotRows} width={layout.width} active={context === 'generations'} />;
 			case 'confirm-switch':
 				return (
 					<ConfirmDialog
 						title={`Switch ${modal.staged.length} staged host${modal.staged.length === 1 ? '' : 's'} to the new generation?`}
-						lines={modal.staged.map((staged) => `${staged.host}: ${staged.from ?? '∅'} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}`)}
+						lines={modal.staged.map((staged) => `${alignedHost(staged.host)}  ${staged.from ?? '∅'} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}`)}
 						question="Switch now?"
-						height={layout.bodyRows}
+						height={slotRows}
 						width={layout.width}
 						active={context === 'dialog'}
 						onAnswer={(yes) => controller.answerConfirm(yes)}
@@ -75,7 +81,7 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 						title="Rollback"
 						lines={modal.hosts.map((host) => `${host}: ${'generation' in modal.target ? `→ generation ${modal.target.generation}` : 'release' in modal.target ? `→ release ${modal.target.release}` : '→ previous'}`)}
 						question={modal.question}
-						height={layout.bodyRows}
+						height={slotRows}
 						width={layout.width}
 						active={context === 'dialog'}
 						onAnswer={(yes) => {
@@ -92,7 +98,7 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 						title="Work is running"
 						lines={['Quitting cancels the run: unstarted work stops, in-flight switches finish, locks are released.']}
 						question="Quit anyway?"
-						height={layout.bodyRows}
+						height={slotRows}
 						width={layout.width}
 						active={context === 'dialog'}
 						onAnswer={(yes) => {
@@ -109,8 +115,12 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 					/>
 				);
 			default:
-				break;
+				return null;
 		}
+	})();
+
+	const body = (() => {
+		if (panel !== null && !docked) return panel;
 		if (view !== 'grid') {
 			const host = view === 'all-logs' ? null : focus;
 			return <LogPane key={`full-${host ?? '*'}`} host={host} height={layout.bodyRows} width={layout.width} active={context === 'log'} />;
@@ -118,7 +128,8 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 		return (
 			<Box flexDirection="column">
 				<HostGrid layout={layout} context={context} />
-				{layout.logRows > 0 && focus !== null ? <LogPane key={`pane-${focus}`} host={focus} height={layout.logRows} width={layout.width} active={context === 'log'} /> : null}
+				{docked ? panel : null}
+				{!docked && layout.logRows > 0 && focus !== null ? <LogPane key={`pane-${focus}`} host={focus} height={layout.logRows} width={layout.width} active={context === 'log'} /> : null}
 			</Box>
 		);
 	})();

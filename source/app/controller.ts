@@ -32,6 +32,8 @@ export interface ConsoleController {
 	/** The operator's answer to the confirm-before-switch dialog. */
 	answerConfirm(yes: boolean): void;
 	showGenerations(host: string): void;
+	/** Reads every host's generations (no lock) so tiles show what runs where before any deploy. */
+	refreshGenerations(): Promise<void>;
 	rollback(hosts: readonly string[], target: RollbackTarget): boolean;
 	toggleTail(host: string): void;
 	isBusy(): boolean;
@@ -156,6 +158,20 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			engine.listGenerations({ ...context([host]), emit: onlyGenerations }).catch((error: unknown) => {
 				notice(`generations of ${host}: ${error instanceof Error ? error.message : String(error)}`);
 			});
+		},
+		async refreshGenerations() {
+			const failures: string[] = [];
+			const onlyGenerations = (event: EngineEvent): void => {
+				if (event.type === 'generations') emit(event);
+				if (event.type === 'host-done' && event.outcome !== 'ok') failures.push(`${event.host}: ${event.reason ?? event.outcome}`);
+			};
+			try {
+				await engine.listGenerations({ ...context(config.hosts.map((host) => host.name)), emit: onlyGenerations });
+			} catch (error) {
+				failures.push(error instanceof Error ? error.message : String(error));
+			}
+			state().flush();
+			if (failures.length > 0 && !running) notice(`could not read generations of ${failures.length} host${failures.length === 1 ? '' : 's'} (${failures[0]})`);
 		},
 		rollback(hosts, target) {
 			return start('rollback', hosts, (run) => engine.runRollback({ ...run, target }));

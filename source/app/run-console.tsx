@@ -76,6 +76,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 20 },
 	);
 	exit = () => instance.unmount();
+	// Tiles show "gen N" from the start; a slow or unreachable host only delays its own tile.
+	void controller.refreshGenerations();
 
 	try {
 		await instance.waitUntilExit();

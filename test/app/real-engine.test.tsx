@@ -38,7 +38,7 @@ describe('the console on real local hosts', () => {
 		for (const round of [1, 2]) {
 			await press(stdin, 'd');
 			const dialog = await waitForFrame(lastFrame, 'Switch now?', 60_000);
-			expect(dialog).toContain(`alpha: ${round === 1 ? '∅' : '1'} → ${round}`);
+			expect(dialog).toContain(`alpha  ${round === 1 ? '∅' : '1'} → ${round}`);
 			await press(stdin, 'y');
 			await finished(round);
 			expect(fleet.current('alpha')).toBe(round);

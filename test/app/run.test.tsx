@@ -51,7 +51,7 @@ describe('run and confirm', () => {
 		const { lastFrame, stdin, store } = await renderConsole({ hosts: smallFleet(), engine });
 		await press(stdin, ENTER);
 		const dialog = await waitForFrame(lastFrame, 'Switch now?');
-		expect(dialog).toContain('web-1: 1 → 2');
+		expect(dialog).toContain('web-1  1 → 2');
 		expect(dialog).toContain('+3 ~1 -0');
 		expect(dialog).toContain('2.0 KB');
 		expect(dialog).toContain('[y/N]');
@@ -83,7 +83,7 @@ describe('run and confirm', () => {
 		await waitForFrame(lastFrame, '2 of 5 selected');
 		await press(stdin, 'd');
 		const dialog = await waitForFrame(lastFrame, 'Switch 2 staged hosts');
-		expect(dialog).toContain('web-1: 1 → 2');
+		expect(dialog).toContain('web-1  1 → 2');
 		await press(stdin, 'y');
 		await waitFor(() => store.getState().run.state === 'finished', 'the run to finish');
 		expect(engine.switched.sort()).toEqual(engine.deploys[0]?.hosts.map((host) => host.name).sort());

@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import { hintsFor } from '../keymap.js';
 import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
 import { useConfirmDialog } from './use-confirm-dialog.js';
@@ -19,10 +18,11 @@ export interface ConfirmDialogProps {
 export function ConfirmDialog({ title, lines, question, height, width, active, onAnswer, onInterrupt }: ConfirmDialogProps) {
 	useConfirmDialog(active, onAnswer, onInterrupt);
 	const inner = Math.max(10, width - 4);
-	const room = Math.max(1, height - 6);
+	// Border, title and question take four rows; the keys are in the status bar.
+	const room = Math.max(1, height - 4);
 	const shown = lines.length > room ? [...lines.slice(0, room - 1), `… and ${lines.length - room + 1} more`] : lines;
 	return (
-		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, shown.length + 5)} paddingX={1} overflow="hidden">
+		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, shown.length + 4)} paddingX={1} overflow="hidden">
 			<Text bold wrap="truncate">
 				{truncate(title, inner)}
 			</Text>
@@ -33,9 +33,6 @@ export function ConfirmDialog({ title, lines, question, height, width, active, o
 			))}
 			<Text bold color={tone('warn')} wrap="truncate">
 				{truncate(`${question} [y/N]`, inner)}
-			</Text>
-			<Text dimColor wrap="truncate">
-				{truncate(hintsFor('dialog'), inner)}
 			</Text>
 		</Box>
 	);

@@ -1,6 +1,5 @@
 import { Box, Text } from 'ink';
 import { useConsoleState } from '../console-context.js';
-import { hintsFor } from '../keymap.js';
 import { truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';
 import { useGenerationList } from './use-generation-list.js';
@@ -13,7 +12,7 @@ export function GenerationList({ host, height, width, active }: { readonly host:
 	const [highlight, dispatch, current] = useGenerationListState();
 	useGenerationList(active, host, current, dispatch);
 	const index = resolveHighlight(highlight, list);
-	const rows = Math.max(1, height - 3);
+	const rows = Math.max(1, height - 2);
 	const first = Math.max(0, Math.min(index - Math.floor(rows / 2), list.length - rows));
 	const scope = selectedCount > 1 ? `r rolls the ${selectedCount} selected hosts back to the highlighted release` : `r rolls ${host} back to the highlighted generation`;
 	return (
@@ -34,9 +33,6 @@ export function GenerationList({ host, height, width, active }: { readonly host:
 					</Text>
 				);
 			})}
-			<Text dimColor wrap="truncate">
-				{truncate(hintsFor('generations'), width)}
-			</Text>
 		</Box>
 	);
 }

@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import type { Plan } from '../../store/console-store.js';
-import { hintsFor } from '../keymap.js';
 import { truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';
 import { phaseOptions } from './phase-options.js';
@@ -31,7 +30,7 @@ export function PhasePicker({ plan, height, width, active, onChoose, onClose, on
 		close: onClose,
 		interrupt: onInterrupt,
 	});
-	const rows = Math.max(1, height - 2);
+	const rows = Math.max(1, height - 1);
 	const first = Math.max(0, Math.min(index - rows + 1, options.length - rows));
 	return (
 		<Box flexDirection="column" height={height} width={width} overflow="hidden">
@@ -46,9 +45,6 @@ export function PhasePicker({ plan, height, width, active, onChoose, onClose, on
 					</Text>
 				);
 			})}
-			<Text dimColor wrap="truncate">
-				{truncate(hintsFor('phases'), width)}
-			</Text>
 		</Box>
 	);
 }
