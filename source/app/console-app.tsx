@@ -37,7 +37,8 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 
 	// Dialogs and the generation list sit under the grid (in the log pane's place) when there is
 	// room, so the operator sees the tiles they are about; otherwise they take the whole body.
-	const docked = view === 'grid' && layout.logRows >= 6 && ['confirm-switch', 'confirm-rollback', 'confirm-quit', 'generations'].includes(modal.kind);
+	const dialogRows = modal.kind === 'confirm-switch' ? modal.staged.length + 4 : modal.kind === 'confirm-rollback' ? modal.hosts.length + 4 : modal.kind === 'confirm-quit' ? 5 : modal.kind === 'generations' ? 6 : Infinity;
+	const docked = view === 'grid' && dialogRows <= layout.logRows;
 	const slotRows = docked ? layout.logRows : layout.bodyRows;
 	const alignedHost = (name: string): string => name.padEnd(Math.min(20, Math.max(...(modal.kind === 'confirm-switch' ? modal.staged.map((staged) => staged.host.length) : [0]))));
 

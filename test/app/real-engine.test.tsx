@@ -24,6 +24,16 @@ function countFinishedRuns(rendered: RenderedConsole): (count: number) => Promis
 	return (count) => waitFor(() => finished >= count, `run ${count} to finish`, 60_000);
 }
 
+/**
+ * Release names have one-second resolution (engine/release.ts), and two runs in the same second
+ * would share one: wait for the clock to tick past the previous run's second before deploying.
+ */
+let lastDeploySecond = 0;
+async function nextReleaseSecond(): Promise<void> {
+	await waitFor(() => Math.floor(Date.now() / 1000) > lastDeploySecond, 'a new release second', 2000);
+	lastDeploySecond = Math.floor(Date.now() / 1000);
+}
+
 describe('the console on real local hosts', () => {
 	it('deploys with confirm, declines, lists generations and rolls back with one key', async () => {
 		const fleet = await createLocalFleet(['alpha', 'bravo']);
@@ -36,6 +46,7 @@ describe('the console on real local hosts', () => {
 		// Two deploys of both hosts, each confirmed: generations 1 and 2.
 		await press(stdin, 'a');
 		for (const round of [1, 2]) {
+			await nextReleaseSecond();
 			await press(stdin, 'd');
 			const dialog = await waitForFrame(lastFrame, 'Switch now?', 60_000);
 			expect(dialog).toContain(`alpha  ${round === 1 ? '∅' : '1'} → ${round}`);
@@ -47,6 +58,7 @@ describe('the console on real local hosts', () => {
 		await waitForFrame(lastFrame, '✓ 2 ok');
 
 		// A third deploy declined with the default answer: staged, nothing switched.
+		await nextReleaseSecond();
 		await press(stdin, 'd');
 		await waitForFrame(lastFrame, 'Switch now?', 60_000);
 		await press(stdin, 'n');

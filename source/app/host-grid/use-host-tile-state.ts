@@ -64,15 +64,21 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	const busy = isHostBusy(host);
 	const elapsed = host.startedAt === null ? '' : formatElapsed((host.finishedAt ?? now) - host.startedAt);
 	const tags = host.tags.map((tag) => `@${tag}`).join(' ');
-	const tagLine = spreadSegments([{ text: tags || ' ', dim: true }], elapsed ? [{ text: `${host.tailing ? `${symbols.service} ` : ''}${elapsed}`, dim: !busy }] : host.tailing ? [{ text: symbols.service, color: tone('service') }] : [], width);
+	// Outcome and elapsed share the right of the tags line: the phase line needs its full width
+	// for six marks on an 80-column terminal.
+	const status: Segment[] = [
+		...(host.tailing ? [{ text: `${symbols.service} `, color: tone('service') }] : []),
+		...(host.outcome ? [{ text: `${outcomeLabels[host.outcome]} `, color: outcomeTone(host.outcome), bold: true }] : []),
+		...(elapsed ? [{ text: elapsed, dim: !busy }] : []),
+	];
+	const tagLine = spreadSegments([{ text: tags || ' ', dim: true }], status, width);
 
 	const marks: Segment[] = host.phases.flatMap((mark, index) => [
 		...(index > 0 ? [{ text: ' ' }] : []),
 		{ text: phaseLetters[mark.phase], dim: true },
 		{ text: mark.status === 'running' ? spinner : statusSymbols[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
 	]);
-	const outcome: Segment[] = host.outcome ? [{ text: outcomeLabels[host.outcome], color: outcomeTone(host.outcome), bold: true }] : busy ? [{ text: 'running', color: tone('running') }] : [];
-	const phaseLine = spreadSegments(marks.length > 0 ? marks : [{ text: 'idle', dim: true }], outcome, width);
+	const phaseLine = spreadSegments(marks.length > 0 ? marks : [{ text: 'idle', dim: true }], [], width);
 
 	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
 	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
