@@ -142,12 +142,14 @@ export function keysLabel(binding: Binding): string {
 	return binding.keys.map(keyLabel).join(' ');
 }
 
-/** "space select · a all · …" for the status bar, in table order. */
+/** Hints that must survive a narrow terminal come first; the line is cut at its end. */
+const leadingHints: readonly Action[] = ['help', 'quit'];
+
+/** "? help · q quit · space select · …" for the status bar: help and quit, then table order. */
 export function hintsFor(context: KeyContext): string {
-	return keymap
-		.filter((binding) => binding.hint !== undefined && binding.contexts.includes(context))
-		.map((binding) => `${keyLabel(binding.keys[0] ?? '')} ${binding.hint}`)
-		.join(' · ');
+	const hinted = keymap.filter((binding) => binding.hint !== undefined && binding.contexts.includes(context));
+	const ordered = [...hinted.filter((binding) => leadingHints.includes(binding.action)), ...hinted.filter((binding) => !leadingHints.includes(binding.action))];
+	return ordered.map((binding) => `${keyLabel(binding.keys[0] ?? '')} ${binding.hint}`).join(' · ');
 }
 
 export interface HelpSection {

@@ -48,11 +48,12 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		stdout.write(leaveAlternateScreen + showCursor);
 	};
 	// Signals and crashes must not leave the operator's terminal on the alternate screen.
+	let signalled: number | null = null;
 	const onSignal = (signal: NodeJS.Signals): void => {
+		signalled = signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
 		controller.cancel();
 		instance.unmount();
 		restore();
-		process.exitCode = signal === 'SIGINT' ? 130 : 143;
 	};
 	const onCrash = (error: unknown): void => {
 		restore();
@@ -63,6 +64,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 	stdout.write(enterAlternateScreen);
 	process.once('SIGINT', onSignal);
 	process.once('SIGTERM', onSignal);
+	// A closed terminal window must still cancel cleanly, or the run's locks outlive it.
+	process.once('SIGHUP', onSignal);
 	process.on('uncaughtException', onCrash);
 	process.on('unhandledRejection', onCrash);
 	process.once('exit', restore);
@@ -85,13 +88,14 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		restore();
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
+		process.off('SIGHUP', onSignal);
 		process.off('uncaughtException', onCrash);
 		process.off('unhandledRejection', onCrash);
 		process.off('exit', restore);
 	}
 	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');
 	await controller.dispose();
-	return exitCodeOf(store);
+	return signalled ?? exitCodeOf(store);
 }
 
 function exitCodeOf(store: ConsoleStore): number {

@@ -1,5 +1,5 @@
 import { phases, type Phase } from '../../engine/events.js';
-import { presets } from '../../engine/plan.js';
+import { presets, resolvePhases } from '../../engine/plan.js';
 import type { Plan } from '../../store/console-store.js';
 
 export interface PhaseOption {
@@ -19,10 +19,14 @@ const presetNotes: Record<keyof typeof presets, string> = {
 export function phaseOptions(): PhaseOption[] {
 	const fromPresets = (Object.keys(presets) as (keyof typeof presets)[]).map((name) => ({
 		key: name,
-		label: `${name.padEnd(10)} ${presets[name].join(' → ')}  (${presetNotes[name]})`,
+		label: `${name.padEnd(14)} ${presets[name].join(' → ')}  (${presetNotes[name]})`,
 		value: { name, phases: presets[name] as readonly Phase[] },
 	}));
-	const single = phases.map((phase) => ({ key: `only-${phase}`, label: `${`only ${phase}`.padEnd(10)} ${phase}`, value: { name: `only ${phase}`, phases: [phase] } }));
+	const single = phases.map((phase) => ({
+		key: `only-${phase}`,
+		label: `${`only ${phase}`.padEnd(14)} runs ${resolvePhases([phase]).join(' → ')}`,
+		value: { name: `only ${phase}`, phases: [phase] },
+	}));
 	return [...fromPresets, ...single];
 }
 

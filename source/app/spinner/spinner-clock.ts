@@ -10,7 +10,8 @@ const listeners = new Set<() => void>();
 let tick = 0;
 let timer: ReturnType<typeof setInterval> | null = null;
 
-function subscribe(listener: () => void): () => void {
+/** Exported for tests; components use `useSpinnerTick`. */
+export function subscribeSpinner(listener: () => void): () => void {
 	listeners.add(listener);
 	if (timer === null) {
 		timer = setInterval(() => {
@@ -33,7 +34,7 @@ const snapshot = (): number => tick;
 
 /** The shared tick; re-renders the caller on every tick only while `active`. */
 export function useSpinnerTick(active: boolean): number {
-	return useSyncExternalStore(active ? subscribe : idle, snapshot);
+	return useSyncExternalStore(active ? subscribeSpinner : idle, snapshot);
 }
 
 /** How many components currently hold the clock (tests check that there is one timer). */

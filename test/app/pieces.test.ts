@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { consoleLayout, tileHeight } from '../../source/app/console-layout.js';
+import { highlightReducer, resolveHighlight, rollbackPlan } from '../../source/app/generation-list/use-generation-list-state.js';
+import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-grid-state.js';
+import { tileLines } from '../../source/app/host-grid/use-host-tile-state.js';
+import { actionFor, hintsFor, keymap } from '../../source/app/keymap.js';
+import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
+import { spinnerRunning, subscribeSpinner } from '../../source/app/spinner/spinner-clock.js';
+import { initialHostView } from '../../source/store/host-view.js';
+import { hostConfig } from '../store/host-fixtures.js';
+import { generation } from './fake-engine.js';
+
+afterEach(() => {
+	vi.useRealTimers();
+	vi.unstubAllEnvs();
+	vi.resetModules();
+});
+
+describe('keymap', () => {
+	it('never binds one key to two actions in the same context', () => {
+		const seen = new Map<string, string>();
+		for (const binding of keymap) {
+			for (const context of binding.contexts) {
+				for (const key of binding.keys) {
+					const where = `${context}:${key}`;
+					expect(seen.get(where), `${where} is bound to ${seen.get(where)} and ${binding.action}`).toBeUndefined();
+					seen.set(where, binding.action);
+				}
+			}
+		}
+	});
+
+	it('resolves keys per context and generates the hints from the table', () => {
+		expect(actionFor('grid', 'up')).toBe('move-up');
+		expect(actionFor('log', 'up')).toBe('scroll-up');
+		expect(actionFor('dialog', 'enter')).toBe('no');
+		expect(actionFor('grid', 'l')).toBe('tail-logs');
+		expect(hintsFor('grid').startsWith('? help · q quit · space select')).toBe(true);
+		expect(hintsFor('dialog')).toBe('y yes · n no');
+	});
+});
+
+describe('grid geometry', () => {
+	it('moves in reading order and lands on the last tile of a short last row', () => {
+		const names = ['a', 'b', 'c', 'd', 'e'];
+		expect(movedFocus(names, 'a', 'right', 3)).toBe('b');
+		expect(movedFocus(names, 'b', 'down', 3)).toBe('e');
+		expect(movedFocus(names, 'c', 'down', 3)).toBe('e');
+		expect(movedFocus(names, 'e', 'down', 3)).toBe('e');
+		expect(movedFocus(names, 'a', 'up', 3)).toBe('a');
+		expect(movedFocus(names, 'zzz', 'up', 3)).toBe('a');
+	});
+
+	it('scrolls only as far as needed to keep the focus row visible', () => {
+		expect(scrolledTop(0, 1, 2, 10)).toBe(0);
+		expect(scrolledTop(0, 2, 2, 10)).toBe(1);
+		expect(scrolledTop(5, 3, 2, 10)).toBe(3);
+		expect(scrolledTop(9, 9, 2, 10)).toBe(8);
+	});
+
+	it('fits 80×24 with two tile rows and a log pane, one row short of the terminal', () => {
+		const layout = consoleLayout(80, 24, 200);
+		expect(layout.tileColumns).toBe(3);
+		expect(layout.gridRows).toBe(2);
+		expect(1 + layout.gridRows * tileHeight + layout.logRows + 2).toBe(23);
+	});
+});
+
+describe('tile lines', () => {
+	it('say everything with symbols, and keep to the tile width', () => {
+		const host = {
+			...initialHostView(hostConfig('web-1', ['web'])),
+			current: 3,
+			target: 4,
+			startedAt: 1000,
+			phases: [
+				{ phase: 'build', status: 'ok' },
+				{ phase: 'preflight', status: 'failed' },
+				{ phase: 'upload', status: 'skipped' },
+			],
+			outcome: 'failed',
+			finishedAt: 3500,
+			reason: 'preflight: disk full on /opt',
+			steps: [],
+			lastLine: 'df: 99%',
+		} as const;
+		const lines = tileLines({ host, focused: true, selected: true, width: 24, now: 5000, tick: 0 }).map((line) => line.map((segment) => segment.text).join(''));
+		expect(lines[0]).toMatch(/^▸◉ web-1 +local 3→4$/);
+		expect(lines[1]).toMatch(/^@web +✗ failed 2\.5s$/);
+		expect(lines[2]?.trimEnd()).toBe('b✓ p✗ u–');
+		expect(lines[3]?.trimEnd()).toBe('› df: 99%');
+		expect(lines[4]).toBe('✗ preflight: disk full …');
+		for (const line of lines) expect([...line].length).toBe(24);
+	});
+});
+
+describe('log pane state', () => {
+	it('holds a scrolled-back view still while lines arrive, and follows again on G', () => {
+		let state = logPaneReducer(initialLogPaneState, { type: 'scroll', by: -5, extent: { total: 100, held: 100, rows: 10 } });
+		expect(state.bottom).toBe(94);
+		state = logPaneReducer(state, { type: 'scroll', by: -1000, extent: { total: 150, held: 100, rows: 10 } });
+		// The oldest held line is 50; a full page ends at 59.
+		expect(state.bottom).toBe(59);
+		state = logPaneReducer(state, { type: 'scroll', by: 1000, extent: { total: 150, held: 100, rows: 10 } });
+		expect(state.bottom).toBeNull();
+	});
+});
+
+describe('generation list state', () => {
+	it('starts on the current generation and clamps moves', () => {
+		const list = [generation(3, 'c', true), generation(2, 'b'), generation(1, 'a')];
+		expect(resolveHighlight(null, list)).toBe(0);
+		expect(highlightReducer(null, { type: 'move', by: 1, list })).toBe(1);
+		expect(highlightReducer(2, { type: 'move', by: 1, list })).toBe(2);
+	});
+
+	it('rolls one host back by number, several by release', () => {
+		expect(rollbackPlan('web-1', generation(2, 'rel-b'), []).target).toEqual({ generation: 2 });
+		expect(rollbackPlan('web-1', generation(2, 'rel-b'), ['web-1']).target).toEqual({ generation: 2 });
+		const several = rollbackPlan('web-1', generation(2, 'rel-b'), ['web-1', 'web-2']);
+		expect(several.target).toEqual({ release: 'rel-b' });
+		expect(several.hosts).toEqual(['web-1', 'web-2']);
+	});
+});
+
+describe('spinner clock', () => {
+	it('runs one interval for any number of spinners, and none when nobody watches', () => {
+		vi.useFakeTimers();
+		const setInterval = vi.spyOn(globalThis, 'setInterval');
+		const ticks: number[] = [];
+		const stops = Array.from({ length: 50 }, (_, index) => subscribeSpinner(() => ticks.push(index)));
+		expect(setInterval).toHaveBeenCalledTimes(1);
+		vi.advanceTimersByTime(120);
+		expect(ticks).toHaveLength(50);
+		for (const stop of stops) stop();
+		expect(spinnerRunning()).toBe(false);
+	});
+});
+
+describe('NO_COLOR', () => {
+	it('turns every theme colour off while the symbols stay', async () => {
+		vi.stubEnv('NO_COLOR', '1');
+		vi.resetModules();
+		const theme = await import('../../source/app/theme.js');
+		expect(theme.colourEnabled).toBe(false);
+		expect(theme.tone('bad')).toBeUndefined();
+		expect(theme.statusTone('failed')).toBeUndefined();
+		expect(theme.outcomeTone('failed')).toBeUndefined();
+		expect(theme.statusSymbols.failed).toBe('✗');
+	});
+
+	it('uses colour when NO_COLOR is unset or empty', async () => {
+		vi.stubEnv('NO_COLOR', '');
+		vi.resetModules();
+		const theme = await import('../../source/app/theme.js');
+		expect(theme.tone('bad')).toBe('red');
+	});
+});
