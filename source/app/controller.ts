@@ -152,11 +152,11 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			// the tile's record of the last deploy.
 			const onlyGenerations = (event: EngineEvent): void => {
 				if (event.type === 'generations' || event.type === 'log') emit(event);
-				if (event.type === 'host-done' && event.outcome !== 'ok') notice(`generations of ${host}: ${event.reason ?? event.outcome}`);
+				if (event.type === 'host-done' && event.outcome !== 'ok') state().generationsFailed(host, event.reason ?? event.outcome);
 				if (event.type === 'generations') state().flush();
 			};
 			engine.listGenerations({ ...context([host]), emit: onlyGenerations }).catch((error: unknown) => {
-				notice(`generations of ${host}: ${error instanceof Error ? error.message : String(error)}`);
+				state().generationsFailed(host, error instanceof Error ? error.message : String(error));
 			});
 		},
 		async refreshGenerations() {

@@ -34,6 +34,8 @@ export interface RunView {
 export interface HostGenerations {
 	readonly current: number | null;
 	readonly list: readonly GenerationInfo[];
+	/** Why the list could not be read (unreachable host, no permission). */
+	readonly error?: string;
 }
 
 /** At most one modal at a time; the key context follows from it. */
@@ -104,6 +106,7 @@ export interface ConsoleActions {
 	setTailing(host: string, tailing: boolean): void;
 	/** Drops a host's known generations, so a list being reloaded never shows stale rows. */
 	forgetGenerations(host: string): void;
+	generationsFailed(host: string, error: string): void;
 	dispose(): void;
 }
 
@@ -173,6 +176,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 			if (event.type === 'run-started') return event.hosts;
 			if ('host' in event) return event.host === null ? runHosts : [event.host];
 			if (event.type === 'staged') return [event.staged.host];
+			if (event.type === 'confirm') return event.hosts.map((staged) => staged.host);
 			return [];
 		};
 
@@ -207,6 +211,8 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 					return `⇄ switched ${event.from ?? '∅'} → ${event.to} (${event.reason})`;
 				case 'host-done':
 					return `■ ${event.outcome}${event.reason ? `: ${event.reason}` : ''}`;
+				case 'confirm':
+					return event.answer ? '✓ switch confirmed' : `✗ switch declined${event.why ? ` (${event.why})` : ''}`;
 				default:
 					return null;
 			}
@@ -337,6 +343,9 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				const generations = { ...get().generations };
 				delete generations[host];
 				set({ generations });
+			},
+			generationsFailed(host, error) {
+				set({ generations: { ...get().generations, [host]: { current: get().generations[host]?.current ?? null, list: get().generations[host]?.list ?? [], error } } });
 			},
 			dispose() {
 				if (timer !== null) clearTimeout(timer);

@@ -12,6 +12,8 @@ export class FakeEngine implements ConsoleEngine {
 	readonly listed: string[] = [];
 	readonly switched: string[] = [];
 	generations: Record<string, GenerationInfo[]> = {};
+	/** Hosts whose generation listing fails, with the reason. */
+	unreachable: Record<string, string> = {};
 	/** When set, deploys wait for it before finishing (to test "work is running"). */
 	gate: Promise<void> | null = null;
 	/** Extra events per host during preflight (logs, steps). */
@@ -68,6 +70,11 @@ export class FakeEngine implements ConsoleEngine {
 	async listGenerations(context: RunContext): Promise<void> {
 		for (const host of context.hosts) {
 			this.listed.push(host.name);
+			const failure = this.unreachable[host.name];
+			if (failure) {
+				context.emit({ type: 'host-done', host: host.name, outcome: 'failed', reason: failure });
+				continue;
+			}
 			const list = this.generations[host.name] ?? [];
 			context.emit({ type: 'run-started', runId: 'list', kind: 'check', release: 'generations', hosts: [host.name], phases: [], at: '' });
 			context.emit({ type: 'generations', host: host.name, current: list.find((generation) => generation.current)?.id ?? null, generations: list });

@@ -73,4 +73,12 @@ describe('generations and rollback', () => {
 		expect(engine.rollbacks[0]?.target).toEqual({ release: 'rel-a' });
 		expect(engine.rollbacks[0]?.hosts.map((host) => host.name)).toEqual(['web-1', 'web-2']);
 	});
+
+	it('says why when a host cannot list its generations', async () => {
+		const engine = engineWithGenerations();
+		engine.unreachable = { 'web-1': 'connect: connection refused' };
+		const { lastFrame, stdin } = await renderConsole({ hosts: smallFleet(), engine });
+		await press(stdin, 'g');
+		await waitForFrame(lastFrame, '✗ could not list generations: connect: connection refused');
+	});
 });

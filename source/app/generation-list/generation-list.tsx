@@ -24,7 +24,12 @@ export function GenerationList({ host, height, width, active }: { readonly host:
 				{truncate('    id  created           release  by  size', width)}
 			</Text>
 			{entry === undefined ? <Text>loading generations of {host}…</Text> : null}
-			{entry !== undefined && list.length === 0 ? <Text>nothing deployed on {host} yet</Text> : null}
+			{entry?.error ? (
+				<Text color={tone('bad')} wrap="truncate">
+					{truncate(`✗ could not list generations: ${entry.error}`, width)}
+				</Text>
+			) : null}
+			{entry !== undefined && !entry.error && list.length === 0 ? <Text>nothing deployed on {host} yet</Text> : null}
 			{list.slice(first, first + rows).map((generation, offset) => {
 				const highlighted = first + offset === index;
 				return (
