@@ -6,7 +6,7 @@ import { newestFirst, resolveHighlight, rollbackPlan, type Highlight, type Highl
 
 /** ↑↓ highlight, r asks to roll back, esc/g close. Reads the list from the store at key time. */
 export function useGenerationList(active: boolean, host: string, highlight: () => Highlight, dispatch: (action: HighlightAction) => void): void {
-	const { store } = useConsoleServices();
+	const { store, controller } = useConsoleServices();
 	const perform = useConsoleActions();
 	useInput(
 		(input, key) => {
@@ -20,6 +20,10 @@ export function useGenerationList(active: boolean, host: string, highlight: () =
 			else if (action === 'rollback') {
 				const generation = list.length > 0 ? list[resolveHighlight(highlight(), list)] : undefined;
 				if (!generation) return;
+				if (controller.isBusy()) {
+					state.setNotice('a run is in progress: roll back when it has finished (or cancel it)');
+					return;
+				}
 				const selected = state.order.filter((name) => state.selected.has(name));
 				const plan = rollbackPlan(host, generation, selected);
 				if (plan.hosts.length === 1 && generation.current) {
