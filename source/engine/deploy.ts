@@ -8,13 +8,13 @@ import type { Phase, RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
 import {
 	closeHostRun,
-	connect,
 	finishHost,
 	inPhase,
 	newHostRun,
 	reasonOf,
 	skipUnreported,
 	summarize,
+	trackPhases,
 	type HostRun,
 } from './host-run.js';
 import { lockAndRun } from './lock-host.js';
@@ -46,12 +46,12 @@ interface DeployRun {
  * failure ends only that host; a failed shared build ends the run before any host is touched.
  */
 export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
-	request = { ...request, emit: maskingEmitter(request.hosts, request.emit) };
+	const runs = request.hosts.map(newHostRun);
+	request = { ...request, emit: trackPhases(runs, maskingEmitter(request.hosts, request.emit)) };
 	const { config, emit } = request;
 	const phases = resolvePhases(request.phases);
 	const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir);
 	const run: DeployRun = { request, runId: request.runId ?? newRunId(), release, rev, operator: request.operator ?? operatorName(), phases };
-	const runs = request.hosts.map(newHostRun);
 	const limit = pLimit(request.jobs ?? config.jobs);
 	emit({ type: 'run-started', runId: run.runId, kind: 'deploy', release, hosts: runs.map((host) => host.host.name), phases, at: new Date().toISOString() });
 

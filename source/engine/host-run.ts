@@ -27,7 +27,6 @@ export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false,
 /** Reports a phase as running, then ok or failed (with the failure's one-line reason). */
 export async function inPhase<T>(emit: EmitEvent, run: HostRun | null, phase: Phase, work: () => Promise<T>): Promise<T> {
 	const host = run?.host.name ?? null;
-	run?.reported.add(phase);
 	const started = Date.now();
 	emit({ type: 'phase', host, phase, status: 'running' });
 	try {
@@ -72,6 +71,15 @@ export function finishHost(emit: EmitEvent, run: HostRun, outcome: HostOutcome, 
 	run.outcome = outcome;
 	run.reason = reason;
 	emit({ type: 'host-done', host: run.host.name, outcome, ...(reason ? { reason } : {}) });
+}
+
+/** Records which phases each host reported, whoever emitted them, so the rest can be marked skipped. */
+export function trackPhases(runs: readonly HostRun[], emit: EmitEvent): EmitEvent {
+	const byName = new Map(runs.map((run) => [run.host.name, run]));
+	return (event) => {
+		if (event.type === 'phase' && event.host !== null) byName.get(event.host)?.reported.add(event.phase);
+		emit(event);
+	};
 }
 
 /** Phases a host never got to are reported as skipped, so every tile ends with a mark per phase. */

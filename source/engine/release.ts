@@ -2,11 +2,25 @@ import { execa } from 'execa';
 import { hostname, userInfo } from 'node:os';
 
 /** Names one run's release for the whole fleet: UTC time + source revision, e.g. 20261121-234012-abc1234. */
+let lastStamp = '';
+
+/** UTC to the second; a second run within the same second of this process moves on to the next one, so releases never repeat. */
+function uniqueStamp(now: Date): string {
+	let time = Math.floor(now.getTime() / 1000) * 1000;
+	let stamp = new Date(time).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+	while (stamp <= lastStamp) {
+		time += 1000;
+		stamp = new Date(time).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+	}
+	lastStamp = stamp;
+	return stamp;
+}
+
 export async function makeRelease(cwd: string, now = new Date()): Promise<{ release: string; rev?: string }> {
 	const revision = await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd, reject: false });
 	const rev = revision.exitCode === 0 ? revision.stdout.trim() : undefined;
 	const dirty = rev ? (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, reject: false })).stdout.trim() !== '' : false;
-	const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+	const stamp = uniqueStamp(now);
 	return { release: `${stamp}-${rev ?? 'norev'}${dirty ? '-dirty' : ''}`, rev };
 }
 

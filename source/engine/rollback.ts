@@ -4,7 +4,7 @@ import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
 import type { HostState } from './host-state.js';
 import { strategyFor } from './strategies/index.js';
-import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, skipUnreported, summarize, type HostRun } from './host-run.js';
+import { closeHostRun, finishHost, inPhase, newHostRun, reasonOf, skipUnreported, summarize, trackPhases, type HostRun } from './host-run.js';
 import { lockAndRun } from './lock-host.js';
 import { newRunId, operatorName } from './release.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
@@ -13,13 +13,13 @@ import { switchAndValidate } from './switch-host.js';
 
 /** Makes an older generation current again on each host: lock, switch, restart, validate. */
 export async function runRollback(request: RollbackRequest): Promise<RunSummary> {
-	request = { ...request, emit: maskingEmitter(request.hosts, request.emit) };
+	const runs = request.hosts.map(newHostRun);
+	request = { ...request, emit: trackPhases(runs, maskingEmitter(request.hosts, request.emit)) };
 	const { emit } = request;
 	const runId = request.runId ?? newRunId();
 	const operator = request.operator ?? operatorName();
 	const validate = request.validate ?? true;
 	const phases = validate ? (['preflight', 'switch', 'validate'] as const) : (['preflight', 'switch'] as const);
-	const runs = request.hosts.map(newHostRun);
 	const limit = pLimit(request.jobs ?? request.config.jobs);
 	emit({ type: 'run-started', runId, kind: 'rollback', release: describeTarget(request.target), hosts: runs.map((run) => run.host.name), phases: [...phases], at: new Date().toISOString() });
 

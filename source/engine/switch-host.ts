@@ -1,3 +1,4 @@
+import type { HostConfig } from '../config/types.js';
 import type { EmitEvent, HostOutcome, SwitchReason } from './events.js';
 import { checkHealth } from './health.js';
 import { failureReason, HostSession } from './host-session.js';
@@ -52,10 +53,14 @@ export async function switchAndValidate(request: SwitchRequest, to: number, reas
 	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to) : undefined);
 	if (!failure) {
 		if (!watchdog) return { outcome: 'ok', from: swap.from };
-		return confirmOverNewConnection(request, watchdog, swap.from, to);
+		return confirmOverNewConnection(request, watchdog, swap.from, to, started);
 	}
-	// The engine rolls back itself: the watchdog must not revert a second time later.
-	if (watchdog) await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
+	if (watchdog) {
+		// The engine rolls back itself: the watchdog must not revert a second time later.
+		const disarmed = await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
+		// Unreachable now: the watchdog is the only one who can still put the host back.
+		if (disarmed?.code !== 0) return awaitWatchdog(request, watchdog, swap.from, to, started, failure);
+	}
 	return revert(request, swap.from, to, failure);
 }
 
@@ -79,8 +84,8 @@ async function revert(request: SwitchRequest, from: number | null, failedId: num
  * A new login writes the confirmation. When it can't (the switch broke sshd, the network, the
  * login shell…), the watchdog reverts on its own; we wait for it and report what it did.
  */
-async function confirmOverNewConnection(request: SwitchRequest, token: string, from: number | null, to: number): Promise<SwitchOutcome> {
-	const { session, emit } = request;
+async function confirmOverNewConnection(request: SwitchRequest, token: string, from: number | null, to: number, armedAt: number): Promise<SwitchOutcome> {
+	const { session } = request;
 	const host = session.host;
 	const fresh = request.openTransport(host);
 	try {
@@ -92,16 +97,38 @@ async function confirmOverNewConnection(request: SwitchRequest, token: string, f
 		}
 		throw new Error(failureReason(result));
 	} catch (error) {
-		const why = (error as Error).message.split('\n')[0];
-		session.info(`new login failed after the switch (${why}); waiting for the watchdog to revert to generation ${from}`);
-		await new Promise((resolve) => setTimeout(resolve, host.confirmTimeoutMs + 2500));
-		const outcome = await session.run(watchdogOutcome(host.root, token)).catch(() => undefined);
-		const reverted = outcome?.markers.find((line) => line.startsWith('watchdog-reverted'));
-		if (reverted && from !== null) {
-			emit({ type: 'switched', host: host.name, from: to, to: from, reason: 'watchdog-revert' });
-			return { outcome: 'rolled-back', reason: `new logins failed after the switch (${why}); reverted by watchdog to generation ${from}`, from };
-		}
-		return { outcome: 'manual', reason: `new logins failed after the switch (${why}) and the watchdog's revert could not be seen — manual intervention required`, from };
+		return awaitWatchdog(request, token, from, to, armedAt, `new logins failed after the switch (${(error as Error).message.split('\n')[0]})`);
+	} finally {
+		await fresh.close().catch(() => undefined);
+	}
+}
+
+/** Waits out the watchdog's deadline, then reports whether it reverted the host. */
+async function awaitWatchdog(request: SwitchRequest, token: string, from: number | null, to: number, armedAt: number, why: string): Promise<SwitchOutcome> {
+	const { session, emit } = request;
+	const host = session.host;
+	session.info(`${why}; waiting for the watchdog to revert to generation ${from}`);
+	await new Promise((resolve) => setTimeout(resolve, Math.max(0, armedAt + watchdogSeconds(host, request.validate) * 1000 + 2500 - Date.now())));
+	const reverted = await readWatchdogOutcome(request, token);
+	if (reverted && from !== null) {
+		emit({ type: 'switched', host: host.name, from: to, to: from, reason: 'watchdog-revert' });
+		return { outcome: 'rolled-back', reason: `${why}; reverted by watchdog to generation ${from}`, from };
+	}
+	return { outcome: 'manual', reason: `${why}, and the watchdog's revert could not be seen — manual intervention required`, from };
+}
+
+/** The old connection may be gone with the switch; then a new one is tried. */
+async function readWatchdogOutcome(request: SwitchRequest, token: string): Promise<string | undefined> {
+	const host = request.session.host;
+	const viaOld = await request.session.run(watchdogOutcome(host.root, token)).catch(() => undefined);
+	if (viaOld?.code === 0) return viaOld.markers.find((line) => line.startsWith('watchdog-reverted'));
+	const fresh = request.openTransport(host);
+	try {
+		await fresh.connect();
+		const result = await fresh.exec(watchdogOutcome(host.root, token));
+		return result.stdout.split('\n').find((line) => line.startsWith('SY:watchdog-reverted'));
+	} catch {
+		return undefined;
 	} finally {
 		await fresh.close().catch(() => undefined);
 	}
@@ -139,12 +166,23 @@ function switchScript(request: SwitchRequest, to: number, reason: SwitchReason):
 	});
 }
 
+/**
+ * The watchdog must not fire while the engine is still validating: it waits for the longest
+ * validation the host's [health] allows, then `confirm_timeout` for the confirmation itself.
+ */
+export function watchdogSeconds(host: HostConfig, validate: boolean): number {
+	const health = host.health;
+	const checks = health.commands.length + health.http.length + (health.servicesActive ? 1 : 0);
+	const validation = validate ? ((health.retries + 1) * (checks * health.timeoutMs + health.intervalMs)) / 1000 : 0;
+	return Math.ceil(validation + host.confirmTimeoutMs / 1000);
+}
+
 /** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for. */
 async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, watchdog?: string): Promise<SwapResult> {
 	const host = request.session.host;
 	const arm =
 		watchdog && request.current !== null
-			? armWatchdog({ root: host.root, token: watchdog, timeoutSeconds: host.confirmTimeoutMs / 1000, revert: switchScript(request, request.current, 'watchdog-revert') })
+			? armWatchdog({ root: host.root, token: watchdog, timeoutSeconds: watchdogSeconds(host, request.validate), revert: switchScript(request, request.current, 'watchdog-revert') })
 			: undefined;
 	const text = [arm, switchScript(request, to, reason)].filter(Boolean).join('\n');
 	const result = await request.session.run(text);

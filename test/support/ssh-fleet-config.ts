@@ -20,7 +20,17 @@ export async function sshDeployFleet(fleet: Fleet, options: { extra?: string; ho
 	const ports = fleet.hosts.map((_, index) => base + index);
 	let toml = fleetHostsToml(fleet, { buildCommand: `node ${path.join(repo, 'demo', 'build.mjs')} dist`, artifact: 'dist', servicePortBase: base, extra: options.extra });
 	toml = toml.replace('retries = 20\ninterval = 0.25', 'retries = 30\ninterval = 0.1');
-	for (const [host, extra] of Object.entries(options.hostExtra ?? {})) toml = toml.replace(`name = "${host}"\n`, `name = "${host}"\n${extra}\n`);
+	const sections = toml.split('[[host]]\n');
+	toml = sections
+		.map((section) => {
+			const host = /^name = "([^"]+)"/.exec(section)?.[1];
+			const extra = host === undefined ? undefined : options.hostExtra?.[host];
+			if (extra === undefined) return section;
+			// A host's own health line gives way to the one in `extra`.
+			const kept = extra.includes('health =') ? section.replace(/^health = .*\n/m, '') : section;
+			return kept.replace(/^(name = .*\n)/, `$1${extra}\n`);
+		})
+		.join('[[host]]\n');
 	const config = path.join(fleet.dir, 'hosts.toml');
 	writeFileSync(config, toml);
 	const rootOf = (name: string) => fleet.host(name).root;

@@ -1,0 +1,290 @@
+import { spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { requireSshd } from '../fleet/require-sshd.js';
+import { cli } from '../support/local-fleet.js';
+import { sshDeployFleet, stopFleetServices, type SshDeployFleet } from '../support/ssh-fleet-config.js';
+
+/**
+ * The fault suite: each scenario breaks something real (sshd killed, a lock held, a health
+ * check failing, Ctrl-C…) and ends with the same invariant on every host it touched.
+ */
+const outcomes: [string, string][] = [];
+const hostNames = ['upload', 'swap', 'health', 'rollback', 'disk', 'live-lock', 'stale-lock', 'key', 'big-line', 'int-build', 'int-preflight', 'int-upload', 'int-switch', 'int-validate'];
+
+/** `current` is a complete generation matching its manifest; no .partial is current; the log agrees. */
+function assertInvariant(root: string, scenario: string): string {
+	const problems: string[] = [];
+	const link = path.join(root, 'current');
+	let current: string | undefined;
+	if (existsSync(link)) {
+		current = readlinkSync(link);
+		if (!/^generations\/\d+$/.test(current)) problems.push(`current -> ${current} is not a complete generation`);
+		const generation = path.join(root, current);
+		if (!existsSync(path.join(generation, '.switchyard', 'generation.json'))) problems.push(`${current} has no metadata`);
+		try {
+			execSync('sha256sum -c --quiet --strict .switchyard/manifest.sha256', { cwd: generation, stdio: 'pipe' });
+		} catch (error) {
+			problems.push(`${current} does not match its manifest: ${String((error as { stdout?: Buffer }).stdout ?? error)}`);
+		}
+		const switches = readFileSync(path.join(root, 'switches.log'), 'utf8').trim().split('\n').map((line) => line.split('\t')).filter((line) => line[4] !== 'break-lock');
+		const last = switches.at(-1);
+		if (`generations/${last?.[3]}` !== current) problems.push(`switches.log ends at ${last?.[3]} but current is ${current}`);
+	}
+	if (existsSync(path.join(root, '.lock'))) {
+		const owner = JSON.parse(readFileSync(path.join(root, '.lock', 'owner.json'), 'utf8'));
+		if (owner.machine === hostname() && isAlive(owner.pid)) problems.push(`lock left behind by live pid ${owner.pid}`);
+	}
+	expect(problems, scenario).toEqual([]);
+	return current ?? 'none';
+}
+
+function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** The CLI as a child whose output can be waited on, to strike at a precise moment. */
+function startCli(deploy: SshDeployFleet, fleet: Fleet, args: string[]) {
+	const child = spawn('node', [cli, ...args, '--config', deploy.config, '--ssh-config', fleet.sshConfigFile], {
+		cwd: fleet.dir,
+		env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', HOME: fleet.dir },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let stdout = '';
+	const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+	child.stdout.on('data', (chunk: Buffer) => {
+		stdout += chunk.toString();
+		for (const waiter of waiters.filter((entry) => entry.pattern.test(stdout))) {
+			waiters.splice(waiters.indexOf(waiter), 1);
+			waiter.resolve();
+		}
+	});
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+	return {
+		child,
+		done,
+		waitFor: (pattern: RegExp) => (pattern.test(stdout) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ pattern, resolve }))),
+	};
+}
+
+describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host half-switched, locked or silently broken', () => {
+	let fleet: Fleet;
+	let deploy: SshDeployFleet;
+	const root = (name: string) => fleet.host(name).root;
+
+	beforeAll(async () => {
+		fleet = await startFleet({ hosts: hostNames.map((name) => ({ name })) });
+		// Slow phases on the int-* hosts so Ctrl-C lands inside the phase it aims at.
+		const slow: Record<string, string> = {
+			'int-preflight': 'dry_run = "sleep 2"',
+			'int-switch': 'after_switch = ["sleep 2"]',
+			'int-validate': 'health = { command = "sleep 2" }',
+			rollback: 'health = { command = "test ! -f data/sick" }',
+			// A short validation keeps the watchdog's deadline (validation + confirm_timeout) short.
+			swap: 'health = { command = "true", retries = 0 }',
+			disk: 'min_free_mb = 999999999',
+			'big-line': `after_switch = ["head -c 1048576 /dev/zero | tr '\\\\000' x; echo"]`,
+		};
+		deploy = await sshDeployFleet(fleet, { extra: '', hostExtra: slow });
+		writeFileSync(deploy.config, readFileSync(deploy.config, 'utf8').replace('[defaults]\n', '[defaults]\nconfirm_timeout = 2\n'));
+		const first = await deploy.run('deploy', '--yes');
+		expect(first.stderr).toBe('');
+		expect(first.stdout).toContain(`Summary: ${hostNames.length - 1} passed, 1 failed`);
+	}, 180_000);
+
+	afterAll(async () => {
+		if (fleet) await stopFleetServices(fleet);
+		await fleet?.stop();
+		const width = Math.max(...outcomes.map(([scenario]) => scenario.length));
+		console.log(['', 'fault scenario'.padEnd(width) + '  outcome', ...outcomes.map(([scenario, outcome]) => `${scenario.padEnd(width)}  ${outcome}`)].join('\n'));
+	});
+
+	it('sshd killed mid-upload: host fails with the reason, current unchanged, partial and stale lock dealt with next run', async () => {
+		const config = readFileSync(deploy.config, 'utf8');
+		writeFileSync(deploy.config, config.replace(/command = "(node [^"]*) dist"/, 'command = "$1 dist && head -c 96000000 /dev/urandom > dist/blob.bin"'));
+		try {
+			const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'upload']);
+			await run.waitFor(/\[upload\] ▸ upload/);
+			// Strike once the host is writing the new generation.
+			const partial = path.join(root('upload'), 'generations', '2.partial');
+			for (let tries = 0; tries < 200 && !existsSync(partial); tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+			fleet.pause('upload');
+			await fleet.kill('upload');
+			const result = await run.done;
+			expect(result.code).toBe(1);
+			expect(result.stdout).toMatch(/✗ upload +failed — upload of generation 2 failed: connection lost/);
+			await fleet.restart('upload');
+			expect(readdirSync(path.join(root('upload'), 'generations'))).toContain('2.partial');
+			const refused = await deploy.run('deploy', '--yes', '--host', 'upload');
+			expect(refused.stdout).toMatch(/✗ upload +failed — locked by .* — stale: process \d+ on .* is gone; --break-lock removes it/);
+			const again = await deploy.run('deploy', '--yes', '--host', 'upload', '--break-lock');
+			expect(again.exitCode).toBe(0);
+			expect(readdirSync(path.join(root('upload'), 'generations')).filter((name) => name.endsWith('.partial'))).toEqual([]);
+			outcomes.push(['sshd killed mid-upload', `failed ("connection lost"); next run: stale lock reported, --break-lock → current ${assertInvariant(root('upload'), 'upload')}`]);
+		} finally {
+			writeFileSync(deploy.config, config);
+		}
+	}, 120_000);
+
+	it('sshd killed right after the swap: the watchdog reverts', async () => {
+		const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'swap']);
+		await run.waitFor(/\[swap\] current: 1 → 2 \(deploy\)/);
+		await fleet.kill('swap');
+		// The engine can't reach the host any more and waits out the watchdog; the host comes back meanwhile.
+		await run.waitFor(/\[swap\] .*waiting for the watchdog to revert to generation 1/);
+		await fleet.restart('swap');
+		const result = await run.done;
+		expect(result.stderr).toBe('');
+		expect(result.code).toBe(1);
+		expect(result.stdout).toMatch(/↺ swap +rolled back — .*connection lost.*; reverted by watchdog to generation 1/);
+		// The watchdog ran on the host while we could not reach it.
+		for (let tries = 0; tries < 150 && readlinkSync(path.join(root('swap'), 'current')) !== 'generations/1'; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(readlinkSync(path.join(root('swap'), 'current'))).toBe('generations/1');
+		expect(deploy.switchesLog('swap').at(-1)?.slice(2, 5)).toEqual(['2', '1', 'watchdog-revert']);
+		const next = await deploy.run('deploy', '--yes', '--host', 'swap', '--break-lock');
+		expect(next.stdout).toMatch(/\[swap\] reverted by watchdog at \S+: switch \S+ was never confirmed/);
+		outcomes.push(['sshd killed after the swap', `watchdog reverted to 1 ("reverted by watchdog" reported next run); now ${assertInvariant(root('swap'), 'swap')}`]);
+	}, 120_000);
+
+	it('health check failing: automatic rollback', async () => {
+		writeFileSync(path.join(root('health'), 'shared', 'data', 'break-new'), '');
+		const result = await deploy.run('deploy', '--yes', '--host', 'health');
+		expect(result.stdout).toMatch(/↺ health +rolled back — GET .*HTTP 500; rolled back to generation 1/);
+		expect(deploy.switchesLog('health').slice(-2).map((line) => line[4])).toEqual(['deploy', 'auto-rollback']);
+		rmSync(path.join(root('health'), 'shared', 'data', 'break-new'));
+		outcomes.push(['health check failing', `rolled back to ${assertInvariant(root('health'), 'health')}`]);
+	});
+
+	it('the rollback itself failing: manual intervention reported', async () => {
+		writeFileSync(path.join(root('rollback'), 'shared', 'data', 'sick'), '');
+		const result = await deploy.run('deploy', '--yes', '--host', 'rollback');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/‼ rollback +MANUAL INTERVENTION REQUIRED — .*rollback to 1 failed too/);
+		outcomes.push(['rollback failing too', `manual intervention reported; current ${assertInvariant(root('rollback'), 'rollback')}`]);
+	});
+
+	it('disk too small: refused in preflight', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'disk');
+		expect(result.stdout).toMatch(/✗ disk +failed — disk full: .* free under .*, need/);
+		expect(existsSync(path.join(root('disk'), 'current'))).toBe(false);
+		expect(existsSync(path.join(root('disk'), '.lock'))).toBe(false);
+		outcomes.push(['disk too small', `refused in preflight; current ${assertInvariant(root('disk'), 'disk')}`]);
+	});
+
+	it('lock held by a live owner: refused with the owner, others proceed', async () => {
+		mkdirSync(path.join(root('live-lock'), '.lock'));
+		writeFileSync(path.join(root('live-lock'), '.lock', 'owner.json'), JSON.stringify({ operator: 'dana@other-console', machine: 'other-console', pid: 77, runId: 'r-live', startedAt: new Date().toISOString() }));
+		const result = await deploy.run('deploy', '--yes', '--host', 'live-lock', '--host', 'health');
+		expect(result.stdout).toMatch(/✗ live-lock +failed — locked by dana@other-console \(pid 77, run r-live\) since \S+, 0 min ago\n/);
+		expect(result.stdout).toMatch(/✓ health +ok/);
+		expect(JSON.parse(readFileSync(path.join(root('live-lock'), '.lock', 'owner.json'), 'utf8')).runId).toBe('r-live');
+		outcomes.push(['lock held by a live owner', `refused with the owner named; lock kept; current ${assertInvariant(root('live-lock'), 'live-lock')}`]);
+	});
+
+	it('stale lock: reported stale, removed with --break-lock', async () => {
+		mkdirSync(path.join(root('stale-lock'), '.lock'));
+		writeFileSync(path.join(root('stale-lock'), '.lock', 'owner.json'), JSON.stringify({ operator: 'eve@here', machine: hostname(), pid: 999_999, runId: 'r-dead', startedAt: new Date().toISOString() }));
+		const refused = await deploy.run('deploy', '--yes', '--host', 'stale-lock');
+		expect(refused.stdout).toMatch(/stale: process 999999 on \S+ is gone; --break-lock removes it/);
+		const broken = await deploy.run('deploy', '--yes', '--host', 'stale-lock', '--break-lock');
+		expect(broken.exitCode).toBe(0);
+		expect(deploy.switchesLog('stale-lock').find((line) => line[4] === 'break-lock')?.[5]).toContain('r-dead');
+		outcomes.push(['stale lock', `reported stale; --break-lock (logged) → current ${assertInvariant(root('stale-lock'), 'stale-lock')}`]);
+	});
+
+	const interrupts: [string, RegExp, boolean][] = [
+		['build', /\[build\] ▸ build/, false],
+		['preflight', /\[int-preflight\] \$ sleep 2/, false],
+		['upload', /\[int-upload\] ▸ upload/, false],
+		['switch', /\[int-switch\] ▸ switch/, true],
+		['validate', /\[int-validate\] ▸ validate/, true],
+	];
+	for (const [phase, moment, switches] of interrupts) {
+		it(`Ctrl-C during ${phase}: ${switches ? 'the switch in flight finishes' : 'nothing changes, nothing stays locked'}`, async () => {
+			const host = `int-${phase}`;
+			const before = readlinkSync(path.join(root(host), 'current'));
+			const config = readFileSync(deploy.config, 'utf8');
+			if (phase === 'build') writeFileSync(deploy.config, config.replace(/command = "node /, 'command = "sleep 2 && node '));
+			// A big artifact keeps the upload going long enough to be interrupted inside it.
+			if (phase === 'upload') writeFileSync(deploy.config, config.replace(/command = "(node [^"]*) dist"/, 'command = "$1 dist && head -c 96000000 /dev/urandom > dist/blob.bin"'));
+			try {
+				const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', host]);
+				await run.waitFor(moment);
+				run.child.kill('SIGINT');
+				const result = await run.done;
+				expect(result.code).toBe(130);
+				const after = readlinkSync(path.join(root(host), 'current'));
+				if (switches) expect(after).not.toBe(before);
+				else expect(after).toBe(before);
+				expect(readdirSync(path.join(root(host), 'generations')).filter((name) => name.endsWith('.partial'))).toEqual([]);
+				expect(existsSync(path.join(root(host), '.lock'))).toBe(false);
+				outcomes.push([`Ctrl-C during ${phase}`, `${switches ? 'switch finished' : 'cancelled, nothing changed'}; lock released; current ${assertInvariant(root(host), host)}`]);
+			} finally {
+				writeFileSync(deploy.config, config);
+			}
+		}, 60_000);
+	}
+
+	it('host key changed mid-fleet: that host refused even with --accept-new-host-keys, others proceed', async () => {
+		const knownHosts = readFileSync(fleet.knownHostsFile, 'utf8');
+		const port = fleet.host('key').port;
+		const otherKey = fleet.knownHostsLines('health')[0]!.split(' ').slice(1).join(' ');
+		writeFileSync(fleet.knownHostsFile, knownHosts.split('\n').map((line) => (line.startsWith(`[127.0.0.1]:${port} `) ? `[127.0.0.1]:${port} ${otherKey}` : line)).join('\n'));
+		try {
+			const result = await deploy.run('deploy', '--yes', '--host', 'key', '--host', 'big-line', '--accept-new-host-keys');
+			expect(result.stdout).toMatch(/✗ key +failed — host key for .* changed!/);
+			expect(result.stdout).toMatch(/✓ big-line +ok/);
+			expect(readlinkSync(path.join(root('key'), 'current'))).toBe('generations/1');
+			outcomes.push(['host key changed', `refused loudly, not overridable; current ${assertInvariant(root('key'), 'key')}`]);
+		} finally {
+			writeFileSync(fleet.knownHostsFile, knownHosts);
+		}
+	});
+
+	it('unreachable host: connection refused, the others proceed', async () => {
+		const config = readFileSync(deploy.config, 'utf8');
+		writeFileSync(deploy.config, config.replace('ssh = "disk"', 'ssh = "root@127.0.0.1:1"'));
+		try {
+			const result = await deploy.run('deploy', '--yes', '--host', 'disk', '--host', 'health');
+			expect(result.stdout).toMatch(/✗ disk +failed — connection refused/);
+			expect(result.stdout).toMatch(/✓ health +ok/);
+			outcomes.push(['unreachable host', 'failed with "connection refused"; others deployed']);
+		} finally {
+			writeFileSync(deploy.config, config);
+		}
+	});
+
+	it('shell metacharacters in names: rejected before anything runs', async () => {
+		const config = readFileSync(deploy.config, 'utf8');
+		writeFileSync(deploy.config, config.replace('services = ["demo"]', 'services = ["demo; touch /tmp/pwned-by-switchyard"]'));
+		try {
+			const result = await deploy.run('deploy', '--yes');
+			expect(result.exitCode).toBe(2);
+			expect(result.stderr).toMatch(/hosts.toml:\d+: defaults.services\[0\]: a service name must be/);
+			expect(existsSync('/tmp/pwned-by-switchyard')).toBe(false);
+			outcomes.push(['shell metacharacters in config', 'rejected with file:line, exit 2, nothing ran']);
+		} finally {
+			writeFileSync(deploy.config, config);
+		}
+	});
+
+	it('a command printing 1 MB on one line', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'big-line');
+		expect(result.exitCode).toBe(0);
+		const runDir = /Run recorded in (\S+)/.exec(result.stdout)![1]!;
+		const longest = Math.max(...readFileSync(path.join(runDir, 'hosts', 'big-line.log'), 'utf8').split('\n').map((line) => line.length));
+		expect(longest).toBeGreaterThan(1_048_576);
+		outcomes.push(['1 MB on one line', `deployed; line kept whole in the host log; current ${assertInvariant(root('big-line'), 'big-line')}`]);
+	});
+});
