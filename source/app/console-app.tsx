@@ -37,7 +37,18 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 
 	// Dialogs and the generation list sit under the grid (in the log pane's place) when there is
 	// room, so the operator sees the tiles they are about; otherwise they take the whole body.
-	const dialogRows = modal.kind === 'confirm-switch' ? modal.staged.length + 4 : modal.kind === 'confirm-rollback' ? modal.hosts.length + 4 : modal.kind === 'confirm-quit' ? 5 : modal.kind === 'generations' ? 6 : Infinity;
+	const dialogRows =
+		modal.kind === 'confirm-switch'
+			? modal.staged.length + 4
+			: modal.kind === 'confirm-rollback'
+				? modal.hosts.length + 4
+				: modal.kind === 'confirm-quit' || modal.kind === 'confirm-break-lock'
+					? 5
+					: modal.kind === 'confirm-wave'
+						? 7
+						: modal.kind === 'generations'
+							? 6
+							: Infinity;
 	const docked = view === 'grid' && dialogRows <= layout.logRows;
 	const slotRows = docked ? layout.logRows : layout.bodyRows;
 	const alignedHost = (name: string): string => name.padEnd(Math.min(20, Math.max(...(modal.kind === 'confirm-switch' ? modal.staged.map((staged) => staged.host.length) : [0]))));
@@ -89,6 +100,40 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 							store.getState().closeModal();
 							if (yes) controller.rollback(modal.hosts, modal.target);
 							else store.getState().setNotice('rollback declined: nothing changed');
+						}}
+						onInterrupt={interrupt}
+					/>
+				);
+			case 'confirm-wave':
+				return (
+					<ConfirmDialog
+						title={`Wave ${modal.progress.next - 1} of ${modal.progress.total} done${modal.progress.next === 2 ? ' (canary)' : ''}`}
+						lines={[
+							`switched: ${modal.progress.switched.join(', ') || '–'}`,
+							`failed: ${modal.progress.failed.join(', ') || 'none'}`,
+							`still staged: ${modal.progress.remaining.join(', ')}`,
+						]}
+						question={`Continue with wave ${modal.progress.next}? (No stops here; the rest stay staged)`}
+						height={slotRows}
+						width={layout.width}
+						active={context === 'dialog'}
+						onAnswer={(yes) => controller.answerWave(yes)}
+						onInterrupt={interrupt}
+					/>
+				);
+			case 'confirm-break-lock':
+				return (
+					<ConfirmDialog
+						title={`Break the deploy lock of ${modal.host}?`}
+						lines={[`${store.getState().hosts[modal.host]?.reason ?? 'Whoever holds it may still be deploying.'} Removing it is recorded in switches.log.`]}
+						question="Remove the lock?"
+						height={slotRows}
+						width={layout.width}
+						active={context === 'dialog'}
+						onAnswer={(yes) => {
+							store.getState().closeModal();
+							if (yes) controller.breakLock(modal.host);
+							else store.getState().setNotice('lock left in place');
 						}}
 						onInterrupt={interrupt}
 					/>

@@ -1,6 +1,6 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
-import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext } from '../engine/requests.js';
+import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
 import type { Transport } from '../transport/transport.js';
 import { targetHosts, type ConsoleStore } from '../store/console-store.js';
 
@@ -8,6 +8,7 @@ import { targetHosts, type ConsoleStore } from '../store/console-store.js';
 export interface ConsoleEngine {
 	runDeploy(request: DeployRequest): Promise<RunSummary>;
 	runRollback(request: RollbackRequest): Promise<RunSummary>;
+	breakLocks(context: RunContext): Promise<RunSummary>;
 	listGenerations(context: RunContext): Promise<unknown>;
 	tailLogs(host: HostConfig, transport: Transport, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
 }
@@ -35,6 +36,9 @@ export interface ConsoleController {
 	/** Reads every host's generations (no lock) so tiles show what runs where before any deploy. */
 	refreshGenerations(): Promise<void>;
 	rollback(hosts: readonly string[], target: RollbackTarget): boolean;
+	/** The operator's answer between waves (after the canary, between batches). */
+	answerWave(go: boolean): void;
+	breakLock(host: string): boolean;
 	toggleTail(host: string): void;
 	isBusy(): boolean;
 	/** Resolves when the run in flight (if any) has ended. */
@@ -48,13 +52,17 @@ const unfinishedOutcomes = new Set(['failed', 'manual', 'rolled-back']);
 export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
 	const { config, store, engine } = options;
 	const state = () => store.getState();
-	const emit = (event: EngineEvent): void => state().ingest(event);
+	const emit = (event: EngineEvent): void => {
+		if (event.type === 'wave') notice(`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`);
+		state().ingest(event);
+	};
 	const hostConfigs = (names: readonly string[]): HostConfig[] => config.hosts.filter((host) => names.includes(host.name));
 	const notice = (text: string): void => state().setNotice(text);
 
 	let abort: AbortController | null = null;
 	let running: Promise<void> | null = null;
 	let pendingConfirm: ((yes: boolean) => void) | null = null;
+	let pendingWave: ((go: boolean) => void) | null = null;
 	const tails = new Map<string, AbortController>();
 	const tailsDone = new Set<Promise<void>>();
 
@@ -76,6 +84,24 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			state().flush();
 			state().openModal({ kind: 'confirm-switch', staged });
 		});
+
+	/** Between waves the operator decides; No (stop switching) is the default. */
+	const continueWaves = (progress: WaveProgress): Promise<boolean> =>
+		new Promise((resolve) => {
+			if (abort?.signal.aborted) return resolve(false);
+			pendingWave = resolve;
+			state().flush();
+			state().openModal({ kind: 'confirm-wave', progress });
+		});
+
+	const answerWave = (go: boolean): void => {
+		const resolve = pendingWave;
+		pendingWave = null;
+		if (state().modal.kind === 'confirm-wave') state().closeModal();
+		if (!resolve) return;
+		notice(go ? 'next wave: switching…' : 'stopped between waves: the remaining hosts stay staged');
+		resolve(go);
+	};
 
 	const start = (kind: 'deploy' | 'rollback', names: readonly string[], work: (run: RunContext) => Promise<RunSummary>): boolean => {
 		if (running) {
@@ -105,6 +131,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				abort = null;
 				running = null;
 				if (pendingConfirm) answerConfirm(false);
+				if (pendingWave) answerWave(false);
 			});
 		return true;
 	};
@@ -122,7 +149,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		deploy(hosts) {
 			const names = hosts ?? targetHosts(state());
 			const phases = state().plan.phases;
-			return start('deploy', names, (run) => engine.runDeploy({ ...run, phases, confirm }));
+			return start('deploy', names, (run) => engine.runDeploy({ ...run, phases, confirm, continueWaves }));
 		},
 		retryFailed() {
 			const failed = state().order.filter((name) => unfinishedOutcomes.has(state().hosts[name]?.outcome ?? ''));
@@ -137,12 +164,31 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				notice('nothing to cancel');
 				return;
 			}
+			if (abort.signal.aborted) {
+				notice('waiting for switches in flight: never left half-switched');
+				return;
+			}
 			abort.abort();
 			state().setRun({ state: 'cancelling' });
 			if (pendingConfirm) answerConfirm(false);
+			if (pendingWave) answerWave(false);
 			notice('cancelling: in-flight switches finish');
 		},
 		answerConfirm,
+		answerWave,
+		breakLock(host) {
+			if (running) {
+				notice('a run is in progress: a lock can be broken once it has ended');
+				return false;
+			}
+			// Only the host's log lines: breaking a lock is not a run and must not reset its tile.
+			const onlyLogs = (event: EngineEvent): void => {
+				if (event.type === 'log') emit(event);
+				if (event.type === 'host-done') notice(event.outcome === 'ok' ? `${host}: lock removed (recorded in switches.log)` : `${host}: could not break the lock: ${event.reason ?? event.outcome}`);
+			};
+			engine.breakLocks({ ...context([host]), emit: onlyLogs }).catch((error: unknown) => notice(`${host}: could not break the lock: ${error instanceof Error ? error.message : String(error)}`));
+			return true;
+		},
 		showGenerations(host) {
 			const hostConfig = hostConfigs([host])[0];
 			if (!hostConfig) return;

@@ -14,6 +14,8 @@ export function keyContextOf(state: Pick<ConsoleData, 'filterDraft' | 'modal' | 
 		case 'confirm-switch':
 		case 'confirm-rollback':
 		case 'confirm-quit':
+		case 'confirm-wave':
+		case 'confirm-break-lock':
 			return 'dialog';
 		default:
 			return state.view !== 'grid' || state.pane === 'log' ? 'log' : 'grid';

@@ -39,6 +39,7 @@ export type Action =
 	| 'next-match'
 	| 'close'
 	| 'rollback'
+	| 'break-lock'
 	| 'yes'
 	| 'no'
 	| 'choose'
@@ -74,6 +75,7 @@ export const keymap: readonly Binding[] = [
 	{ keys: ['g'], action: 'generations', label: 'generations of the focused host', contexts: ['grid', 'log'], hint: 'gens' },
 	{ keys: ['l'], action: 'tail-logs', label: 'tail service logs into the pane (toggle)', contexts: ['grid', 'log'], hint: 'svc logs' },
 	{ keys: ['tab'], action: 'switch-pane', label: 'switch between grid and log pane', contexts: ['grid', 'log'], hint: 'pane' },
+	{ keys: ['B'], action: 'break-lock', label: 'break the host lock (asks; logged)', contexts: ['grid'] },
 	{ keys: ['L'], action: 'host-log', label: 'full-screen log of the focused host', contexts: ['grid', 'log'] },
 	{ keys: ['v'], action: 'all-logs', label: 'all hosts log, interleaved', contexts: ['grid', 'log'] },
 	{ keys: ['up', 'k'], action: 'scroll-up', label: 'scroll up', contexts: ['log'] },

@@ -31,6 +31,9 @@ export function useConsoleActions(): (action: Action) => boolean {
 				case 'tail-logs':
 					if (focus !== null) controller.toggleTail(focus);
 					return true;
+				case 'break-lock':
+					if (focus !== null) state.openModal({ kind: 'confirm-break-lock', host: focus });
+					return true;
 				case 'switch-pane':
 					state.setView('grid');
 					state.setPane(state.pane === 'grid' ? 'log' : 'grid');
@@ -50,9 +53,8 @@ export function useConsoleActions(): (action: Action) => boolean {
 					else exit();
 					return true;
 				case 'interrupt':
-					// Ctrl-C: first stop the work, a second press (or an idle console) quits.
-					if (controller.isBusy() && state.run.state === 'running') controller.cancel();
-					else if (controller.isBusy()) state.openModal({ kind: 'confirm-quit' });
+					// Ctrl-C stops the work (a second one says why it still waits); idle, it quits.
+					if (controller.isBusy()) controller.cancel();
 					else exit();
 					return true;
 				default:

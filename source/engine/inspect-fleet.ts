@@ -7,9 +7,9 @@ import type { HostState } from './host-state.js';
 import { strategyFor } from './strategies/index.js';
 import { closeHostRun, connect, finishHost, inPhase, newHostRun, reasonOf, summarize, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
-import { peekLock } from './remote/lock.js';
+import { breakLock, peekLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
-import { newRunId } from './release.js';
+import { newRunId, operatorName } from './release.js';
 import type { RunContext } from './requests.js';
 
 /** Emits one `generations` event per host. Takes no lock: reading is safe beside a deploy. */
@@ -72,4 +72,15 @@ async function eachHost(context: RunContext, kind: 'generations' | 'check', work
 	const summary = summarize(runs);
 	context.emit({ type: 'run-finished', runId, summary, at: new Date().toISOString() });
 	return summary;
+}
+
+/** Removes each host's deploy lock (the console's "break lock", after a confirm); logged in switches.log. */
+export async function breakLocks(context: RunContext): Promise<RunSummary> {
+	context = { ...context, emit: maskingEmitter(context.hosts, context.emit) };
+	const operator = context.operator ?? operatorName();
+	return eachHost(context, 'check', async (run, session) => {
+		const result = await session.must(breakLock(run.host.root, operator, new Date().toISOString()), 'breaking the lock');
+		const broken = result.markers.find((line) => line.startsWith('lock-broken'));
+		session.info(broken ? `lock removed: ${lockHolder([broken.replace('lock-broken', 'lock-held')], run.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)` : 'no lock was held');
+	});
 }

@@ -1,7 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { HostConfig } from '../config/types.js';
 import type { EngineEvent, GenerationInfo, Phase, RunSummary, StagedHost } from '../engine/events.js';
-import type { RollbackTarget } from '../engine/requests.js';
+import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import { presets } from '../engine/plan.js';
 import { filterHosts } from './host-filter.js';
 import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
@@ -46,7 +46,9 @@ export type Modal =
 	| { readonly kind: 'confirm-switch'; readonly staged: readonly StagedHost[] }
 	| { readonly kind: 'generations'; readonly host: string }
 	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
-	| { readonly kind: 'confirm-quit' };
+	| { readonly kind: 'confirm-quit' }
+	| { readonly kind: 'confirm-wave'; readonly progress: WaveProgress }
+	| { readonly kind: 'confirm-break-lock'; readonly host: string };
 
 /** What fills the screen above the status bar. */
 export type View = 'grid' | 'host-log' | 'all-logs';

@@ -67,6 +67,12 @@ export class FakeEngine implements ConsoleEngine {
 		return summaryOf(outcomes);
 	}
 
+	async breakLocks(context: RunContext): Promise<RunSummary> {
+		const summary = { passed: context.hosts.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, total: context.hosts.length, outcomes: {}, reasons: {} };
+		for (const host of context.hosts) context.emit({ type: 'log', host: host.name, stream: 'info', line: 'lock removed' });
+		return summary;
+	}
+
 	async listGenerations(context: RunContext): Promise<void> {
 		for (const host of context.hosts) {
 			this.listed.push(host.name);

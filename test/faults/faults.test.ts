@@ -89,8 +89,8 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		const slow: Record<string, string> = {
 			'int-preflight': 'dry_run = "sleep 2"',
 			'int-switch': 'after_switch = ["sleep 2"]',
-			'int-validate': 'health = { command = "sleep 2" }',
-			rollback: 'health = { command = "test ! -f data/sick" }',
+			'int-validate': 'health = { command = "sleep 1", retries = 0 }',
+			rollback: 'health = { command = "test ! -f data/sick", retries = 2 }',
 			// A short validation keeps the watchdog's deadline (validation + confirm_timeout) short.
 			swap: 'health = { command = "true", retries = 0 }',
 			disk: 'min_free_mb = 999999999',
