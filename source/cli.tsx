@@ -33,14 +33,16 @@ async function main(argv: readonly string[]): Promise<number> {
 	}
 	if (args.command === 'runs') return printRuns(config, args.json, (text) => process.stdout.write(text));
 
-	const openTransport = transportFactory({ configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys });
+	// A terminal gets the console; anything else (CI, pipes) the headless deploy.
+	const interactive = args.command === 'console' && process.stdin.isTTY === true && process.stdout.isTTY === true;
+	const ssh = { configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys };
+	if (interactive) return runConsole({ config, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs });
+
+	// e.g. "Permanently added [10.0.0.5]:2222 (ssh-ed25519 SHA256:…) to ~/.ssh/known_hosts", as OpenSSH says it.
+	const openTransport = transportFactory({ ...ssh, onNotice: (message) => process.stderr.write(`switchyard: ${message}\n`) });
 	const context: HeadlessContext = { args, config, hosts, openTransport, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
-		// A terminal gets the console; anything else (CI, pipes) the headless deploy.
-		console: () =>
-			process.stdin.isTTY && process.stdout.isTTY
-				? runConsole({ config, preselect: { hosts: args.hosts, tags: args.tags }, openTransport, jobs: args.jobs })
-				: headlessDeploy(context),
+		console: () => headlessDeploy(context),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),

@@ -56,6 +56,7 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 
 			const accepted = await deploy.run('deploy', '--yes', '--host', 'fleet-3', '--accept-new-host-keys');
 			expect(accepted.exitCode).toBe(0);
+			expect(accepted.stderr).toMatch(/switchyard: Permanently added \[127\.0\.0\.1\]:\d+ \(\S+ SHA256:\S+\)/);
 			expect(readFileSync(fleet.knownHostsFile, 'utf8')).toContain(`[127.0.0.1]:${port} `);
 		} finally {
 			writeFileSync(fleet.knownHostsFile, knownHosts);
