@@ -10,7 +10,7 @@ import { keyContextOf } from './key-context.js';
 import { LogPane } from './log-pane/log-pane.js';
 import { PhasePicker } from './phase-picker/phase-picker.js';
 import { StatusBar } from './status-bar/status-bar.js';
-import { formatBytes } from './text-fit.js';
+import { formatBytes } from '../engine/format-bytes.js';
 import { useConsoleActions } from './use-console-actions.js';
 import { useTerminalSize } from './use-terminal-size.js';
 

@@ -22,17 +22,6 @@ export function spread(left: string, right: string, width: number): string {
 	return rightWidth > 0 ? `${fittedLeft} ${truncate(right, rightWidth)}` : fittedLeft;
 }
 
-export function formatBytes(bytes: number): string {
-	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit += 1;
-	}
-	return unit === 0 ? `${value} B` : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
-}
-
 export function formatElapsed(ms: number): string {
 	if (ms < 0) return '';
 	const seconds = ms / 1000;

@@ -1,18 +1,10 @@
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
+import { describe, expect, it } from 'vitest';
+import { trackedFleets } from '../support/local-fleet.js';
 
-const fleets: LocalFleet[] = [];
-async function fleet(...args: Parameters<typeof createLocalFleet>): Promise<LocalFleet> {
-	const created = await createLocalFleet(...args);
-	fleets.push(created);
-	return created;
-}
-afterAll(async () => {
-	await Promise.all(fleets.map((created) => created.stop()));
-});
+const fleet = trackedFleets();
 
 const releaseOf = (fleetDir: string, host: string, id: number): string =>
 	JSON.parse(readFileSync(path.join(fleetDir, 'hosts', host, 'generations', String(id), '.switchyard', 'generation.json'), 'utf8')).release;

@@ -1,19 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalTransport } from '../../source/transport/local.js';
 import { armWatchdog, confirmWatchdog } from '../../source/engine/remote/watchdog.js';
-import { createLocalFleet, repo, type LocalFleet } from '../support/local-fleet.js';
+import { repo, trackedFleets } from '../support/local-fleet.js';
 
-const fleets: LocalFleet[] = [];
-async function fleet(...args: Parameters<typeof createLocalFleet>): Promise<LocalFleet> {
-	const created = await createLocalFleet(...args);
-	fleets.push(created);
-	return created;
-}
-afterAll(async () => {
-	await Promise.all(fleets.map((created) => created.stop()));
-});
+const fleet = trackedFleets();
 
 describe('waves', () => {
 	it('stops switching the rest when the canary fails', async () => {

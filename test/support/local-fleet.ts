@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { afterAll } from 'vitest';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = path.join(repo, 'dist', 'cli.js');
@@ -104,4 +105,20 @@ function readdirNumbers(dir: string): number[] {
 		.filter((name) => /^\d+$/.test(name))
 		.map(Number)
 		.sort((a, b) => a - b);
+}
+
+/**
+ * Fleets made by a test file, stopped (their demo services ended) after the file's tests:
+ * `const fleet = trackedFleets();` then `await fleet(['alpha'])`.
+ */
+export function trackedFleets(): (...args: Parameters<typeof createLocalFleet>) => Promise<LocalFleet> {
+	const fleets: LocalFleet[] = [];
+	afterAll(async () => {
+		await Promise.all(fleets.map((fleet) => fleet.stop()));
+	});
+	return async (...args) => {
+		const fleet = await createLocalFleet(...args);
+		fleets.push(fleet);
+		return fleet;
+	};
 }

@@ -1,7 +1,7 @@
 import { useSyncReducer } from '../use-sync-reducer.js';
 import type { GenerationInfo } from '../../engine/events.js';
 import type { RollbackTarget } from '../../engine/requests.js';
-import { formatBytes } from '../text-fit.js';
+import { formatBytes } from '../../engine/format-bytes.js';
 
 /** Newest first: the generation you most likely want is near the top. */
 export function newestFirst(list: readonly GenerationInfo[]): GenerationInfo[] {
