@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TmuxTerminal } from '../test/support/tmux.js';
+
+/**
+ * Time from starting a process in a real terminal (tmux, private socket) to the screen showing
+ * what it should: for the console, its first full frame (header with the host count and the key
+ * hints on the last line). Includes tmux's own start of the process and the polling of the
+ * screen, which is why `node -e` measured the same way is the baseline.
+ */
+export interface StartupSample {
+	readonly name: string;
+	readonly medianMs: number;
+	readonly minMs: number;
+}
+
+export function measureStartup(options: { cli: string; demoConfig: string; cwd: string; rounds: number }): StartupSample[] {
+	const fleetDir = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-startup-'));
+	const bigConfig = path.join(fleetDir, 'hosts.toml');
+	writeFileSync(bigConfig, generatedFleet(200));
+	const terminal = TmuxTerminal.start({ command: 'exec cat', cwd: options.cwd, columns: 100, rows: 30, env: { TERM: 'xterm-256color' } });
+	try {
+		const baseline = (round: number) => time(terminal, `node -e "process.stdout.write('node ready ${round}')"; exec cat`, (screen) => screen.includes(`node ready ${round}`), false);
+		const consoleOn = (config: string, hosts: number) => () =>
+			time(terminal, `node ${options.cli} --config ${config}; echo switchyard-exited; exec cat`, (screen) => fullFrame(screen, hosts), true);
+		return [
+			sample('node -e 0 (baseline)', options.rounds, baseline),
+			sample('console, demo fleet (4 hosts)', options.rounds, consoleOn(options.demoConfig, 4)),
+			sample('console, 200 local hosts', options.rounds, consoleOn(bigConfig, 200)),
+		];
+	} finally {
+		terminal.kill();
+		rmSync(fleetDir, { recursive: true, force: true });
+	}
+}
+
+/** The console's first complete frame: the header counts the hosts, the hints line is drawn. */
+function fullFrame(screen: string, hosts: number): boolean {
+	const lines = screen.trimEnd().split('\n');
+	return (lines[0] ?? '').includes(`0 of ${hosts} selected`) && (lines.at(-1) ?? '').startsWith('? help');
+}
+
+function time(terminal: TmuxTerminal, command: string, shown: (screen: string) => boolean, quit: boolean): number {
+	terminal.tmux('clear-history', '-t', terminal.session);
+	const started = performance.now();
+	terminal.tmux('respawn-pane', '-k', '-t', terminal.session, command);
+	const deadline = started + 10_000;
+	while (!shown(terminal.capture())) {
+		if (performance.now() > deadline) throw new Error(`startup: the screen never showed what \`${command}\` draws:\n${terminal.capture()}`);
+		pause(pollMs);
+	}
+	const elapsed = performance.now() - started;
+	if (quit) {
+		terminal.send('q');
+		const quitBy = performance.now() + 10_000;
+		while (!terminal.capture().includes('switchyard-exited')) {
+			if (performance.now() > quitBy) throw new Error('startup: the console did not quit on q');
+			pause(20);
+		}
+	}
+	return elapsed;
+}
+
+/** Between screen polls: each capture starts a tmux client, which would otherwise take the CPU the process being timed needs. */
+const pollMs = 4;
+
+function pause(ms: number): void {
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function sample(name: string, rounds: number, run: (round: number) => number): StartupSample {
+	run(-1); // warm the file cache; not counted
+	const times = Array.from({ length: rounds }, (_, round) => run(round)).sort((a, b) => a - b);
+	return { name, medianMs: times[Math.floor(times.length / 2)]!, minMs: times[0]! };
+}
+
+/** A hosts.toml of `count` local hosts; nothing is deployed, so roots need not exist. */
+function generatedFleet(count: number): string {
+	const hosts = Array.from({ length: count }, (_, index) => {
+		const name = `node-${String(index + 1).padStart(3, '0')}`;
+		return `[[host]]\nname = "${name}"\nlocal = true\ntags = ["${index % 2 === 0 ? 'eu' : 'us'}", "rack-${index % 10}"]\n`;
+	});
+	return ['[app]\nname = "big"\n', '[build]\ncommand = "true"\nartifact = "dist"\n', '[defaults]\nroot = "hosts/{host}"\n', ...hosts].join('\n');
+}

@@ -1,0 +1,278 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { render } from 'ink';
+import { ConsoleApp } from '../source/app/console-app.js';
+import { ConsoleProvider } from '../source/app/console-context.js';
+import { createConsoleController } from '../source/app/controller.js';
+import * as engine from '../source/engine/index.js';
+import type { EngineEvent, Phase, RunSummary } from '../source/engine/events.js';
+import { RunRecorder } from '../source/record/run-recorder.js';
+import { createConsoleStore } from '../source/store/console-store.js';
+import { transportFactory } from '../source/transport/open-transport.js';
+import { fleetConfig, hostConfig } from '../test/store/host-fixtures.js';
+
+/**
+ * The console under a log flood, in its own process (started by bench/ui.ts) so CPU time and
+ * RSS are the console's own: the real store, controller and Ink app rendering into a headless
+ * terminal, fed engine events the way the engine's emit feeds them, while the real run recorder
+ * writes the per-host log files. Prints one JSON line with the figures.
+ */
+export interface WorkloadOptions {
+	readonly hosts: number;
+	readonly linesPerSecond: number;
+	readonly seconds: number;
+	readonly columns: number;
+	readonly rows: number;
+}
+
+export interface WorkloadResult {
+	readonly seconds: number;
+	readonly commits: number;
+	readonly inkRenders: number;
+	readonly frames: number;
+	readonly writes: number;
+	readonly bytes: number;
+	readonly cpuMs: number;
+	readonly peakRssMb: number;
+	readonly loopDelayP99Ms: number;
+	readonly linesSent: number;
+	readonly linesInFiles: number;
+	/** Hosts whose log pane got the last line sent. */
+	readonly consoleHostsComplete: number;
+	readonly missingHosts: string[];
+	readonly lastFrameHasHosts: boolean;
+}
+
+/**
+ * Ink writes a frame as one write; around it come synchronized-output markers and cursor
+ * show/hide sequences, which are not frames.
+ */
+const isFrame = (text: string): boolean => text.length > 16;
+
+/** What Ink sees as a terminal: fixed size, a TTY, every write counted and dropped. */
+class HeadlessTerminal extends Writable {
+	readonly isTTY = true;
+	writes = 0;
+	frames = 0;
+	bytes = 0;
+	last = '';
+
+	constructor(
+		readonly columns: number,
+		readonly rows: number,
+	) {
+		super();
+	}
+
+	override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+		const text = chunk.toString();
+		this.writes += 1;
+		this.bytes += Buffer.byteLength(text);
+		if (isFrame(text)) {
+			this.frames += 1;
+			this.last = text;
+		}
+		done();
+	}
+}
+
+/** A keyboard nobody types on: enough of a TTY stdin for Ink's raw mode and input hooks. */
+class IdleKeyboard extends EventEmitter {
+	readonly isTTY = true;
+	setRawMode(): this {
+		return this;
+	}
+	setEncoding(): this {
+		return this;
+	}
+	read(): null {
+		return null;
+	}
+	resume(): this {
+		return this;
+	}
+	pause(): this {
+		return this;
+	}
+	ref(): this {
+		return this;
+	}
+	unref(): this {
+		return this;
+	}
+}
+
+/**
+ * React commits, counted through the DevTools hook: React calls it on every commit, in the
+ * production build too, where <Profiler> reports nothing. Ink connects it only when DEV=true
+ * (bench/ui.ts sets that; the missing react-devtools-core is then only warned about).
+ */
+function countCommits(): { count: number } {
+	const counter = { count: 0 };
+	(globalThis as Record<string, unknown>).__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+		isDisabled: false,
+		supportsFiber: true,
+		renderers: new Map(),
+		inject: () => 1,
+		checkDCE: () => {},
+		onScheduleFiberRoot: () => {},
+		onCommitFiberRoot: () => (counter.count += 1),
+		onCommitFiberUnmount: () => {},
+		onPostCommitFiberRoot: () => {},
+	};
+	return counter;
+}
+
+const phases: readonly Phase[] = ['preflight', 'upload', 'switch', 'validate'];
+
+export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
+	const commits = countCommits();
+
+	const names = Array.from({ length: options.hosts }, (_, index) => `web-${String(index + 1).padStart(2, '0')}`);
+	const config = fleetConfig(names.map((name, index) => hostConfig(name, ['web', index % 2 === 0 ? 'eu' : 'us'])));
+	// The store and controller as run-console.tsx makes them (default publish interval).
+	const store = createConsoleStore({ hosts: config.hosts });
+	const controller = createConsoleController({ config, store, engine, openTransport: transportFactory(), operator: 'bench@ui' });
+	const recordDir = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-ui-'));
+	const recorder = new RunRecorder(recordDir);
+	const emit = (event: EngineEvent): void => {
+		store.getState().ingest(event);
+		recorder.record(event);
+	};
+
+	const terminal = new HeadlessTerminal(options.columns, options.rows);
+	let inkRenders = 0;
+	const instance = render(
+		<ConsoleProvider services={{ store, controller, exit: () => {} }}>
+			<ConsoleApp app="bench" />
+		</ConsoleProvider>,
+		{
+			stdout: terminal as unknown as NodeJS.WriteStream,
+			stdin: new IdleKeyboard() as unknown as NodeJS.ReadStream,
+			exitOnCtrlC: false,
+			patchConsole: false,
+			// What run-console.tsx passes.
+			maxFps: 20,
+			onRender: () => (inkRenders += 1),
+		},
+	);
+	await until(() => terminal.last.includes('web-01'), () => `no grid in ${terminal.writes} writes; last: ${JSON.stringify(terminal.last.slice(0, 400))}`);
+
+	const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+	loopDelay.enable();
+	const cpuBefore = process.cpuUsage();
+	const commitsBefore = commits.count;
+	const inkBefore = inkRenders;
+	const framesBefore = terminal.frames;
+	const writesBefore = terminal.writes;
+	const bytesBefore = terminal.bytes;
+	const started = performance.now();
+
+	emit({ type: 'run-started', runId: 'bench-ui', kind: 'deploy', release: '20261122-0000-bench', hosts: names, phases: [...phases], at: new Date().toISOString() });
+	const perHost = options.linesPerSecond * options.seconds;
+	const sent = new Map(names.map((name) => [name, 0]));
+	let phaseIndex = -1;
+	let step = 0;
+	for (;;) {
+		const elapsed = (performance.now() - started) / 1000;
+		const done = elapsed >= options.seconds;
+		// A phase change every quarter of the run and a deploy-script step every two seconds, per host.
+		const nextPhase = Math.min(phases.length - 1, Math.floor((elapsed / options.seconds) * phases.length));
+		if (nextPhase !== phaseIndex && !done) {
+			for (const host of names) {
+				if (phaseIndex >= 0) emit({ type: 'phase', host, phase: phases[phaseIndex]!, status: 'ok', ms: 1 });
+				emit({ type: 'phase', host, phase: phases[nextPhase]!, status: 'running' });
+			}
+			phaseIndex = nextPhase;
+		}
+		if (Math.floor(elapsed / 2) > step && !done) {
+			for (const host of names) {
+				emit({ type: 'step', host, name: `step-${step}`, state: 'success' });
+				emit({ type: 'step', host, name: `step-${step + 1}`, state: 'running', message: 'migrating' });
+			}
+			step += 1;
+		}
+		const due = done ? perHost : Math.floor(elapsed * options.linesPerSecond);
+		for (const host of names) {
+			for (let line = sent.get(host)!; line < due; line += 1) {
+				emit({ type: 'log', host, stream: line % 17 === 0 ? 'stderr' : 'stdout', line: `${host} bench line ${line + 1}: GET /api/orders?page=${line % 50} 200 ${(line * 7) % 300}ms` });
+			}
+			sent.set(host, due);
+		}
+		if (done) break;
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+	for (const host of names) {
+		emit({ type: 'phase', host, phase: phases[phaseIndex]!, status: 'ok', ms: 1 });
+		emit({ type: 'host-done', host, outcome: 'ok' });
+	}
+	const summary: RunSummary = { passed: names.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, total: names.length, outcomes: Object.fromEntries(names.map((host) => [host, 'ok'])), reasons: {} };
+	emit({ type: 'run-finished', runId: 'bench-ui', summary, at: new Date().toISOString() });
+	// The last batch reaches the screen within one publish interval and one frame.
+	// The console keeps the newest lines only; the last one sent must be among them.
+	const lastLineShown = (host: string): number => {
+		const log = store.getState().logOf(host);
+		for (let index = log.length - 1; index >= 0; index -= 1) {
+			const match = / bench line (\d+):/.exec(log.at(index)?.text ?? '');
+			if (match) return Number(match[1]);
+		}
+		return 0;
+	};
+	const hostsComplete = () => names.filter((host) => lastLineShown(host) === perHost).length;
+	await until(
+		() => hostsComplete() === names.length,
+		() => `the console has the last line of ${hostsComplete()} of ${names.length} hosts`,
+	);
+	await new Promise((resolve) => setTimeout(resolve, 250));
+	const seconds = (performance.now() - started) / 1000;
+	const cpu = process.cpuUsage(cpuBefore);
+	loopDelay.disable();
+
+	const lastFrameHasHosts = terminal.last.includes('web-01');
+	const complete = hostsComplete();
+	instance.unmount();
+	await controller.dispose();
+	store.getState().dispose();
+	await recorder.close();
+
+	let linesInFiles = 0;
+	const missingHosts: string[] = [];
+	for (const host of names) {
+		const file = path.join(recorder.runDir!, 'hosts', `${host}.log`);
+		const count = readFileSync(file, 'utf8')
+			.split('\n')
+			.filter((line) => line.includes(`${host} bench line `)).length;
+		linesInFiles += count;
+		if (count !== perHost) missingHosts.push(`${host}: ${count}/${perHost}`);
+	}
+	rmSync(recordDir, { recursive: true, force: true });
+
+	return {
+		seconds,
+		commits: commits.count - commitsBefore,
+		inkRenders: inkRenders - inkBefore,
+		frames: terminal.frames - framesBefore,
+		writes: terminal.writes - writesBefore,
+		bytes: terminal.bytes - bytesBefore,
+		cpuMs: (cpu.user + cpu.system) / 1000,
+		peakRssMb: process.resourceUsage().maxRSS / 1024,
+		loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+		linesSent: perHost * names.length,
+		linesInFiles,
+		consoleHostsComplete: complete,
+		missingHosts,
+		lastFrameHasHosts,
+	};
+}
+
+async function until(test: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!test()) {
+		if (Date.now() > deadline) throw new Error(`bench workload: timed out: ${what()}`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
