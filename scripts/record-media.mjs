@@ -46,8 +46,11 @@ function startTerminal(command, cwd) {
 	const socket = `switchyard-media-${process.pid}-${randomBytes(3).toString('hex')}`;
 	const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 	const env = { ...process.env, TERM: 'xterm-256color' };
+	// Colours wanted; and Ink draws no frames when it thinks it runs in CI.
 	delete env.NO_COLOR;
 	delete env.TMUX;
+	delete env.CI;
+	delete env.CONTINUOUS_INTEGRATION;
 	execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'media', '-x', String(columns), '-y', String(rows), '-c', cwd, command], { env });
 	tmux('set-option', '-t', 'media', 'status', 'off');
 	return {

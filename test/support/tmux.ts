@@ -11,6 +11,19 @@ export interface TmuxStart {
 	readonly env?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The pane is a real terminal, so what runs in it must not think it runs in CI: Ink draws no
+ * frames when CI or CONTINUOUS_INTEGRATION is set. The tmux server hands its own environment
+ * to the pane, so they are left out of it.
+ */
+function terminalEnvironment(): NodeJS.ProcessEnv {
+	const env = { ...process.env };
+	delete env.CI;
+	delete env.CONTINUOUS_INTEGRATION;
+	delete env.TMUX;
+	return env;
+}
+
 type ScreenTest = string | RegExp | ((screen: string) => boolean);
 
 /**
@@ -27,7 +40,10 @@ export class TmuxTerminal {
 		const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
 		// A private server reads no user config (-f /dev/null): the operator's key bindings or
 		// status line must not change what the pane shows.
-		terminal.tmux('-f', '/dev/null', 'new-session', '-d', '-s', terminal.session, '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 30), '-c', options.cwd, ...env, options.command);
+		execFileSync('tmux', ['-L', terminal.socket, '-f', '/dev/null', 'new-session', '-d', '-s', terminal.session, '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 30), '-c', options.cwd, ...env, options.command], {
+			env: terminalEnvironment(),
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		terminal.tmux('set-option', '-t', terminal.session, 'status', 'off');
 		return terminal;
 	}
