@@ -1,4 +1,3 @@
-import { runConsole } from './app/run-console.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config, HostConfig } from './config/types.js';
 import { SelectionError, selectHosts } from './engine/plan.js';
@@ -36,7 +35,11 @@ async function main(argv: readonly string[]): Promise<number> {
 	// A terminal gets the console; anything else (CI, pipes) the headless deploy.
 	const interactive = args.command === 'console' && process.stdin.isTTY === true && process.stdout.isTTY === true;
 	const ssh = { configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys };
-	if (interactive) return runConsole({ config, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs });
+	if (interactive) {
+		// Loaded only for the console, so headless runs never parse Ink and React.
+		const { runConsole } = await import('./app/run-console.js');
+		return runConsole({ config, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs });
+	}
 
 	// e.g. "Permanently added [10.0.0.5]:2222 (ssh-ed25519 SHA256:…) to ~/.ssh/known_hosts", as OpenSSH says it.
 	const openTransport = transportFactory({ ...ssh, onNotice: (message) => process.stderr.write(`switchyard: ${message}\n`) });

@@ -80,7 +80,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 	);
 	exit = () => instance.unmount();
 	// Tiles show "gen N" from the start; a slow or unreachable host only delays its own tile.
-	void controller.refreshGenerations();
+	// Asked once the first frame is out, so a large fleet's listing doesn't delay it.
+	setTimeout(() => void controller.refreshGenerations(), 30);
 
 	try {
 		await instance.waitUntilExit();

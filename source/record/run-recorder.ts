@@ -5,15 +5,50 @@ import { formatEvent } from '../headless/format-event.js';
 
 export const runsDir = (configDir: string): string => path.join(configDir, '.switchyard', 'runs');
 
+/** Lines wait this long (or until this many bytes) before they are written: one write per file, not per line. */
+const flushAfterMs = 100;
+const flushAtBytes = 256 * 1024;
+
+/** A file written in batches. */
+class BatchedFile {
+	private readonly stream: WriteStream;
+	private pending: string[] = [];
+	private bytes = 0;
+
+	constructor(file: string) {
+		this.stream = createWriteStream(file, { flags: 'a' });
+	}
+
+	append(text: string, schedule: () => void): void {
+		this.pending.push(text);
+		this.bytes += text.length;
+		if (this.bytes >= flushAtBytes) this.flush();
+		else schedule();
+	}
+
+	flush(): void {
+		if (this.pending.length === 0) return;
+		this.stream.write(this.pending.join(''));
+		this.pending = [];
+		this.bytes = 0;
+	}
+
+	close(): Promise<void> {
+		this.flush();
+		return new Promise((resolve) => this.stream.end(resolve));
+	}
+}
+
 /**
  * Keeps every run: `events.jsonl` (each event as it happened) and one log file per host
  * (`hosts/<name>.log`, build output in `build.log`), under `.switchyard/runs/<run id>/`.
  */
 export class RunRecorder {
 	private dir?: string;
-	private events?: WriteStream;
-	private readonly logs = new Map<string, WriteStream>();
+	private events?: BatchedFile;
+	private readonly logs = new Map<string, BatchedFile>();
 	private readonly pendingEvents: EngineEvent[] = [];
+	private timer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(private readonly configDir: string) {}
 
@@ -23,37 +58,58 @@ export class RunRecorder {
 			this.pendingEvents.push(event);
 			return;
 		}
-		this.events.write(`${JSON.stringify({ at: Date.now(), ...event })}\n`);
+		const now = Date.now();
+		this.events.append(`${JSON.stringify({ at: now, ...event })}\n`, this.schedule);
 		const host = 'host' in event ? event.host : 'staged' in event ? event.staged.host : undefined;
 		if (host === undefined || event.type === 'generations') return;
-		for (const line of formatEvent(event)) this.logFor(host).write(`${new Date().toISOString()} ${line.replace(/^\[[^\]]+\] /, '')}\n`);
+		const stamp = new Date(now).toISOString();
+		// Log lines are most of the traffic: written as they are, without the printer's host prefix.
+		const lines = event.type === 'log' ? [event.line] : formatEvent(event).map((line) => line.replace(/^\[[^\]]+\] /, ''));
+		const file = this.logFor(host);
+		for (const line of lines) file.append(`${stamp} ${line}\n`, this.schedule);
 	};
 
 	get runDir(): string | undefined {
 		return this.dir;
 	}
 
+	private readonly schedule = (): void => {
+		if (this.timer !== null) return;
+		this.timer = setTimeout(() => {
+			this.timer = null;
+			this.flush();
+		}, flushAfterMs);
+		this.timer.unref?.();
+	};
+
+	private flush(): void {
+		this.events?.flush();
+		for (const file of this.logs.values()) file.flush();
+	}
+
 	private open(runId: string): void {
 		this.dir = path.join(runsDir(this.configDir), runId);
 		mkdirSync(path.join(this.dir, 'hosts'), { recursive: true });
-		this.events = createWriteStream(path.join(this.dir, 'events.jsonl'), { flags: 'a' });
+		this.events = new BatchedFile(path.join(this.dir, 'events.jsonl'));
 		for (const event of this.pendingEvents.splice(0)) this.record(event);
 	}
 
-	private logFor(host: string | null): WriteStream {
+	private logFor(host: string | null): BatchedFile {
 		const name = host ?? '';
-		let stream = this.logs.get(name);
-		if (!stream) {
-			stream = createWriteStream(host === null ? path.join(this.dir!, 'build.log') : path.join(this.dir!, 'hosts', `${host}.log`), { flags: 'a' });
-			this.logs.set(name, stream);
+		let file = this.logs.get(name);
+		if (!file) {
+			file = new BatchedFile(host === null ? path.join(this.dir!, 'build.log') : path.join(this.dir!, 'hosts', `${host}.log`));
+			this.logs.set(name, file);
 		}
-		return stream;
+		return file;
 	}
 
 	/** Flushes and closes every file; await before the process exits. */
 	async close(): Promise<void> {
-		const streams = [this.events, ...this.logs.values()].filter((stream): stream is WriteStream => stream !== undefined);
-		await Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
+		if (this.timer !== null) clearTimeout(this.timer);
+		this.timer = null;
+		const files = [this.events, ...this.logs.values()].filter((file): file is BatchedFile => file !== undefined);
+		await Promise.all(files.map((file) => file.close()));
 		this.logs.clear();
 		this.events = undefined;
 	}

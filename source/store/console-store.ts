@@ -126,7 +126,7 @@ export interface ConsoleStoreOptions {
 }
 
 export const defaultLogCapacity = 2000;
-export const defaultPublishIntervalMs = 100;
+export const defaultPublishIntervalMs = 160;
 
 export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 	const now = options.now ?? Date.now;

@@ -1,6 +1,6 @@
 import type { HostConfig } from '../config/types.js';
 import { LocalTransport } from './local.js';
-import { SshTransport } from './ssh.js';
+import { LazySshTransport } from './lazy-ssh.js';
 import type { Transport } from './transport.js';
 
 /** Options that change how SSH hosts are reached (CLI flags). */
@@ -22,6 +22,6 @@ export interface SshOptions {
 export function transportFactory(ssh: SshOptions = {}): (host: HostConfig) => Transport {
 	return (host) => {
 		if (host.transport.kind === 'local') return new LocalTransport();
-		return new SshTransport({ ...ssh, target: host.transport.target });
+		return new LazySshTransport({ ...ssh, target: host.transport.target });
 	};
 }

@@ -5,7 +5,7 @@ import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-gri
 import { tileLines } from '../../source/app/host-grid/use-host-tile-state.js';
 import { actionFor, hintsFor, keymap } from '../../source/app/keymap.js';
 import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
-import { spinnerRunning, subscribeSpinner } from '../../source/app/spinner/spinner-clock.js';
+import { spinnerIntervalMs, spinnerRunning, subscribeSpinner } from '../../source/app/spinner/spinner-clock.js';
 import { initialHostView } from '../../source/store/host-view.js';
 import { hostConfig } from '../store/host-fixtures.js';
 import { generation } from './fake-engine.js';
@@ -130,7 +130,7 @@ describe('spinner clock', () => {
 		const ticks: number[] = [];
 		const stops = Array.from({ length: 50 }, (_, index) => subscribeSpinner(() => ticks.push(index)));
 		expect(setInterval).toHaveBeenCalledTimes(1);
-		vi.advanceTimersByTime(120);
+		vi.advanceTimersByTime(spinnerIntervalMs);
 		expect(ticks).toHaveLength(50);
 		for (const stop of stops) stop();
 		expect(spinnerRunning()).toBe(false);

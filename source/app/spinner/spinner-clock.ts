@@ -4,7 +4,7 @@ import { useSyncExternalStore } from 'react';
  * One interval for every spinner and elapsed-time display on screen: a hundred running tiles
  * must not mean a hundred timers. The clock runs only while something subscribes.
  */
-export const spinnerIntervalMs = 120;
+export const spinnerIntervalMs = 160;
 
 const listeners = new Set<() => void>();
 let tick = 0;
