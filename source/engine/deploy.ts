@@ -232,24 +232,36 @@ async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
 			openTransport: run.request.openTransport,
 			runId: run.runId,
 			staged: { id: to, path: host.stagedPath },
+			// A good switch's cleanup rides along with its last round trip when nothing after it can fail.
+			finish: (from) => cleanupScript(run, host, generationsToPrune(generationIds(host), run.request.config.app.keep, to, from)),
 		},
 		to,
 		'deploy',
 	);
-	if (result.outcome === 'ok' || result.outcome === 'rolled-back') await cleanup(run, host, result.outcome === 'ok' ? to : result.from, result.outcome === 'ok' ? result.from : to);
+	if (result.outcome === 'ok' || result.outcome === 'rolled-back') {
+		await cleanup(run, host, result.outcome === 'ok' ? to : result.from, result.outcome === 'ok' ? result.from : to, result.finished === true);
+	}
 	finishHost(emit, host, result.outcome, result.reason);
 }
 
-/** Keeps the newest `keep` generations (never current or previous) and releases the lock in one round trip. */
-async function cleanup(run: DeployRun, host: HostRun, current: number | null, previous: number | null): Promise<void> {
+const generationIds = (host: HostRun): number[] => [...host.state!.generations.map((generation) => generation.id), host.staged!.to];
+
+/** Prune + release the lock: one script. */
+const cleanupScript = (run: DeployRun, host: HostRun, prune: readonly number[]): string =>
+	script(strategyFor(host.host).prune(host.host, prune), releaseLock(host.host.root, run.runId));
+
+/**
+ * Keeps the newest `keep` generations (never current or previous) and releases the lock in one
+ * round trip — or none, when the switch's last round trip already did (`done`).
+ */
+async function cleanup(run: DeployRun, host: HostRun, current: number | null, previous: number | null, done: boolean): Promise<void> {
 	const { emit } = run.request;
 	const state = host.state!;
 	const config = host.host;
 	const to = host.staged!.to;
 	await inPhase(emit, host, 'cleanup', async () => {
-		const ids = [...state.generations.map((generation) => generation.id), to];
-		const prune = generationsToPrune(ids, run.request.config.app.keep, current, previous);
-		await host.session!.must(script(strategyFor(config).prune(config, prune), releaseLock(config.root, run.runId)), 'cleanup');
+		const prune = generationsToPrune(generationIds(host), run.request.config.app.keep, current, previous);
+		if (!done) await host.session!.must(cleanupScript(run, host, prune), 'cleanup');
 		host.locked = false;
 		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${run.request.config.app.keep})`);
 		const created = { id: to, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, bytes: host.artifact?.bytes ?? 0, files: host.artifact?.files.length ?? 0, current: false };

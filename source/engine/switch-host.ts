@@ -5,6 +5,7 @@ import { failureReason, HostSession } from './host-session.js';
 import type { Skips } from './activation.js';
 import { strategyFor } from './strategies/index.js';
 import { armWatchdog, confirmWatchdog, watchdogOutcome } from './remote/watchdog.js';
+import { marker, quote, script } from './remote/quote.js';
 import type { OpenTransport } from './requests.js';
 
 export interface SwitchRequest {
@@ -23,12 +24,21 @@ export interface SwitchRequest {
 	/** The generation this run staged (a nix switch to it needs its store path). */
 	readonly staged?: { readonly id: number; readonly path?: string };
 	readonly cancel?: AbortSignal;
+	/**
+	 * What to run on the host once this switch is known to be good (deploy: prune + release the
+	 * lock), given the generation switched from. When the outcome is settled by the last round
+	 * trip anyway (no validation that could fail and no watchdog, or the watchdog's confirmation),
+	 * it rides along in that round trip instead of costing one more; `finished` says it ran.
+	 */
+	readonly finish?: (from: number | null) => string;
 }
 
 export interface SwitchOutcome {
 	readonly outcome: HostOutcome;
 	readonly reason?: string;
 	readonly from: number | null;
+	/** `finish` ran (successfully) in the switch's own round trip. */
+	readonly finished?: boolean;
 }
 
 /**
@@ -41,7 +51,9 @@ export async function switchAndValidate(request: SwitchRequest, to: number, reas
 	const started = Date.now();
 	const watchdog = session.host.watchdog && request.current !== null && request.current !== to ? `${request.runId}-${to}` : undefined;
 	emit({ type: 'phase', host, phase: 'switch', status: 'running' });
-	const swap = await switchTo(request, to, reason, watchdog);
+	// Nothing after the swap can change the outcome: finish in the same round trip.
+	const settled = !watchdog && (!request.validate || healthCheckCount(session.host) === 0);
+	const swap = await switchTo(request, to, reason, watchdog, settled ? request.finish?.(request.current) : undefined);
 	if (!swap.swapped) {
 		if (watchdog) await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
 		emit({ type: 'phase', host, phase: 'switch', status: 'failed', reason: swap.reason, ms: Date.now() - started });
@@ -52,7 +64,7 @@ export async function switchAndValidate(request: SwitchRequest, to: number, reas
 
 	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to) : undefined);
 	if (!failure) {
-		if (!watchdog) return { outcome: 'ok', from: swap.from };
+		if (!watchdog) return { outcome: 'ok', from: swap.from, finished: swap.finished && swap.from === request.current };
 		return confirmOverNewConnection(request, watchdog, swap.from, to, started);
 	}
 	if (watchdog) {
@@ -90,10 +102,11 @@ async function confirmOverNewConnection(request: SwitchRequest, token: string, f
 	const fresh = request.openTransport(host);
 	try {
 		await fresh.connect();
-		const result = await fresh.exec(confirmWatchdog(host.root, token));
+		const finish = from === request.current ? request.finish?.(from) : undefined;
+		const result = await fresh.exec(finish ? thenFinish(confirmWatchdog(host.root, token), finish) : confirmWatchdog(host.root, token));
 		if (result.code === 0) {
 			session.info('watchdog confirmed over a new connection');
-			return { outcome: 'ok', from };
+			return { outcome: 'ok', from, finished: finish !== undefined && result.stdout.split('\n').includes(finishedMarker) };
 		}
 		throw new Error(failureReason(result));
 	} catch (error) {
@@ -149,6 +162,7 @@ interface SwapResult {
 	readonly from: number | null;
 	/** Set when the swap or the activation after it failed. */
 	readonly reason?: string;
+	readonly finished?: boolean;
 }
 
 /** The swap and everything that makes generation `to` live, as one script (also the watchdog's revert). */
@@ -172,23 +186,36 @@ function switchScript(request: SwitchRequest, to: number, reason: SwitchReason):
  */
 export function watchdogSeconds(host: HostConfig, validate: boolean): number {
 	const health = host.health;
-	const checks = health.commands.length + health.http.length + (health.servicesActive ? 1 : 0);
+	const checks = healthCheckCount(host);
 	const validation = validate ? ((health.retries + 1) * (checks * health.timeoutMs + health.intervalMs)) / 1000 : 0;
 	return Math.ceil(validation + host.confirmTimeoutMs / 1000);
 }
 
-/** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for. */
-async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, watchdog?: string): Promise<SwapResult> {
+const healthCheckCount = (host: HostConfig): number => host.health.commands.length + host.health.http.length + (host.health.servicesActive ? 1 : 0);
+
+const finishedMarker = `${marker}finished`;
+
+/**
+ * `then` after `first` in the same shell, only when `first` succeeded; the exit status stays
+ * `first`'s (a failed `then` is only missing its marker, and the caller runs it again on its own).
+ */
+function thenFinish(first: string, then: string): string {
+	return script(first, 'sy_status=$?', `if [ "$sy_status" -eq 0 ]; then ( ${then}\n) && echo ${quote(finishedMarker)}; fi`, 'exit "$sy_status"');
+}
+
+/** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, finish). */
+async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, watchdog?: string, finish?: string): Promise<SwapResult> {
 	const host = request.session.host;
 	const arm =
 		watchdog && request.current !== null
 			? armWatchdog({ root: host.root, token: watchdog, timeoutSeconds: watchdogSeconds(host, request.validate), revert: switchScript(request, request.current, 'watchdog-revert') })
 			: undefined;
-	const text = [arm, switchScript(request, to, reason)].filter(Boolean).join('\n');
-	const result = await request.session.run(text);
+	const swap = [arm, switchScript(request, to, reason)].filter(Boolean).join('\n');
+	const result = await request.session.run(finish ? thenFinish(swap, finish) : swap);
 	const swappedLine = result.markers.find((line) => line.startsWith('swapped '));
 	const fromText = swappedLine?.slice('swapped '.length);
 	const from = fromText && /^\d+$/.test(fromText) ? Number(fromText) : null;
 	if (!swappedLine) return { swapped: false, from, reason: `switch to ${to}: ${failureReason(result)}` };
-	return { swapped: true, from, reason: result.code === 0 ? undefined : `activating generation ${to}: ${failureReason(result)}` };
+	if (result.code !== 0) return { swapped: true, from, reason: `activating generation ${to}: ${failureReason(result)}` };
+	return { swapped: true, from, finished: result.markers.includes('finished') };
 }

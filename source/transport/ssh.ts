@@ -178,10 +178,22 @@ export class SshTransport implements Transport {
 /** How long a cancelled command may take to end before we close its channel and move on. */
 const cancelGraceMs = 3000;
 
+/**
+ * Exit statuses by channel, recorded from the moment the channel exists. ssh2 handles all the
+ * packets of one TCP read in one go: a command that ends quickly (a host whose login shell
+ * starts fast, a busy client) has its exit-status emitted in the same tick as the exec's
+ * success, before anyone awaiting the channel could listen.
+ */
+const exits = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
+
 function openExecChannel(connection: SshConnection, script: string): Promise<ClientChannel> {
 	return new Promise((resolve, reject) => {
 		try {
-			connection.client.exec(script, (error, channel) => (error ? reject(error) : resolve(channel)));
+			connection.client.exec(script, (error, channel) => {
+				if (error) return reject(error);
+				channel.on('exit', (code: number | null, signal?: string) => exits.set(channel, { code, signal }));
+				resolve(channel);
+			});
 		} catch (error) {
 			// ssh2 throws synchronously when the connection is no longer writable.
 			reject(error);
@@ -216,7 +228,6 @@ function runChannel(
 	output: { stdout: string; stderr: string },
 ): Promise<ExecResult> {
 	return new Promise((resolve) => {
-		let exit: { code: number | null; signal?: string } | undefined;
 		let cancelled = false;
 		let finished = false;
 		let graceTimer: NodeJS.Timeout | undefined;
@@ -250,9 +261,6 @@ function runChannel(
 				take('stderr', stderrHead);
 				stderrHead = '';
 			}
-		});
-		channel.on('exit', (code: number | null, signal?: string) => {
-			exit = { code, signal };
 		});
 		// Write errors after the command exited early (e.g. tar failing) are not the result.
 		channel.on('error', () => {});
@@ -293,6 +301,7 @@ function runChannel(
 			take('stderr', stderrHead + decoders.stderr.end());
 			splitters.stdout.flush();
 			splitters.stderr.flush();
+			const exit = exits.get(channel);
 			if (stdinFailure) {
 				resolve({ code: null, failure: stdinFailure, ...output });
 			} else if (cancelled) {

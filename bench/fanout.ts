@@ -1,0 +1,378 @@
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import type { Readable } from 'node:stream';
+import { dirname, join, resolve } from 'node:path';
+import { repoRoot, sshdPath, startFleet, type Fleet, type FleetHost } from '../test/fleet/fleet.js';
+
+/**
+ * `npm run bench:fanout`: wall time of a real deploy of a ~5 MB artifact to 1, 10 and 30 sshd
+ * hosts on 127.0.0.1, against two baselines doing the same work on the same hosts:
+ *
+ * - Switchyard: the built CLI, `deploy --yes --skip-build` (preflight lock+inspect, upload with
+ *   checksum verification, switch, cleanup; no services, no health checks), `--jobs <hosts>`,
+ *   with the dead-man watchdog on (the default) and with `watchdog = false`.
+ * - (a) Oqto-style: plain OpenSSH per step, one host after another: `ssh host true`, `scp` the
+ *   tarball, `ssh host 'mkdir … && tar -x …'`, `ssh host 'ln -s … && mv -T …'`.
+ * - (b) the floor: one `ssh host 'mkdir -p R && tar -x -C R && ln -s … && mv -T …' < artifact.tar`
+ *   per host, all hosts at once.
+ *
+ * Every round ships new random bytes (nothing can be hard-linked from the previous generation
+ * or compressed away). Medians of BENCH_ROUNDS (default 3) after one untimed warm-up round.
+ *
+ * Everything runs twice: with the machine's login shell as it is (root's ~/.bashrc runs
+ * `pyenv init`, ~100 ms per exec) and with sshd handing the session an empty HOME
+ * (`SetEnv HOME=…`), so bash finds no ~/.bashrc — what a lean production host costs per exec.
+ * BENCH_RC=machine or BENCH_RC=clean runs one of the two only.
+ *
+ * Then it counts, from the sshd logs, how many connections and exec sessions one deploy opens
+ * per host, and prints the per-phase times of one 30-host deploy.
+ */
+/** BENCH_CLI: another build of the CLI (e.g. before/after a change); default dist/cli.js, built by the npm script. */
+const cli = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(repoRoot, 'dist', 'cli.js');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const counts = (process.env.BENCH_HOSTS ?? '1,10,30').split(',').map(Number);
+const fileCount = Number(process.env.BENCH_FILES ?? 100);
+const totalBytes = Number(process.env.BENCH_BYTES ?? 5 * 1024 * 1024);
+const rcModes = (process.env.BENCH_RC ?? 'machine,clean').split(',') as RcMode[];
+/** BENCH_METHODS=sy,sy-nowd measures only those (e.g. to compare two builds quickly). */
+const onlyMethods = process.env.BENCH_METHODS?.split(',');
+const maxHosts = Math.max(...counts);
+
+type RcMode = 'machine' | 'clean';
+type Method = 'sy' | 'sy-nowd' | 'sy-jobs8' | 'oqto' | 'floor';
+const methodNames: Record<Method, string> = {
+	sy: 'Switchyard (watchdog on, default)',
+	'sy-nowd': 'Switchyard (watchdog = false)',
+	'sy-jobs8': 'Switchyard (watchdog on, jobs = 8)',
+	oqto: '(a) ssh/scp per step, sequential',
+	floor: '(b) one ssh … < tar per host, parallel',
+};
+
+interface Bench {
+	readonly fleet: Fleet;
+	readonly artifact: string;
+	readonly tarball: string;
+	readonly configs: Record<'sy' | 'sy-nowd', string>;
+	serial: number;
+}
+
+async function main(): Promise<void> {
+	if (!existsSync(cli)) throw new Error(`${cli} is missing: npm run build first`);
+	// BENCH_KEEP=1 keeps the fleet directory (sshd logs, host roots) for a look afterwards.
+	const fleet = await startFleet({ hosts: maxHosts, keepDir: process.env.BENCH_KEEP === '1' });
+	const relaunched: ChildProcess[] = [];
+	const interrupted = (signal: NodeJS.Signals) => {
+		for (const child of relaunched) child.kill('SIGKILL');
+		void fleet.stop().finally(() => process.kill(process.pid, signal));
+	};
+	process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+	try {
+		const work = join(fleet.dir, 'bench');
+		const bench: Bench = {
+			fleet,
+			artifact: join(work, 'artifact'),
+			tarball: join(work, 'artifact.tar'),
+			configs: { sy: join(work, 'hosts.toml'), 'sy-nowd': join(work, 'hosts-nowd.toml') },
+			serial: 0,
+		};
+		mkdirSync(work, { recursive: true });
+		writeFileSync(bench.configs.sy, hostsToml(fleet, bench.artifact, true));
+		writeFileSync(bench.configs['sy-nowd'], hostsToml(fleet, bench.artifact, false));
+		await refreshArtifact(bench);
+		console.log(`fanout: ${cli}, ${fleet.hosts.length} sshd hosts, artifact ${fileCount} files ${(totalBytes / 1048576).toFixed(1)} MB (random bytes), medians of ${rounds}`);
+
+		const results: { rc: RcMode; table: Map<Method, Map<number, number>>; profile: string[] }[] = [];
+		for (const rc of rcModes) {
+			if (rc === 'clean') relaunched.push(...(await relaunchWithEmptyHome(fleet)));
+			console.log(`\n== login shell: ${rc === 'machine' ? "machine's (root ~/.bashrc runs pyenv init)" : 'empty HOME (no ~/.bashrc)'} ==`);
+			console.log(`one \`ssh host true\` (new connection + exec): ${await median(5, () => sshOnce(fleet, 'fleet-1', 'true'))} ms`);
+			// Every host gets a current generation first, so the watchdog is armed as in any later deploy.
+			await switchyard(bench, 'sy', fleet.hosts.length, fleet.hosts.length);
+			const table = new Map<Method, Map<number, number>>();
+			const methods: Method[] = ['sy', 'sy-nowd', 'floor', 'oqto'];
+			for (const count of counts) {
+				for (const method of [...methods, ...(count === maxHosts && count > 8 ? (['sy-jobs8'] as const) : [])].filter((name) => !onlyMethods || onlyMethods.includes(name))) {
+					const ms = await median(rounds, async () => {
+						await refreshArtifact(bench);
+						const started = performance.now();
+						await runMethod(bench, method, count);
+						return performance.now() - started;
+					});
+					if (!table.has(method)) table.set(method, new Map());
+					table.get(method)!.set(count, ms);
+					console.log(`  ${methodNames[method].padEnd(40)} ${String(count).padStart(3)} host(s): ${(ms / 1000).toFixed(2)} s   (load ${loadavg()[0]!.toFixed(2)})`);
+					cleanBaselineReleases(fleet);
+				}
+			}
+			const profile = await profileDeploy(bench);
+			results.push({ rc, table, profile });
+		}
+
+		console.log(`\n==== results (median wall time, s; load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')}) ====`);
+		for (const { rc, table, profile } of results) {
+			console.log(`\nlogin shell: ${rc === 'machine' ? "machine's ~/.bashrc (pyenv init)" : 'empty HOME (no ~/.bashrc)'}`);
+			console.log(`${'hosts'.padEnd(42)}${counts.map((count) => String(count).padStart(9)).join('')}`);
+			for (const [method, byCount] of table) {
+				console.log(`${methodNames[method].padEnd(42)}${counts.map((count) => (byCount.has(count) ? (byCount.get(count)! / 1000).toFixed(2) : '-').padStart(9)).join('')}`);
+			}
+			for (const method of ['sy', 'sy-nowd'] as const) {
+				const own = table.get(method);
+				if (!own || !table.has('oqto') || !table.has('floor')) continue;
+				const ratios = (other: Method) => counts.map((count) => `×${(own.get(count)! / table.get(other)!.get(count)!).toFixed(2)}`.padStart(9)).join('');
+				console.log(`${`${method} ÷ (a)  [target ≤ 0.20 at ${maxHosts}]`.padEnd(42)}${ratios('oqto')}`);
+				console.log(`${`${method} ÷ (b)  [target ≤ 1.20 at ${maxHosts}]`.padEnd(42)}${ratios('floor')}`);
+			}
+			for (const line of profile) console.log(line);
+		}
+	} finally {
+		for (const child of relaunched) child.kill('SIGKILL');
+		await fleet.stop();
+	}
+}
+
+async function runMethod(bench: Bench, method: Method, count: number): Promise<void> {
+	if (method === 'sy' || method === 'sy-nowd') {
+		await switchyard(bench, method, count, count);
+		return;
+	}
+	if (method === 'sy-jobs8') {
+		await switchyard(bench, 'sy', count, 8);
+		return;
+	}
+	const hosts = bench.fleet.hosts.slice(0, count);
+	const release = `r${++bench.serial}`;
+	if (method === 'oqto') {
+		for (const host of hosts) await oqto(bench, host, release);
+		return;
+	}
+	await Promise.all(hosts.map((host) => floor(bench, host, release)));
+}
+
+/** The built CLI, headless, as an operator (or CI) runs it. */
+async function switchyard(bench: Bench, config: 'sy' | 'sy-nowd', count: number, jobs: number, json = false): Promise<RunResult> {
+	const selection = bench.fleet.hosts.slice(0, count).flatMap((host) => ['--host', host.name]);
+	const args = [cli, 'deploy', '--yes', '--skip-build', '--jobs', String(jobs), ...(json ? ['--json'] : []), '--config', bench.configs[config], '--ssh-config', bench.fleet.sshConfigFile, ...selection];
+	// With --json, also the CPU time of the CLI process itself (GNU time).
+	const [command, prefix] = json && existsSync('/usr/bin/time') ? ['/usr/bin/time', ['-f', 'cli-cpu %U %S', 'node']] : ['node', []];
+	const result = await run(command, [...prefix, ...args], { cwd: bench.fleet.dir, env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', HOME: bench.fleet.dir } });
+	if (result.code !== 0) throw new Error(`switchyard deploy to ${count} host(s) failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+	return result;
+}
+
+/** CPU seconds used by everything on this machine (all cores) since boot, from /proc/stat. */
+function machineCpuSeconds(): number {
+	const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+	const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+	return (fields.reduce((sum, value) => sum + value, 0) - idle) / 100;
+}
+
+const sshArgs = (fleet: Fleet) => ['-F', fleet.sshConfigFile, '-o', 'BatchMode=yes'];
+
+/** Oqto's deploy: a fresh ssh/scp per step. */
+async function oqto(bench: Bench, host: FleetHost, release: string): Promise<void> {
+	const base = `${host.root}/oqto`;
+	const dir = `${base}/releases/${release}`;
+	await must('ssh', [...sshArgs(bench.fleet), host.name, 'true']);
+	await must('ssh', [...sshArgs(bench.fleet), host.name, `mkdir -p ${base}/incoming`]);
+	await must('scp', ['-q', ...sshArgs(bench.fleet), bench.tarball, `${host.name}:${base}/incoming/${release}.tar`]);
+	await must('ssh', [...sshArgs(bench.fleet), host.name, `mkdir -p ${dir} && tar -x -f ${base}/incoming/${release}.tar -C ${dir} && rm ${base}/incoming/${release}.tar`]);
+	await must('ssh', [...sshArgs(bench.fleet), host.name, `ln -s releases/${release} ${base}/.current.tmp && mv -T ${base}/.current.tmp ${base}/current`]);
+}
+
+/** The least any deploy over SSH can do: one connection, one exec, the tar on stdin. */
+async function floor(bench: Bench, host: FleetHost, release: string): Promise<void> {
+	const base = `${host.root}/floor`;
+	const dir = `${base}/releases/${release}`;
+	await must('ssh', [...sshArgs(bench.fleet), host.name, `mkdir -p ${dir} && tar -x -f - -C ${dir} && ln -s releases/${release} ${base}/.current.tmp && mv -T ${base}/.current.tmp ${base}/current`], bench.tarball);
+}
+
+/** Baselines keep no old releases (Switchyard prunes its own with keep = 2); not timed. */
+function cleanBaselineReleases(fleet: Fleet): void {
+	for (const host of fleet.hosts) {
+		for (const kind of ['oqto', 'floor']) {
+			const releases = join(host.root, kind, 'releases');
+			if (!existsSync(releases)) continue;
+			const current = readlinkSafe(join(host.root, kind, 'current'));
+			for (const entry of readdirSync(releases)) if (`releases/${entry}` !== current) rmSync(join(releases, entry), { recursive: true, force: true });
+		}
+	}
+}
+
+/** How many connections and exec sessions one deploy opens per host, and where a 30-host deploy spends its time. */
+async function profileDeploy(bench: Bench): Promise<string[]> {
+	const lines: string[] = [];
+	const logOf = (host: FleetHost) => readFileSync(host.logFile, 'utf8');
+	for (const config of ['sy', 'sy-nowd'] as const) {
+		const host = bench.fleet.hosts[0]!;
+		await refreshArtifact(bench);
+		const before = logOf(host).length;
+		await switchyard(bench, config, 1, 1);
+		await new Promise((done) => setTimeout(done, 200));
+		const log = logOf(host).slice(before);
+		const connections = (log.match(/Accepted publickey/g) ?? []).length;
+		const execs = (log.match(/Starting session: command/g) ?? []).length;
+		lines.push(`  per host, ${config === 'sy' ? 'watchdog on ' : 'watchdog off'}: ${connections} SSH connection(s), ${execs} exec(s) (each exec = one login-shell start)`);
+		// The deploy really finished: lock released, old generations pruned (keep = 2).
+		const root = join(host.root, 'switchyard');
+		const generations = readdirSync(join(root, 'generations'));
+		if (existsSync(join(root, '.lock')) || generations.length > 2) throw new Error(`${host.name} after deploy: lock ${existsSync(join(root, '.lock')) ? 'still held' : 'released'}, generations ${generations.join(' ')}`);
+	}
+	lines.push(`  (a): 4 connections + 4 execs + 1 sftp session per host, one host at a time; (b): 1 connection + 1 exec per host`);
+	for (const config of ['sy', 'sy-nowd'] as const) {
+		await refreshArtifact(bench);
+		const cpuBefore = machineCpuSeconds();
+		const started = performance.now();
+		const result = await switchyard(bench, config, maxHosts, maxHosts, true);
+		const wall = performance.now() - started;
+		const machineCpu = machineCpuSeconds() - cpuBefore;
+		const cliCpu = /cli-cpu ([\d.]+) ([\d.]+)/.exec(result.stderr);
+		const out = result.stdout;
+		const byPhase = new Map<string, number[]>();
+		for (const line of out.split('\n')) {
+			if (!line.startsWith('{')) continue;
+			const event = JSON.parse(line) as { type: string; phase?: string; status?: string; ms?: number; host?: string | null };
+			if (event.type === 'phase' && event.status === 'ok' && event.ms !== undefined && event.host) {
+				byPhase.set(event.phase!, [...(byPhase.get(event.phase!) ?? []), event.ms]);
+			}
+		}
+		const summary = [...byPhase].map(([phase, values]) => `${phase} ${(medianOf(values) / 1000).toFixed(2)}/${(Math.max(...values) / 1000).toFixed(2)}`).join(', ');
+		lines.push(`  ${maxHosts}-host deploy ${config === 'sy' ? 'watchdog on ' : 'watchdog off'} (${(wall / 1000).toFixed(2)} s, --json): per-host phase s median/max: ${summary}`);
+		lines.push(
+			`    CPU: switchyard process ${cliCpu ? (Number(cliCpu[1]) + Number(cliCpu[2])).toFixed(2) : '?'} s; whole machine ${machineCpu.toFixed(2)} s of ${((wall / 1000) * cpus().length).toFixed(2)} s available (${cpus().length} cores; includes sshd, login shells and other users' work)`,
+		);
+	}
+	{
+		await refreshArtifact(bench);
+		const cpuBefore = machineCpuSeconds();
+		const started = performance.now();
+		await runMethod(bench, 'floor', maxHosts);
+		const wall = performance.now() - started;
+		lines.push(`  ${maxHosts}-host floor (b) (${(wall / 1000).toFixed(2)} s): whole machine CPU ${(machineCpuSeconds() - cpuBefore).toFixed(2)} s of ${((wall / 1000) * cpus().length).toFixed(2)} s available`);
+		cleanBaselineReleases(bench.fleet);
+	}
+	const startup = await median(3, async () => {
+		const started = performance.now();
+		await run('node', [cli, '--help'], { cwd: bench.fleet.dir, env: { ...process.env, HOME: bench.fleet.dir } });
+		return performance.now() - started;
+	});
+	lines.push(`  CLI start-up (node dist/cli.js --help): ${(startup / 1000).toFixed(2)} s`);
+	return lines;
+}
+
+/**
+ * sshd takes HOME from the password database; `SetEnv HOME=<empty dir>` hands the session
+ * another one, so bash (started by sshd, hence reading ~/.bashrc) finds none. The fleet's
+ * own sshd processes are replaced by ones with that line on the same ports.
+ */
+async function relaunchWithEmptyHome(fleet: Fleet): Promise<ChildProcess[]> {
+	const home = join(fleet.dir, 'empty-home');
+	mkdirSync(home, { recursive: true });
+	const children: ChildProcess[] = [];
+	for (const host of fleet.hosts) {
+		await fleet.kill(host.name);
+		writeFileSync(host.sshdConfigFile, readFileSync(host.sshdConfigFile, 'utf8') + `SetEnv HOME=${home}\n`);
+		writeFileSync(host.logFile, '');
+		const log = openSync(host.logFile, 'a');
+		const child = spawn(sshdPath, ['-D', '-e', '-f', host.sshdConfigFile], { stdio: ['ignore', 'ignore', log] });
+		closeSync(log);
+		children.push(child);
+		const deadline = Date.now() + 10_000;
+		while (!/Server listening on 127\.0\.0\.1/.test(readFileSync(host.logFile, 'utf8'))) {
+			if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd for ${host.name} did not restart: ${readFileSync(host.logFile, 'utf8')}`);
+			await new Promise((done) => setTimeout(done, 20));
+		}
+	}
+	const check = await run('ssh', [...sshArgs(fleet), 'fleet-1', 'echo $HOME']);
+	if (check.stdout.trim() !== home) throw new Error(`SetEnv HOME did not take: ${check.stdout}${check.stderr}`);
+	return children;
+}
+
+function hostsToml(fleet: Fleet, artifact: string, watchdog: boolean): string {
+	return [
+		'[app]',
+		'name = "fanout"',
+		'keep = 2',
+		'',
+		'[build]',
+		'command = "true"',
+		`artifact = ${JSON.stringify(artifact)}`,
+		'',
+		'[defaults]',
+		`jobs = ${fleet.hosts.length}`,
+		`watchdog = ${watchdog}`,
+		'',
+		...fleet.hosts.flatMap((host) => ['[[host]]', `name = "${host.name}"`, `ssh = "${host.name}"`, `root = "${host.root}/switchyard"`, '']),
+	].join('\n');
+}
+
+/** New random content in every file (same names and sizes), and the tarball the baselines ship. */
+async function refreshArtifact(bench: Bench): Promise<void> {
+	const average = totalBytes / fileCount;
+	let written = 0;
+	for (let i = 0; i < fileCount; i++) {
+		const size = i === fileCount - 1 ? totalBytes - written : Math.round(average * (0.2 + ((i * 37) % 17) / 10));
+		const file = join(bench.artifact, `dir-${i % 7}`, `sub-${i % 3}`, `file-${i}.bin`);
+		mkdirSync(dirname(file), { recursive: true });
+		writeFileSync(file, randomBytes(Math.max(0, size)));
+		written += Math.max(0, size);
+	}
+	await must('tar', ['-cf', bench.tarball, '-C', bench.artifact, '.']);
+}
+
+async function sshOnce(fleet: Fleet, host: string, command: string): Promise<number> {
+	const started = performance.now();
+	await must('ssh', [...sshArgs(fleet), host, command]);
+	return performance.now() - started;
+}
+
+interface RunResult {
+	readonly code: number | null;
+	readonly stdout: string;
+	readonly stderr: string;
+}
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdinFile?: string } = {}): Promise<RunResult> {
+	return new Promise((done, fail) => {
+		const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
+		const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [stdin, 'pipe', 'pipe'] }) as ChildProcessByStdio<null, Readable, Readable>;
+		if (typeof stdin === 'number') closeSync(stdin);
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+		child.once('error', fail);
+		child.once('close', (code) => done({ code, stdout, stderr }));
+	});
+}
+
+async function must(command: string, args: string[], stdinFile?: string): Promise<void> {
+	const result = await run(command, args, { stdinFile });
+	if (result.code !== 0) throw new Error(`${command} ${args.at(-1)} failed (${result.code}): ${result.stderr.trim()}`);
+}
+
+function readlinkSafe(link: string): string {
+	try {
+		return readlinkSync(link);
+	} catch {
+		return '';
+	}
+}
+
+async function median(times: number, measure: () => Promise<number>): Promise<number> {
+	await measure(); // warm-up, not counted
+	const samples: number[] = [];
+	for (let round = 0; round < times; round++) samples.push(await measure());
+	return Math.round(medianOf(samples));
+}
+
+function medianOf(values: readonly number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+main().catch((error: unknown) => {
+	console.error(`bench:fanout: ${error instanceof Error ? error.message : String(error)}`);
+	process.exitCode = 1;
+});
