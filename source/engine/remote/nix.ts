@@ -30,6 +30,9 @@ export function listNixGenerations(root: string, profile: string): string {
 /** Is the closure already on the host? (Same store, or copied before.) */
 export const checkStorePath = (storePath: string): string => `nix-store --check-validity ${quote(storePath)}`;
 
+/** Run on this machine: the closure of a store path as one stream, for `importClosure` on the host. */
+export const exportClosure = (storePath: string): string => `nix-store --export $(nix-store -qR ${quote(storePath)})`;
+
 /** Reads a closure exported with `nix-store --export` from stdin. */
 export const importClosure = (): string => 'nix-store --import >/dev/null';
 

@@ -3,7 +3,7 @@ import type { Artifact } from '../artifact.js';
 import type { GenerationInfo } from '../events.js';
 import { HostFailure } from '../host-session.js';
 import { nextGenerationId, parseHostState, type HostState } from '../host-state.js';
-import { checkStorePath, deleteNixGenerations, dryActivate, importClosure, inspectNixHost, listNixGenerations, switchNixProfile } from '../remote/nix.js';
+import { checkStorePath, deleteNixGenerations, dryActivate, exportClosure, importClosure, inspectNixHost, listNixGenerations, switchNixProfile } from '../remote/nix.js';
 import { fillTemplate } from '../remote/quote.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import type { Strategy, StrategyRun } from './strategy.js';
@@ -62,7 +62,7 @@ async function ensureClosure(run: StrategyRun, storePath: string): Promise<void>
 	const { session } = run;
 	if ((await session.run(checkStorePath(storePath))).code === 0) return;
 	session.info(`copying the closure of ${storePath}`);
-	const exporter = execa('sh', ['-c', `nix-store --export $(nix-store -qR ${storePath})`], { buffer: false, stdin: 'ignore', cancelSignal: run.signal, reject: false });
+	const exporter = execa('sh', ['-c', exportClosure(storePath)], { buffer: false, stdin: 'ignore', cancelSignal: run.signal, reject: false });
 	const result = await session.run(importClosure(), { stdin: exporter.stdout!, signal: run.signal });
 	const exported = await exporter;
 	if (exported.exitCode !== 0) throw new HostFailure(`nix-store --export failed here (exit ${exported.exitCode})`);
