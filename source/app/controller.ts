@@ -2,7 +2,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
 import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
 import type { Transport } from '../transport/transport.js';
-import { targetHosts, type ConsoleStore } from '../store/console-store.js';
+import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
 export interface ConsoleEngine {
@@ -49,6 +49,13 @@ export interface ConsoleController {
 
 const unfinishedOutcomes = new Set(['failed', 'manual', 'rolled-back']);
 
+type Question = 'confirm-switch' | 'confirm-wave';
+
+const answerNotices: Record<Question, { yes: string; no: string }> = {
+	'confirm-switch': { yes: 'switching staged hosts…', no: 'switch declined: nothing was switched' },
+	'confirm-wave': { yes: 'next wave: switching…', no: 'stopped between waves: the remaining hosts stay staged' },
+};
+
 export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
 	const { config, store, engine } = options;
 	const state = () => store.getState();
@@ -61,8 +68,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
 	let abort: AbortController | null = null;
 	let running: Promise<void> | null = null;
-	let pendingConfirm: ((yes: boolean) => void) | null = null;
-	let pendingWave: ((go: boolean) => void) | null = null;
+	const pending = new Map<Question, (yes: boolean) => void>();
 	const tails = new Map<string, AbortController>();
 	const tailsDone = new Set<Promise<void>>();
 
@@ -76,32 +82,30 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		signal,
 	});
 
-	const confirm = (staged: readonly StagedHost[]): Promise<boolean> =>
+	/** Questions the engine asks the operator mid-run; the answer resolves the engine's promise. */
+	const ask = (modal: Extract<Modal, { kind: Question }>): Promise<boolean> =>
 		new Promise((resolve) => {
 			if (abort?.signal.aborted) return resolve(false);
-			pendingConfirm = resolve;
+			pending.set(modal.kind, resolve);
 			// Hot events are still queued; publish them so the dialog and tiles agree.
 			state().flush();
-			state().openModal({ kind: 'confirm-switch', staged });
+			state().openModal(modal);
 		});
 
-	/** Between waves the operator decides; No (stop switching) is the default. */
-	const continueWaves = (progress: WaveProgress): Promise<boolean> =>
-		new Promise((resolve) => {
-			if (abort?.signal.aborted) return resolve(false);
-			pendingWave = resolve;
-			state().flush();
-			state().openModal({ kind: 'confirm-wave', progress });
-		});
-
-	const answerWave = (go: boolean): void => {
-		const resolve = pendingWave;
-		pendingWave = null;
-		if (state().modal.kind === 'confirm-wave') state().closeModal();
+	const answer = (kind: Question, yes: boolean): void => {
+		const resolve = pending.get(kind);
+		pending.delete(kind);
+		if (state().modal.kind === kind) state().closeModal();
 		if (!resolve) return;
-		notice(go ? 'next wave: switching…' : 'stopped between waves: the remaining hosts stay staged');
-		resolve(go);
+		notice(answerNotices[kind][yes ? 'yes' : 'no']);
+		resolve(yes);
 	};
+
+	const confirm = (staged: readonly StagedHost[]): Promise<boolean> => ask({ kind: 'confirm-switch', staged });
+	/** Between waves the operator decides; No (stop switching) is the default. */
+	const continueWaves = (progress: WaveProgress): Promise<boolean> => ask({ kind: 'confirm-wave', progress });
+	const answerConfirm = (yes: boolean): void => answer('confirm-switch', yes);
+	const answerWave = (go: boolean): void => answer('confirm-wave', go);
 
 	const start = (kind: 'deploy' | 'rollback', names: readonly string[], work: (run: RunContext) => Promise<RunSummary>): boolean => {
 		if (running) {
@@ -130,19 +134,9 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			.finally(() => {
 				abort = null;
 				running = null;
-				if (pendingConfirm) answerConfirm(false);
-				if (pendingWave) answerWave(false);
+				for (const kind of [...pending.keys()]) answer(kind, false);
 			});
 		return true;
-	};
-
-	const answerConfirm = (yes: boolean): void => {
-		const resolve = pendingConfirm;
-		pendingConfirm = null;
-		if (state().modal.kind === 'confirm-switch') state().closeModal();
-		if (!resolve) return;
-		notice(yes ? 'switching staged hosts…' : 'switch declined: nothing was switched');
-		resolve(yes);
 	};
 
 	return {
@@ -170,8 +164,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			}
 			abort.abort();
 			state().setRun({ state: 'cancelling' });
-			if (pendingConfirm) answerConfirm(false);
-			if (pendingWave) answerWave(false);
+			for (const kind of [...pending.keys()]) answer(kind, false);
 			notice('cancelling: in-flight switches finish');
 		},
 		answerConfirm,
