@@ -17,6 +17,8 @@ export interface HostView {
 	readonly tags: readonly string[];
 	readonly transport: 'local' | 'ssh';
 	readonly current: number | null;
+	/** The host has told us its generations (so `current: null` means none, not unknown). */
+	readonly listed: boolean;
 	readonly target: number | null;
 	/** Phases of this host's latest run, in order, with their status. Empty before any run. */
 	readonly phases: readonly PhaseMark[];
@@ -48,6 +50,7 @@ export function initialHostView(host: HostConfig): HostView {
 		tags: host.tags,
 		transport: host.transport.kind,
 		current: null,
+		listed: false,
 		target: null,
 		phases: [],
 		startedAt: null,
@@ -99,6 +102,7 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 		}
 		case 'generations':
 			draft.current = event.current;
+			draft.listed = true;
 			return;
 		case 'staged':
 			draft.current = event.staged.from;

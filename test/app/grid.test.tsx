@@ -19,6 +19,17 @@ describe('host grid', () => {
 		expect(frame).toContain('local');
 	});
 
+	it('tells a host with no generation yet ("gen ∅") from one not heard from ("gen ?")', async () => {
+		const { lastFrame, store } = await renderConsole({ hosts: smallFleet(1), engine: new FakeEngine() });
+		await waitForFrame(lastFrame, 'gen ?');
+		store.getState().ingest({ type: 'generations', host: 'web-1', current: null, generations: [] });
+		store.getState().flush();
+		await waitForFrame(lastFrame, 'gen ∅');
+		store.getState().ingest({ type: 'generations', host: 'web-1', current: 3, generations: [] });
+		store.getState().flush();
+		await waitForFrame(lastFrame, 'gen 3');
+	});
+
 	it('moves the focus with arrows and hjkl and toggles selection with space', async () => {
 		const { lastFrame, stdin, store } = await renderConsole({ hosts: smallFleet(), engine: new FakeEngine(), columns: 100 });
 		await waitForFrame(lastFrame, 'web-1');
