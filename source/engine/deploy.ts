@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import pLimit from 'p-limit';
 import { maskingEmitter } from './mask-secrets.js';
 import type { Artifact } from './artifact.js';
@@ -5,9 +6,11 @@ import { diffArtifact } from './artifact.js';
 import { buildArtifact } from './build.js';
 import type { WaveConfig } from '../config/types.js';
 import type { Phase, RunSummary } from './events.js';
-import { HostFailure } from './host-session.js';
+import { HostFailure, type ScriptResult } from './host-session.js';
+import type { HostState } from './host-state.js';
 import {
 	closeHostRun,
+	connect,
 	finishHost,
 	inPhase,
 	newHostRun,
@@ -17,7 +20,7 @@ import {
 	trackPhases,
 	type HostRun,
 } from './host-run.js';
-import { lockAndRun } from './lock-host.js';
+import { lockAndRun, lockScript, reportLock } from './lock-host.js';
 import { generationsToPrune } from './remote/cleanup.js';
 import { releaseLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
@@ -100,47 +103,119 @@ async function stageHost(run: DeployRun, host: HostRun): Promise<void> {
 			host.artifact = runBuild ? await inPhase(emit, host, 'build', work) : await work();
 		} else host.artifact = run.sharedArtifact;
 
-		if (run.phases.includes('preflight')) {
+		if (canStreamUpload(run, host)) {
 			throwIfCancelled(signal);
-			await inPhase(emit, host, 'preflight', () => preflight(run, host));
+			await preflightAndUpload(run, host);
+		} else {
+			if (run.phases.includes('preflight')) {
+				throwIfCancelled(signal);
+				await inPhase(emit, host, 'preflight', () => preflight(run, host));
+			}
+			if (run.phases.includes('upload')) {
+				throwIfCancelled(signal);
+				await inPhase(emit, host, 'upload', () => upload(run, host));
+			} else if (run.phases.includes('switch')) pickStaged(run, host);
 		}
-		if (run.phases.includes('upload')) {
-			throwIfCancelled(signal);
-			await inPhase(emit, host, 'upload', () => upload(run, host));
-		} else if (run.phases.includes('switch')) pickStaged(run, host);
 	} catch (error) {
 		finishHost(emit, host, signal?.aborted ? 'cancelled' : 'failed', signal?.aborted ? 'cancelled before switching; nothing changed' : reasonOf(error));
 	}
+}
+
+/** Preflight and upload share one round trip when nothing has to run on the host between them. */
+function canStreamUpload(run: DeployRun, host: HostRun): boolean {
+	const strategy = strategyFor(host.host);
+	return run.phases.includes('preflight') && run.phases.includes('upload') && !host.host.dryRun && strategy.stageFromHeader !== undefined && uploadArtifact(host) !== undefined;
+}
+
+/**
+ * One script: lock, inspect, then wait. When the host's state is in, the engine checks disk and
+ * diff and answers with the new generation's header and tar on the same stdin; on any objection
+ * it answers "no" and the script ends with nothing staged.
+ */
+async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> {
+	const { emit, signal } = run.request;
+	const config = host.host;
+	const strategy = strategyFor(config);
+	const stdin = new PassThrough();
+	let answered = false;
+	const answer = (text: string) => {
+		if (answered) return;
+		answered = true;
+		stdin.end(text);
+	};
+	let ready: (soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void = () => {};
+	const whenReady = new Promise<Pick<ScriptResult, 'markers' | 'blocks'>>((resolve) => (ready = resolve));
+
+	const finished = inPhase(emit, host, 'preflight', async () => {
+		const session = await connect(host, run.request.openTransport, emit);
+		const text = lockScript(host, { ...run.request, operator: run.operator, runId: run.runId }, script(strategy.inspect(config), strategy.stageFromHeader!(config)));
+		const running = session.run(text, { stdin, signal, onMarker: (line, soFar) => line === 'ready' && ready(soFar) });
+		// The script ends before "ready" when the lock is held or a tool is missing: that is the answer then.
+		const early = running.then((result) => {
+			reportLock(host, session, result);
+			throw new HostFailure('preflight: the host ended the script before it was ready');
+		});
+		early.catch(() => undefined);
+		try {
+			const soFar = await Promise.race([whenReady, early]);
+			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
+			checkHostState(run, host, strategy.parseState(soFar));
+		} catch (error) {
+			answer('no\n');
+			await running.catch(() => undefined);
+			throw error;
+		}
+		// Wrapped: returning the promise itself would make the phase wait for the whole script.
+		return { running };
+	});
+	const { running } = await finished;
+
+	await inPhase(emit, host, 'upload', async () => {
+		const upload = strategy.prepareUpload!(strategyRun(run, host), host.state!, uploadArtifact(host)!, host.diff ?? diffArtifact(null, uploadArtifact(host)!));
+		answered = true;
+		stdin.write(`${upload.id} ${upload.reuseFrom ?? '-'}\n`);
+		upload.archive.on('error', (error) => stdin.destroy(error)).pipe(stdin);
+		const staged = await strategy.settleUpload!(strategyRun(run, host), upload, await running);
+		host.staged = { host: config.name, from: host.state!.current, to: staged.id, diff: staged.diff };
+		emit({ type: 'staged', staged: host.staged });
+	});
+}
+
+/** What a host gets staged: the build's artifact; a script host may deploy with none. */
+function uploadArtifact(host: HostRun): Artifact | undefined {
+	return host.artifact ?? (host.host.strategy === 'script' ? emptyArtifact : undefined);
 }
 
 async function preflight(run: DeployRun, host: HostRun): Promise<void> {
 	const config = host.host;
 	const strategy = strategyFor(config);
 	const result = await lockAndRun(host, { ...run.request, operator: run.operator, runId: run.runId }, strategy.inspect(config));
-	const session = host.session!;
 	const state = strategy.parseState(result);
+	checkHostState(run, host, state);
+	await strategy.dryRun(strategyRun(run, host), state, host.artifact);
+}
+
+/** Records what the host has, shows the diff, and refuses a host without room for the upload. */
+function checkHostState(run: DeployRun, host: HostRun, state: HostState): void {
+	const config = host.host;
 	host.state = state;
 	run.request.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
-
-	if (host.artifact) {
-		host.diff = strategy.diff(state, host.artifact);
-		if (host.diff) {
-			const { added, changed, removed, bytes } = host.diff;
-			session.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);
-		}
-		const neededKb = Math.ceil(((host.diff?.bytes ?? 0) * 1.1) / 1024) + config.minFreeMb * 1024;
-		if (state.freeKb !== undefined && state.freeKb < neededKb) {
-			throw new HostFailure(`disk full: ${formatBytes(state.freeKb * 1024)} free under ${config.root}, need ${formatBytes(neededKb * 1024)} (min_free_mb = ${config.minFreeMb})`);
-		}
+	if (!host.artifact) return;
+	host.diff = strategyFor(config).diff(state, host.artifact);
+	if (host.diff) {
+		const { added, changed, removed, bytes } = host.diff;
+		host.session!.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);
 	}
-	await strategy.dryRun(strategyRun(run, host), state, host.artifact);
+	const neededKb = Math.ceil(((host.diff?.bytes ?? 0) * 1.1) / 1024) + config.minFreeMb * 1024;
+	if (state.freeKb !== undefined && state.freeKb < neededKb) {
+		throw new HostFailure(`disk full: ${formatBytes(state.freeKb * 1024)} free under ${config.root}, need ${formatBytes(neededKb * 1024)} (min_free_mb = ${config.minFreeMb})`);
+	}
 }
 
 async function upload(run: DeployRun, host: HostRun): Promise<void> {
 	const config = host.host;
 	const strategy = strategyFor(config);
-	// A script host may deploy without a build: its generation then only records the run.
-	const artifact = host.artifact ?? (config.strategy === 'script' ? emptyArtifact : undefined);
+	const artifact = uploadArtifact(host);
 	if (!artifact) throw new HostFailure('nothing to upload: no [build] artifact in the config');
 	const state = host.state!;
 	const staged = await strategy.stage(strategyRun(run, host), state, artifact, host.diff ?? diffArtifact(null, artifact));

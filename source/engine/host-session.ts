@@ -12,6 +12,13 @@ export interface ScriptResult extends ExecResult {
 	readonly blocks: ReadonlyMap<string, readonly string[]>;
 }
 
+export interface RunOptions {
+	readonly stdin?: Readable | string;
+	readonly signal?: AbortSignal;
+	/** Called for each `SY:` line as it arrives, with everything collected so far (a script that talks back mid-way). */
+	readonly onMarker?: (marker: string, soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void;
+}
+
 /** A host's failure, with the one-line reason its tile shows. */
 export class HostFailure extends Error {
 	constructor(readonly reason: string) {
@@ -35,19 +42,23 @@ export class HostSession {
 		this.emit({ type: 'log', host: this.host.name, stream: 'info', line });
 	}
 
-	async run(text: string, options: { stdin?: Readable | string; signal?: AbortSignal } = {}): Promise<ScriptResult> {
+	async run(text: string, options: RunOptions = {}): Promise<ScriptResult> {
 		const markers: string[] = [];
 		const blocks = new Map<string, string[]>();
 		let block: string[] | undefined;
+		const { onMarker, ...execOptions } = options;
 		const result = await this.transport.exec(text, {
-			...options,
+			...execOptions,
 			onLine: (line, stream) => {
 				if (stream === 'stdout' && line.startsWith(marker)) {
 					const body = line.slice(marker.length);
 					const edge = /^(.+)-(begin|end)$/.exec(body);
 					if (edge?.[2] === 'begin') blocks.set(edge[1]!, (block = []));
 					else if (edge?.[2] === 'end') block = undefined;
-					else markers.push(body);
+					else {
+						markers.push(body);
+						onMarker?.(body, { markers, blocks });
+					}
 					return;
 				}
 				if (block) {

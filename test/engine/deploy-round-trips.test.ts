@@ -60,12 +60,12 @@ function setup(hostToml: string) {
 }
 
 describe('deploy round trips', () => {
-	it('without a watchdog or health checks: preflight, upload, switch + cleanup', async () => {
+	it('without a watchdog or health checks: preflight + upload, switch + cleanup', async () => {
 		const host = setup('watchdog = false');
 		for (const [index, version] of ['v1', 'v2', 'v3', 'v4'].entries()) {
 			const run = await host.deploy(version);
 			expect(run.summary.outcomes).toEqual({ h: 'ok' });
-			expect(run.execs).toBe(3);
+			expect(run.execs).toBe(2);
 			expect(run.connections).toBe(1);
 			expect(host.locked()).toBe(false);
 			expect(host.current()).toBe(`generations/${index + 1}`);
@@ -77,11 +77,11 @@ describe('deploy round trips', () => {
 
 	it('with the watchdog: cleanup rides along with the confirmation over the new connection', async () => {
 		const host = setup('watchdog = true\nconfirm_timeout = 30');
-		expect((await host.deploy('v1')).execs).toBe(3); // no previous generation: no watchdog
+		expect((await host.deploy('v1')).execs).toBe(2); // no previous generation: no watchdog
 		for (const version of ['v2', 'v3']) {
 			const run = await host.deploy(version);
 			expect(run.summary.outcomes).toEqual({ h: 'ok' });
-			expect(run.execs).toBe(4);
+			expect(run.execs).toBe(3);
 			expect(run.connections).toBe(2);
 			expect(host.locked()).toBe(false);
 		}
@@ -95,7 +95,7 @@ describe('deploy round trips', () => {
 
 	it('with health checks: cleanup stays its own round trip, and a failed check still rolls back and unlocks', async () => {
 		const host = setup('watchdog = false\nhealth = { command = "! grep -q bad version.txt", retries = 0 }');
-		expect((await host.deploy('v1')).execs).toBe(5); // preflight, upload, switch, health, cleanup
+		expect((await host.deploy('v1')).execs).toBe(4); // preflight + upload, switch, health, cleanup
 		const bad = await host.deploy('bad');
 		expect(bad.summary.outcomes).toEqual({ h: 'rolled-back' });
 		expect(host.current()).toBe('generations/1');

@@ -143,3 +143,28 @@ describe('strategy builders', () => {
 		expect(deleteNixGenerations('/nix/var/nix/profiles/system', [1, 2])).toBe('nix-env -p /nix/var/nix/profiles/system --delete-generations 1 2');
 	});
 });
+
+describe('staging on the preflight round trip', () => {
+	it('waits for "<id> <reuse>" on stdin and stages exactly like a separate upload', async () => {
+		const { stageFromHeader } = await import('../../source/engine/remote/stage.js');
+		const lines = stageFromHeader({ root: '/opt/app', shared: ['logs'] }).split('\n');
+		expect(lines.slice(0, 4)).toEqual([
+			'echo "SY:ready"',
+			'IFS=" " read -r id reuse || id=',
+			`case "$id" in ''|*[!0-9]*) echo "SY:stage-skipped"; exit 0 ;; esac`,
+			`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
+		]);
+		expect(lines).toContain('tar -x -f - -C "$gens/$id.partial"');
+		expect(lines).toContain('if [ "$reuse" != - ] && [ -f .switchyard/reuse.list ]; then');
+		expect(lines).toContain('mv "$gens/$id.partial" "$gens/$id"');
+	});
+
+	it('stages nothing when the engine answers no', () => {
+		const root = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
+		return import('../../source/engine/remote/stage.js').then(({ stageFromHeader }) => {
+			const output = execFileSync('sh', ['-c', stageFromHeader({ root, shared: [] })], { input: 'no\n', encoding: 'utf8' });
+			expect(output).toBe('SY:ready\nSY:stage-skipped\n');
+			expect(execFileSync('ls', ['-A', root], { encoding: 'utf8' })).toBe('');
+		});
+	});
+});

@@ -27,27 +27,65 @@ export const stageFiles = {
  */
 export function stageGeneration(input: StageInput): string {
 	const paths = layout(input.root);
-	const partial = paths.partial(input.id);
 	return script(
 		'set -e',
 		`rm -rf ${paths.generations}/*.partial`,
-		`mkdir ${partial}`,
-		`tar -x -f - -C ${partial}`,
-		`cd ${partial}`,
-		input.reuseFrom !== null && [
-			`if [ -f ${stageFiles.reuseList} ]; then`,
+		stageInto(input.shared, {
+			partial: paths.partial(input.id),
+			final: paths.generation(input.id),
+			id: String(input.id),
+			reuse: input.reuseFrom === null ? undefined : { from: String(input.reuseFrom), when: '' },
+		}),
+	);
+}
+
+/**
+ * The same staging, decided mid-script: prints `SY:ready`, then reads `<id> <reuse-from|->` from
+ * the first line of stdin and the tar after it. Appended to the preflight's script, it saves the
+ * upload its own round trip; a line that is not a generation number (the engine's "no") ends it
+ * without touching anything.
+ */
+export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'>): string {
+	const paths = layout(input.root);
+	return script(
+		`echo "${marker}ready"`,
+		'IFS=" " read -r id reuse || id=',
+		`case "$id" in ''|*[!0-9]*) echo "${marker}stage-skipped"; exit 0 ;; esac`,
+		`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
+		'set -e',
+		`gens=${paths.generations}`,
+		'rm -rf "$gens"/*.partial',
+		stageInto(input.shared, { partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuse: { from: '$reuse', when: '[ "$reuse" != - ] && ' } }),
+	);
+}
+
+interface StageTarget {
+	/** Shell words (quoted paths or variables). */
+	readonly partial: string;
+	readonly final: string;
+	readonly id: string;
+	readonly reuse?: { readonly from: string; readonly when: string };
+}
+
+function stageInto(shared: readonly string[], target: StageTarget): string {
+	return script(
+		`mkdir ${target.partial}`,
+		`tar -x -f - -C ${target.partial}`,
+		`cd ${target.partial}`,
+		target.reuse && [
+			`if ${target.reuse.when}[ -f ${stageFiles.reuseList} ]; then`,
 			'  while IFS= read -r file; do',
 			'    mkdir -p "$(dirname "$file")"',
-			`    ln "../${input.reuseFrom}/$file" "$file"`,
+			`    ln "../${target.reuse.from}/$file" "$file"`,
 			`  done < ${stageFiles.reuseList}`,
 			'fi',
 		],
 		`rm -f ${stageFiles.reuseList}`,
 		`if [ -s ${stageFiles.manifest} ] && ! sha256sum -c --quiet --strict ${stageFiles.manifest} >&2; then echo "${marker}verify-failed"; exit 1; fi`,
-		input.shared.map((dir) => linkShared(dir)),
+		shared.map((dir) => linkShared(dir)),
 		'cd - >/dev/null',
-		`mv ${partial} ${paths.generation(input.id)}`,
-		`echo "${marker}staged ${input.id}"`,
+		`mv ${target.partial} ${target.final}`,
+		`echo "${marker}staged ${target.id}"`,
 	);
 }
 

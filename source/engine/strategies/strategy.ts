@@ -1,6 +1,7 @@
 import type { HostConfig } from '../../config/types.js';
 import type { Artifact, ArtifactDiff } from '../artifact.js';
 import type { DiffSummary, EmitEvent, SwitchReason } from '../events.js';
+import type { Readable } from 'node:stream';
 import type { HostSession, ScriptResult } from '../host-session.js';
 import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
@@ -58,4 +59,19 @@ export interface Strategy {
 	switchScript(target: SwitchTarget): string;
 	/** Deletes these generations (the engine chose them; never current or previous). */
 	prune(host: HostConfig, ids: readonly number[]): string;
+	/**
+	 * Staging that can ride on the preflight's round trip: the script part that waits for a
+	 * header and the tar on stdin (see `stageFromHeader`), what to send, and how to read the end.
+	 * Strategies without it stage in a round trip of their own.
+	 */
+	stageFromHeader?(host: HostConfig): string;
+	prepareUpload?(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): PreparedUpload;
+	settleUpload?(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged>;
+}
+
+export interface PreparedUpload {
+	readonly id: number;
+	readonly reuseFrom: number | null;
+	readonly archive: Readable;
+	readonly diff: DiffSummary;
 }
