@@ -61,14 +61,17 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		process.exit(70);
 	};
 
+	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
+	const listeners: [string, Parameters<typeof process.on>[1]][] = [
+		['SIGINT', onSignal],
+		['SIGTERM', onSignal],
+		['SIGHUP', onSignal],
+		['uncaughtException', onCrash],
+		['unhandledRejection', onCrash],
+		['exit', restore],
+	];
 	stdout.write(enterAlternateScreen);
-	process.once('SIGINT', onSignal);
-	process.once('SIGTERM', onSignal);
-	// A closed terminal window must still cancel cleanly, or the run's locks outlive it.
-	process.once('SIGHUP', onSignal);
-	process.on('uncaughtException', onCrash);
-	process.on('unhandledRejection', onCrash);
-	process.once('exit', restore);
+	for (const [event, listener] of listeners) process.on(event, listener);
 
 	let exit = (): void => {};
 	const services = { store, controller, exit: () => exit() };
@@ -87,12 +90,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		await instance.waitUntilExit();
 	} finally {
 		restore();
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		process.off('SIGHUP', onSignal);
-		process.off('uncaughtException', onCrash);
-		process.off('unhandledRejection', onCrash);
-		process.off('exit', restore);
+		for (const [event, listener] of listeners) process.off(event, listener);
 	}
 	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');
 	await controller.dispose();
