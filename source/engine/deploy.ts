@@ -23,6 +23,7 @@ import {
 import { lockAndRun, lockScript, reportLock } from './lock-host.js';
 import { generationsToPrune } from './remote/cleanup.js';
 import { releaseLock } from './remote/lock.js';
+import { declineStage, stageHeader } from './remote/stage.js';
 import { script } from './remote/quote.js';
 import { strategyFor } from './strategies/index.js';
 import type { StrategyRun } from './strategies/strategy.js';
@@ -161,7 +162,7 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
 			checkHostState(run, host, strategy.parseState(soFar));
 		} catch (error) {
-			answer('no\n');
+			answer(declineStage);
 			await running.catch(() => undefined);
 			throw error;
 		}
@@ -173,7 +174,7 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 	await inPhase(emit, host, 'upload', async () => {
 		const upload = strategy.prepareUpload!(strategyRun(run, host), host.state!, uploadArtifact(host)!, host.diff ?? diffArtifact(null, uploadArtifact(host)!));
 		answered = true;
-		stdin.write(`${upload.id} ${upload.reuseFrom ?? '-'}\n`);
+		stdin.write(stageHeader(upload.id, upload.reuseFrom));
 		upload.archive.on('error', (error) => stdin.destroy(error)).pipe(stdin);
 		const staged = await strategy.settleUpload!(strategyRun(run, host), upload, await running);
 		host.staged = { host: config.name, from: host.state!.current, to: staged.id, diff: staged.diff };

@@ -48,7 +48,7 @@ export async function checkFleet(context: RunContext): Promise<RunSummary> {
 	});
 }
 
-async function eachHost(context: RunContext, kind: 'generations' | 'check', work: (run: HostRun, session: HostSession) => Promise<void>): Promise<RunSummary> {
+async function eachHost(context: RunContext, kind: 'generations' | 'check' | 'break-lock', work: (run: HostRun, session: HostSession) => Promise<void>): Promise<RunSummary> {
 	const runId = context.runId ?? newRunId();
 	const runs = context.hosts.map(newHostRun);
 	const limit = pLimit(context.jobs ?? context.config.jobs);
@@ -78,7 +78,7 @@ async function eachHost(context: RunContext, kind: 'generations' | 'check', work
 export async function breakLocks(context: RunContext): Promise<RunSummary> {
 	context = { ...context, emit: maskingEmitter(context.hosts, context.emit) };
 	const operator = context.operator ?? operatorName();
-	return eachHost(context, 'check', async (run, session) => {
+	return eachHost(context, 'break-lock', async (run, session) => {
 		const result = await session.must(breakLock(run.host.root, operator, new Date().toISOString()), 'breaking the lock');
 		const broken = result.markers.find((line) => line.startsWith('lock-broken'));
 		session.info(broken ? `lock removed: ${lockHolder([broken.replace('lock-broken', 'lock-held')], run.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)` : 'no lock was held');

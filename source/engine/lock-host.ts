@@ -3,7 +3,7 @@ import { HostFailure, type HostSession, type ScriptResult } from './host-session
 import { connect, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
 import { breakLock, lockHeldExit, takeLock } from './remote/lock.js';
-import { marker, script } from './remote/quote.js';
+import { script } from './remote/quote.js';
 import { collectWatchdogReverts } from './remote/watchdog.js';
 import type { OpenTransport } from './requests.js';
 
@@ -20,7 +20,7 @@ export function lockScript(run: HostRun, request: LockRequest, then: string): st
 	const root = run.host.root;
 	const at = new Date().toISOString();
 	const owner = { operator: request.operator, machine: request.operator.split('@')[1] ?? '', pid: process.pid, runId: request.runId, startedAt: at };
-	return script(request.breakLock && breakLock(root, request.operator, at), takeLock(root, owner), `echo ${marker}locked`, collectWatchdogReverts(root), then);
+	return script(request.breakLock && breakLock(root, request.operator, at), takeLock(root, owner), collectWatchdogReverts(root), then);
 }
 
 /**

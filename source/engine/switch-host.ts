@@ -5,7 +5,7 @@ import { failureReason, HostSession } from './host-session.js';
 import type { Skips } from './activation.js';
 import { strategyFor } from './strategies/index.js';
 import { armWatchdog, confirmWatchdog, watchdogOutcome } from './remote/watchdog.js';
-import { marker, quote, script } from './remote/quote.js';
+import { finishedMarker, thenIfOk } from './remote/then-if-ok.js';
 import type { OpenTransport } from './requests.js';
 
 export interface SwitchRequest {
@@ -103,7 +103,7 @@ async function confirmOverNewConnection(request: SwitchRequest, token: string, f
 	try {
 		await fresh.connect();
 		const finish = from === request.current ? request.finish?.(from) : undefined;
-		const result = await fresh.exec(finish ? thenFinish(confirmWatchdog(host.root, token), finish) : confirmWatchdog(host.root, token));
+		const result = await fresh.exec(finish ? thenIfOk(confirmWatchdog(host.root, token), finish) : confirmWatchdog(host.root, token));
 		if (result.code === 0) {
 			session.info('watchdog confirmed over a new connection');
 			return { outcome: 'ok', from, finished: finish !== undefined && result.stdout.split('\n').includes(finishedMarker) };
@@ -193,16 +193,6 @@ export function watchdogSeconds(host: HostConfig, validate: boolean): number {
 
 const healthCheckCount = (host: HostConfig): number => host.health.commands.length + host.health.http.length + (host.health.servicesActive ? 1 : 0);
 
-const finishedMarker = `${marker}finished`;
-
-/**
- * `then` after `first` in the same shell, only when `first` succeeded; the exit status stays
- * `first`'s (a failed `then` is only missing its marker, and the caller runs it again on its own).
- */
-function thenFinish(first: string, then: string): string {
-	return script(first, 'sy_status=$?', `if [ "$sy_status" -eq 0 ]; then ( ${then}\n) && echo ${quote(finishedMarker)}; fi`, 'exit "$sy_status"');
-}
-
 /** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, finish). */
 async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, watchdog?: string, finish?: string): Promise<SwapResult> {
 	const host = request.session.host;
@@ -211,7 +201,7 @@ async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason
 			? armWatchdog({ root: host.root, token: watchdog, timeoutSeconds: watchdogSeconds(host, request.validate), revert: switchScript(request, request.current, 'watchdog-revert') })
 			: undefined;
 	const swap = [arm, switchScript(request, to, reason)].filter(Boolean).join('\n');
-	const result = await request.session.run(finish ? thenFinish(swap, finish) : swap);
+	const result = await request.session.run(finish ? thenIfOk(swap, finish) : swap);
 	const swappedLine = result.markers.find((line) => line.startsWith('swapped '));
 	const fromText = swappedLine?.slice('swapped '.length);
 	const from = fromText && /^\d+$/.test(fromText) ? Number(fromText) : null;

@@ -41,6 +41,7 @@ describe('remote command builders', () => {
 				'mkdir -p /opt/app/generations /opt/app/shared || exit 1',
 				'if mkdir /opt/app/.lock 2>/dev/null; then',
 				`  printf '%s\\n' '{"operator":"ann@laptop","machine":"laptop","pid":42,"runId":"r1","startedAt":"2026-11-21T23:40:00.000Z"}' > /opt/app/.lock/owner.json || exit 1`,
+				'  echo "SY:locked"',
 				'elif [ -d /opt/app/.lock ]; then',
 				"  printf 'SY:lock-held '; tr -d '\\n' < /opt/app/.lock/owner.json 2>/dev/null; echo",
 				'  exit 75',

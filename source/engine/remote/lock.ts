@@ -13,13 +13,14 @@ export interface LockOwner {
 /** Exit status of takeLock when someone else holds the lock (EX_TEMPFAIL). */
 export const lockHeldExit = 75;
 
-/** mkdir is atomic: of two operators exactly one creates the dir. Prints `SY:lock-held <owner json>` otherwise. */
+/** mkdir is atomic: of two operators exactly one creates the dir. Prints `SY:locked`, or `SY:lock-held <owner json>` and exits 75. */
 export function takeLock(root: string, owner: LockOwner): string {
 	const paths = layout(root);
 	return script(
 		`mkdir -p ${paths.generations} ${paths.shared} || exit 1`,
 		`if mkdir ${paths.lock} 2>/dev/null; then`,
 		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json || exit 1`,
+		`  echo "${marker}locked"`,
 		`elif [ -d ${paths.lock} ]; then`,
 		`  printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
 		`  exit ${lockHeldExit}`,

@@ -12,7 +12,7 @@ export function servicesActive(services: readonly string[]): string {
 	return script(...services.map((service) => `systemctl is-active --quiet ${quote(service)} || { echo ${quote(`${service} is not active`)} >&2; exit 1; }`));
 }
 
-/** Reads switches.log: the newest `limit` lines. */
-export function readSwitchesLog(root: string, limit: number): string {
-	return `tail -n ${limit} ${layout(root).switchesLog} 2>/dev/null || true`;
+/** Runs an operator-written command (dry_run) from the host's root, creating it on a first deploy. */
+export function runInRoot(root: string, command: string): string {
+	return script(`mkdir -p ${quote(root)}`, `cd ${quote(root)}`, command);
 }

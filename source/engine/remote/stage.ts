@@ -59,6 +59,12 @@ export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'>): st
 	);
 }
 
+/** The engine's answer to `stageFromHeader`'s `SY:ready`: stage generation `id` (the tar follows). */
+export const stageHeader = (id: number, reuseFrom: number | null): string => `${id} ${reuseFrom ?? '-'}\n`;
+
+/** The engine's other answer: stage nothing (the preflight objected). */
+export const declineStage = 'no\n';
+
 interface StageTarget {
 	/** Shell words (quoted paths or variables). */
 	readonly partial: string;

@@ -1,6 +1,7 @@
 import type { HostConfig } from '../../config/types.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
-import { fillTemplate, quote, script } from '../remote/quote.js';
+import { fillTemplate } from '../remote/quote.js';
+import { runInRoot } from '../remote/run-in-current.js';
 import type { StrategyRun } from './strategy.js';
 
 /** The host's own `dry_run` command (e.g. `nginx -t`), run from its root. Shared by every strategy. */
@@ -8,5 +9,5 @@ export async function runConfiguredDryRun(run: StrategyRun, host: HostConfig, st
 	if (!host.dryRun) return;
 	const command = fillTemplate(host.dryRun, { host: host.name, root: host.root, release: run.release, generation: nextGenerationId(state) });
 	run.session.info(`$ ${command}`);
-	await run.session.must(script(`mkdir -p ${quote(host.root)}`, `cd ${quote(host.root)}`, command), 'dry run failed', { signal: run.signal });
+	await run.session.must(runInRoot(host.root, command), 'dry run failed', { signal: run.signal });
 }
