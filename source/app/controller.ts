@@ -1,7 +1,6 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
 import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
-import type { Transport } from '../transport/transport.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
@@ -10,7 +9,7 @@ export interface ConsoleEngine {
 	runRollback(request: RollbackRequest): Promise<RunSummary>;
 	breakLocks(context: RunContext): Promise<RunSummary>;
 	listGenerations(context: RunContext): Promise<unknown>;
-	tailLogs(host: HostConfig, transport: Transport, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+	tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface ConsoleControllerOptions {
@@ -228,15 +227,11 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			state().setTailing(host, true);
 			state().appendLog(host, 'info', `≡ tailing service logs of ${host} (l stops)`);
 			const done = (async () => {
-				let transport: Transport | undefined;
 				try {
-					transport = options.openTransport(hostConfig);
-					await transport.connect();
-					await engine.tailLogs(hostConfig, transport, (line) => state().appendLog(host, 'service', line), controller.signal);
+					await engine.tailLogs(hostConfig, options.openTransport, (line) => state().appendLog(host, 'service', line), controller.signal);
 				} catch (error) {
 					if (!controller.signal.aborted) state().appendLog(host, 'info', `✗ service logs: ${error instanceof Error ? error.message : String(error)}`);
 				} finally {
-					await transport?.close().catch(() => {});
 					tails.delete(host);
 					state().appendLog(host, 'info', `≡ service log tail of ${host} ended`);
 					state().setTailing(host, false);

@@ -1,11 +1,21 @@
 import type { HostConfig } from '../config/types.js';
-import type { Transport } from '../transport/transport.js';
 import { tailServiceLogs } from './remote/service-logs.js';
+import type { OpenTransport } from './requests.js';
 
 /** The command `l` runs on the host. */
 export const logsCommand = (host: HostConfig): string => tailServiceLogs({ host: host.name, root: host.root, logs: host.logs, services: host.services });
 
-/** Streams the service's logs (`l` in the console) until the signal aborts. */
-export async function tailLogs(host: HostConfig, transport: Transport, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-	await transport.exec(logsCommand(host), { onLine, signal });
+/**
+ * Streams the service's logs (`l` in the console) over a connection of its own until the
+ * signal aborts; a deploy running at the same time keeps its own connection.
+ */
+export async function tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+	const transport = openTransport(host);
+	try {
+		await transport.connect();
+		const result = await transport.exec(logsCommand(host), { onLine, signal });
+		if (!signal.aborted && result.code !== 0 && result.failure) throw new Error(result.failure);
+	} finally {
+		await transport.close().catch(() => {});
+	}
 }

@@ -88,7 +88,7 @@ export class FakeEngine implements ConsoleEngine {
 		}
 	}
 
-	async tailLogs(_host: unknown, _transport: unknown, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+	async tailLogs(_host: unknown, _openTransport: unknown, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
 		onLine('service says hello');
 		await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 	}

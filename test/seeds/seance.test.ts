@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../source/config/load-config.js';
 import { tailLogs } from '../../source/engine/tail-logs.js';
-import { LocalTransport } from '../../source/transport/local.js';
+import { transportFactory } from '../../source/transport/open-transport.js';
 import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
 
 const fleets: LocalFleet[] = [];
@@ -30,7 +30,7 @@ describe('Seance: post-deploy verification', () => {
 		const host = loadConfig(fleet.config).hosts[0]!;
 		const lines: string[] = [];
 		const stop = new AbortController();
-		const tail = tailLogs(host, new LocalTransport(), (line) => lines.push(line), stop.signal);
+		const tail = tailLogs(host, transportFactory(), (line) => lines.push(line), stop.signal);
 		for (let attempt = 0; attempt < 50 && !lines.some((line) => line.includes('GET /health 200')); attempt += 1) {
 			await fetch(`http://127.0.0.1:${port}/health`);
 			await new Promise((resolve) => setTimeout(resolve, 100));
