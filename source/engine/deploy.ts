@@ -138,12 +138,6 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 	const config = host.host;
 	const strategy = strategyFor(config);
 	const stdin = new PassThrough();
-	let answered = false;
-	const answer = (text: string) => {
-		if (answered) return;
-		answered = true;
-		stdin.end(text);
-	};
 	let ready: (soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void = () => {};
 	const whenReady = new Promise<Pick<ScriptResult, 'markers' | 'blocks'>>((resolve) => (ready = resolve));
 
@@ -162,7 +156,7 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
 			checkHostState(run, host, strategy.parseState(soFar));
 		} catch (error) {
-			answer(declineStage);
+			stdin.end(declineStage);
 			await running.catch(() => undefined);
 			throw error;
 		}
@@ -172,8 +166,8 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 	const { running } = await finished;
 
 	await inPhase(emit, host, 'upload', async () => {
-		const upload = strategy.prepareUpload!(strategyRun(run, host), host.state!, uploadArtifact(host)!, host.diff ?? diffArtifact(null, uploadArtifact(host)!));
-		answered = true;
+		const artifact = uploadArtifact(host)!;
+		const upload = strategy.prepareUpload!(strategyRun(run, host), host.state!, artifact, host.diff ?? diffArtifact(null, artifact));
 		stdin.write(stageHeader(upload.id, upload.reuseFrom));
 		upload.archive.on('error', (error) => stdin.destroy(error)).pipe(stdin);
 		const staged = await strategy.settleUpload!(strategyRun(run, host), upload, await running);
