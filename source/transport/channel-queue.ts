@@ -5,7 +5,7 @@
  */
 export class ChannelQueue {
 	private active = 0;
-	private readonly waiting: Array<() => void> = [];
+	private readonly waiters: Array<() => void> = [];
 
 	constructor(private currentLimit: number) {
 		if (!Number.isInteger(currentLimit) || currentLimit < 1) throw new Error(`channel limit must be a positive integer, got ${currentLimit}`);
@@ -19,6 +19,18 @@ export class ChannelQueue {
 		return this.active;
 	}
 
+	/** Callers waiting for a slot. */
+	get waiting(): number {
+		return this.waiters.length;
+	}
+
+	/** A slot now if one is free and nobody is waiting for it; never waits. */
+	tryAcquire(): (() => void) | undefined {
+		if (this.active >= this.currentLimit || this.waiters.length > 0) return undefined;
+		this.active += 1;
+		return this.releaser();
+	}
+
 	/**
 	 * Waits for a free slot; the returned function gives it back (call it exactly once).
 	 * `first` puts a caller at the head of the line: work that was refused and is retried.
@@ -26,7 +38,7 @@ export class ChannelQueue {
 	 */
 	async acquire(first = false, signal?: AbortSignal): Promise<(() => void) | undefined> {
 		if (signal?.aborted) return undefined;
-		if (this.active < this.currentLimit && (first || this.waiting.length === 0)) {
+		if (this.active < this.currentLimit && (first || this.waiters.length === 0)) {
 			this.active += 1;
 		} else {
 			const admitted = await new Promise<boolean>((resolve) => {
@@ -35,16 +47,20 @@ export class ChannelQueue {
 					resolve(true);
 				};
 				const leave = () => {
-					const index = this.waiting.indexOf(admit);
-					if (index >= 0) this.waiting.splice(index, 1);
+					const index = this.waiters.indexOf(admit);
+					if (index >= 0) this.waiters.splice(index, 1);
 					resolve(false);
 				};
 				signal?.addEventListener('abort', leave, { once: true });
-				if (first) this.waiting.unshift(admit);
-				else this.waiting.push(admit);
+				if (first) this.waiters.unshift(admit);
+				else this.waiters.push(admit);
 			});
 			if (!admitted) return undefined;
 		}
+		return this.releaser();
+	}
+
+	private releaser(): () => void {
 		let released = false;
 		return () => {
 			if (released) return;
@@ -66,9 +82,9 @@ export class ChannelQueue {
 	}
 
 	private wake(): void {
-		while (this.active < this.currentLimit && this.waiting.length > 0) {
+		while (this.active < this.currentLimit && this.waiters.length > 0) {
 			this.active += 1;
-			this.waiting.shift()?.();
+			this.waiters.shift()?.();
 		}
 	}
 }

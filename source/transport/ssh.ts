@@ -8,6 +8,8 @@ import { LineSplitter } from './line-splitter.js';
 import { openConnection, type SshConnection } from './ssh-connect.js';
 import { loadSshConfig } from './ssh-config-file.js';
 import { resolveSshTarget, type SshTarget } from './ssh-target.js';
+import { notStarted, RemoteShell } from './ssh-shell.js';
+import { shellBootstrap } from './shell-protocol.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
 import { TransportError } from './transport.js';
 
@@ -27,6 +29,12 @@ export interface SshTransportOptions {
 	/** Default 10 s × 3: a dead link is noticed within about 30 s. */
 	readonly keepaliveIntervalMs?: number;
 	readonly keepaliveCountMax?: number;
+	/**
+	 * Run scripts through one long-lived remote shell per connection (see shell-protocol.ts)
+	 * rather than an exec channel each. Default true; a host where the shell cannot start
+	 * gets plain execs.
+	 */
+	readonly persistentShell?: boolean;
 	/** Things the operator should see once, e.g. a host key that was recorded. */
 	readonly onNotice?: (message: string) => void;
 	/** The local side; defaults are the process's home, user and SSH_AUTH_SOCK. */
@@ -36,8 +44,9 @@ export interface SshTransportOptions {
 }
 
 /**
- * Runs scripts on a host over one persistent ssh2 connection: every exec is a channel on it,
- * at most `maxChannels` at a time. The connection is opened on first use (or `connect`) and
+ * Runs scripts on a host over one persistent ssh2 connection: a script goes to the connection's
+ * remote shell when that is idle, else to an exec channel of its own; at most `maxChannels`
+ * channels (the shell's included) at a time. The connection is opened on first use (or `connect`) and
  * reopened by the next exec if it drops; commands running when it drops report
  * `code: null, failure: "connection lost: …"`, never success.
  */
@@ -48,6 +57,10 @@ export class SshTransport implements Transport {
 	private readonly targetError: string | undefined;
 	private readonly queue: ChannelQueue;
 	private connection: Promise<SshConnection> | undefined;
+	private shell: { readonly connection: SshConnection; readonly shell: RemoteShell } | undefined;
+	private shellOpening = false;
+	/** The shell could not start on this host (e.g. no `head`): plain execs from now on. */
+	private shellRefused = false;
 
 	constructor(private readonly options: SshTransportOptions) {
 		this.queue = new ChannelQueue(options.maxChannels ?? 8);
@@ -90,6 +103,8 @@ export class SshTransport implements Transport {
 		} catch (error) {
 			return failed((error as Error).message);
 		}
+		const viaShell = await this.runInShell(connection, script, options);
+		if (viaShell) return viaShell;
 		let retried = false;
 		for (;;) {
 			const release = await this.queue.acquire(retried, options.signal);
@@ -125,7 +140,62 @@ export class SshTransport implements Transport {
 		}
 	}
 
+	/**
+	 * Runs the script in the connection's shell, opening it if there is none; undefined when the
+	 * shell is busy, being opened, or cannot be had (the caller then opens a channel of its own).
+	 */
+	private async runInShell(connection: SshConnection, script: string, options: ExecOptions): Promise<ExecResult | undefined> {
+		if (this.options.persistentShell === false || this.shellRefused) return undefined;
+		let entry = this.shell?.connection === connection && this.shell.shell.usable ? this.shell : undefined;
+		if (!entry) {
+			if (this.shellOpening) return undefined;
+			this.shellOpening = true;
+			try {
+				entry = await this.openShell(connection);
+			} finally {
+				this.shellOpening = false;
+			}
+			if (!entry) return undefined;
+		}
+		if (entry.shell.busy) return undefined;
+		const result = await entry.shell.run(script, options);
+		if (result === notStarted) {
+			this.shellRefused = !connection.lost;
+			return undefined;
+		}
+		// An idle shell holds a channel that queued commands are waiting for: give it back.
+		if (this.queue.waiting > 0 && !entry.shell.busy) entry.shell.close();
+		return result;
+	}
+
+	private async openShell(connection: SshConnection): Promise<{ connection: SshConnection; shell: RemoteShell } | undefined> {
+		const release = this.queue.tryAcquire();
+		if (!release) return undefined;
+		let channel: ClientChannel;
+		try {
+			channel = await openExecChannel(connection, shellBootstrap());
+		} catch {
+			// Refused or failed: the plain path tries again, learns the limit and reports errors.
+			release();
+			return undefined;
+		}
+		const entry = {
+			connection,
+			shell: new RemoteShell(channel, {
+				lost: () => connection.lost,
+				kill: (pgid) => killRemoteGroup(connection, pgid),
+				closed: () => {
+					release();
+					if (this.shell === entry) this.shell = undefined;
+				},
+			}),
+		};
+		this.shell = entry;
+		return entry;
+	}
+
 	async close(): Promise<void> {
+		this.shell = undefined;
 		const pending = this.connection;
 		this.connection = undefined;
 		if (!pending) return;
