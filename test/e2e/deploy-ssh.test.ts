@@ -24,7 +24,7 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 			const result = await deploy.run('deploy', '--yes');
 			expect(result.stderr).toBe('');
 			expect(result.stdout).not.toContain('Channel open failure');
-			expect(result.exitCode).toBe(0);
+			expect(result.exitCode, result.stdout).toBe(0);
 			expect(result.stdout).toContain('Summary: 5 passed, 0 failed, 0 rolled back, 5 total');
 		}
 		for (const [index, host] of fleet.hosts.entries()) {
@@ -35,7 +35,7 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 			expect(await (await fetch(`http://127.0.0.1:${deploy.ports[index]}/health`)).text()).toBe(`ok ${release} generation 2\n`);
 		}
 		const rollback = await deploy.run('rollback', '--to', '1', '--host', 'fleet-2', '--host', 'fleet-4', '--yes');
-		expect(rollback.exitCode).toBe(0);
+		expect(rollback.exitCode, rollback.stdout).toBe(0);
 		expect(fleet.hosts.map((host) => deploy.current(host.name))).toEqual([2, 1, 2, 1, 2]);
 		expect(await (await fetch(`http://127.0.0.1:${deploy.ports[1]}/health`)).text()).toContain('generation 1');
 		expect(deploy.switchesLog('fleet-4').at(-1)?.slice(2, 5)).toEqual(['2', '1', 'rollback']);
@@ -49,13 +49,13 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 		writeFileSync(fleet.knownHostsFile, knownHosts.split('\n').filter((line) => !line.startsWith(`[127.0.0.1]:${port} `)).join('\n'));
 		try {
 			const refused = await deploy.run('deploy', '--yes', '--host', 'fleet-3', '--host', 'fleet-1');
-			expect(refused.exitCode).toBe(1);
+			expect(refused.exitCode, refused.stdout).toBe(1);
 			expect(refused.stdout).toMatch(/✗ fleet-3 +failed — .*SHA256:[A-Za-z0-9+/]{43}.*--accept-new-host-keys/);
 			expect(deploy.current('fleet-3')).toBe(2);
 			expect(deploy.current('fleet-1')).toBe(3);
 
 			const accepted = await deploy.run('deploy', '--yes', '--host', 'fleet-3', '--accept-new-host-keys');
-			expect(accepted.exitCode).toBe(0);
+			expect(accepted.exitCode, accepted.stdout).toBe(0);
 			expect(accepted.stderr).toMatch(/switchyard: Permanently added \[127\.0\.0\.1\]:\d+ \(\S+ SHA256:\S+\)/);
 			expect(readFileSync(fleet.knownHostsFile, 'utf8')).toContain(`[127.0.0.1]:${port} `);
 		} finally {
@@ -73,7 +73,7 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 		const viaJump = await sshDeployFleet(fleet, { sshConfig: jumpConfig });
 		writeFileSync(viaJump.config, readFileSync(viaJump.config, 'utf8').replace('ssh = "fleet-5"', 'ssh = "behind-bastion"'));
 		const result = await viaJump.run('deploy', '--yes', '--host', 'fleet-5');
-		expect(result.exitCode).toBe(0);
+		expect(result.exitCode, result.stdout).toBe(0);
 		expect(readFileSync(fleet.host('fleet-1').logFile, 'utf8')).toMatch(/direct-tcpip|Accepted publickey/);
 	});
 
@@ -83,7 +83,7 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 		const started = Date.now();
 		const result = await nowhere.run('deploy', '--yes', '--host', 'fleet-2', '--phases', 'preflight');
 		expect(Date.now() - started).toBeLessThan(10_000);
-		expect(result.exitCode).toBe(1);
+		expect(result.exitCode, result.stdout).toBe(1);
 		expect(result.stdout).toMatch(/✗ fleet-2 +failed — connection refused/);
 	});
 });

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generationsToPrune, pruneGenerations } from '../../source/engine/remote/cleanup.js';
 import { takeLock, releaseLock, peekLock } from '../../source/engine/remote/lock.js';
@@ -38,7 +41,7 @@ describe('remote command builders', () => {
 	it('takes the lock with mkdir and writes the owner inside it', () => {
 		expect(takeLock('/opt/app', owner)).toBe(
 			[
-				'mkdir -p /opt/app/generations /opt/app/shared || exit 1',
+				'[ -d /opt/app/generations ] && [ -d /opt/app/shared ] || mkdir -p /opt/app/generations /opt/app/shared || exit 1',
 				'if mkdir /opt/app/.lock 2>/dev/null; then',
 				`  printf '%s\\n' '{"operator":"ann@laptop","machine":"laptop","pid":42,"runId":"r1","startedAt":"2026-11-21T23:40:00.000Z"}' > /opt/app/.lock/owner.json || exit 1`,
 				'  echo "SY:locked"',
@@ -50,8 +53,24 @@ describe('remote command builders', () => {
 				'fi',
 			].join('\n'),
 		);
-		expect(releaseLock('/opt/app', 'r1')).toBe(`if grep -q '"runId":"r1"' /opt/app/.lock/owner.json 2>/dev/null; then rm -rf /opt/app/.lock; fi`);
+		expect(releaseLock('/opt/app', 'r1')).toBe(
+			[`owner=; [ -f /opt/app/.lock/owner.json ] && IFS= read -r owner < /opt/app/.lock/owner.json`, `case "$owner" in *'"runId":"r1"'*) rm -rf /opt/app/.lock ;; esac`].join('\n'),
+		);
 		expect(peekLock('/opt/app')).toContain('if [ -d /opt/app/.lock ]; then');
+	});
+
+	it('releases only its own lock, read by the shell itself', () => {
+		const root = mkdtempSync(path.join(tmpdir(), 'sy-lock-'));
+		try {
+			expect(sh(takeLock(root, owner))).toBe('SY:locked\n');
+			sh(releaseLock(root, 'someone-else'));
+			expect(existsSync(path.join(root, '.lock', 'owner.json'))).toBe(true);
+			sh(releaseLock(root, 'r1'));
+			expect(existsSync(path.join(root, '.lock'))).toBe(false);
+			sh(releaseLock(root, 'r1'));
+		} finally {
+			rmSync(root, { recursive: true, force: true });
+		}
 	});
 
 	it('quotes a root with spaces and quotes everywhere it appears', () => {
@@ -66,7 +85,7 @@ describe('remote command builders', () => {
 		const text = stageGeneration({ root: '/opt/app', id: 4, reuseFrom: 3, shared: ['logs', 'data/uploads'] });
 		const lines = text.split('\n');
 		expect(lines[0]).toBe('set -e');
-		expect(lines).toContain('rm -rf /opt/app/generations/*.partial');
+		expect(lines).toContain('for partial in /opt/app/generations/*.partial; do [ ! -e "$partial" ] || rm -rf "$partial"; done');
 		expect(lines).toContain('tar -x -f - -C /opt/app/generations/4.partial');
 		expect(lines).toContain('    ln "../3/$file" "$file"');
 		expect(lines).toContain('if [ -s .switchyard/manifest.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/manifest.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');

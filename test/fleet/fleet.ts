@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
 
 /**
  * A fleet of real OpenSSH servers on 127.0.0.1, one sshd per host, each with its own host
@@ -314,17 +314,6 @@ function generateKey(file: string, kind: 'ed25519' | 'ecdsa'): void {
 	rmSync(file, { force: true });
 	rmSync(`${file}.pub`, { force: true });
 	execFileSync('ssh-keygen', ['-q', '-t', kind, '-N', '', '-C', `switchyard-fleet-${kind}`, '-f', file], { stdio: 'ignore' });
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-		});
-	});
 }
 
 /**

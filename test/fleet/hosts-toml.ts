@@ -4,8 +4,8 @@ export interface FleetHostsTomlOptions {
 	/** Default: the demo app's build, relative to a hosts file at the repository root. */
 	readonly buildCommand?: string;
 	readonly artifact?: string;
-	/** Host i serves the demo app on port base + i (the hosts share this machine). Default 7201. */
-	readonly servicePortBase?: number;
+	/** Host i serves the demo app on port servicePorts[i] (the hosts share this machine). Default 7201 + i. */
+	readonly servicePorts?: readonly number[];
 	/** Extra TOML appended after the hosts. */
 	readonly extra?: string;
 }
@@ -16,7 +16,7 @@ export interface FleetHostsTomlOptions {
  * SshOptions.configFile) with its root in the fleet directory.
  */
 export function fleetHostsToml(fleet: Fleet, options: FleetHostsTomlOptions = {}): string {
-	const base = options.servicePortBase ?? 7201;
+	const portOf = (index: number) => options.servicePorts?.[index] ?? 7201 + index;
 	const hosts = fleet.hosts.map((host, index) =>
 		[
 			'[[host]]',
@@ -24,8 +24,8 @@ export function fleetHostsToml(fleet: Fleet, options: FleetHostsTomlOptions = {}
 			`ssh = "${host.name}"`,
 			`root = "${host.root}"`,
 			`tags = ["ssh", "${index === 0 ? 'canary' : 'fleet'}"]`,
-			`env = { PORT = "${base + index}" }`,
-			`health = { http = ["http://127.0.0.1:${base + index}/health"] }`,
+			`env = { PORT = "${portOf(index)}" }`,
+			`health = { http = ["http://127.0.0.1:${portOf(index)}/health"] }`,
 			'',
 		].join('\n'),
 	);

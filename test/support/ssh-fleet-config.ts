@@ -16,9 +16,9 @@ export interface SshDeployFleet {
 
 /** hosts.toml for an sshd test fleet: the demo app, services on free ports, roots in the fleet dir. */
 export async function sshDeployFleet(fleet: Fleet, options: { extra?: string; hostExtra?: Record<string, string>; sshConfig?: string } = {}): Promise<SshDeployFleet> {
-	const base = await freePort();
-	const ports = fleet.hosts.map((_, index) => base + index);
-	let toml = fleetHostsToml(fleet, { buildCommand: `node ${path.join(repo, 'demo', 'build.mjs')} dist`, artifact: 'dist', servicePortBase: base, extra: options.extra });
+	const ports: number[] = [];
+	while (ports.length < fleet.hosts.length) ports.push(await freePort());
+	let toml = fleetHostsToml(fleet, { buildCommand: `node ${path.join(repo, 'demo', 'build.mjs')} dist`, artifact: 'dist', servicePorts: ports, extra: options.extra });
 	toml = toml.replace('retries = 20\ninterval = 0.25', 'retries = 30\ninterval = 0.1');
 	const sections = toml.split('[[host]]\n');
 	toml = sections

@@ -15,7 +15,7 @@ export function inspectHost(root: string): string {
 		`for tool in ${requiredTools.join(' ')}; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done`,
 		`if [ -n "$missing" ]; then echo "${marker}missing$missing"; exit 1; fi`,
 		listGenerationsFragment(root),
-		`echo "${marker}free $(df -Pk ${paths.root} | awk 'NR==2 {print $4}')"`,
+		`df -Pk ${paths.root} | { read -r _; read -r _ _ _ free _; echo "${marker}free $free"; }`,
 		`if [ -f ${paths.current}/.switchyard/manifest.sha256 ]; then`,
 		`  echo "${marker}manifest-begin"; cat ${paths.current}/.switchyard/manifest.sha256; echo "${marker}manifest-end"`,
 		'fi',
@@ -33,7 +33,8 @@ function listGenerationsFragment(root: string): string {
 		`echo "${marker}current $(readlink ${paths.current} 2>/dev/null)"`,
 		`for meta in ${paths.generations}/*/.switchyard/generation.json; do`,
 		'  case "$meta" in *.partial/*) continue ;; esac',
-		`  [ -f "$meta" ] && { printf '${marker}gen '; tr -d '\\n' < "$meta"; echo; }`,
+		// One line each (the stage writes it so): read by the shell, not a process per generation.
+		`  [ -f "$meta" ] && { IFS= read -r gen || [ -n "$gen" ]; } < "$meta" && echo "${marker}gen $gen"`,
 		'done',
 		`for partial in ${paths.generations}/*.partial; do [ -d "$partial" ] && echo "${marker}partial \${partial##*/}"; done`,
 		'true',

@@ -17,7 +17,7 @@ export const lockHeldExit = 75;
 export function takeLock(root: string, owner: LockOwner): string {
 	const paths = layout(root);
 	return script(
-		`mkdir -p ${paths.generations} ${paths.shared} || exit 1`,
+		`[ -d ${paths.generations} ] && [ -d ${paths.shared} ] || mkdir -p ${paths.generations} ${paths.shared} || exit 1`,
 		`if mkdir ${paths.lock} 2>/dev/null; then`,
 		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json || exit 1`,
 		`  echo "${marker}locked"`,
@@ -33,7 +33,11 @@ export function takeLock(root: string, owner: LockOwner): string {
 /** Removes the lock only if this run owns it, so a late cleanup never frees someone else's lock. */
 export function releaseLock(root: string, runId: string): string {
 	const paths = layout(root);
-	return script(`if grep -q ${quote(`"runId":${JSON.stringify(runId)}`)} ${paths.lock}/owner.json 2>/dev/null; then rm -rf ${paths.lock}; fi`);
+	// owner.json is one line (takeLock writes it): read by the shell itself, no grep to start.
+	return script(
+		`owner=; [ -f ${paths.lock}/owner.json ] && IFS= read -r owner < ${paths.lock}/owner.json`,
+		`case "$owner" in *${quote(`"runId":${JSON.stringify(runId)}`)}*) rm -rf ${paths.lock} ;; esac`,
+	);
 }
 
 /** Reports the lock's owner without taking it (prints `SY:lock-held <owner json>` when held). */

@@ -29,7 +29,7 @@ export function stageGeneration(input: StageInput): string {
 	const paths = layout(input.root);
 	return script(
 		'set -e',
-		`rm -rf ${paths.generations}/*.partial`,
+		removePartials(paths.generations),
 		stageInto(input.shared, {
 			partial: paths.partial(input.id),
 			final: paths.generation(input.id),
@@ -54,7 +54,7 @@ export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'>): st
 		`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		'set -e',
 		`gens=${paths.generations}`,
-		'rm -rf "$gens"/*.partial',
+		removePartials('"$gens"'),
 		stageInto(input.shared, { partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuse: { from: '$reuse', when: '[ "$reuse" != - ] && ' } }),
 	);
 }
@@ -86,7 +86,7 @@ function stageInto(shared: readonly string[], target: StageTarget): string {
 			`  done < ${stageFiles.reuseList}`,
 			'fi',
 		],
-		`rm -f ${stageFiles.reuseList}`,
+		`[ ! -f ${stageFiles.reuseList} ] || rm -f ${stageFiles.reuseList}`,
 		`if [ -s ${stageFiles.manifest} ] && ! sha256sum -c --quiet --strict ${stageFiles.manifest} >&2; then echo "${marker}verify-failed"; exit 1; fi`,
 		shared.map((dir) => linkShared(dir)),
 		'cd - >/dev/null',
@@ -94,6 +94,9 @@ function stageInto(shared: readonly string[], target: StageTarget): string {
 		`echo "${marker}staged ${target.id}"`,
 	);
 }
+
+/** Leftovers of an interrupted stage; `rm` only runs when there are some. */
+const removePartials = (generations: string): string => `for partial in ${generations}/*.partial; do [ ! -e "$partial" ] || rm -rf "$partial"; done`;
 
 /** Run from inside the new generation: `<gen>/<dir>` becomes a link to `<root>/shared/<dir>`. */
 function linkShared(dir: string): string {

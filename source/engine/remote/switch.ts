@@ -25,7 +25,7 @@ export function swapCurrent(input: SwitchInput): string {
 		`if [ ! -f ${paths.generation(input.to)}/.switchyard/generation.json ]; then echo "generation ${input.to} does not exist or is incomplete" >&2; exit 1; fi`,
 		`from=$(readlink ${paths.current} 2>/dev/null || true)`,
 		'from=${from#generations/}',
-		`rm -f ${link}`,
+		`if [ -e ${link} ] || [ -L ${link} ]; then rm -f ${link}; fi`,
 		`ln -s ${currentTarget(input.to)} ${link}`,
 		`mv -T ${link} ${paths.current}`,
 		`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${quote(input.at)} ${quote(input.operator)} "\${from:--}" ${input.to} ${input.reason} ${quote(input.release)} >> ${paths.switchesLog}`,
@@ -59,7 +59,7 @@ export function activateCurrent(input: ActivateInput): string {
 	return script(
 		'set -e',
 		`cd ${paths.current}`,
-		'SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi',
+		(input.binaries.length > 0 || input.frontend !== undefined || input.runners.length > 0) && 'SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi',
 		input.binaries.length > 0 && [
 			step('install binaries'),
 			`mkdir -p ${quote(input.binPrefix)} 2>/dev/null || $SUDO mkdir -p ${quote(input.binPrefix)}`,
