@@ -1,6 +1,7 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
 import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
+import { runCancellation } from '../engine/run-cancellation.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
@@ -115,7 +116,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			notice('no host to run on: select hosts (space) or clear the filter');
 			return false;
 		}
-		const controller = new AbortController();
+		const controller = runCancellation();
 		abort = controller;
 		state().setRun({ state: 'running', kind, hosts: [...names], summary: null });
 		notice(`${kind}: ${names.length} host${names.length === 1 ? '' : 's'} · plan ${kind === 'deploy' ? state().plan.name : 'switch + validate'}`);

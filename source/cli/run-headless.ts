@@ -6,6 +6,7 @@ import { runRollback } from '../engine/rollback.js';
 import type { EngineEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
 import type { OpenTransport, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
+import { runCancellation } from '../engine/run-cancellation.js';
 import { describeDiff } from '../headless/format-event.js';
 import { createPrinter } from '../headless/printer.js';
 import { RunRecorder } from '../record/run-recorder.js';
@@ -28,7 +29,7 @@ async function runRecorded(context: HeadlessContext, work: Work, record = true):
 	const { args, stdout, stderr } = context;
 	const print = createPrinter((text) => stdout.write(text), args.json);
 	const recorder = record ? new RunRecorder(context.config.dir) : undefined;
-	const controller = new AbortController();
+	const controller = runCancellation();
 	let interrupts = 0;
 	const onInterrupt = () => {
 		interrupts += 1;

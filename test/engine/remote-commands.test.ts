@@ -7,6 +7,7 @@ import { generationsToPrune, pruneGenerations } from '../../source/engine/remote
 import { takeLock, releaseLock, peekLock } from '../../source/engine/remote/lock.js';
 import { fillTemplate, quote } from '../../source/engine/remote/quote.js';
 import { stageGeneration, discardPartial } from '../../source/engine/remote/stage.js';
+import { armWatchdog, confirmWatchdog } from '../../source/engine/remote/watchdog.js';
 import { activateCurrent, swapCurrent } from '../../source/engine/remote/switch.js';
 
 const sh = (text: string, ...args: string[]) => execFileSync('sh', ['-c', text, 'sh', ...args], { encoding: 'utf8' });
@@ -71,6 +72,18 @@ describe('remote command builders', () => {
 		} finally {
 			rmSync(root, { recursive: true, force: true });
 		}
+	});
+
+	it('arms the watchdog with no process but the detached one, and confirms with a file', () => {
+		const text = armWatchdog({ root: '/opt/app', token: 'run-1-7', timeoutSeconds: 32.5, revert: "echo 'back'" });
+		expect(text).toContain("[ -d /opt/app/.watchdog ] || mkdir -p /opt/app/.watchdog");
+		expect(text).toContain('while [ "$i" -lt 33 ]; do');
+		expect(text).toContain("( echo '\\''back'\\''");
+		expect(text).toContain('$detach sh /opt/app/.watchdog/run-1-7.sh >/dev/null 2>&1 </dev/null &');
+		expect(() => armWatchdog({ root: '/opt/app', token: 'x;reboot', timeoutSeconds: 1, revert: 'true' })).toThrow('bad watchdog token');
+		expect(confirmWatchdog('/opt/app', 'run-1-7')).toBe(
+			'{ [ -d /opt/app/.watchdog ] || mkdir -p /opt/app/.watchdog; } && : > /opt/app/.watchdog/run-1-7.confirmed && echo "SY:watchdog-confirmed"',
+		);
 	});
 
 	it('quotes a root with spaces and quotes everywhere it appears', () => {

@@ -36,12 +36,12 @@ export function armWatchdog(input: WatchdogInput): string {
 		`rm -f ${paths.script}`,
 	);
 	return script(
-		`mkdir -p ${paths.dir}`,
-		`cat > ${paths.script} <<'SWITCHYARD_WATCHDOG'`,
-		body,
-		'SWITCHYARD_WATCHDOG',
+		`[ -d ${paths.dir} ] || mkdir -p ${paths.dir}`,
+		// Written by the shell itself: every process started here is paid for on every host.
+		`printf '%s\n' ${quote(body)} > ${paths.script}`,
+		// Its own session and no terminal, every stream redirected: no hangup can reach it.
 		'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=; fi',
-		`$detach nohup sh ${paths.script} >/dev/null 2>&1 </dev/null &`,
+		`$detach sh ${paths.script} >/dev/null 2>&1 </dev/null &`,
 		`echo "${marker}watchdog-armed $!"`,
 	);
 }
@@ -49,7 +49,7 @@ export function armWatchdog(input: WatchdogInput): string {
 /** Tells the watchdog the switch is good (or that the engine handles the rollback itself). */
 export function confirmWatchdog(root: string, token: string): string {
 	const paths = files(root, token);
-	return `mkdir -p ${paths.dir} && touch ${paths.confirmed} && echo "${marker}watchdog-confirmed"`;
+	return `{ [ -d ${paths.dir} ] || mkdir -p ${paths.dir}; } && : > ${paths.confirmed} && echo "${marker}watchdog-confirmed"`;
 }
 
 /** Did the watchdog revert? Prints `SY:watchdog-reverted <exit> <time>` when it did. */
