@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import pLimit from 'p-limit';
 
 export interface ArtifactFile {
 	/** Relative, "/"-separated. */
@@ -32,7 +33,7 @@ const reserved = new Set(['.switchyard', '.env']);
 export async function fingerprint(dir: string): Promise<Artifact> {
 	const resolved = await realpath(dir);
 	if (resolved.startsWith('/nix/store/')) return { dir, files: [], links: [], bytes: 0, storePath: resolved };
-	const files: ArtifactFile[] = [];
+	const found: { path: string; absolute: string }[] = [];
 	const links: ArtifactLink[] = [];
 	const walk = async (relative: string): Promise<void> => {
 		const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
@@ -44,14 +45,63 @@ export async function fingerprint(dir: string): Promise<Artifact> {
 			const absolute = path.join(dir, child);
 			if (entry.isDirectory()) await walk(child);
 			else if (entry.isSymbolicLink()) links.push({ path: child, target: await readlink(absolute) });
-			else if (entry.isFile()) {
-				const stat = await lstat(absolute);
-				files.push({ path: child, size: stat.size, mode: stat.mode & 0o777, sha256: await hashFile(absolute) });
-			}
+			else if (entry.isFile()) found.push({ path: child, absolute });
 		}
 	};
 	await walk('');
-	return { dir, files, links, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+	// Several files at once: one at a time, a few hundred small files cost more in waiting than in hashing.
+	const store: KeptFiles = { bytes: 0, files: new Map() };
+	const limit = pLimit(8);
+	const files = await Promise.all(
+		found.map(({ path: file, absolute }) =>
+			limit(async (): Promise<ArtifactFile> => {
+				const stat = await lstat(absolute);
+				const keep = store.bytes + stat.size <= keptBytesPerArtifact;
+				if (keep) store.bytes += stat.size;
+				// A file read here is kept for the upload, which would otherwise read it again for every host.
+				const data = keep ? await readFile(absolute) : undefined;
+				if (data) store.files.set(file, Promise.resolve(data));
+				const sha256 = data ? createHash('sha256').update(data).digest('hex') : await hashFile(absolute);
+				return { path: file, size: data?.length ?? stat.size, mode: stat.mode & 0o777, sha256 };
+			}),
+		),
+	);
+	const artifact: Artifact = { dir, files, links, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+	kept.set(artifact, store);
+	return artifact;
+}
+
+/**
+ * Every host of a run ships the same files: up to this many bytes of an artifact are read from
+ * disk once and kept for the run; the rest is streamed from disk for each host.
+ */
+const keptBytesPerArtifact = 64 * 1024 * 1024;
+
+interface KeptFiles {
+	bytes: number;
+	readonly files: Map<string, Promise<Buffer>>;
+}
+
+const kept = new WeakMap<Artifact, KeptFiles>();
+
+/** A file's content as read when the artifact was fingerprinted, or read now and kept, while the budget lasts. */
+export function keptContent(artifact: Artifact, file: string, size: number): Promise<Buffer> | undefined {
+	let store = kept.get(artifact);
+	if (!store) kept.set(artifact, (store = { bytes: 0, files: new Map() }));
+	const known = store.files.get(file);
+	if (known) return known;
+	if (store.bytes + size > keptBytesPerArtifact) return undefined;
+	const reading = readFile(path.join(artifact.dir, file));
+	const files = store;
+	files.bytes += size;
+	files.files.set(file, reading);
+	// A failed read is reported to this host and tried again by the next, not remembered.
+	reading.catch(() => {
+		if (files.files.get(file) !== reading) return;
+		files.files.delete(file);
+		files.bytes -= size;
+	});
+	return reading;
 }
 
 function hashFile(file: string): Promise<string> {

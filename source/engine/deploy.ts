@@ -11,6 +11,7 @@ import type { HostState } from './host-state.js';
 import {
 	closeHostRun,
 	connect,
+	connectEarly,
 	finishHost,
 	inPhase,
 	newHostRun,
@@ -54,9 +55,15 @@ export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
 	request = { ...request, emit: trackPhases(runs, maskingEmitter(request.hosts, request.emit)) };
 	const { config, emit } = request;
 	const phases = resolvePhases(request.phases);
-	const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir);
+	const jobs = request.jobs ?? config.jobs;
+	// The hosts that go first connect while the release is named and the build runs (never more at once than --jobs).
+	if (phases.some((phase) => phase !== 'build')) for (const host of runs.slice(0, jobs)) connectEarly(host, request.openTransport, emit);
+	const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir).catch(async (error: unknown) => {
+		await Promise.all(runs.map((host) => closeHostRun(host, '')));
+		throw error;
+	});
 	const run: DeployRun = { request, runId: request.runId ?? newRunId(), release, rev, operator: request.operator ?? operatorName(), phases };
-	const limit = pLimit(request.jobs ?? config.jobs);
+	const limit = pLimit(jobs);
 	emit({ type: 'run-started', runId: run.runId, kind: 'deploy', release, hosts: runs.map((host) => host.host.name), phases, at: new Date().toISOString() });
 
 	try {

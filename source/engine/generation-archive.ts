@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { stageFiles } from './remote/stage.js';
-import { manifestText, type Artifact } from './artifact.js';
+import { keptContent, manifestText, type Artifact } from './artifact.js';
 
 export interface GenerationMetadata {
 	readonly id: number;
@@ -57,27 +56,6 @@ export function generationArchive(input: ArchiveInput): Readable {
 	write().catch((error: Error) => archive.destroy(error));
 	// tar-stream's streams are streamx streams; transports take Node streams.
 	return Readable.from(archive);
-}
-
-/**
- * Every host of a run ships the same files: up to this many bytes of an artifact are read from
- * disk once and kept for the run's other hosts; the rest is streamed from disk for each.
- */
-const keptBytesPerArtifact = 64 * 1024 * 1024;
-const kept = new WeakMap<Artifact, { bytes: number; files: Map<string, Promise<Buffer>> }>();
-
-function keptContent(artifact: Artifact, file: string, size: number): Promise<Buffer> | undefined {
-	let store = kept.get(artifact);
-	if (!store) kept.set(artifact, (store = { bytes: 0, files: new Map() }));
-	const known = store.files.get(file);
-	if (known) return known;
-	if (store.bytes + size > keptBytesPerArtifact) return undefined;
-	const reading = readFile(path.join(artifact.dir, file));
-	store.bytes += size;
-	store.files.set(file, reading);
-	// A failed read is reported to this host and tried again by the next, not remembered.
-	reading.catch(() => store.files.get(file) === reading && store.files.delete(file) && (store.bytes -= size));
-	return reading;
 }
 
 /** `.env` lines: KEY="value" with the characters that matter to shells and dotenv escaped. */

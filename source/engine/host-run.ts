@@ -3,6 +3,7 @@ import type { Artifact, ArtifactDiff } from './artifact.js';
 import type { EmitEvent, HostOutcome, Phase, RunSummary, StagedHost } from './events.js';
 import { HostFailure, HostSession } from './host-session.js';
 import type { HostState } from './host-state.js';
+import type { Transport } from '../transport/transport.js';
 import { releaseLock } from './remote/lock.js';
 import type { OpenTransport } from './requests.js';
 
@@ -10,6 +11,9 @@ import type { OpenTransport } from './requests.js';
 export interface HostRun {
 	readonly host: HostConfig;
 	session?: HostSession;
+	/** The connection attempt (at most one per run), and its transport while it is under way. */
+	connecting?: Promise<HostSession>;
+	transport?: Transport;
 	locked: boolean;
 	artifact?: Artifact;
 	state?: HostState;
@@ -42,10 +46,23 @@ export async function inPhase<T>(emit: EmitEvent, run: HostRun | null, phase: Ph
 export const reasonOf = (error: unknown): string =>
 	error instanceof HostFailure ? error.reason : error instanceof Error ? error.message.split('\n')[0]! : String(error);
 
-/** Opens the host's connection once per run. */
-export async function connect(run: HostRun, openTransport: OpenTransport, emit: EmitEvent): Promise<HostSession> {
-	if (run.session) return run.session;
+/** Opens the host's connection once per run; a second caller waits for the same attempt. */
+export function connect(run: HostRun, openTransport: OpenTransport, emit: EmitEvent): Promise<HostSession> {
+	run.connecting ??= openSession(run, openTransport, emit);
+	return run.connecting;
+}
+
+/**
+ * Starts connecting now, e.g. while the release is named and the build runs; the host's first
+ * phase then finds the connection made (or its one-line failure) instead of waiting for it.
+ */
+export function connectEarly(run: HostRun, openTransport: OpenTransport, emit: EmitEvent): void {
+	connect(run, openTransport, emit).catch(() => undefined);
+}
+
+async function openSession(run: HostRun, openTransport: OpenTransport, emit: EmitEvent): Promise<HostSession> {
 	const transport = openTransport(run.host);
+	run.transport = transport;
 	try {
 		await transport.connect();
 	} catch (error) {
@@ -58,7 +75,8 @@ export async function connect(run: HostRun, openTransport: OpenTransport, emit: 
 
 /** Releases the lock if this run took it, and closes the connection. Never throws. */
 export async function closeHostRun(run: HostRun, runId: string): Promise<void> {
-	if (!run.session) return;
+	// Still connecting (the run ended before this host's turn): the attempt is given up.
+	if (!run.session) return void (await run.transport?.close().catch(() => {}));
 	if (run.locked) {
 		await run.session.run(releaseLock(run.host.root, runId)).catch(() => undefined);
 		run.locked = false;

@@ -17,9 +17,13 @@ function uniqueStamp(now: Date): string {
 }
 
 export async function makeRelease(cwd: string, now = new Date()): Promise<{ release: string; rev?: string }> {
-	const revision = await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd, reject: false });
+	// Both at once: every run waits for them before anything else starts.
+	const [revision, status] = await Promise.all([
+		execa('git', ['rev-parse', '--short', 'HEAD'], { cwd, reject: false }),
+		execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, reject: false }),
+	]);
 	const rev = revision.exitCode === 0 ? revision.stdout.trim() : undefined;
-	const dirty = rev ? (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, reject: false })).stdout.trim() !== '' : false;
+	const dirty = rev !== undefined && status.exitCode === 0 && status.stdout.trim() !== '';
 	const stamp = uniqueStamp(now);
 	return { release: `${stamp}-${rev ?? 'norev'}${dirty ? '-dirty' : ''}`, rev };
 }

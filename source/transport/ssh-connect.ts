@@ -21,6 +21,8 @@ export interface ConnectSettings {
 	readonly keepaliveIntervalMs: number;
 	readonly keepaliveCountMax: number;
 	readonly onNotice?: (message: string) => void;
+	/** Abandons the attempt (the transport was closed before it connected). */
+	readonly signal?: AbortSignal;
 }
 
 /** A live connection: the target's client plus the jump clients it rides on. */
@@ -135,6 +137,10 @@ function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock:
 		});
 		// A handshake that ends without 'ready' or 'error' (e.g. the server hangs up).
 		client.on('close', () => fail(`connection closed during handshake (${address})`));
+		const abandon = () => fail(`connection to ${address} abandoned`);
+		if (settings.signal?.aborted) return abandon();
+		settings.signal?.addEventListener('abort', abandon, { once: true });
+		client.once('ready', () => settings.signal?.removeEventListener('abort', abandon));
 		try {
 			client.connect({
 				host: endpoint.host,

@@ -57,6 +57,7 @@ export class SshTransport implements Transport {
 	private readonly targetError: string | undefined;
 	private readonly queue: ChannelQueue;
 	private connection: Promise<SshConnection> | undefined;
+	private connecting: AbortController | undefined;
 	private shell: { readonly connection: SshConnection; readonly shell: RemoteShell } | undefined;
 	private shellOpening = false;
 	/** The shell could not start on this host (e.g. no `head`): plain execs from now on. */
@@ -196,6 +197,8 @@ export class SshTransport implements Transport {
 
 	async close(): Promise<void> {
 		this.shell = undefined;
+		// A handshake still under way is given up, not waited for.
+		this.connecting?.abort();
 		const pending = this.connection;
 		this.connection = undefined;
 		if (!pending) return;
@@ -230,7 +233,10 @@ export class SshTransport implements Transport {
 	}
 
 	private openFresh(target: SshTarget): Promise<SshConnection> {
+		const connecting = new AbortController();
+		this.connecting = connecting;
 		const attempt = openConnection(target, {
+			signal: connecting.signal,
 			home: this.home,
 			agentSocket: this.options.agentSocket ?? process.env.SSH_AUTH_SOCK,
 			knownHostsFile: this.options.knownHostsFile,
@@ -241,6 +247,8 @@ export class SshTransport implements Transport {
 			onNotice: this.options.onNotice,
 		});
 		this.connection = attempt;
+		const settled = () => this.connecting === connecting && (this.connecting = undefined);
+		attempt.then(settled, settled);
 		return attempt;
 	}
 }
