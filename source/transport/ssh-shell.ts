@@ -172,12 +172,13 @@ export class RemoteShell {
 		return true;
 	}
 
-	private finish(command: Command): void {
+	/** Hands the command its result: its exit status, or why it has none. */
+	private finish(command: Command, lost?: string): void {
 		for (const splitter of Object.values(command.splitters)) splitter.flush();
 		const { output } = command;
 		if (command.stdinFailure) return command.done({ code: null, failure: command.stdinFailure, ...output });
 		if (command.cancelled) return command.done({ code: null, signal: 'SIGTERM', failure: 'cancelled', ...output });
-		if (command.status === undefined) return command.done({ code: null, failure: 'the command ended without an exit status', ...output });
+		if (command.status === undefined || lost !== undefined) return command.done({ code: null, failure: lost ?? 'the command ended without an exit status', ...output });
 		command.done({ ...statusToExit(command.status), ...output });
 	}
 
@@ -199,10 +200,6 @@ export class RemoteShell {
 		this.hooks.closed();
 		if (!command) return;
 		if (!this.ready) return command.done(notStarted);
-		for (const splitter of Object.values(command.splitters)) splitter.flush();
-		const { output } = command;
-		if (command.stdinFailure) return command.done({ code: null, failure: command.stdinFailure, ...output });
-		if (command.cancelled) return command.done({ code: null, signal: 'SIGTERM', failure: 'cancelled', ...output });
-		command.done({ code: null, failure: this.hooks.lost() ?? 'the command ended without an exit status', ...output });
+		this.finish(command, this.hooks.lost() ?? 'the command ended without an exit status');
 	}
 }
