@@ -60,7 +60,7 @@ export async function fingerprint(dir: string): Promise<Artifact> {
 				if (keep) store.bytes += stat.size;
 				// A file read here is kept for the upload, which would otherwise read it again for every host.
 				const data = keep ? await readFile(absolute) : undefined;
-				if (data) store.files.set(file, Promise.resolve(data));
+				if (data) store.files.set(file, data);
 				const sha256 = data ? createHash('sha256').update(data).digest('hex') : await hashFile(absolute);
 				return { path: file, size: data?.length ?? stat.size, mode: stat.mode & 0o777, sha256 };
 			}),
@@ -72,37 +72,20 @@ export async function fingerprint(dir: string): Promise<Artifact> {
 }
 
 /**
- * Every host of a run ships the same files: up to this many bytes of an artifact are read from
- * disk once and kept for the run; the rest is streamed from disk for each host.
+ * Every host of a run ships the same files: up to this many bytes of an artifact are kept in
+ * memory from its fingerprinting on; the rest is streamed from disk for each host.
  */
 const keptBytesPerArtifact = 64 * 1024 * 1024;
 
 interface KeptFiles {
 	bytes: number;
-	readonly files: Map<string, Promise<Buffer>>;
+	readonly files: Map<string, Buffer>;
 }
 
 const kept = new WeakMap<Artifact, KeptFiles>();
 
-/** A file's content as read when the artifact was fingerprinted, or read now and kept, while the budget lasts. */
-export function keptContent(artifact: Artifact, file: string, size: number): Promise<Buffer> | undefined {
-	let store = kept.get(artifact);
-	if (!store) kept.set(artifact, (store = { bytes: 0, files: new Map() }));
-	const known = store.files.get(file);
-	if (known) return known;
-	if (store.bytes + size > keptBytesPerArtifact) return undefined;
-	const reading = readFile(path.join(artifact.dir, file));
-	const files = store;
-	files.bytes += size;
-	files.files.set(file, reading);
-	// A failed read is reported to this host and tried again by the next, not remembered.
-	reading.catch(() => {
-		if (files.files.get(file) !== reading) return;
-		files.files.delete(file);
-		files.bytes -= size;
-	});
-	return reading;
-}
+/** A file's content as read when the artifact was fingerprinted, if it was kept. */
+export const keptContent = (artifact: Artifact, file: string): Buffer | undefined => kept.get(artifact)?.files.get(file);
 
 function hashFile(file: string): Promise<string> {
 	return new Promise((resolve, reject) => {

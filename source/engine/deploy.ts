@@ -56,28 +56,26 @@ export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
 	const { config, emit } = request;
 	const phases = resolvePhases(request.phases);
 	const jobs = request.jobs ?? config.jobs;
+	const runId = request.runId ?? newRunId();
 	// The hosts that go first connect while the release is named and the build runs (never more at once than --jobs).
 	if (phases.some((phase) => phase !== 'build')) for (const host of runs.slice(0, jobs)) connectEarly(host, request.openTransport, emit);
-	const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir).catch(async (error: unknown) => {
-		await Promise.all(runs.map((host) => closeHostRun(host, '')));
-		throw error;
-	});
-	const run: DeployRun = { request, runId: request.runId ?? newRunId(), release, rev, operator: request.operator ?? operatorName(), phases };
-	const limit = pLimit(jobs);
-	emit({ type: 'run-started', runId: run.runId, kind: 'deploy', release, hosts: runs.map((host) => host.host.name), phases, at: new Date().toISOString() });
 
 	try {
+		const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir);
+		const run: DeployRun = { request, runId, release, rev, operator: request.operator ?? operatorName(), phases };
+		const limit = pLimit(jobs);
+		emit({ type: 'run-started', runId, kind: 'deploy', release, hosts: runs.map((host) => host.host.name), phases, at: new Date().toISOString() });
 		if (await sharedBuild(run, runs)) {
 			await Promise.all(runs.map((host) => limit(() => stageHost(run, host))));
 			if (phases.includes('switch')) await confirmAndSwitch(run, runs, limit);
 		}
 		for (const host of runs) finishHost(emit, host, host.staged && phases.includes('switch') ? 'staged' : 'ok');
 	} finally {
-		await Promise.all(runs.map((host) => closeHostRun(host, run.runId)));
+		await Promise.all(runs.map((host) => closeHostRun(host, runId)));
 	}
 	for (const host of runs) skipUnreported(emit, host, phases);
 	const summary = summarize(runs);
-	emit({ type: 'run-finished', runId: run.runId, summary, at: new Date().toISOString() });
+	emit({ type: 'run-finished', runId, summary, at: new Date().toISOString() });
 	return summary;
 }
 

@@ -26,7 +26,8 @@ export interface ArchiveInput {
 
 /**
  * The tar that `stageGeneration` reads from stdin: changed files, symlinks, metadata, manifest,
- * `.env` (0600) and the list of files to hard-link. Streamed file by file, never held in memory.
+ * `.env` (0600) and the list of files to hard-link. Files the fingerprint kept in memory go in
+ * as they are (every host's archive shares them); the others are streamed from disk one by one.
  */
 export function generationArchive(input: ArchiveInput): Readable {
 	const archive = pack();
@@ -41,9 +42,9 @@ export function generationArchive(input: ArchiveInput): Readable {
 		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
 		for (const file of input.artifact.files) {
 			if (input.unchanged.has(file.path)) continue;
-			const kept = keptContent(input.artifact, file.path, file.size);
+			const kept = keptContent(input.artifact, file.path);
 			if (kept) {
-				archive.entry({ name: file.path, size: file.size, mode: file.mode, mtime }, await kept);
+				archive.entry({ name: file.path, size: file.size, mode: file.mode, mtime }, kept);
 				continue;
 			}
 			await new Promise<void>((resolve, reject) => {

@@ -11,7 +11,7 @@ import type { OpenTransport } from './requests.js';
 export interface HostRun {
 	readonly host: HostConfig;
 	session?: HostSession;
-	/** The connection attempt (at most one per run), and its transport while it is under way. */
+	/** The connection attempt (at most one per run) and its transport, from the moment it starts. */
 	connecting?: Promise<HostSession>;
 	transport?: Transport;
 	locked: boolean;
@@ -73,15 +73,13 @@ async function openSession(run: HostRun, openTransport: OpenTransport, emit: Emi
 	return run.session;
 }
 
-/** Releases the lock if this run took it, and closes the connection. Never throws. */
+/** Releases the lock if this run took it, and closes the connection (or gives up connecting). Never throws. */
 export async function closeHostRun(run: HostRun, runId: string): Promise<void> {
-	// Still connecting (the run ended before this host's turn): the attempt is given up.
-	if (!run.session) return void (await run.transport?.close().catch(() => {}));
-	if (run.locked) {
+	if (run.session && run.locked) {
 		await run.session.run(releaseLock(run.host.root, runId)).catch(() => undefined);
 		run.locked = false;
 	}
-	await run.session.transport.close().catch(() => {});
+	await run.transport?.close().catch(() => {});
 }
 
 export function finishHost(emit: EmitEvent, run: HostRun, outcome: HostOutcome, reason?: string): void {

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { processGroupWord, reportProcessGroup, shellQuote } from './ssh-cancellable.js';
 
 /**
  * One long-lived `sh` per SSH connection that runs script after script, so a host costs one
@@ -18,8 +19,6 @@ import { constants } from 'node:os';
 /** ASCII record separator: starts every line the shell itself prints. */
 export const shellMark = '\u001e';
 
-const pgidLine = 'switchyard-pgid';
-
 /**
  * The exec command that starts the shell. Each script runs in its own `sh -c` under `setsid` (its
  * own process group, as sshd gives a plain exec) whose id the shell reports on stderr first, so
@@ -33,7 +32,7 @@ export function shellBootstrap(): string {
 		// so it does not fork) makes the group id; fd 3 hands it the stdin a background job would lose.
 		'sy_run() {',
 		'  $sy_detach sh -c "$1" <&3 3<&- & sy_pid=$!',
-		`  [ -n "$sy_detach" ] && printf '\\036${pgidLine} %s\\n' "$sy_pid" >&2`,
+		`  [ -n "$sy_detach" ] && ${reportProcessGroup('"$sy_pid"')}`,
 		'  wait "$sy_pid"',
 		'}',
 		"printf '\\036sy-shell-ready\\n'",
@@ -51,7 +50,7 @@ export function shellBootstrap(): string {
 		'done',
 	].join('\n');
 	// The login shell only has to run `exec sh -c '…'`, which even a non-POSIX one can.
-	return `exec sh -c '${body.replaceAll("'", `'\\''`)}'`;
+	return `exec sh -c ${shellQuote(body)}`;
 }
 
 /** What the transport writes to start one script. */
@@ -72,7 +71,7 @@ export type ShellLine =
 const patterns: readonly [RegExp, (match: RegExpExecArray) => ShellLine][] = [
 	[/^sy-shell-ready$/, () => ({ kind: 'ready' })],
 	[/^sy-(exit|end) ([0-9a-f]+)(?: (\d+))?$/, (match) => ({ kind: match[1] as 'exit' | 'end', id: match[2]!, status: match[3] === undefined ? undefined : Number(match[3]) })],
-	[new RegExp(`^${pgidLine} (\\d+)$`), (match) => ({ kind: 'pgid', pgid: Number(match[1]) })],
+	[new RegExp(`^${processGroupWord} (\\d+)$`), (match) => ({ kind: 'pgid', pgid: Number(match[1]) })],
 ];
 
 /** Parses a line's text after `shellMark`. */

@@ -11,11 +11,18 @@
  * stdout, stderr and the exit status exactly the script's own.
  */
 // Starts with ASCII "record separator" so no real output line can be mistaken for it.
-const marker = '\u001eswitchyard-pgid ';
+export const processGroupWord = 'switchyard-pgid';
+const marker = `\u001e${processGroupWord} `;
 const markerLine = new RegExp(`${marker}(\\d+)\\n`);
 
+/** How long a cancelled command may take to end before its channel (or shell) is closed under it. */
+export const cancelGraceMs = 3000;
+
+/** Shell text that prints the line `takeProcessGroup` finds: `pid` is a shell word, e.g. "$$". */
+export const reportProcessGroup = (pid: string): string => `printf '${marker}%s\\n' ${pid} >&2`;
+
 export function cancellableScript(script: string): string {
-	return `printf '${marker}%s\\n' "$$" >&2; exec sh -c ${shellQuote(script)}`;
+	return `${reportProcessGroup('"$$"')}; exec sh -c ${shellQuote(script)}`;
 }
 
 /** Finds the process group line in stderr text: the id, and the text without that line. */
@@ -31,6 +38,7 @@ export function killProcessGroupScript(pgid: number): string {
 	return `kill -TERM -${pgid} 2>/dev/null; (sleep 5; kill -KILL -${pgid} 2>/dev/null) </dev/null >/dev/null 2>&1 & exit 0`;
 }
 
-function shellQuote(text: string): string {
+/** One word for sh: single quotes, with embedded ones closed, escaped and reopened. */
+export function shellQuote(text: string): string {
 	return `'${text.replace(/'/g, `'\\''`)}'`;
 }

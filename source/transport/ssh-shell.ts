@@ -4,9 +4,10 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { LineSplitter } from './line-splitter.js';
 import { MarkerScanner } from './marker-scanner.js';
+import { cancelGraceMs } from './ssh-cancellable.js';
 import { commandHeader, endOfStdin, parseShellLine, shellMark, statusToExit, stdinFrame } from './shell-protocol.js';
 import { StdinFrames } from './stdin-frames.js';
-import type { ExecOptions, ExecResult, Stream } from './transport.js';
+import { commandResult, type ExecOptions, type ExecResult, type Stream } from './transport.js';
 
 /** The shell ended before it said it was ready: the script never ran and may go elsewhere. */
 export const notStarted = Symbol('not started');
@@ -27,9 +28,6 @@ interface Command {
 	/** Stops feeding stdin frames and sends the end frame (once). */
 	endInput: () => void;
 }
-
-/** How long a cancelled command may take to end before the shell is closed under it. */
-const cancelGraceMs = 3000;
 
 /**
  * The remote side of shell-protocol.ts on one ssh2 channel: runs one script at a time and hands
@@ -68,8 +66,9 @@ export class RemoteShell {
 		return this.current !== undefined;
 	}
 
+	/** Open, on a connection that is not lost (its channel may not have heard yet). */
 	get usable(): boolean {
-		return !this.closed;
+		return !this.closed && this.hooks.lost() === undefined;
 	}
 
 	/** Runs one script; the shell must be idle. */
@@ -172,14 +171,11 @@ export class RemoteShell {
 		return true;
 	}
 
-	/** Hands the command its result: its exit status, or why it has none. */
+	/** Hands the command its result; `lost` says why the shell went away, when it did. */
 	private finish(command: Command, lost?: string): void {
 		for (const splitter of Object.values(command.splitters)) splitter.flush();
-		const { output } = command;
-		if (command.stdinFailure) return command.done({ code: null, failure: command.stdinFailure, ...output });
-		if (command.cancelled) return command.done({ code: null, signal: 'SIGTERM', failure: 'cancelled', ...output });
-		if (command.status === undefined || lost !== undefined) return command.done({ code: null, failure: lost ?? 'the command ended without an exit status', ...output });
-		command.done({ ...statusToExit(command.status), ...output });
+		const { output, status, cancelled, stdinFailure } = command;
+		command.done(commandResult({ output, exit: status === undefined ? undefined : statusToExit(status), cancelled, stdinFailure, lost }));
 	}
 
 	private cancel(command: Command): void {
@@ -200,6 +196,7 @@ export class RemoteShell {
 		this.hooks.closed();
 		if (!command) return;
 		if (!this.ready) return command.done(notStarted);
-		this.finish(command, this.hooks.lost() ?? 'the command ended without an exit status');
+		// An exit status already seen on stdout stands; only the rest of stderr went missing.
+		this.finish(command, this.hooks.lost());
 	}
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { ChannelQueue } from './channel-queue.js';
-import { cancellableScript, killProcessGroupScript, takeProcessGroup } from './ssh-cancellable.js';
+import { cancelGraceMs, cancellableScript, killProcessGroupScript, takeProcessGroup } from './ssh-cancellable.js';
 import { LineSplitter } from './line-splitter.js';
 import { openConnection, type SshConnection } from './ssh-connect.js';
 import { loadSshConfig } from './ssh-config-file.js';
@@ -11,7 +11,7 @@ import { resolveSshTarget, type SshTarget } from './ssh-target.js';
 import { notStarted, RemoteShell } from './ssh-shell.js';
 import { shellBootstrap } from './shell-protocol.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
-import { TransportError } from './transport.js';
+import { commandResult, TransportError } from './transport.js';
 
 export interface SshTransportOptions {
 	/** `ssh = "…"` from hosts.toml: an ssh_config alias or `user@host[:port]`. */
@@ -58,7 +58,7 @@ export class SshTransport implements Transport {
 	private readonly queue: ChannelQueue;
 	private connection: Promise<SshConnection> | undefined;
 	private connecting: AbortController | undefined;
-	private shell: { readonly connection: SshConnection; readonly shell: RemoteShell } | undefined;
+	private shell: RemoteShell | undefined;
 	private shellOpening = false;
 	/** The shell could not start on this host (e.g. no `head`): plain execs from now on. */
 	private shellRefused = false;
@@ -147,29 +147,29 @@ export class SshTransport implements Transport {
 	 */
 	private async runInShell(connection: SshConnection, script: string, options: ExecOptions): Promise<ExecResult | undefined> {
 		if (this.options.persistentShell === false || this.shellRefused) return undefined;
-		let entry = this.shell?.connection === connection && this.shell.shell.usable ? this.shell : undefined;
-		if (!entry) {
+		let shell = this.shell?.usable ? this.shell : undefined;
+		if (!shell) {
 			if (this.shellOpening) return undefined;
 			this.shellOpening = true;
 			try {
-				entry = await this.openShell(connection);
+				shell = await this.openShell(connection);
 			} finally {
 				this.shellOpening = false;
 			}
-			if (!entry) return undefined;
+			if (!shell) return undefined;
 		}
-		if (entry.shell.busy) return undefined;
-		const result = await entry.shell.run(script, options);
+		if (shell.busy) return undefined;
+		const result = await shell.run(script, options);
 		if (result === notStarted) {
 			this.shellRefused = !connection.lost;
 			return undefined;
 		}
 		// An idle shell holds a channel that queued commands are waiting for: give it back.
-		if (this.queue.waiting > 0 && !entry.shell.busy) entry.shell.close();
+		if (this.queue.waiting > 0 && !shell.busy) shell.close();
 		return result;
 	}
 
-	private async openShell(connection: SshConnection): Promise<{ connection: SshConnection; shell: RemoteShell } | undefined> {
+	private async openShell(connection: SshConnection): Promise<RemoteShell | undefined> {
 		const release = this.queue.tryAcquire();
 		if (!release) return undefined;
 		let channel: ClientChannel;
@@ -180,19 +180,16 @@ export class SshTransport implements Transport {
 			release();
 			return undefined;
 		}
-		const entry = {
-			connection,
-			shell: new RemoteShell(channel, {
-				lost: () => connection.lost,
-				kill: (pgid) => killRemoteGroup(connection, pgid),
-				closed: () => {
-					release();
-					if (this.shell === entry) this.shell = undefined;
-				},
-			}),
-		};
-		this.shell = entry;
-		return entry;
+		const shell: RemoteShell = new RemoteShell(channel, {
+			lost: () => connection.lost,
+			kill: (pgid) => killRemoteGroup(connection, pgid),
+			closed: () => {
+				release();
+				if (this.shell === shell) this.shell = undefined;
+			},
+		});
+		this.shell = shell;
+		return shell;
 	}
 
 	async close(): Promise<void> {
@@ -252,9 +249,6 @@ export class SshTransport implements Transport {
 		return attempt;
 	}
 }
-
-/** How long a cancelled command may take to end before we close its channel and move on. */
-const cancelGraceMs = 3000;
 
 /**
  * Exit statuses by channel, recorded from the moment the channel exists. ssh2 handles all the
@@ -379,18 +373,7 @@ function runChannel(
 			take('stderr', stderrHead + decoders.stderr.end());
 			splitters.stdout.flush();
 			splitters.stderr.flush();
-			const exit = exits.get(channel);
-			if (stdinFailure) {
-				resolve({ code: null, failure: stdinFailure, ...output });
-			} else if (cancelled) {
-				resolve({ code: null, signal: exit?.signal ?? 'SIGTERM', failure: 'cancelled', ...output });
-			} else if (exit?.code !== undefined && exit.code !== null) {
-				resolve({ code: exit.code, ...output });
-			} else if (exit?.signal) {
-				resolve({ code: null, signal: exit.signal, ...output });
-			} else {
-				resolve({ code: null, failure: connection.lost ?? 'the command ended without an exit status', ...output });
-			}
+			resolve(commandResult({ output, exit: exits.get(channel), cancelled, stdinFailure, lost: connection.lost }));
 		}
 	});
 }

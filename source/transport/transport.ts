@@ -23,6 +23,27 @@ export interface ExecResult {
 	readonly stderr: string;
 }
 
+/** What a transport knows when a command is over, however it ran. */
+export interface CommandEnd {
+	readonly output: { readonly stdout: string; readonly stderr: string };
+	/** The command's exit, if it reported one. */
+	readonly exit?: { readonly code: number | null; readonly signal?: string };
+	readonly cancelled: boolean;
+	/** Its stdin source broke: what came through is not the whole input. */
+	readonly stdinFailure?: string;
+	/** Why the command may have had no chance to report an exit (e.g. the connection is gone). */
+	readonly lost?: string;
+}
+
+/** The one way a command's end becomes its result: a broken stdin or a cancel outranks an exit status. */
+export function commandResult({ output, exit, cancelled, stdinFailure, lost }: CommandEnd): ExecResult {
+	if (stdinFailure) return { code: null, failure: stdinFailure, ...output };
+	if (cancelled) return { code: null, signal: exit?.signal ?? 'SIGTERM', failure: 'cancelled', ...output };
+	if (exit?.code !== undefined && exit.code !== null) return { code: exit.code, ...output };
+	if (exit?.signal) return { code: null, signal: exit.signal, ...output };
+	return { code: null, failure: lost ?? 'the command ended without an exit status', ...output };
+}
+
 /**
  * How the engine reaches a host. Scripts are POSIX sh text built by `engine/remote/`;
  * a transport runs them and reports lines and exit codes, nothing more.

@@ -5,8 +5,6 @@ import { execa } from 'execa';
 import { afterAll } from 'vitest';
 import { freePort } from '../fleet/free-port.js';
 
-export { freePort };
-
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = path.join(repo, 'dist', 'cli.js');
 

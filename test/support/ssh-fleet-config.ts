@@ -3,7 +3,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Fleet } from '../fleet/fleet.js';
 import { fleetHostsToml } from '../fleet/hosts-toml.js';
-import { cli, freePort, repo } from './local-fleet.js';
+import { freePort } from '../fleet/free-port.js';
+import { cli, repo } from './local-fleet.js';
 
 export interface SshDeployFleet {
 	readonly config: string;
