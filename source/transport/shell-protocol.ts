@@ -33,7 +33,8 @@ export function shellBootstrap(): string {
 		'sy_run() {',
 		'  $sy_detach sh -c "$1" <&3 3<&- & sy_pid=$!',
 		`  [ -n "$sy_detach" ] && ${reportProcessGroup('"$sy_pid"')}`,
-		'  wait "$sy_pid"',
+		// Quiet: the shell would report a cancelled script as "Terminated", on the script's stderr.
+		'  wait "$sy_pid" 2>/dev/null',
 		'}',
 		"printf '\\036sy-shell-ready\\n'",
 		"while IFS=' ' read -r sy_len sy_in sy_id; do",

@@ -77,6 +77,8 @@ describe.runIf(requireSshd('ssh persistent shell'))('one remote shell per connec
 			onLine: (line) => line === 'started' && controller.abort(),
 		});
 		expect(cancelled).toMatchObject({ code: null, failure: 'cancelled' });
+		// The shell's own report of the killed job is not the script's output.
+		expect(cancelled.stderr).toBe('');
 		expect((await ssh.exec(`kill -0 ${survivor} && echo alive; test -e ${marker}`)).stdout).toBe('alive\n');
 		await ssh.exec(`kill ${survivor}`);
 		// The kill went over a second channel; the scripts stayed in the same shell.
