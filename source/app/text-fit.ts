@@ -14,14 +14,6 @@ export function padEnd(text: string, width: number): string {
 	return length >= width ? truncate(text, width) : text + ' '.repeat(width - length);
 }
 
-/** `left` then `right` flush to the end of `width`; the left side gives way first. */
-export function spread(left: string, right: string, width: number): string {
-	const rightWidth = Math.min([...right].length, width);
-	const leftWidth = Math.max(0, width - rightWidth - (rightWidth > 0 ? 1 : 0));
-	const fittedLeft = padEnd(truncate(left, leftWidth), leftWidth);
-	return rightWidth > 0 ? `${fittedLeft} ${truncate(right, rightWidth)}` : fittedLeft;
-}
-
 export function formatElapsed(ms: number): string {
 	if (ms < 0) return '';
 	const seconds = ms / 1000;

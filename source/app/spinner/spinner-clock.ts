@@ -37,11 +37,6 @@ export function useSpinnerTick(active: boolean): number {
 	return useSyncExternalStore(active ? subscribeSpinner : idle, snapshot);
 }
 
-/** How many components currently hold the clock (tests check that there is one timer). */
-export function spinnerSubscribers(): number {
-	return listeners.size;
-}
-
 export function spinnerRunning(): boolean {
 	return timer !== null;
 }
