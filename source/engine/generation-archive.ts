@@ -25,23 +25,30 @@ export interface ArchiveInput {
 }
 
 /**
- * The tar that `stageGeneration` reads from stdin: changed files, symlinks, metadata, manifest,
- * `.env` (0600) and the list of files to hard-link. Files the fingerprint kept in memory go in
- * as they are (every host's archive shares them); the others are streamed from disk one by one.
+ * The tar that `stageGeneration` reads from stdin: metadata, manifest, the checksums of what is
+ * sent, `.env` (0600), symlinks, changed files, and a hard-link
+ * entry (`path` → `path`) for each unchanged file, which the stage points at the generation it
+ * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
+ * them); the others are streamed from disk one by one.
  */
 export function generationArchive(input: ArchiveInput): Readable {
 	const archive = pack();
 	const mtime = new Date(input.metadata.created);
 	const addText = (name: string, text: string, mode = 0o644) => archive.entry({ name, mode, mtime }, text);
+	const sent = input.artifact.files.filter((file) => !input.unchanged.has(file.path));
 
 	const write = async () => {
 		addText(stageFiles.metadata, `${JSON.stringify(input.metadata)}\n`);
 		addText(stageFiles.manifest, manifestText(input.artifact));
+		// "./" so that a file named "-" is a file to sha256sum, not its stdin.
+		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);
-		if (input.unchanged.size > 0) addText(stageFiles.reuseList, [...input.unchanged].map((file) => `${file}\n`).join(''));
 		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
 		for (const file of input.artifact.files) {
-			if (input.unchanged.has(file.path)) continue;
+			if (input.unchanged.has(file.path)) {
+				archive.entry({ name: file.path, type: 'link', linkname: file.path, mtime });
+				continue;
+			}
 			const kept = keptContent(input.artifact, file.path);
 			if (kept) {
 				archive.entry({ name: file.path, size: file.size, mode: file.mode, mtime }, kept);

@@ -98,16 +98,16 @@ describe('remote command builders', () => {
 		const text = stageGeneration({ root: '/opt/app', id: 4, reuseFrom: 3, shared: ['logs', 'data/uploads'] });
 		const lines = text.split('\n');
 		expect(lines[0]).toBe('set -e');
-		expect(lines).toContain('for partial in /opt/app/generations/*.partial; do [ ! -e "$partial" ] || rm -rf "$partial"; done');
-		expect(lines).toContain('tar -x -f - -C /opt/app/generations/4.partial');
-		expect(lines).toContain('    ln "../3/$file" "$file"');
-		expect(lines).toContain('if [ -s .switchyard/manifest.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/manifest.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
+		expect(lines).toContain('for partial in /opt/app/generations/*.partial; do [ ! -e "$partial" ] || rm -rf -- "$partial"; done');
+		// Unchanged files are hard-link entries of the tar, pointed at generation 3: no process per file.
+		expect(lines).toContain('tar -x -k -f - -C /opt/app/generations "--transform=flags=rSH;s|^|4.partial/|" "--transform=flags=RSh;s|^|3/|"');
+		expect(lines).toContain('if [ -s .switchyard/sent.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/sent.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
 		expect(lines).toContain('ln -s ../../shared/logs logs');
 		expect(lines).toContain('ln -s ../../../shared/data/uploads data/uploads');
 		// The rename comes after verification: a .partial is never mistaken for a generation.
-		expect(lines.indexOf('mv /opt/app/generations/4.partial /opt/app/generations/4')).toBeGreaterThan(lines.findIndex((line) => line.includes('sha256sum')));
-		expect(stageGeneration({ root: '/opt/app', id: 1, reuseFrom: null, shared: [] })).not.toContain('ln "../');
-		expect(discardPartial('/opt/app', 4)).toBe('rm -rf /opt/app/generations/4.partial');
+		expect(lines.indexOf('mv -T -- /opt/app/generations/4.partial /opt/app/generations/4')).toBeGreaterThan(lines.findIndex((line) => line.includes('sha256sum')));
+		expect(stageGeneration({ root: '/opt/app', id: 1, reuseFrom: null, shared: [] })).not.toContain('s|^|3/|');
+		expect(discardPartial('/opt/app', 4)).toBe('rm -rf -- /opt/app/generations/4.partial');
 	});
 
 	it('swaps current by renaming a new link over it, then logs the switch', () => {
@@ -187,9 +187,8 @@ describe('staging on the preflight round trip', () => {
 			`case "$id" in ''|*[!0-9]*) echo "SY:stage-skipped"; exit 0 ;; esac`,
 			`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		]);
-		expect(lines).toContain('tar -x -f - -C "$gens/$id.partial"');
-		expect(lines).toContain('if [ "$reuse" != - ] && [ -f .switchyard/reuse.list ]; then');
-		expect(lines).toContain('mv "$gens/$id.partial" "$gens/$id"');
+		expect(lines).toContain('tar -x -k -f - -C "$gens" "--transform=flags=rSH;s|^|$id.partial/|" "--transform=flags=RSh;s|^|$reuse/|"');
+		expect(lines).toContain('mv -T -- "$gens/$id.partial" "$gens/$id"');
 	});
 
 	it('stages nothing when the engine answers no', () => {

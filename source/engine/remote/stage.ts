@@ -13,17 +13,26 @@ export interface StageInput {
 
 /** Files the stage script expects in the tar it reads from stdin. */
 export const stageFiles = {
+	/** Every file of the generation with its checksum (sha256sum's format); the next diff reads it. */
 	manifest: '.switchyard/manifest.sha256',
+	/** Only the files this tar carries, as `./path`: what the host hashes before accepting it. */
+	sent: '.switchyard/sent.sha256',
 	metadata: '.switchyard/generation.json',
-	reuseList: '.switchyard/reuse.list',
 	env: '.env',
 } as const;
 
+/** Markers of the stage scripts (`SY:<name> …`), read by the readers below. */
+export const stageMarkers = {
+	ready: 'ready',
+	skipped: 'stage-skipped',
+	staged: 'staged',
+	verifyFailed: 'verify-failed',
+} as const;
+
 /**
- * Reads a tar from stdin into `generations/<id>.partial`, hard-links the files listed in the
- * reuse list from `reuseFrom`, verifies every checksum of the manifest, links shared dirs, and
- * only then renames the dir to `generations/<id>`. A crash leaves at most a `.partial`, which
- * the next stage (under the lock) removes.
+ * Reads a tar from stdin into `generations/<id>.partial`, verifies the checksums of what it
+ * carried, links shared dirs, and only then renames the dir to `generations/<id>`. A crash
+ * leaves at most a `.partial`, which the next stage (under the lock) removes.
  */
 export function stageGeneration(input: StageInput): string {
 	const paths = layout(input.root);
@@ -31,10 +40,11 @@ export function stageGeneration(input: StageInput): string {
 		'set -e',
 		removePartials(paths.generations),
 		stageInto(input.shared, {
+			generations: paths.generations,
 			partial: paths.partial(input.id),
 			final: paths.generation(input.id),
 			id: String(input.id),
-			reuse: input.reuseFrom === null ? undefined : { from: String(input.reuseFrom), when: '' },
+			reuseFrom: input.reuseFrom === null ? undefined : String(input.reuseFrom),
 		}),
 	);
 }
@@ -48,14 +58,15 @@ export function stageGeneration(input: StageInput): string {
 export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'>): string {
 	const paths = layout(input.root);
 	return script(
-		`echo "${marker}ready"`,
+		`echo "${marker}${stageMarkers.ready}"`,
 		'IFS=" " read -r id reuse || id=',
-		`case "$id" in ''|*[!0-9]*) echo "${marker}stage-skipped"; exit 0 ;; esac`,
+		`case "$id" in ''|*[!0-9]*) echo "${marker}${stageMarkers.skipped}"; exit 0 ;; esac`,
 		`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		'set -e',
 		`gens=${paths.generations}`,
 		removePartials('"$gens"'),
-		stageInto(input.shared, { partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuse: { from: '$reuse', when: '[ "$reuse" != - ] && ' } }),
+		// With no generation to reuse the tar carries no hard links, so "-/" never names a file.
+		stageInto(input.shared, { generations: '"$gens"', partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuseFrom: '$reuse' }),
 	);
 }
 
@@ -67,36 +78,34 @@ export const declineStage = 'no\n';
 
 interface StageTarget {
 	/** Shell words (quoted paths or variables). */
+	readonly generations: string;
 	readonly partial: string;
 	readonly final: string;
+	/** A number or a variable holding one (safe inside double quotes), as are `reuseFrom`'s. */
 	readonly id: string;
-	readonly reuse?: { readonly from: string; readonly when: string };
+	readonly reuseFrom?: string;
 }
 
+/**
+ * Unchanged files arrive as hard-link entries of the tar (`path` → `path`): tar's transforms put
+ * every member under the partial dir and point every link at the same path in the generation
+ * reused, so linking them costs no process at all. `-k` makes a second member for a path that is
+ * already there an error: a file the partial shares with an older generation is never reopened
+ * and rewritten (that is what `--overwrite` would do).
+ */
 function stageInto(shared: readonly string[], target: StageTarget): string {
+	const intoPartial = `"--transform=flags=rSH;s|^|${target.id}.partial/|"`;
+	const fromReused = target.reuseFrom === undefined ? undefined : `"--transform=flags=RSh;s|^|${target.reuseFrom}/|"`;
 	return script(
-		`mkdir ${target.partial}`,
-		`tar -x -f - -C ${target.partial}`,
-		`cd ${target.partial}`,
-		target.reuse && [
-			`if ${target.reuse.when}[ -f ${stageFiles.reuseList} ]; then`,
-			'  while IFS= read -r file; do',
-			'    mkdir -p "$(dirname "$file")"',
-			`    ln "../${target.reuse.from}/$file" "$file"`,
-			`  done < ${stageFiles.reuseList}`,
-			'fi',
-		],
-		`[ ! -f ${stageFiles.reuseList} ] || rm -f ${stageFiles.reuseList}`,
-		`if [ -s ${stageFiles.manifest} ] && ! sha256sum -c --quiet --strict ${stageFiles.manifest} >&2; then echo "${marker}verify-failed"; exit 1; fi`,
+		`tar -x -k -f - -C ${target.generations} ${[intoPartial, fromReused].filter(Boolean).join(' ')}`,
+		`cd -- ${target.partial}`,
+		`if [ -s ${stageFiles.sent} ] && ! sha256sum -c --quiet --strict ${stageFiles.sent} >&2; then echo "${marker}${stageMarkers.verifyFailed}"; exit 1; fi`,
 		shared.map((dir) => linkShared(dir)),
 		'cd - >/dev/null',
-		`mv ${target.partial} ${target.final}`,
-		`echo "${marker}staged ${target.id}"`,
+		`mv -T -- ${target.partial} ${target.final}`,
+		`echo "${marker}${stageMarkers.staged} ${target.id}"`,
 	);
 }
-
-/** Leftovers of an interrupted stage; `rm` only runs when there are some. */
-const removePartials = (generations: string): string => `for partial in ${generations}/*.partial; do [ ! -e "$partial" ] || rm -rf "$partial"; done`;
 
 /** Run from inside the new generation: `<gen>/<dir>` becomes a link to `<root>/shared/<dir>`. */
 function linkShared(dir: string): string {
@@ -105,7 +114,10 @@ function linkShared(dir: string): string {
 	return script(`mkdir -p ${quote(sharedDir)} ${quote(path.posix.dirname(dir))}`, `rm -rf ${quote(dir)}`, `ln -s ${quote(target)} ${quote(dir)}`);
 }
 
+/** Leftovers of an interrupted stage; `rm` only runs when there are some. */
+const removePartials = (generations: string): string => `for partial in ${generations}/*.partial; do [ ! -e "$partial" ] || rm -rf -- "$partial"; done`;
+
 /** Removes a failed or cancelled stage. */
 export function discardPartial(root: string, id: number): string {
-	return `rm -rf ${layout(root).partial(id)}`;
+	return `rm -rf -- ${layout(root).partial(id)}`;
 }

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pack } from 'tar-stream';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { stageGeneration } from '../../source/engine/remote/stage.js';
+import { countingPath, manyFiles, resetCount, runShell, stageOnDisk, tempDirs, writeTree } from './stage-harness.js';
+
+const temp = tempDirs();
+const generation = (root: string, id: number, file = '') => path.join(root, 'generations', String(id), file);
+
+describe('re-deploys hard-link unchanged files from the current generation', () => {
+	it.each([false, true])('links unchanged files, writes changed ones as new files, verifies what was sent (header mode: %s)', async (viaHeader) => {
+		const root = temp('reuse-root');
+		const art = temp('reuse-art');
+		writeTree(art, { 'bin/app': 'v1\n', 'lib/same.txt': 'same\n', 'lib/deep/er/same2.txt': 'same too\n', 'gone.txt': 'removed later\n' });
+		const first = await stageOnDisk({ root, artifactDir: art, id: 1, viaHeader });
+		expect(first.stderr).toBe('');
+		expect(first.markers).toContain('staged 1');
+		const before = { app: statSync(generation(root, 1, 'bin/app')), same: statSync(generation(root, 1, 'lib/same.txt')) };
+
+		writeFileSync(path.join(art, 'bin/app'), 'v2 is longer\n');
+		rmSync(path.join(art, 'gone.txt'));
+		writeTree(art, { 'new.txt': 'new\n' });
+		const second = await stageOnDisk({ root, artifactDir: art, id: 2, reuseFrom: 1, viaHeader });
+		expect(second.stderr).toBe('');
+		expect(second.markers).toContain('staged 2');
+
+		// Unchanged files are the previous generation's inodes; the changed file is a new one.
+		expect(statSync(generation(root, 2, 'lib/same.txt')).ino).toBe(before.same.ino);
+		expect(statSync(generation(root, 2, 'lib/deep/er/same2.txt')).ino).toBe(statSync(generation(root, 1, 'lib/deep/er/same2.txt')).ino);
+		expect(statSync(generation(root, 2, 'bin/app')).ino).not.toBe(before.app.ino);
+		// The previous generation is exactly as it was: content, inode, mode and mtime.
+		const after = statSync(generation(root, 1, 'bin/app'));
+		expect(readFileSync(generation(root, 1, 'bin/app'), 'utf8')).toBe('v1\n');
+		expect([after.ino, after.mode, after.mtimeMs]).toEqual([before.app.ino, before.app.mode, before.app.mtimeMs]);
+		expect(statSync(generation(root, 1, 'lib/same.txt')).mtimeMs).toBe(before.same.mtimeMs);
+		expect(readFileSync(generation(root, 2, 'bin/app'), 'utf8')).toBe('v2 is longer\n');
+		expect(existsSync(generation(root, 2, 'gone.txt'))).toBe(false);
+		expect(existsSync(generation(root, 1, 'gone.txt'))).toBe(true);
+		// The new generation is complete: its full manifest checks out.
+		execFileSync('sha256sum', ['-c', '--quiet', '--strict', '.switchyard/manifest.sha256'], { cwd: generation(root, 2) });
+		// Only what was sent is hashed at staging time.
+		const sent = readFileSync(generation(root, 2, '.switchyard/sent.sha256'), 'utf8');
+		expect(sent).toContain('bin/app');
+		expect(sent).toContain('new.txt');
+		expect(sent).not.toContain('same');
+	});
+
+	it('never writes into a file the previous generation shares: a tar that names a linked path again fails instead', async () => {
+		const root = temp('overwrite-root');
+		const art = temp('overwrite-art');
+		writeTree(art, { 'shared-inode.txt': 'generation 1\n' });
+		expect((await stageOnDisk({ root, artifactDir: art, id: 1 })).code).toBe(0);
+		const before = statSync(generation(root, 1, 'shared-inode.txt'));
+		// A hard link to generation 1's file, then a regular file of the same name: GNU tar's
+		// `--overwrite` would open the linked inode and rewrite generation 1's copy in place.
+		const tar = pack();
+		tar.entry({ name: 'shared-inode.txt', type: 'link', linkname: 'shared-inode.txt' });
+		tar.entry({ name: 'shared-inode.txt', mode: 0o644 }, 'generation 2 writes here\n');
+		tar.finalize();
+		const result = await runShell(stageGeneration({ root, id: 2, reuseFrom: 1, shared: [] }), Readable.from(tar));
+		expect(result.code).not.toBe(0);
+		expect(readFileSync(generation(root, 1, 'shared-inode.txt'), 'utf8')).toBe('generation 1\n');
+		expect(statSync(generation(root, 1, 'shared-inode.txt')).mtimeMs).toBe(before.mtimeMs);
+		expect(existsSync(generation(root, 2))).toBe(false);
+	});
+
+	it('starts as many host processes for 1000 unchanged files as for 10', async () => {
+		const counts: Record<number, string[]> = {};
+		for (const files of [10, 1000]) {
+			const root = temp(`count-${files}-root`);
+			const art = temp(`count-${files}-art`);
+			const shims = countingPath(temp(`count-${files}-path`));
+			writeTree(art, { ...manyFiles(files), 'version.txt': 'v1\n' });
+			expect((await stageOnDisk({ root, artifactDir: art, id: 1, shared: ['logs'], env: shims.env })).code).toBe(0);
+			writeFileSync(path.join(art, 'version.txt'), 'v2\n');
+			resetCount(path.dirname(shims.env.SY_COUNT_LOG!));
+			const redeploy = await stageOnDisk({ root, artifactDir: art, id: 2, reuseFrom: 1, shared: ['logs'], env: shims.env });
+			expect(redeploy.stderr).toBe('');
+			expect(redeploy.markers).toContain('staged 2');
+			expect(statSync(generation(root, 2, 'assets/0/f0.txt')).ino).toBe(statSync(generation(root, 1, 'assets/0/f0.txt')).ino);
+			counts[files] = shims.commands();
+		}
+		expect(counts[1000]!.length).toBe(counts[10]!.length);
+		// tar, sha256sum (one changed file), mkdir, rm and ln (the shared dir) and mv: nothing per file.
+		expect(counts[1000]!.length).toBeLessThanOrEqual(6);
+	});
+});
