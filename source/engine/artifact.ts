@@ -87,6 +87,39 @@ const kept = new WeakMap<Artifact, KeptFiles>();
 /** A file's content as read when the artifact was fingerprinted, if it was kept. */
 export const keptContent = (artifact: Artifact, file: string): Buffer | undefined => kept.get(artifact)?.files.get(file);
 
+/**
+ * Symlinks that lead out of the artifact: an absolute target, or a relative one that climbs
+ * above the artifact's root, also by way of other links of the artifact (`a -> b`, `b -> /etc`:
+ * both). On a host such a link points into the host's own filesystem.
+ */
+export function linksLeavingArtifact(artifact: Pick<Artifact, 'links'>): ArtifactLink[] {
+	const targets = new Map(artifact.links.map((link) => [link.path, link.target]));
+	return artifact.links.filter((link) => leavesArtifact(link, targets));
+}
+
+/** Resolves a link as the kernel would, component by component, against the artifact's own links. */
+function leavesArtifact(link: ArtifactLink, targets: ReadonlyMap<string, string>): boolean {
+	const at = link.path.split('/').slice(0, -1);
+	let pending = link.target.split('/');
+	if (link.target.startsWith('/')) return true;
+	// The kernel gives up after 40 links; a loop dangles inside the artifact, it leads nowhere outside.
+	for (let hops = 0; pending.length > 0; ) {
+		const part = pending.shift()!;
+		if (part === '' || part === '.') continue;
+		if (part === '..') {
+			if (at.length === 0) return true;
+			at.pop();
+			continue;
+		}
+		const next = targets.get([...at, part].join('/'));
+		if (next === undefined) at.push(part);
+		else if (next.startsWith('/')) return true;
+		else if (++hops > 40) return false;
+		else pending = [...next.split('/'), ...pending];
+	}
+	return false;
+}
+
 function hashFile(file: string): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const hash = createHash('sha256');

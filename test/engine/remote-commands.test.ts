@@ -102,8 +102,8 @@ describe('remote command builders', () => {
 		// Unchanged files are hard-link entries of the tar, pointed at generation 3: no process per file.
 		expect(lines).toContain('tar -x -k -f - -C /opt/app/generations "--transform=flags=rSH;s|^|4.partial/|" "--transform=flags=RSh;s|^|3/|"');
 		expect(lines).toContain('if [ -s .switchyard/sent.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/sent.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
-		expect(lines).toContain('ln -s ../../shared/logs logs');
-		expect(lines).toContain('ln -s ../../../shared/data/uploads data/uploads');
+		expect(lines).toContain('ln -s -t . -- ../../shared/logs');
+		expect(lines).toContain('ln -s -t data -- ../../../shared/data/uploads');
 		// The rename comes after verification: a .partial is never mistaken for a generation.
 		expect(lines.indexOf('mv -T -- /opt/app/generations/4.partial /opt/app/generations/4')).toBeGreaterThan(lines.findIndex((line) => line.includes('sha256sum')));
 		expect(stageGeneration({ root: '/opt/app', id: 1, reuseFrom: null, shared: [] })).not.toContain('s|^|3/|');

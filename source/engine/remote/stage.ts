@@ -27,6 +27,8 @@ export const stageMarkers = {
 	skipped: 'stage-skipped',
 	staged: 'staged',
 	verifyFailed: 'verify-failed',
+	/** `unsafe-shared <dir> <component>`: a shared dir would be linked through a symlink of the artifact. */
+	unsafeShared: 'unsafe-shared',
 } as const;
 
 /**
@@ -100,19 +102,49 @@ function stageInto(shared: readonly string[], target: StageTarget): string {
 		`tar -x -k -f - -C ${target.generations} ${[intoPartial, fromReused].filter(Boolean).join(' ')}`,
 		`cd -- ${target.partial}`,
 		`if [ -s ${stageFiles.sent} ] && ! sha256sum -c --quiet --strict ${stageFiles.sent} >&2; then echo "${marker}${stageMarkers.verifyFailed}"; exit 1; fi`,
-		shared.map((dir) => linkShared(dir)),
+		linkShared(shared, target.id),
 		'cd - >/dev/null',
 		`mv -T -- ${target.partial} ${target.final}`,
 		`echo "${marker}${stageMarkers.staged} ${target.id}"`,
 	);
 }
 
-/** Run from inside the new generation: `<gen>/<dir>` becomes a link to `<root>/shared/<dir>`. */
-function linkShared(dir: string): string {
-	const target = path.posix.relative(path.posix.join('/root/generations/id', path.posix.dirname(dir)), path.posix.join('/root/shared', dir));
-	const sharedDir = path.posix.join('../../shared', dir);
-	return script(`mkdir -p ${quote(sharedDir)} ${quote(path.posix.dirname(dir))}`, `rm -rf ${quote(dir)}`, `ln -s ${quote(target)} ${quote(dir)}`);
+/**
+ * Run from inside the new generation: `<gen>/<dir>` becomes a link to `<root>/shared/<dir>`.
+ * First every path component of every shared dir is checked: one that is a symlink (brought by
+ * the artifact) would make `rm -rf` or `ln` act outside the generation, so the stage stops
+ * before anything is created or removed. Then one `mkdir` (only when something is missing),
+ * `rm` only where the artifact has something at a shared path, one `ln` per parent dir.
+ */
+function linkShared(shared: readonly string[], id: string): string {
+	if (shared.length === 0) return '';
+	for (const dir of shared) {
+		if (!isPlainRelative(dir)) throw new Error(`shared dir must be a plain relative path inside the generation: ${JSON.stringify(dir)}`);
+		const nested = shared.find((other) => other !== dir && dir.startsWith(`${other}/`));
+		if (nested) throw new Error(`shared dirs may not nest: ${JSON.stringify(dir)} is inside ${JSON.stringify(nested)}`);
+	}
+	const parents = [...new Set(shared.map((dir) => path.posix.dirname(dir)))];
+	const needed = [...shared.map((dir) => path.posix.join('../../shared', dir)), ...parents.filter((parent) => parent !== '.')].map(quote).join(' ');
+	// Relative links, as `current` is: a root can be moved or mounted elsewhere.
+	const linkTarget = (dir: string) => path.posix.relative(path.posix.join('/root/generations/id', path.posix.dirname(dir)), path.posix.join('/root/shared', dir));
+	const linksIn = (parent: string) => shared.filter((dir) => path.posix.dirname(dir) === parent).map((dir) => quote(linkTarget(dir)));
+	return script(
+		'sy_unsafe_shared() {',
+		`  echo "${marker}${stageMarkers.unsafeShared} $1 $2"`,
+		`  printf 'refusing to stage generation %s: shared dir %s would be linked through %s, a symlink in the artifact (-> %s); nothing was removed\\n' "${id}" "$1" "$2" "$(readlink -- "$2")" >&2`,
+		'  exit 1',
+		'}',
+		shared.map((dir) => `for part in ${componentsOf(dir).map(quote).join(' ')}; do [ ! -h "$part" ] || sy_unsafe_shared ${quote(dir)} "$part"; done`),
+		`missing=; for dir in ${needed}; do [ -d "$dir" ] || missing=1; done; [ -z "$missing" ] || mkdir -p -- ${needed}`,
+		`for dir in ${shared.map(quote).join(' ')}; do if [ -e "$dir" ] || [ -h "$dir" ]; then rm -rf -- "$dir"; fi; done`,
+		parents.map((parent) => `ln -s -t ${quote(parent)} -- ${linksIn(parent).join(' ')}`),
+	);
 }
+
+/** "data/uploads" → ["data", "data/uploads"]. */
+const componentsOf = (dir: string): string[] => dir.split('/').map((_, index, parts) => parts.slice(0, index + 1).join('/'));
+
+const isPlainRelative = (dir: string): boolean => dir.length > 0 && !dir.startsWith('/') && dir.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 
 /** Leftovers of an interrupted stage; `rm` only runs when there are some. */
 const removePartials = (generations: string): string => `for partial in ${generations}/*.partial; do [ ! -e "$partial" ] || rm -rf -- "$partial"; done`;
@@ -120,4 +152,15 @@ const removePartials = (generations: string): string => `for partial in ${genera
 /** Removes a failed or cancelled stage. */
 export function discardPartial(root: string, id: number): string {
 	return `rm -rf -- ${layout(root).partial(id)}`;
+}
+
+/** Why a stage failed, in one line, when its markers say; undefined leaves it to stderr. */
+export function readStageFailure(markers: readonly string[]): string | undefined {
+	const unsafe = markers.find((line) => line.startsWith(`${stageMarkers.unsafeShared} `));
+	if (unsafe) {
+		const [, dir, part] = unsafe.split(' ');
+		return `refused: shared dir ${dir} would be linked through ${part}, a symlink in the artifact; nothing was removed`;
+	}
+	if (markers.includes(stageMarkers.verifyFailed)) return 'checksum mismatch after upload';
+	return undefined;
 }
