@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -17,11 +18,18 @@ export interface ArtifactLink {
 	readonly target: string;
 }
 
+export interface ArtifactDir {
+	readonly path: string;
+	readonly mode: number;
+}
+
 /** What a build produced: every regular file with its checksum, and symlinks as they are. */
 export interface Artifact {
 	readonly dir: string;
 	readonly files: readonly ArtifactFile[];
 	readonly links: readonly ArtifactLink[];
+	/** Directories with nothing in them, which no file would bring along. */
+	readonly emptyDirs?: readonly ArtifactDir[];
 	readonly bytes: number;
 	/** Set when the artifact is a Nix build result: the store path it points to (not walked). */
 	readonly storePath?: string;
@@ -30,19 +38,34 @@ export interface Artifact {
 /** Names that the stage script writes itself; an artifact may not bring its own. */
 const reserved = new Set(['.switchyard', '.env']);
 
+/** What a host could not be given: a name for each kind of dir entry that is not a file, dir or symlink. */
+const notDeployable = [
+	['a FIFO', (entry: Dirent<Buffer>) => entry.isFIFO()],
+	['a socket', (entry: Dirent<Buffer>) => entry.isSocket()],
+	['a block device', (entry: Dirent<Buffer>) => entry.isBlockDevice()],
+	['a character device', (entry: Dirent<Buffer>) => entry.isCharacterDevice()],
+] as const;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function fingerprint(dir: string): Promise<Artifact> {
 	const resolved = await realpath(dir);
 	if (resolved.startsWith('/nix/store/')) return { dir, files: [], links: [], bytes: 0, storePath: resolved };
 	const found: { path: string; absolute: string }[] = [];
 	const links: ArtifactLink[] = [];
+	const emptyDirs: ArtifactDir[] = [];
 	const walk = async (relative: string): Promise<void> => {
-		const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
+		// Names as bytes: one that is not UTF-8 can be named in the refusal instead of failing with ENOENT.
+		const listed = await readdir(path.join(dir, relative), { withFileTypes: true, encoding: 'buffer' });
+		const entries = listed.map((entry) => ({ entry, name: entryName(relative, entry.name) })).filter(({ name }) => relative || !reserved.has(name));
 		entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-		for (const entry of entries) {
-			const child = relative ? `${relative}/${entry.name}` : entry.name;
-			if (!relative && reserved.has(entry.name)) continue;
+		if (entries.length === 0 && relative) emptyDirs.push({ path: relative, mode: (await lstat(path.join(dir, relative))).mode & 0o777 });
+		for (const { entry, name } of entries) {
+			const child = relative ? `${relative}/${name}` : name;
 			if (/[\n\r\\]/.test(child)) throw new Error(`artifact file name not supported (newline or backslash): ${JSON.stringify(child)}`);
 			const absolute = path.join(dir, child);
+			const odd = notDeployable.find(([, is]) => is(entry));
+			if (odd) throw new Error(`artifact has ${odd[0]} at ${JSON.stringify(child)}: only files, directories and symlinks can be deployed (remove it from ${dir})`);
 			if (entry.isDirectory()) await walk(child);
 			else if (entry.isSymbolicLink()) links.push({ path: child, target: await readlink(absolute) });
 			else if (entry.isFile()) found.push({ path: child, absolute });
@@ -66,7 +89,7 @@ export async function fingerprint(dir: string): Promise<Artifact> {
 			}),
 		),
 	);
-	const artifact: Artifact = { dir, files, links, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+	const artifact: Artifact = { dir, files, links, emptyDirs, bytes: files.reduce((sum, file) => sum + file.size, 0) };
 	kept.set(artifact, store);
 	return artifact;
 }
@@ -86,6 +109,16 @@ const kept = new WeakMap<Artifact, KeptFiles>();
 
 /** A file's content as read when the artifact was fingerprinted, if it was kept. */
 export const keptContent = (artifact: Artifact, file: string): Buffer | undefined => kept.get(artifact)?.files.get(file);
+
+/** A dir entry's name as text; one that is not UTF-8 is refused, named with its odd bytes as \xNN. */
+function entryName(parent: string, name: Buffer): string {
+	try {
+		return utf8.decode(name);
+	} catch {
+		const shown = [...name].map((byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
+		throw new Error(`artifact file name is not valid UTF-8: ${parent ? `${parent}/` : ''}${shown} (rename it: names are sent and checked as UTF-8)`);
+	}
+}
 
 /**
  * Symlinks that lead out of the artifact: an absolute target, or a relative one that climbs

@@ -26,7 +26,7 @@ export interface ArchiveInput {
 
 /**
  * The tar that `stageGeneration` reads from stdin: metadata, manifest, the checksums of what is
- * sent, `.env` (0600), symlinks, changed files, and a hard-link
+ * sent, `.env` (0600), empty dirs, symlinks, changed files, and a hard-link
  * entry (`path` → `path`) for each unchanged file, which the stage points at the generation it
  * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
  * them); the others are streamed from disk one by one.
@@ -43,6 +43,7 @@ export function generationArchive(input: ArchiveInput): Readable {
 		// "./" so that a file named "-" is a file to sha256sum, not its stdin.
 		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);
+		for (const dir of input.artifact.emptyDirs ?? []) archive.entry({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
 		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
 		for (const file of input.artifact.files) {
 			if (input.unchanged.has(file.path)) {

@@ -100,7 +100,7 @@ describe('remote command builders', () => {
 		expect(lines[0]).toBe('set -e');
 		expect(lines).toContain('for partial in /opt/app/generations/*.partial; do [ ! -e "$partial" ] || rm -rf -- "$partial"; done');
 		// Unchanged files are hard-link entries of the tar, pointed at generation 3: no process per file.
-		expect(lines).toContain('tar -x -k -f - -C /opt/app/generations "--transform=flags=rSH;s|^|4.partial/|" "--transform=flags=RSh;s|^|3/|"');
+		expect(lines).toContain('tar -x -k -f - -C /opt/app/generations "--transform=flags=rSH;s|^|4.partial/|" "--transform=flags=RSh;s|^|3/|" || {');
 		expect(lines).toContain('if [ -s .switchyard/sent.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/sent.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
 		expect(lines).toContain('ln -s -t . -- ../../shared/logs');
 		expect(lines).toContain('ln -s -t data -- ../../../shared/data/uploads');
@@ -187,7 +187,7 @@ describe('staging on the preflight round trip', () => {
 			`case "$id" in ''|*[!0-9]*) echo "SY:stage-skipped"; exit 0 ;; esac`,
 			`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		]);
-		expect(lines).toContain('tar -x -k -f - -C "$gens" "--transform=flags=rSH;s|^|$id.partial/|" "--transform=flags=RSh;s|^|$reuse/|"');
+		expect(lines).toContain('tar -x -k -f - -C "$gens" "--transform=flags=rSH;s|^|$id.partial/|" "--transform=flags=RSh;s|^|$reuse/|" || {');
 		expect(lines).toContain('mv -T -- "$gens/$id.partial" "$gens/$id"');
 	});
 

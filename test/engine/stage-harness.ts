@@ -57,6 +57,10 @@ export interface StageOptions {
 	readonly viaHeader?: boolean;
 	/** Extra environment for the shell (e.g. a PATH of counting shims). */
 	readonly env?: NodeJS.ProcessEnv;
+	/** Wraps the command that runs the script (e.g. `unshare …`). */
+	readonly wrap?: readonly string[];
+	/** Shell run before the stage script, in the same shell; the script does not run if it fails. */
+	readonly prelude?: string;
 }
 
 /** Builds the generation's tar exactly as the engine does and pipes it into the stage script in a real `sh`. */
@@ -76,8 +80,9 @@ export async function stageOnDisk(options: StageOptions): Promise<StageRun> {
 	});
 	const shared = options.shared ?? [];
 	const text = options.viaHeader ? stageFromHeader({ root: options.root, shared }) : stageGeneration({ root: options.root, id: options.id, reuseFrom, shared });
+	const full = options.prelude ? `{ ${options.prelude}; } || exit 99\n${text}` : text;
 	const stdin = options.viaHeader ? Readable.from(prefixed(stageHeader(options.id, reuseFrom), archive)) : archive;
-	return { ...(await runShell(text, stdin, options)), artifact };
+	return { ...(await runShell(full, stdin, options)), artifact };
 }
 
 async function* prefixed(first: string, rest: Readable): AsyncGenerator<Buffer> {
@@ -85,8 +90,9 @@ async function* prefixed(first: string, rest: Readable): AsyncGenerator<Buffer> 
 	for await (const chunk of rest) yield chunk as Buffer;
 }
 
-export function runShell(text: string, stdin: Readable | string, options: Pick<StageOptions, 'env'> = {}): Promise<Omit<StageRun, 'artifact'>> {
-	const child = spawn('/bin/sh', ['-c', text], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+export function runShell(text: string, stdin: Readable | string, options: Pick<StageOptions, 'env' | 'wrap'> = {}): Promise<Omit<StageRun, 'artifact'>> {
+	const command = [...(options.wrap ?? []), '/bin/sh', '-c', text];
+	const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -27,6 +27,8 @@ export const stageMarkers = {
 	skipped: 'stage-skipped',
 	staged: 'staged',
 	verifyFailed: 'verify-failed',
+	/** `no-space <id> <inodes|space> <used%> <root>`: the host's disk ran out while extracting. */
+	noSpace: 'no-space',
 	/** `unsafe-shared <dir> <component>`: a shared dir would be linked through a symlink of the artifact. */
 	unsafeShared: 'unsafe-shared',
 } as const;
@@ -47,6 +49,7 @@ export function stageGeneration(input: StageInput): string {
 			final: paths.generation(input.id),
 			id: String(input.id),
 			reuseFrom: input.reuseFrom === null ? undefined : String(input.reuseFrom),
+			root: paths.root,
 		}),
 	);
 }
@@ -68,7 +71,7 @@ export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'>): st
 		`gens=${paths.generations}`,
 		removePartials('"$gens"'),
 		// With no generation to reuse the tar carries no hard links, so "-/" never names a file.
-		stageInto(input.shared, { generations: '"$gens"', partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuseFrom: '$reuse' }),
+		stageInto(input.shared, { generations: '"$gens"', partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuseFrom: '$reuse', root: paths.root }),
 	);
 }
 
@@ -86,6 +89,7 @@ interface StageTarget {
 	/** A number or a variable holding one (safe inside double quotes), as are `reuseFrom`'s. */
 	readonly id: string;
 	readonly reuseFrom?: string;
+	readonly root: string;
 }
 
 /**
@@ -99,13 +103,33 @@ function stageInto(shared: readonly string[], target: StageTarget): string {
 	const intoPartial = `"--transform=flags=rSH;s|^|${target.id}.partial/|"`;
 	const fromReused = target.reuseFrom === undefined ? undefined : `"--transform=flags=RSh;s|^|${target.reuseFrom}/|"`;
 	return script(
-		`tar -x -k -f - -C ${target.generations} ${[intoPartial, fromReused].filter(Boolean).join(' ')}`,
+		`tar -x -k -f - -C ${target.generations} ${[intoPartial, fromReused].filter(Boolean).join(' ')} || {`,
+		reportNoSpace(target),
+		'}',
 		`cd -- ${target.partial}`,
 		`if [ -s ${stageFiles.sent} ] && ! sha256sum -c --quiet --strict ${stageFiles.sent} >&2; then echo "${marker}${stageMarkers.verifyFailed}"; exit 1; fi`,
 		linkShared(shared, target.id),
 		'cd - >/dev/null',
 		`mv -T -- ${target.partial} ${target.final}`,
 		`echo "${marker}${stageMarkers.staged} ${target.id}"`,
+	);
+}
+
+/**
+ * After a failed extraction: when the inodes or the space of the generations' filesystem are
+ * used up, say so (a marker for the engine and a line for the log) instead of only tar's text.
+ * Runs only on failure, so `df` costs nothing on a good day.
+ */
+function reportNoSpace(target: StageTarget): string {
+	return script(
+		'  status=$?',
+		`  full=$(df -P -i ${target.generations} 2>/dev/null | { read -r _; read -r _ total _ free used _; [ "$total" = 0 ] || [ "$free" != 0 ] || echo "inodes $used"; }) || true`,
+		`  [ -n "$full" ] || full=$(df -P -k ${target.generations} 2>/dev/null | { read -r _; read -r _ _ _ avail used _; [ "$avail" -ge 1024 ] 2>/dev/null || echo "space $used"; }) || true`,
+		'  if [ -n "$full" ]; then',
+		`    printf '%s %s\\n' "${marker}${stageMarkers.noSpace} ${target.id} $full" ${target.root}`,
+		`    printf 'no space left on device while writing generation %s: %s used under %s\\n' "${target.id}" "$full" ${target.root} >&2`,
+		'  fi',
+		'  exit $status',
 	);
 }
 
@@ -154,8 +178,27 @@ export function discardPartial(root: string, id: number): string {
 	return `rm -rf -- ${layout(root).partial(id)}`;
 }
 
+export interface NoSpace {
+	readonly id: number;
+	readonly resource: 'inodes' | 'space';
+	/** As df printed it, e.g. "100%". */
+	readonly used: string;
+	readonly root: string;
+}
+
+/** The stage ran out of inodes or space while extracting (`SY:no-space …`), if it said so. */
+export function readNoSpace(markers: readonly string[]): NoSpace | undefined {
+	for (const line of markers) {
+		const match = new RegExp(`^${stageMarkers.noSpace} (\\d+) (inodes|space) (\\S+) (.*)$`).exec(line);
+		if (match) return { id: Number(match[1]), resource: match[2] as NoSpace['resource'], used: match[3]!, root: match[4]! };
+	}
+	return undefined;
+}
+
 /** Why a stage failed, in one line, when its markers say; undefined leaves it to stderr. */
 export function readStageFailure(markers: readonly string[]): string | undefined {
+	const noSpace = readNoSpace(markers);
+	if (noSpace) return `no space left on device while writing generation ${noSpace.id}: ${noSpace.resource} ${noSpace.used} used under ${noSpace.root}`;
 	const unsafe = markers.find((line) => line.startsWith(`${stageMarkers.unsafeShared} `));
 	if (unsafe) {
 		const [, dir, part] = unsafe.split(' ');
