@@ -22,11 +22,16 @@ export interface ArchiveInput {
 	readonly env: string;
 	/** Files not sent because the host already has them in the generation it links from. */
 	readonly unchanged: ReadonlySet<string>;
+	/**
+	 * The generation's status word (e.g. "staged"), written as `.switchyard/status`:
+	 * `<status> <metadata.created>`.
+	 */
+	readonly status?: string;
 }
 
 /**
  * The tar that `stageGeneration` reads from stdin: metadata, manifest, the checksums of what is
- * sent, `.env` (0600), empty dirs, symlinks, changed files, and a hard-link
+ * sent, `.env` (0600), the status line, empty dirs, symlinks, changed files, and a hard-link
  * entry (`path` → `path`) for each unchanged file, which the stage points at the generation it
  * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
  * them); the others are streamed from disk one by one.
@@ -36,6 +41,7 @@ export function generationArchive(input: ArchiveInput): Readable {
 	const mtime = new Date(input.metadata.created);
 	const addText = (name: string, text: string, mode = 0o644) => archive.entry({ name, mode, mtime }, text);
 	const sent = input.artifact.files.filter((file) => !input.unchanged.has(file.path));
+	const status = input.status === undefined ? undefined : statusLine(input.status, input.metadata.created);
 
 	const write = async () => {
 		addText(stageFiles.metadata, `${JSON.stringify(input.metadata)}\n`);
@@ -43,6 +49,7 @@ export function generationArchive(input: ArchiveInput): Readable {
 		// "./" so that a file named "-" is a file to sha256sum, not its stdin.
 		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);
+		if (status !== undefined) addText(stageFiles.status, status);
 		for (const dir of input.artifact.emptyDirs ?? []) archive.entry({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
 		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
 		for (const file of input.artifact.files) {
@@ -65,6 +72,12 @@ export function generationArchive(input: ArchiveInput): Readable {
 	write().catch((error: Error) => archive.destroy(error));
 	// tar-stream's streams are streamx streams; transports take Node streams.
 	return Readable.from(archive);
+}
+
+/** The one line of `.switchyard/status`: `<status> <iso-time>`. */
+export function statusLine(status: string, at: string): string {
+	if (!/^[a-z][a-z-]*$/.test(status)) throw new Error(`a generation status is one lower-case word, got ${JSON.stringify(status)}`);
+	return `${status} ${at}\n`;
 }
 
 /** `.env` lines: KEY="value" with the characters that matter to shells and dotenv escaped. */

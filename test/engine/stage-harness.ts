@@ -55,6 +55,7 @@ export interface StageOptions {
 	readonly shared?: readonly string[];
 	/** Stage with the header read from stdin (the preflight round trip) instead of the id in the script. */
 	readonly viaHeader?: boolean;
+	readonly status?: string;
 	/** Extra environment for the shell (e.g. a PATH of counting shims). */
 	readonly env?: NodeJS.ProcessEnv;
 	/** Wraps the command that runs the script (e.g. `unshare …`). */
@@ -77,6 +78,7 @@ export async function stageOnDisk(options: StageOptions): Promise<StageRun> {
 		metadata: { id: options.id, release: `r${options.id}`, created, by: 'test@here', host: 'h1', files: artifact.files.length, bytes: artifact.bytes },
 		env: `SWITCHYARD_GENERATION="${options.id}"\n`,
 		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
+		status: options.status,
 	});
 	const shared = options.shared ?? [];
 	const text = options.viaHeader ? stageFromHeader({ root: options.root, shared }) : stageGeneration({ root: options.root, id: options.id, reuseFrom, shared });

@@ -18,6 +18,8 @@ export const stageFiles = {
 	/** Only the files this tar carries, as `./path`: what the host hashes before accepting it. */
 	sent: '.switchyard/sent.sha256',
 	metadata: '.switchyard/generation.json',
+	/** `<status> <iso-time>`, when the engine gives one. */
+	status: '.switchyard/status',
 	env: '.env',
 } as const;
 
