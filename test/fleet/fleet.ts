@@ -5,6 +5,8 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
+import { startWanProxy, type WanCounters, type WanProxy, type WanShape } from './wan-proxy.js';
+import { readWanCounters, startWanProxyProcess } from './wan-proxy-process.js';
 
 /**
  * A fleet of real OpenSSH servers on 127.0.0.1, one sshd per host, each with its own host
@@ -32,6 +34,24 @@ export interface FleetOptions {
 	readonly detached?: boolean;
 	/** Keep `dir` after stop() (always kept when detached). */
 	readonly keepDir?: boolean;
+	/**
+	 * Put every host behind a shaping proxy (test/fleet/wan-proxy.ts): round trip, bandwidth per
+	 * host and of the operator's link, bytes counted each way. ssh_config, known_hosts, `port`
+	 * and `target` then name the proxy's ports.
+	 */
+	readonly wan?: WanShape;
+	/** With `detached` and `wan`: the argv that runs `runWanProxyProcess(<config file>)` (the config file is appended). */
+	readonly wanProxyCommand?: readonly string[];
+}
+
+export interface FleetWan {
+	readonly shape: WanShape;
+	/** Bytes each way and connections per host since the start (or the last reset). */
+	counters(): Record<string, WanCounters>;
+	/** Counters back to zero; in-process proxies only (a detached fleet's readers subtract two snapshots). */
+	reset(): void;
+	/** Where a detached proxy writes its counters (JSON, name → counters). */
+	readonly countersFile: string;
 }
 
 export interface FleetHostKey {
@@ -45,7 +65,10 @@ export interface FleetHostKey {
 export interface FleetHost {
 	readonly name: string;
 	readonly host: '127.0.0.1';
+	/** The port clients connect to: the WAN proxy's when the fleet has one, else sshd's. */
 	readonly port: number;
+	/** sshd's own port (the same as `port` without a WAN proxy). */
+	readonly sshdPort: number;
 	readonly user: string;
 	/** `user@127.0.0.1:port`, usable as `ssh = "…"` without any ssh_config. */
 	readonly target: string;
@@ -68,6 +91,8 @@ export interface Fleet {
 	readonly knownHostsFile: string;
 	/** The user's private key (ed25519, no passphrase); its .pub is in every authorized_keys. */
 	readonly userKeyFile: string;
+	/** The shaping proxy in front of the hosts, when started with `wan`. */
+	readonly wan: FleetWan | undefined;
 	host(name: string): FleetHost;
 	/** known_hosts lines for one host (all its key types), e.g. to build a custom known_hosts. */
 	knownHostsLines(name: string, types?: readonly string[]): string[];
@@ -161,11 +186,14 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 		throw error;
 	}
 
+	const wan = options.wan === undefined ? undefined : await startWan(options, dir, [...hosts.values()].map((state) => ({ name: state.spec.name, port: state.port })));
+	const frontPort = (state: HostState): number => wan?.port(state.spec.name) ?? state.port;
+
 	const knownHostsLines = (name: string, types?: readonly string[]): string[] => {
 		const state = stateOf(name);
 		return state.hostKeys
 			.filter((key) => !types || types.includes(key.type))
-			.map((key) => `[127.0.0.1]:${state.port} ${key.type} ${key.base64}`);
+			.map((key) => `[127.0.0.1]:${frontPort(state)} ${key.type} ${key.base64}`);
 	};
 	const stateOf = (name: string): HostState => {
 		const state = hosts.get(name);
@@ -175,9 +203,10 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 	const view = (state: HostState): FleetHost => ({
 		name: state.spec.name,
 		host: '127.0.0.1',
-		port: state.port,
+		port: frontPort(state),
+		sshdPort: state.port,
 		user,
-		target: `${user}@127.0.0.1:${state.port}`,
+		target: `${user}@127.0.0.1:${frontPort(state)}`,
 		root: state.root,
 		hostKeys: state.hostKeys,
 		sshdConfigFile: state.sshdConfigFile,
@@ -195,7 +224,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 				[
 					`Host ${state.spec.name}`,
 					'  HostName 127.0.0.1',
-					`  Port ${state.port}`,
+					`  Port ${frontPort(state)}`,
 					`  User ${user}`,
 					`  IdentityFile ${userKeyFile}`,
 					'  IdentitiesOnly yes',
@@ -208,7 +237,15 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 	);
 	writeFileSync(
 		join(dir, 'fleet.json'),
-		JSON.stringify({ dir, hosts: [...hosts.values()].map((state) => ({ name: state.spec.name, port: state.port, pid: state.pid, root: state.root })) }, null, 2),
+		JSON.stringify(
+			{
+				dir,
+				hosts: [...hosts.values()].map((state) => ({ name: state.spec.name, port: frontPort(state), sshdPort: state.port, pid: state.pid, root: state.root })),
+				...(wan && { wan: { shape: wan.shape, pid: wan.pid, countersFile: wan.countersFile } }),
+			},
+			null,
+			2,
+		),
 	);
 
 	return {
@@ -219,6 +256,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 		sshConfigFile,
 		knownHostsFile,
 		userKeyFile,
+		wan: wan && { shape: wan.shape, counters: wan.counters, reset: wan.reset, countersFile: wan.countersFile },
 		host: (name) => view(stateOf(name)),
 		knownHostsLines,
 		async kill(name) {
@@ -243,6 +281,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 		async stop() {
 			await Promise.all([...hosts.values()].map((state) => killTree(state.pid)));
 			for (const state of hosts.values()) state.pid = undefined;
+			await wan?.close();
 			if (!options.keepDir && !options.detached) rmSync(dir, { recursive: true, force: true });
 		},
 	};
@@ -252,7 +291,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 export async function stopFleetDir(dir: string): Promise<number> {
 	const file = join(dir, 'fleet.json');
 	if (!existsSync(file)) return 0;
-	const recorded = JSON.parse(readFileSync(file, 'utf8')) as { hosts: { pid?: number }[] };
+	const recorded = JSON.parse(readFileSync(file, 'utf8')) as { hosts: { pid?: number }[]; wan?: { pid?: number } };
+	if (recorded.wan?.pid !== undefined && isWanProxy(recorded.wan.pid)) await killTree(recorded.wan.pid);
 	let stopped = 0;
 	for (const host of recorded.hosts) {
 		if (host.pid !== undefined && isSshd(host.pid)) {
@@ -373,6 +413,50 @@ function isAlive(pid: number): boolean {
 		process.kill(pid, 0);
 		// A zombie still answers kill(0); it has let go of its port already.
 		return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+	} catch {
+		return false;
+	}
+}
+
+interface RunningWan extends Omit<FleetWan, 'reset'> {
+	reset(): void;
+	port(name: string): number;
+	/** The proxy's own process, when detached. */
+	readonly pid: number | undefined;
+	close(): Promise<void>;
+}
+
+/** The shaping proxy, in this process or (for a detached fleet) in its own. */
+async function startWan(options: FleetOptions, dir: string, upstreams: { name: string; port: number }[]): Promise<RunningWan> {
+	const shape = options.wan as WanShape;
+	const countersFile = join(dir, 'wan-counters.json');
+	if (!options.detached) {
+		const proxy: WanProxy = await startWanProxy(shape, upstreams, { countersFile });
+		return { shape, countersFile, pid: undefined, port: proxy.port, counters: proxy.counters, reset: proxy.reset, close: proxy.close };
+	}
+	if (!options.wanProxyCommand) throw new Error('a detached fleet with wan needs wanProxyCommand (a process to run the proxy in)');
+	const config = { shape, upstreams, countersFile, readyFile: join(dir, 'wan-proxy.ready.json') };
+	const ready = await startWanProxyProcess(options.wanProxyCommand, join(dir, 'wan-proxy.json'), config, join(dir, 'wan-proxy.log'));
+	return {
+		shape,
+		countersFile,
+		pid: ready.pid,
+		port: (name) => {
+			const port = ready.ports[name];
+			if (port === undefined) throw new Error(`no WAN proxy for ${name}`);
+			return port;
+		},
+		counters: () => readWanCounters(countersFile),
+		reset: () => {
+			throw new Error('a detached WAN proxy cannot reset its counters: subtract two counters() snapshots');
+		},
+		close: () => killTree(ready.pid),
+	};
+}
+
+function isWanProxy(pid: number): boolean {
+	try {
+		return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('wan-proxy');
 	} catch {
 		return false;
 	}
