@@ -5,6 +5,8 @@ import { transportFactory } from './transport/open-transport.js';
 import { parseArguments, usage, UsageError, type Arguments } from './cli/arguments.js';
 import { printRuns } from './cli/list-runs-command.js';
 import { headlessCheck, headlessDeploy, headlessGenerations, headlessRollback, type HeadlessContext } from './cli/run-headless.js';
+import { exitCodes } from './engine/outcome/exit-code.js';
+import { Output } from './cli/output.js';
 
 const version = '0.1.0';
 
@@ -30,12 +32,16 @@ async function main(argv: readonly string[]): Promise<number> {
 		process.stderr.write(`switchyard: ${error instanceof ConfigError ? 'invalid config, nothing was run:\n' : ''}${error.message}\n`);
 		return 2;
 	}
-	if (args.command === 'runs') return printRuns(config, args.json, (text) => process.stdout.write(text));
+	const stdout = new Output(process.stdout);
+	if (args.command === 'runs') return printRuns(config, args.json, (text) => stdout.write(text));
 
-	// A terminal gets the console; anything else (CI, pipes) the headless deploy.
-	const interactive = args.command === 'console' && process.stdin.isTTY === true && process.stdout.isTTY === true;
 	const ssh = { configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys };
-	if (interactive) {
+	if (args.command === 'console') {
+		// Without a terminal a bare `switchyard` must not deploy anything: the console needs one.
+		if (!(process.stdin.isTTY === true && process.stdout.isTTY === true)) {
+			process.stderr.write(`switchyard: the console needs a terminal (no terminal on ${process.stdin.isTTY ? 'stdout' : 'stdin'}); nothing was run. Headless, name a command:\n\n${usage}\n`);
+			return exitCodes.usage;
+		}
 		// Loaded only for the console, so headless runs never parse Ink and React.
 		const { runConsole } = await import('./app/run-console.js');
 		return runConsole({ config, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs });
@@ -43,9 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
 	// e.g. "Permanently added [10.0.0.5]:2222 (ssh-ed25519 SHA256:…) to ~/.ssh/known_hosts", as OpenSSH says it.
 	const openTransport = transportFactory({ ...ssh, onNotice: (message) => process.stderr.write(`switchyard: ${message}\n`) });
-	const context: HeadlessContext = { args, config, hosts, openTransport, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+	const context: HeadlessContext = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
-		console: () => headlessDeploy(context),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),
@@ -58,12 +63,6 @@ function print(text: string): number {
 	process.stdout.write(text);
 	return 0;
 }
-
-// `switchyard runs | head` closes the pipe early; that is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-	if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-	throw error;
-});
 
 main(process.argv.slice(2)).then(
 	(code) => {

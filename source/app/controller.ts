@@ -1,7 +1,11 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
+import { describeSummary } from '../engine/outcome/words.js';
 import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
+import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
+import { lastDeploy, retriedOutcomes } from '../record/last-run.js';
+import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
@@ -43,11 +47,11 @@ export interface ConsoleController {
 	isBusy(): boolean;
 	/** Resolves when the run in flight (if any) has ended. */
 	settle(): Promise<void>;
-	/** Cancels the run, stops tails. */
+	/** Cancels the run, stops tails, closes the run record. */
 	dispose(): Promise<void>;
+	/** Where the latest run was recorded. */
+	runDir(): string | undefined;
 }
-
-const unfinishedOutcomes = new Set(['failed', 'manual', 'rolled-back']);
 
 type Question = 'confirm-switch' | 'confirm-wave';
 
@@ -59,20 +63,24 @@ const answerNotices: Record<Question, { yes: string; no: string }> = {
 export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
 	const { config, store, engine } = options;
 	const state = () => store.getState();
-	const emit = (event: EngineEvent): void => {
+	const display = (event: EngineEvent): void => {
 		if (event.type === 'wave') notice(`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`);
 		state().ingest(event);
 	};
+	// Every run goes through the same fan-out as headless: the store, and the recorder for runs that change hosts.
+	const sinks: RunSinks = runSinks(config.dir, display);
+	const emit = sinks.emit;
 	const hostConfigs = (names: readonly string[]): HostConfig[] => config.hosts.filter((host) => names.includes(host.name));
 	const notice = (text: string): void => state().setNotice(text);
 
 	let abort: AbortController | null = null;
+	let force: AbortController | null = null;
 	let running: Promise<void> | null = null;
 	const pending = new Map<Question, (yes: boolean) => void>();
 	const tails = new Map<string, AbortController>();
 	const tailsDone = new Set<Promise<void>>();
 
-	const context = (names: readonly string[], signal?: AbortSignal): RunContext => ({
+	const context = (names: readonly string[], signal?: AbortSignal, forced?: AbortSignal): RunContext => ({
 		config,
 		hosts: hostConfigs(names),
 		emit,
@@ -80,6 +88,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		jobs: options.jobs,
 		operator: options.operator,
 		signal,
+		...(forced ? { force: forced } : {}),
 	});
 
 	/** Questions the engine asks the operator mid-run; the answer resolves the engine's promise. */
@@ -118,9 +127,10 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		}
 		const controller = runCancellation();
 		abort = controller;
+		force = runCancellation();
 		state().setRun({ state: 'running', kind, hosts: [...names], summary: null });
 		notice(`${kind}: ${names.length} host${names.length === 1 ? '' : 's'} · plan ${kind === 'deploy' ? state().plan.name : 'switch + validate'}`);
-		running = work(context(names, controller.signal))
+		running = work(context(names, controller.signal, force.signal))
 			.then(
 				(summary) => {
 					state().setRun({ state: 'finished', summary });
@@ -133,6 +143,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			)
 			.finally(() => {
 				abort = null;
+				force = null;
 				running = null;
 				for (const kind of [...pending.keys()]) answer(kind, false);
 			});
@@ -146,12 +157,22 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			return start('deploy', names, (run) => engine.runDeploy({ ...run, phases, confirm, continueWaves }));
 		},
 		retryFailed() {
-			const failed = state().order.filter((name) => unfinishedOutcomes.has(state().hosts[name]?.outcome ?? ''));
-			if (failed.length === 0) {
+			if (running) {
+				notice('a run is in progress: wait for it or cancel it (c)');
+				return false;
+			}
+			// The recorded last deploy, as headless `deploy --retry` reads it: same release, same artifact.
+			const last = lastDeploy(config.dir);
+			const failed = last ? Object.entries(last.outcomes).filter(([, outcome]) => retriedOutcomes.has(outcome)).map(([host]) => host) : [];
+			if (!last || failed.length === 0) {
 				notice('no failed hosts to retry');
 				return false;
 			}
-			return this.deploy(failed);
+			void planRetry(config, { runId: last.runId, release: last.release, phases: last.phases, hosts: failed, digests: last.digests }).then(
+				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, confirm, continueWaves })),
+				(error: unknown) => notice(error instanceof RetryRefused ? `retry refused: ${error.message}` : `retry failed: ${error instanceof Error ? error.message : String(error)}`),
+			);
+			return true;
 		},
 		cancel() {
 			if (!abort) {
@@ -159,7 +180,10 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				return;
 			}
 			if (abort.signal.aborted) {
-				notice('waiting for switches in flight: never left half-switched');
+				if (force && !force.signal.aborted) {
+					force.abort();
+					notice('stopping switches under way: their hosts are reported as they read back');
+				} else notice('stopping: waiting for the hosts to answer (bounded by the command deadlines)');
 				return;
 			}
 			abort.abort();
@@ -174,11 +198,11 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				notice('a run is in progress: a lock can be broken once it has ended');
 				return false;
 			}
-			// Only the host's log lines: breaking a lock is not a run and must not reset its tile.
-			const onlyLogs = (event: EngineEvent): void => {
-				if (event.type === 'log') emit(event);
+			// Recorded like any run that changes a host, but only its log lines reach the tile: it is not a deploy.
+			const onlyLogs = sinks.through((event: EngineEvent): void => {
+				if (event.type === 'log') display(event);
 				if (event.type === 'host-done') notice(event.outcome === 'ok' ? `${host}: lock removed (recorded in switches.log)` : `${host}: could not break the lock: ${event.reason ?? event.outcome}`);
-			};
+			});
 			engine.breakLocks({ ...context([host]), emit: onlyLogs }).catch((error: unknown) => notice(`${host}: could not break the lock: ${error instanceof Error ? error.message : String(error)}`));
 			return true;
 		},
@@ -190,7 +214,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			// Only the list is wanted here: the listing's own run-started/host-done must not reset
 			// the tile's record of the last deploy.
 			const onlyGenerations = (event: EngineEvent): void => {
-				if (event.type === 'generations' || event.type === 'log') emit(event);
+				if (event.type === 'generations' || event.type === 'log') display(event);
 				if (event.type === 'host-done' && event.outcome !== 'ok') state().generationsFailed(host, event.reason ?? event.outcome);
 				if (event.type === 'generations') state().flush();
 			};
@@ -201,7 +225,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		async refreshGenerations() {
 			const failures: string[] = [];
 			const onlyGenerations = (event: EngineEvent): void => {
-				if (event.type === 'generations') emit(event);
+				if (event.type === 'generations') display(event);
 				if (event.type === 'host-done' && event.outcome !== 'ok') failures.push(`${event.host}: ${event.reason ?? event.outcome}`);
 			};
 			try {
@@ -249,16 +273,9 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			if (abort) this.cancel();
 			for (const tail of tails.values()) tail.abort();
 			await Promise.all([running, ...tailsDone]);
+			await sinks.close();
 			state().dispose();
 		},
+		runDir: () => sinks.runDir(),
 	};
-}
-
-export function describeSummary(summary: RunSummary): string {
-	const parts = [`${summary.passed} ok`];
-	if (summary.failed > 0) parts.push(`${summary.failed} failed`);
-	if (summary.rolledBack > 0) parts.push(`${summary.rolledBack} rolled back`);
-	if (summary.staged > 0) parts.push(`${summary.staged} staged`);
-	if (summary.cancelled > 0) parts.push(`${summary.cancelled} cancelled`);
-	return `${parts.join(', ')} of ${summary.total}`;
 }

@@ -2,7 +2,9 @@ import { render } from 'ink';
 import type { Config } from '../config/types.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
-import { createConsoleStore, type ConsoleStore } from '../store/console-store.js';
+import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
+import { formatSummary } from '../engine/outcome/words.js';
+import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
 import { ConsoleProvider } from './console-context.js';
 import { createConsoleController, type ConsoleController, type ConsoleEngine } from './controller.js';
@@ -26,8 +28,9 @@ const showCursor = '\x1b[?25h';
 
 /**
  * The interactive console on the alternate screen. Resolves with the exit code once the
- * operator quits and the run in flight (if any) has wound down: 0 when the last run left every
- * host as asked (or nothing ran), 1 otherwise.
+ * operator quits and the run in flight (if any) has wound down: the last run's, by the same
+ * rule as headless (`exitCode`), 0 when nothing ran. After the screen closes it prints that
+ * run's summary, as a headless run ends with it.
  */
 export async function runConsole(options: RunConsoleOptions): Promise<number> {
 	const stdout = options.stdout ?? process.stdout;
@@ -48,9 +51,9 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		stdout.write(leaveAlternateScreen + showCursor);
 	};
 	// Signals and crashes must not leave the operator's terminal on the alternate screen.
-	let signalled: number | null = null;
+	let signalled: Interruption | undefined;
 	const onSignal = (signal: NodeJS.Signals): void => {
-		signalled = signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
+		signalled = signal === 'SIGINT' ? 'interrupt' : signal === 'SIGHUP' ? 'hangup' : 'terminate';
 		controller.cancel();
 		instance.unmount();
 		restore();
@@ -94,13 +97,12 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 	}
 	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');
 	await controller.dispose();
-	return signalled ?? exitCodeOf(store);
-}
-
-function exitCodeOf(store: ConsoleStore): number {
 	const summary = store.getState().run.summary;
-	if (!summary) return 0;
-	return summary.failed > 0 || summary.rolledBack > 0 || summary.cancelled > 0 ? 1 : 0;
+	if (summary) {
+		const recorded = controller.runDir();
+		stdout.write(`${[...formatSummary(summary), ...(recorded ? [`Run recorded in ${recorded}`] : [])].join('\n')}\n`);
+	}
+	return exitCode(summary, signalled);
 }
 
 export type { ConsoleController };

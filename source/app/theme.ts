@@ -1,4 +1,5 @@
 import type { HostOutcome, Phase, PhaseStatus } from '../engine/events.js';
+import { outcomeWords, statusMarks } from '../engine/outcome/words.js';
 
 /**
  * Colours and symbols in one place. Every state has a symbol, so the console still reads with
@@ -45,13 +46,8 @@ export const phaseLetters: Record<Phase, string> = {
 	cleanup: 'c',
 };
 
-/** The mark for a settled status; `running` shows the shared spinner instead. */
-export const statusSymbols: Record<Exclude<PhaseStatus, 'running'>, string> = {
-	pending: '·',
-	ok: '✓',
-	failed: '✗',
-	skipped: '–',
-};
+/** The mark for a settled status (the outcome model's); `running` shows the shared spinner instead. */
+export const statusSymbols: Record<Exclude<PhaseStatus, 'running'>, string> = statusMarks;
 
 export function statusTone(status: PhaseStatus): string | undefined {
 	if (status === 'ok') return tone('ok');
@@ -60,14 +56,7 @@ export function statusTone(status: PhaseStatus): string | undefined {
 	return tone('muted');
 }
 
-export const outcomeLabels: Record<HostOutcome, string> = {
-	ok: '✓ ok',
-	staged: '◐ staged',
-	failed: '✗ failed',
-	'rolled-back': '↺ rolled back',
-	manual: '‼ manual',
-	cancelled: '⊘ cancelled',
-};
+export const outcomeLabels = Object.fromEntries(Object.entries(outcomeWords).map(([outcome, words]) => [outcome, `${words.mark} ${words.short}`])) as Record<HostOutcome, string>;
 
 export function outcomeTone(outcome: HostOutcome): string | undefined {
 	if (outcome === 'ok') return tone('ok');

@@ -24,6 +24,7 @@ const options = {
 	'ssh-config': { type: 'string' },
 	'accept-new-host-keys': { type: 'boolean' },
 	'break-lock': { type: 'boolean' },
+	retry: { type: 'boolean' },
 	canary: { type: 'string' },
 	batch: { type: 'string' },
 	'max-failures': { type: 'string' },
@@ -46,6 +47,8 @@ export interface Arguments {
 	readonly sshConfig?: string;
 	readonly acceptNewHostKeys: boolean;
 	readonly breakLock: boolean;
+	/** Deploy the last deploy's failed hosts again, with its release. */
+	readonly retry: boolean;
 	readonly waves: { canary?: number; batch?: number | string; maxFailures?: number };
 	readonly version: boolean;
 }
@@ -79,6 +82,8 @@ export function parseArguments(argv: readonly string[]): Arguments {
 	const to = values.to === undefined ? undefined : Number(values.to);
 	if (to !== undefined && !(Number.isInteger(to) && to >= 1)) throw new UsageError(`--to takes a generation number, not ${JSON.stringify(values.to)}`);
 	if (to !== undefined && values.release) throw new UsageError('--to and --release can\'t be combined');
+	if (values.retry && command !== 'deploy') throw new UsageError('--retry goes with deploy: switchyard deploy --retry');
+	if (values.retry && (values.phases || modes.length > 0)) throw new UsageError(`--retry uses the retried run's phases; leave out ${values.phases ? '--phases' : `--${modes[0]}`}`);
 
 	const canary = wholeNumber(values.canary, '--canary', 0);
 	const maxFailures = wholeNumber(values['max-failures'], '--max-failures', 1);
@@ -102,6 +107,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
 		sshConfig: values['ssh-config'],
 		acceptNewHostKeys: values['accept-new-host-keys'] ?? false,
 		breakLock: values['break-lock'] ?? false,
+		retry: values.retry ?? false,
 		waves: { canary, batch, maxFailures },
 		version: values.version ?? false,
 	};
@@ -131,7 +137,10 @@ Skips:      --skip-frontend  --skip-backend (binaries)  --skip-services (restart
 Waves:      --canary N (switch and validate N hosts first)  --batch N|N% (then this many at a time)
             --max-failures N (stop switching once N hosts failed)
 Locks:      --break-lock (remove a held lock first; recorded in switches.log)
+Retry:      deploy --retry (the last deploy's failed hosts again, same release; refused if the artifact changed)
 Other:      --config FILE (default ./hosts.toml)  --ssh-config FILE  --accept-new-host-keys
             --yes (switch without asking; needed without a terminal)  --json (one event per line)
 
-Exit status: 0 every host succeeded, 1 some host did not, 2 bad arguments or config, 130 cancelled.`;
+Exit status: 0 every host ended as asked · 1 a host failed, was rolled back or needs manual intervention
+             2 bad arguments or config, nothing ran · 3 hosts left staged (confirmation declined, waves stopped)
+             130 cancelled (Ctrl-C) · 143 SIGTERM · 129 SIGHUP · 141 output closed (e.g. | head)`;

@@ -3,55 +3,68 @@ import type { Config, HostConfig } from '../config/types.js';
 import { checkFleet, listGenerations } from '../engine/inspect-fleet.js';
 import { runDeploy } from '../engine/deploy.js';
 import { runRollback } from '../engine/rollback.js';
-import type { EngineEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
-import type { OpenTransport, RollbackTarget } from '../engine/requests.js';
+import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
+import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
+import { describeDiff, generationStatusText } from '../engine/outcome/words.js';
+import type { OpenTransport, ReuseRelease, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
+import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
-import { describeDiff } from '../headless/format-event.js';
 import { createPrinter } from '../headless/printer.js';
-import { RunRecorder } from '../record/run-recorder.js';
+import { lastDeploy, retriedOutcomes } from '../record/last-run.js';
+import { runSinks } from '../record/run-sinks.js';
 import type { Arguments } from './arguments.js';
+import type { Output } from './output.js';
 
 export interface HeadlessContext {
 	readonly args: Arguments;
 	readonly config: Config;
 	readonly hosts: readonly HostConfig[];
 	readonly openTransport: OpenTransport;
-	readonly stdout: NodeJS.WriteStream;
+	readonly stdout: Output;
 	readonly stderr: NodeJS.WriteStream;
 	readonly stdin: NodeJS.ReadStream;
 }
 
-type Work = (emit: (event: EngineEvent) => void, signal: AbortSignal) => Promise<RunSummary>;
+type Work = (emit: EmitEvent, signal: AbortSignal, force: AbortSignal) => Promise<RunSummary>;
 
-/** Runs one engine entry point with the printer and the recorder attached, Ctrl-C as cancel. */
-async function runRecorded(context: HeadlessContext, work: Work, record = true): Promise<number> {
+const signalInterruptions: Record<string, Interruption> = { SIGINT: 'interrupt', SIGTERM: 'terminate', SIGHUP: 'hangup' };
+
+/**
+ * Runs one engine entry point with the printer and the recorder attached. Ctrl-C (or SIGTERM,
+ * SIGHUP, or the output going away: `| head`) cancels: unstarted work is skipped, locks are
+ * released, switches under way finish. A second one stops those too, bounded by the transports'
+ * kill grace; their hosts are reported as they read back.
+ */
+async function runRecorded(context: HeadlessContext, work: Work): Promise<number> {
 	const { args, stdout, stderr } = context;
-	const print = createPrinter((text) => stdout.write(text), args.json);
-	const recorder = record ? new RunRecorder(context.config.dir) : undefined;
+	const sinks = runSinks(context.config.dir, createPrinter((text) => stdout.write(text), args.json));
 	const controller = runCancellation();
-	let interrupts = 0;
-	const onInterrupt = () => {
-		interrupts += 1;
-		if (interrupts === 1) {
-			stderr.write('\ncancelling: unstarted work is skipped, uploads stopped, locks released; switches in flight finish (Ctrl-C again to be told what is still running)\n');
+	const force = runCancellation();
+	let interruption: Interruption | undefined;
+	const interrupt = (why: Interruption) => {
+		if (!controller.signal.aborted) {
+			interruption = why;
+			if (why !== 'output-closed') stderr.write('\ncancelling: unstarted work is skipped, uploads stopped, locks released; switches in flight finish (Ctrl-C again stops them too)\n');
 			controller.abort();
-		} else stderr.write('still finishing a switch that has begun: a host is never left half-switched; it ends in a few seconds\n');
+		} else if (!force.signal.aborted && why !== 'output-closed') {
+			stderr.write('stopping switches under way: their hosts are reported as they are (read back) within a few seconds\n');
+			force.abort();
+		}
 	};
-	process.on('SIGINT', onInterrupt);
-	process.on('SIGTERM', onInterrupt);
+	const onSignal = (signal: NodeJS.Signals) => interrupt(signalInterruptions[signal] ?? 'interrupt');
+	const onClosed = () => interrupt('output-closed');
+	for (const signal of Object.keys(signalInterruptions)) process.on(signal, onSignal);
+	stdout.onClosed(onClosed);
 	try {
-		const summary = await work((event) => {
-			recorder?.record(event);
-			print(event);
-		}, controller.signal);
-		if (recorder?.runDir && !args.json) stdout.write(`Run recorded in ${recorder.runDir}\n`);
-		if (controller.signal.aborted) return 130;
-		return summary.passed === summary.total ? 0 : 1;
+		const summary = await work(sinks.emit, controller.signal, force.signal);
+		await sinks.close();
+		if (sinks.runDir() && !args.json) stdout.write(`Run recorded in ${sinks.runDir()}\n`);
+		return exitCode(summary, interruption);
 	} finally {
-		process.off('SIGINT', onInterrupt);
-		process.off('SIGTERM', onInterrupt);
-		await recorder?.close();
+		for (const signal of Object.keys(signalInterruptions)) process.off(signal, onSignal);
+		stdout.offClosed(onClosed);
+		await sinks.close();
 	}
 }
 
@@ -72,25 +85,57 @@ function confirmOnTerminal(context: HeadlessContext, question: string, lines: re
 }
 
 const describeStaged = (staged: readonly StagedHost[]): string[] =>
-	staged.map((host) => `  ${host.host}: generation ${host.from ?? 'none'} → ${host.to} (${describeDiff(host)})`);
+	staged.map((host) => `  ${host.host}: generation ${host.from ?? 'none'} → ${host.to} (${describeDiff(host.diff)})`);
 
-export function headlessDeploy(context: HeadlessContext): Promise<number> {
-	const { args, config, hosts, openTransport } = context;
-	return runRecorded(context, (emit, signal) =>
+export async function headlessDeploy(context: HeadlessContext): Promise<number> {
+	const { args, config, openTransport } = context;
+	let hosts = context.hosts;
+	let phases = args.phases;
+	let reuse: ReuseRelease | undefined;
+	if (args.retry) {
+		const planned = await retryPlan(context);
+		if (typeof planned === 'number') return planned;
+		({ hosts, phases, reuse } = planned);
+	}
+	return runRecorded(context, (emit, signal, force) =>
 		runDeploy({
 			config,
 			hosts,
 			emit,
 			openTransport,
 			signal,
-			phases: args.phases,
+			force,
+			phases,
 			skips: args.skips,
 			waves: args.waves,
 			breakLock: args.breakLock,
 			jobs: args.jobs,
+			...(reuse ? { reuse } : {}),
 			confirm: (staged) => confirmOnTerminal(context, `Switch ${staged.length} host(s) to the new generation?`, describeStaged(staged)),
 		}),
 	);
+}
+
+/** The last deploy's failed hosts (within --host/--tag when given), its release and phases; or the exit code of a refusal. */
+async function retryPlan(context: HeadlessContext) {
+	const { args, config, stderr } = context;
+	const refuse = (why: string) => {
+		stderr.write(`switchyard: ${why}; nothing was touched\n`);
+		return exitCodes.usage;
+	};
+	const last = lastDeploy(config.dir);
+	if (!last) return refuse('nothing to retry: no deploy recorded yet under .switchyard/runs');
+	const selected = new Set(context.hosts.map((host) => host.name));
+	const failed = Object.entries(last.outcomes)
+		.filter(([host, outcome]) => retriedOutcomes.has(outcome) && (args.hosts.length + args.tags.length === 0 || selected.has(host)))
+		.map(([host]) => host);
+	if (failed.length === 0) return refuse(`nothing to retry: no host failed in run ${last.runId}`);
+	try {
+		return await planRetry(config, { runId: last.runId, release: last.release, phases: last.phases, hosts: failed, digests: last.digests });
+	} catch (error) {
+		if (error instanceof RetryRefused) return refuse(error.message);
+		throw error;
+	}
 }
 
 export async function headlessRollback(context: HeadlessContext): Promise<number> {
@@ -98,16 +143,16 @@ export async function headlessRollback(context: HeadlessContext): Promise<number
 	const target: RollbackTarget = args.to !== undefined ? { generation: args.to } : args.release ? { release: args.release } : { previous: true };
 	const what = 'generation' in target ? `generation ${target.generation}` : 'release' in target ? `release ${target.release}` : 'the previous generation';
 	const confirmed = await confirmOnTerminal(context, `Roll back ${hosts.map((host) => host.name).join(', ')} to ${what}?`, []);
-	if (!confirmed) return 1;
-	return runRecorded(context, (emit, signal) => runRollback({ config, hosts, emit, openTransport, signal, target, jobs: args.jobs, breakLock: args.breakLock }));
+	if (!confirmed) return exitCodes.notSwitched;
+	return runRecorded(context, (emit, signal, force) => runRollback({ config, hosts, emit, openTransport, signal, force, target, jobs: args.jobs, breakLock: args.breakLock }));
 }
 
 export function headlessCheck(context: HeadlessContext): Promise<number> {
 	const { args, config, hosts, openTransport } = context;
-	return runRecorded(context, (emit, signal) => checkFleet({ config, hosts, emit, openTransport, signal, jobs: args.jobs }), false);
+	return runRecorded(context, (emit, signal) => checkFleet({ config, hosts, emit, openTransport, signal, jobs: args.jobs }));
 }
 
-/** A table per host: id, date, release, who, size, current marked. */
+/** A table per host: id, date, release, who, size, status, current marked. */
 export async function headlessGenerations(context: HeadlessContext): Promise<number> {
 	const { args, config, hosts, openTransport, stdout } = context;
 	const tables: string[] = [];
@@ -126,7 +171,7 @@ export async function headlessGenerations(context: HeadlessContext): Promise<num
 		},
 	});
 	if (!args.json) stdout.write(`${tables.join('\n\n')}\n`);
-	return summary.passed === summary.total ? 0 : 1;
+	return exitCode(summary, stdout.closed ? 'output-closed' : undefined);
 }
 
 export function generationTable(host: string, generations: readonly GenerationInfo[]): string {
@@ -137,9 +182,10 @@ export function generationTable(host: string, generations: readonly GenerationIn
 		generation.release,
 		generation.by,
 		formatBytes(generation.bytes),
+		generationStatusText(generation),
 		generation.current ? '(current)' : '',
 	]);
-	const header = ['  GEN', 'CREATED (UTC)', 'RELEASE', 'BY', 'SIZE', ''];
+	const header = ['  GEN', 'CREATED (UTC)', 'RELEASE', 'BY', 'SIZE', 'STATUS', ''];
 	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
 	const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
 	return [`${host}:`, line(header), ...rows.map(line)].join('\n');

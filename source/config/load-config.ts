@@ -65,7 +65,41 @@ export function parseConfig(text: string, file: string): Config {
 
 	const problems = [...duplicateHostNames(result.data, text, file), ...missingScripts(result.data, text, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
-	return resolveConfig(result.data, file);
+	const config = resolveConfig(result.data, file);
+	const placement = misplacedPaths(config, result.data, text, file);
+	if (placement.length > 0) throw new ConfigError(placement);
+	return config;
+}
+
+/**
+ * web_root is emptied before every frontend sync and bin_prefix is written into: on a remote host
+ * a relative path would be taken inside the generation (the switch runs there), and a path that
+ * overlaps the root would let a sync delete generations. Local hosts resolve relative paths
+ * against the config file's directory, so they are absolute by then.
+ */
+function misplacedPaths(config: Config, raw: RawConfig, text: string, file: string): ConfigProblem[] {
+	const lines = indexKeyLines(text);
+	const keys = [['web_root', 'webRoot'], ['bin_prefix', 'binPrefix']] as const;
+	return config.hosts.flatMap((host, index) =>
+		keys.flatMap(([key, field]) => {
+			const value = host[field];
+			if (value === undefined) return [];
+			const rawValue = raw.host[index]?.[key] ?? raw.defaults?.[key];
+			const where = { file, line: locateKey(lines, ['host', index, key]) ?? locateKey(lines, ['defaults', key]) ?? locateKey(lines, ['host', index]), key: `[[host]] "${host.name}" ${key}` };
+			if (!value.startsWith('/')) return [{ ...where, message: `must be an absolute path on an SSH host (found ${JSON.stringify(rawValue ?? value)}), e.g. ${key === 'web_root' ? '"/var/www/app"' : '"/usr/local/bin"'}` }];
+			if (host.root.startsWith('/') && pathsOverlap(value, host.root)) {
+				return [{ ...where, message: `${JSON.stringify(value)} overlaps the host's root ${JSON.stringify(host.root)}; it must be outside it (and not contain it), e.g. ${key === 'web_root' ? '"/var/www/app"' : '"/usr/local/bin"'}` }];
+			}
+			return [];
+		}),
+	);
+}
+
+/** One path is the other or lies inside it. */
+function pathsOverlap(a: string, b: string): boolean {
+	const [x, y] = [path.posix.resolve(a), path.posix.resolve(b)];
+	const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+	return within(x, y) || within(y, x);
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], text: string, file: string): ConfigProblem[] {
@@ -110,7 +144,7 @@ const allowedKeys: Record<string, string> = {
 	app: 'name, keep',
 	build: 'command, artifact, cwd',
 	health: 'command, http, expect, timeout, retries, interval, services_active',
-	host: 'name, ssh, local, tags, root, strategy, profile, script, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout',
+	host: 'name, ssh, local, tags, root, strategy, profile, script, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout, command_timeout, switch_timeout, dry_run_timeout, upload_timeout, allow_external_links',
 	defaults: 'jobs, canary, batch, max_failures and every [[host]] key but name, ssh and local',
 };
 
@@ -234,6 +268,13 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		// The watchdog guards against locking yourself out of a remote host; a local host can't be lost that way.
 		watchdog: merged.watchdog ?? !local,
 		confirmTimeoutMs: (merged.confirm_timeout ?? 30) * 1000,
+		timeouts: {
+			commandMs: (merged.command_timeout ?? 120) * 1000,
+			switchMs: (merged.switch_timeout ?? 600) * 1000,
+			dryRunMs: (merged.dry_run_timeout ?? 600) * 1000,
+			uploadMs: (merged.upload_timeout ?? 3600) * 1000,
+		},
+		allowExternalLinks: merged.allow_external_links ?? false,
 	};
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strategyNames } from '../engine/strategies/names.js';
 
 /*
  * The shape of hosts.toml. Every name that ends up inside a shell command on a host is held to
@@ -33,7 +34,10 @@ export const sshTarget = z
 	.string()
 	.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/, 'ssh must be an alias from ~/.ssh/config or user@host[:port] (e.g. "deploy@10.0.0.5:2222")');
 
-const seconds = z.number().positive('must be a positive number of seconds');
+/** Node's timers overflow past 2^31 ms (~24.8 days) and fire at once: deadlines are held to a week. */
+export const maxSeconds = 7 * 24 * 3600;
+const seconds = z.number().positive('must be a positive number of seconds').max(maxSeconds, `must be at most ${maxSeconds} seconds (a week)`);
+
 const command = z.string().min(1, 'must not be empty (leave the key out instead)');
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"');
@@ -71,7 +75,7 @@ export const envSchema = z.record(envKey, envValue);
 /** Everything a host can set; `[defaults]` takes the same keys. */
 const hostSettings = {
 	root: pathValue.optional(),
-	strategy: z.enum(['releases', 'nix', 'script']).optional(),
+	strategy: z.enum(strategyNames).optional(),
 	/** nix: the profile whose generations are the host's (default the NixOS system profile). */
 	profile: pathValue.optional(),
 	/** script: the deploy script on the host, run with --config <json>; {service} runs it per service. */
@@ -94,9 +98,17 @@ const hostSettings = {
 	health: healthSchema.optional(),
 	env: envSchema.optional(),
 	min_free_mb: z.number().min(0, 'must be 0 or more').optional(),
-	stale_lock_minutes: z.number().positive('must be a positive number of minutes').optional(),
+	stale_lock_minutes: z.number().positive('must be a positive number of minutes').max(maxSeconds / 60, 'must be at most a week of minutes').optional(),
 	watchdog: z.boolean().optional(),
 	confirm_timeout: seconds.optional(),
+	/** Seconds: any remote script without a deadline of its own (lock, inspect, cleanup). */
+	command_timeout: seconds.optional(),
+	/** Seconds: the switch (swap, installs, restarts, after_switch hooks). */
+	switch_timeout: seconds.optional(),
+	dry_run_timeout: seconds.optional(),
+	upload_timeout: seconds.optional(),
+	/** Let artifact symlinks point outside the artifact (e.g. to /etc/ssl). */
+	allow_external_links: z.boolean().optional(),
 	tags: z.array(tagName).optional(),
 } as const;
 

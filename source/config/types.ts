@@ -1,3 +1,5 @@
+import type { StrategyName } from '../engine/strategies/names.js';
+
 /** A host after [defaults] are merged in and paths resolved: what the engine works with. */
 export interface HostConfig {
 	readonly name: string;
@@ -5,7 +7,7 @@ export interface HostConfig {
 	readonly transport: { readonly kind: 'local' } | { readonly kind: 'ssh'; readonly target: string };
 	/** Absolute for local hosts; relative paths on SSH hosts are relative to the login directory. */
 	readonly root: string;
-	readonly strategy: 'releases' | 'nix' | 'script';
+	readonly strategy: StrategyName;
 	/** nix strategy: the profile managed with nix-env. */
 	readonly profile: string;
 	/** script strategy: the deploy script (FastDeploy-style), template with {service}. */
@@ -38,6 +40,19 @@ export interface HostConfig {
 	/** Dead-man revert: a watchdog on the host swaps back unless the switch is confirmed in time. */
 	readonly watchdog: boolean;
 	readonly confirmTimeoutMs: number;
+	/** Deadlines for remote work; a command that outlives its deadline is stopped on the host. */
+	readonly timeouts: Timeouts;
+	/** Symlinks in the artifact may point outside it (refused in preflight otherwise). */
+	readonly allowExternalLinks: boolean;
+}
+
+export interface Timeouts {
+	/** Any script without a deadline of its own (lock, inspect, cleanup, listing). */
+	readonly commandMs: number;
+	/** The switch: swap, installs, restarts, after_switch hooks. */
+	readonly switchMs: number;
+	readonly dryRunMs: number;
+	readonly uploadMs: number;
 }
 
 export interface EnvValue {

@@ -1,48 +1,36 @@
-import { PassThrough } from 'node:stream';
-import pLimit from 'p-limit';
-import { maskingEmitter } from './mask-secrets.js';
+import { PassThrough, Readable } from 'node:stream';
 import type { Artifact } from './artifact.js';
 import { diffArtifact } from './artifact.js';
+import { artifactDigest } from './artifact-digest.js';
 import { buildArtifact } from './build.js';
 import type { WaveConfig } from '../config/types.js';
-import type { Phase, RunSummary } from './events.js';
+import type { GenerationStatus, Phase, RunSummary } from './events.js';
 import { HostFailure, type ScriptResult } from './host-session.js';
-import type { HostState } from './host-state.js';
-import {
-	closeHostRun,
-	connect,
-	connectEarly,
-	finishHost,
-	inPhase,
-	newHostRun,
-	reasonOf,
-	skipUnreported,
-	summarize,
-	trackPhases,
-	type HostRun,
-} from './host-run.js';
-import { lockAndRun, lockScript, reportLock } from './lock-host.js';
-import { generationsToPrune } from './remote/cleanup.js';
+import { pendingGeneration, type HostState } from './host-state.js';
+import { connect, inPhase, type HostRun } from './host-run.js';
+import { generationsToPrune } from './keep-rule.js';
+import { lockScript, reportLock, preflightScript } from './lock-host.js';
 import { releaseLock } from './remote/lock.js';
-import { declineStage, stageHeader } from './remote/stage.js';
+import { declineStage } from './remote/stage.js';
 import { script } from './remote/quote.js';
 import { strategyFor } from './strategies/index.js';
-import type { StrategyRun } from './strategies/strategy.js';
+import type { PreparedUpload, StrategyRun } from './strategies/strategy.js';
 import { formatBytes } from './format-bytes.js';
 import { resolvePhases } from './plan.js';
-import { makeRelease, newRunId, operatorName } from './release.js';
+import { makeRelease } from './release.js';
 import type { DeployRequest } from './requests.js';
 import { noSkips } from './activation.js';
+import { runFleet, type FleetRun } from './run-fleet.js';
 import { switchAndValidate } from './switch-host.js';
 import { planWaves, stopReason } from './waves.js';
 
-interface DeployRun {
+/** One deploy: the fleet run, what was asked, and the artifact every host gets (unless built per host). */
+interface Deploy {
+	readonly run: FleetRun;
 	readonly request: DeployRequest;
-	readonly runId: string;
-	readonly release: string;
-	readonly rev?: string;
-	readonly operator: string;
 	readonly phases: readonly Phase[];
+	/** No upload and no switch: nothing on any host may change (no lock, no directories). */
+	readonly readOnly: boolean;
 	sharedArtifact?: Artifact;
 }
 
@@ -50,106 +38,134 @@ interface DeployRun {
  * build → preflight → upload → confirm → switch → validate → cleanup, per DESIGN.md. A host's
  * failure ends only that host; a failed shared build ends the run before any host is touched.
  */
-export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
-	const runs = request.hosts.map(newHostRun);
-	request = { ...request, emit: trackPhases(runs, maskingEmitter(request.hosts, request.emit)) };
-	const { config, emit } = request;
+export function runDeploy(request: DeployRequest): Promise<RunSummary> {
 	const phases = resolvePhases(request.phases);
-	const jobs = request.jobs ?? config.jobs;
-	const runId = request.runId ?? newRunId();
-	// The hosts that go first connect while the release is named and the build runs (never more at once than --jobs).
-	if (phases.some((phase) => phase !== 'build')) for (const host of runs.slice(0, jobs)) connectEarly(host, request.openTransport, emit);
+	const reuse = request.reuse;
+	return runFleet(request, {
+		kind: 'deploy',
+		phases,
+		connectEarly: phases.some((phase) => phase !== 'build'),
+		...(reuse ? { retryOf: reuse.runId } : {}),
+		name: async () => (reuse ? { release: reuse.release } : makeRelease(request.config.build?.cwd ?? request.config.dir)),
+		work: (run) => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch') }),
+	});
+}
 
-	try {
-		const { release, rev } = await makeRelease(config.build?.cwd ?? config.dir);
-		const run: DeployRun = { request, runId, release, rev, operator: request.operator ?? operatorName(), phases };
-		const limit = pLimit(jobs);
-		emit({ type: 'run-started', runId, kind: 'deploy', release, hosts: runs.map((host) => host.host.name), phases, at: new Date().toISOString() });
-		if (await sharedBuild(run, runs)) {
-			await Promise.all(runs.map((host) => limit(() => stageHost(run, host))));
-			if (phases.includes('switch')) await confirmAndSwitch(run, runs, limit);
-		}
-		for (const host of runs) finishHost(emit, host, host.staged && phases.includes('switch') ? 'staged' : 'ok');
-	} finally {
-		await Promise.all(runs.map((host) => closeHostRun(host, runId)));
-	}
-	for (const host of runs) skipUnreported(emit, host, phases);
-	const summary = summarize(runs);
-	emit({ type: 'run-finished', runId, summary, at: new Date().toISOString() });
-	return summary;
+async function deploy(d: Deploy): Promise<void> {
+	const { run, phases } = d;
+	if (!(await sharedBuild(d))) return;
+	await run.each(run.hosts, (host) => stageHost(d, host));
+	if (phases.includes('switch')) await confirmAndSwitch(d);
+	await Promise.all(run.hosts.map((host) => run.end(host, 'ok')));
 }
 
 /** One build for the whole fleet (unless it is per host). False when it failed: nothing else runs. */
-async function sharedBuild(run: DeployRun, runs: HostRun[]): Promise<boolean> {
-	const { config, emit, signal } = run.request;
-	const build = config.build;
-	const needsArtifact = run.phases.some((phase) => phase === 'build' || phase === 'preflight' || phase === 'upload');
+async function sharedBuild(d: Deploy): Promise<boolean> {
+	const { run, request, phases } = d;
+	const build = request.config.build;
+	const needsArtifact = phases.some((phase) => phase === 'build' || phase === 'preflight' || phase === 'upload');
 	if (!build || build.perHost || !needsArtifact) return true;
-	const runBuild = run.phases.includes('build');
 	try {
-		const work = () => buildArtifact({ build, release: run.release, emit, signal, run: runBuild });
-		run.sharedArtifact = runBuild ? await inPhase(emit, null, 'build', work) : await work();
+		d.sharedArtifact = await buildOrFingerprint(d, null);
 		return true;
 	} catch (error) {
 		// Without --skip-build an artifact is optional for preflight-only runs (no diff then).
-		if (!runBuild && !run.phases.includes('upload')) return true;
-		const reason = reasonOf(error);
-		for (const host of runs) finishHost(emit, host, signal?.aborted ? 'cancelled' : 'failed', `${reason} — no host was touched`);
+		if (!phases.includes('build') && !phases.includes('upload')) return true;
+		await Promise.all(run.hosts.map((host) => run.fail(host, new HostFailure(`${(error as HostFailure).reason ?? (error as Error).message} — no host was touched`), 'cancelled during the build; no host was touched')));
 		return false;
 	}
 }
 
-async function stageHost(run: DeployRun, host: HostRun): Promise<void> {
-	const { emit, signal } = run.request;
-	try {
-		if (run.request.config.build?.perHost && run.phases.some((phase) => phase === 'build' || phase === 'upload')) {
-			const build = run.request.config.build;
-			const runBuild = run.phases.includes('build');
-			const work = () => buildArtifact({ build, host: host.host.name, release: run.release, emit, signal, run: runBuild });
-			host.artifact = runBuild ? await inPhase(emit, host, 'build', work) : await work();
-		} else host.artifact = run.sharedArtifact;
+/** Builds (or, with the build phase left out, only fingerprints) the artifact; a retry's must be the one retried. */
+async function buildOrFingerprint(d: Deploy, host: HostRun | null): Promise<Artifact> {
+	const { run, request, phases } = d;
+	const build = request.config.build!;
+	const runBuild = phases.includes('build');
+	const work = () => buildArtifact({ build, ...(host ? { host: host.host.name } : {}), release: run.release, emit: run.emit, signal: run.signal, run: runBuild });
+	const artifact = runBuild ? await inPhase(run.emit, host, 'build', work) : await work();
+	const digest = artifactDigest(artifact);
+	run.emit({ type: 'artifact', host: host?.host.name ?? null, digest, files: artifact.files.length, bytes: artifact.bytes });
+	const expected = request.reuse?.digests[host?.host.name ?? ''];
+	if (expected !== undefined && expected !== digest) throw new HostFailure(`the artifact ${artifact.dir} changed since run ${request.reuse!.runId}; deploy it as a new release instead of retrying`);
+	return artifact;
+}
 
-		if (canStreamUpload(run, host)) {
-			throwIfCancelled(signal);
-			await preflightAndUpload(run, host);
-		} else {
-			if (run.phases.includes('preflight')) {
-				throwIfCancelled(signal);
-				await inPhase(emit, host, 'preflight', () => preflight(run, host));
-			}
-			if (run.phases.includes('upload')) {
-				throwIfCancelled(signal);
-				await inPhase(emit, host, 'upload', () => upload(run, host));
-			} else if (run.phases.includes('switch')) pickStaged(run, host);
+async function stageHost(d: Deploy, host: HostRun): Promise<void> {
+	const { run, request, phases } = d;
+	if (request.config.build?.perHost && phases.some((phase) => phase === 'build' || phase === 'upload')) host.artifact = await buildOrFingerprint(d, host);
+	else host.artifact = d.sharedArtifact;
+	const artifact = uploadArtifact(host);
+	throwIfCancelled(run.signal);
+	if (artifact && (phases.includes('upload') || phases.includes('preflight'))) {
+		const problems = [...strategyFor(host.host).requirements(host.host, artifact, request.skips ?? noSkips), ...externalLinks(host, artifact)];
+		// Checked here, before the host is even contacted: a missing file would otherwise fail only after `current` moved.
+		if (problems.length > 0) {
+			const reason = `${problems.join('; ')} — nothing was staged`;
+			await inPhase(run.emit, host, 'preflight', () => Promise.reject(new HostFailure(reason)));
 		}
-	} catch (error) {
-		finishHost(emit, host, signal?.aborted ? 'cancelled' : 'failed', signal?.aborted ? 'cancelled before switching; nothing changed' : reasonOf(error));
 	}
+	if (canStreamUpload(d, host)) {
+		await preflightAndUpload(d, host);
+		return;
+	}
+	if (phases.includes('preflight')) await inPhase(run.emit, host, 'preflight', () => preflight(d, host));
+	throwIfCancelled(run.signal);
+	if (phases.includes('upload')) await inPhase(run.emit, host, 'upload', () => stageAlone(d, host));
+	else if (phases.includes('switch')) pickStaged(d, host);
+}
+
+/** Symlinks that leave the artifact are refused unless the host allows them (a link out of the tree can be written through). */
+function externalLinks(host: HostRun, artifact: Artifact): string[] {
+	if (host.host.allowExternalLinks) return [];
+	const root = artifact.dir;
+	const leaving = artifact.links.filter((link) => {
+		if (link.target.startsWith('/')) return true;
+		const depth = link.path.split('/').length - 1;
+		let level = depth;
+		for (const part of link.target.split('/')) {
+			if (part === '..') level -= 1;
+			else if (part !== '.' && part !== '') level += 1;
+			if (level < 0) return true;
+		}
+		return false;
+	});
+	if (leaving.length === 0) return [];
+	const shown = leaving.slice(0, 3).map((link) => `${link.path} -> ${link.target}`).join(', ');
+	return [`the artifact ${root} has symlinks leaving it (${shown}${leaving.length > 3 ? `, +${leaving.length - 3} more` : ''}); set allow_external_links = true to ship them`];
 }
 
 /** Preflight and upload share one round trip when nothing has to run on the host between them. */
-function canStreamUpload(run: DeployRun, host: HostRun): boolean {
-	const strategy = strategyFor(host.host);
-	return run.phases.includes('preflight') && run.phases.includes('upload') && !host.host.dryRun && strategy.stageFromHeader !== undefined && uploadArtifact(host) !== undefined;
+function canStreamUpload(d: Deploy, host: HostRun): boolean {
+	return d.phases.includes('preflight') && d.phases.includes('upload') && !host.host.dryRun && uploadArtifact(host) !== undefined;
 }
 
+const strategyRun = (d: Deploy, host: HostRun): StrategyRun => ({
+	session: host.session!,
+	release: d.run.release,
+	rev: d.run.rev,
+	operator: d.run.operator,
+	runId: d.run.runId,
+	emit: d.run.emit,
+	signal: d.run.signal,
+});
+
 /**
- * One script: lock, inspect, then wait. When the host's state is in, the engine checks disk and
- * diff and answers with the new generation's header and tar on the same stdin; on any objection
- * it answers "no" and the script ends with nothing staged.
+ * One script: lock, inspect, then the strategy's staging, waiting. When the host's state is in,
+ * the engine checks disk and diff and answers with the new generation's header and bytes on the
+ * same stdin; on any objection it answers "no" and the script ends with nothing staged.
  */
-async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> {
-	const { emit, signal } = run.request;
+async function preflightAndUpload(d: Deploy, host: HostRun): Promise<void> {
+	const { run } = d;
 	const config = host.host;
 	const strategy = strategyFor(config);
 	const stdin = new PassThrough();
 	let ready: (soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void = () => {};
 	const whenReady = new Promise<Pick<ScriptResult, 'markers' | 'blocks'>>((resolve) => (ready = resolve));
 
-	const finished = inPhase(emit, host, 'preflight', async () => {
-		const session = await connect(host, run.request.openTransport, emit);
-		const text = lockScript(host, { ...run.request, operator: run.operator, runId: run.runId }, script(strategy.inspect(config), strategy.stageFromHeader!(config)));
-		const running = session.run(text, { stdin, signal, onMarker: (line, soFar) => line === 'ready' && ready(soFar) });
+	const { running } = await inPhase(run.emit, host, 'preflight', async () => {
+		const session = await connect(host, run.context.openTransport, run.emit);
+		const text = lockScript(run, host, script(strategy.inspect(config, uploadArtifact(host)), strategy.staging.script(strategyRun(d, host))));
+		const running = session.run(text, { stdin, signal: run.signal, timeoutMs: config.timeouts.uploadMs, onMarker: (line, soFar) => line === 'ready' && ready(soFar) });
 		// The script ends before "ready" when the lock is held or a tool is missing: that is the answer then.
 		const early = running.then((result) => {
 			reportLock(host, session, result);
@@ -159,7 +175,8 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 		try {
 			const soFar = await Promise.race([whenReady, early]);
 			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
-			checkHostState(run, host, strategy.parseState(soFar));
+			checkHostState(d, host, strategy.parseState(soFar));
+			throwIfCancelled(run.signal);
 		} catch (error) {
 			stdin.end(declineStage);
 			await running.catch(() => undefined);
@@ -168,16 +185,13 @@ async function preflightAndUpload(run: DeployRun, host: HostRun): Promise<void> 
 		// Wrapped: returning the promise itself would make the phase wait for the whole script.
 		return { running };
 	});
-	const { running } = await finished;
 
-	await inPhase(emit, host, 'upload', async () => {
-		const artifact = uploadArtifact(host)!;
-		const upload = strategy.prepareUpload!(strategyRun(run, host), host.state!, artifact, host.diff ?? diffArtifact(null, artifact));
-		stdin.write(stageHeader(upload.id, upload.reuseFrom));
-		upload.archive.on('error', (error) => stdin.destroy(error)).pipe(stdin);
-		const staged = await strategy.settleUpload!(strategyRun(run, host), upload, await running);
-		host.staged = { host: config.name, from: host.state!.current, to: staged.id, diff: staged.diff };
-		emit({ type: 'staged', staged: host.staged });
+	await inPhase(run.emit, host, 'upload', async () => {
+		const upload = prepareUpload(d, host);
+		stdin.write(upload.header);
+		if (upload.body) upload.body.on('error', (error) => stdin.destroy(error)).pipe(stdin);
+		else stdin.end();
+		settleStaged(d, host, await strategy.staging.settle(strategyRun(d, host), upload, await running));
 	});
 }
 
@@ -186,20 +200,26 @@ function uploadArtifact(host: HostRun): Artifact | undefined {
 	return host.artifact ?? (host.host.strategy === 'script' ? emptyArtifact : undefined);
 }
 
-async function preflight(run: DeployRun, host: HostRun): Promise<void> {
+/** Preflight on its own: the lock (none for a read-only run), the host's state, the dry run. */
+async function preflight(d: Deploy, host: HostRun): Promise<void> {
+	const { run } = d;
 	const config = host.host;
 	const strategy = strategyFor(config);
-	const result = await lockAndRun(host, { ...run.request, operator: run.operator, runId: run.runId }, strategy.inspect(config));
+	const session = await connect(host, run.context.openTransport, run.emit);
+	const inspect = strategy.inspect(config, host.artifact);
+	const result = await session.run(d.readOnly ? preflightScript(host, inspect) : lockScript(run, host, inspect), { signal: run.signal });
+	reportLock(host, session, result, d.readOnly);
 	const state = strategy.parseState(result);
-	checkHostState(run, host, state);
-	await strategy.dryRun(strategyRun(run, host), state, host.artifact);
+	checkHostState(d, host, state);
+	await strategy.dryRun(strategyRun(d, host), state, host.artifact);
 }
 
 /** Records what the host has, shows the diff, and refuses a host without room for the upload. */
-function checkHostState(run: DeployRun, host: HostRun, state: HostState): void {
+function checkHostState(d: Deploy, host: HostRun, state: HostState): void {
 	const config = host.host;
 	host.state = state;
-	run.request.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
+	host.expected = state.current;
+	d.run.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
 	if (!host.artifact) return;
 	host.diff = strategyFor(config).diff(state, host.artifact);
 	if (host.diff) {
@@ -212,73 +232,90 @@ function checkHostState(run: DeployRun, host: HostRun, state: HostState): void {
 	}
 }
 
-async function upload(run: DeployRun, host: HostRun): Promise<void> {
-	const config = host.host;
-	const strategy = strategyFor(config);
+function prepareUpload(d: Deploy, host: HostRun): PreparedUpload {
 	const artifact = uploadArtifact(host);
 	if (!artifact) throw new HostFailure('nothing to upload: no [build] artifact in the config');
-	const state = host.state!;
-	const staged = await strategy.stage(strategyRun(run, host), state, artifact, host.diff ?? diffArtifact(null, artifact));
-	host.staged = { host: config.name, from: state.current, to: staged.id, diff: staged.diff };
+	return strategyFor(host.host).staging.prepare(strategyRun(d, host), host.state!, artifact, host.diff ?? diffArtifact(null, artifact));
+}
+
+/** The staging script in a round trip of its own (after a dry run). */
+async function stageAlone(d: Deploy, host: HostRun): Promise<void> {
+	const strategy = strategyFor(host.host);
+	const upload = prepareUpload(d, host);
+	const stdin = upload.body ? Readable.from(concatStreams(upload.header, upload.body)) : upload.header;
+	const result = await host.session!.run(strategy.staging.script(strategyRun(d, host)), { stdin, signal: d.run.signal, timeoutMs: host.host.timeouts.uploadMs });
+	settleStaged(d, host, await strategy.staging.settle(strategyRun(d, host), upload, result));
+}
+
+async function* concatStreams(header: string, body: Readable): AsyncGenerator<Buffer> {
+	yield Buffer.from(header);
+	for await (const chunk of body) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+}
+
+function settleStaged(d: Deploy, host: HostRun, staged: { id: number; diff: PreparedUpload['diff']; path?: string }): void {
+	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff };
 	host.stagedPath = staged.path;
-	run.request.emit({ type: 'staged', staged: host.staged });
+	d.run.emit({ type: 'staged', staged: host.staged });
 }
 
 const emptyArtifact: Artifact = { dir: '', files: [], links: [], bytes: 0 };
 
-const strategyRun = (run: DeployRun, host: HostRun): StrategyRun => ({
-	session: host.session!,
-	release: run.release,
-	rev: run.rev,
-	operator: run.operator,
-	runId: run.runId,
-	emit: run.request.emit,
-	signal: run.request.signal,
-});
-
-/** A switch without an upload goes to the newest generation staged earlier (e.g. after a declined confirm). */
-function pickStaged(run: DeployRun, host: HostRun): void {
+/**
+ * A switch without an upload goes to what an earlier run staged and never switched to (e.g.
+ * after a declined confirm): the newest staged or declined generation newer than current, or a
+ * nix host's staged closure. It keeps the release it was built as.
+ */
+function pickStaged(d: Deploy, host: HostRun): void {
 	const state = host.state!;
-	const newest = state.generations.at(-1);
-	if (!newest || (state.current !== null && newest.id <= state.current)) {
-		throw new HostFailure(`nothing staged to switch to: generation ${state.current ?? '(none)'} is current and newest; run the upload phase first`);
+	const none = { added: 0, changed: 0, removed: 0, bytes: 0 };
+	if (state.stagedPath) {
+		const id = Math.max(0, ...state.generations.map((generation) => generation.id)) + 1;
+		host.staged = { host: host.host.name, from: state.current, to: id, release: state.stagedPath.release, diff: none };
+		host.stagedPath = state.stagedPath.path;
+	} else {
+		const pending = pendingGeneration(state);
+		if (!pending) throw new HostFailure(`nothing staged to switch to: no staged generation newer than ${state.current ?? '(none)'}; run the upload phase first`);
+		host.staged = { host: host.host.name, from: state.current, to: pending.id, release: pending.release, diff: none };
 	}
-	host.staged = { host: host.host.name, from: state.current, to: newest.id, diff: { added: 0, changed: 0, removed: 0, bytes: 0 } };
-	run.request.emit({ type: 'staged', staged: host.staged });
+	d.run.emit({ type: 'staged', staged: host.staged });
 }
 
-async function confirmAndSwitch(run: DeployRun, runs: HostRun[], limit: ReturnType<typeof pLimit>): Promise<void> {
-	const { emit, signal } = run.request;
-	const staged = runs.filter((host) => host.staged && !host.outcome);
+async function confirmAndSwitch(d: Deploy): Promise<void> {
+	const { run, request } = d;
+	const staged = run.hosts.filter((host) => host.staged && !host.ended);
 	if (staged.length === 0) return;
 	const hosts = staged.map((host) => host.staged!);
-	if (signal?.aborted) {
-		for (const host of staged) finishHost(emit, host, 'cancelled', 'cancelled before switching; staged generation kept');
+	const leaveStaged = (list: readonly HostRun[], why: string) => Promise.all(list.map((host) => {
+		host.atClose.push(strategyFor(host.host).markStatus(host.host, host.staged!.to, 'declined', new Date().toISOString()));
+		return run.end(host, 'staged', `not switched (${why}); generation ${host.staged!.to} staged`);
+	}));
+	if (run.cancelled) {
+		await Promise.all(staged.map((host) => run.end(host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`)));
 		return;
 	}
-	const answer = await run.request.confirm(hosts);
-	emit({ type: 'confirm', hosts, answer });
-	if (!answer) {
-		for (const host of staged) finishHost(emit, host, 'staged', `not switched (confirmation declined); generation ${host.staged!.to} staged`);
+	const answer = await request.confirm(hosts);
+	run.emit({ type: 'confirm', hosts, answer });
+	if (!answer || run.cancelled) {
+		await leaveStaged(staged, run.cancelled ? 'cancelled' : 'confirmation declined');
 		return;
 	}
-	const config: WaveConfig = { ...run.request.config.waves, ...definedOnly(run.request.waves ?? {}) };
+	const config: WaveConfig = { ...request.config.waves, ...definedOnly(request.waves ?? {}) };
 	const waves = planWaves(staged, config);
 	const switched: HostRun[] = [];
 	for (const [index, wave] of waves.entries()) {
-		emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map((host) => host.host.name), canary: index === 0 && config.canary > 0 });
-		await Promise.all(wave.map((host) => limit(() => switchHost(run, host))));
+		run.emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map((host) => host.host.name), canary: index === 0 && config.canary > 0 });
+		await run.each(wave, (host) => switchHost(d, host));
 		switched.push(...wave);
 		const remaining = waves.slice(index + 1).flat();
 		if (remaining.length === 0) break;
-		const failed = switched.filter((host) => host.outcome !== 'ok').map((host) => host.host.name);
+		const failed = switched.filter((host) => host.switchOutcome !== 'ok').map((host) => host.host.name);
 		const stop =
 			stopReason(config, index, failed.length, failed) ??
-			((await (run.request.continueWaves?.({ next: index + 2, total: waves.length, switched: switched.map((host) => host.host.name), failed, remaining: remaining.map((host) => host.host.name) }) ?? true))
+			((await (request.continueWaves?.({ next: index + 2, total: waves.length, switched: switched.map((host) => host.host.name), failed, remaining: remaining.map((host) => host.host.name) }) ?? true))
 				? undefined
 				: `stopped by the operator after wave ${index + 1} of ${waves.length}`);
 		if (stop) {
-			for (const host of remaining) finishHost(emit, host, 'staged', `not switched: ${stop}; generation ${host.staged!.to} staged`);
+			await leaveStaged(remaining, stop);
 			break;
 		}
 	}
@@ -286,65 +323,73 @@ async function confirmAndSwitch(run: DeployRun, runs: HostRun[], limit: ReturnTy
 
 const definedOnly = <T extends object>(value: T): Partial<T> => Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 
-async function switchHost(run: DeployRun, host: HostRun): Promise<void> {
-	const { emit, signal } = run.request;
-	if (signal?.aborted) {
-		finishHost(emit, host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`);
+/** Statuses after a switch, for the keep rule: the host's list as read, with what this switch changed. */
+function statusesAfter(host: HostRun, changes: Readonly<Record<number, GenerationStatus>>): { id: number; status: GenerationStatus }[] {
+	const known = host.state!.generations.map((generation) => ({ id: generation.id, status: changes[generation.id] ?? generation.status }));
+	const to = host.staged!.to;
+	return known.some((generation) => generation.id === to) ? known : [...known, { id: to, status: changes[to] ?? 'staged' }];
+}
+
+async function switchHost(d: Deploy, host: HostRun): Promise<void> {
+	const { run, request, phases } = d;
+	if (run.cancelled) {
+		await run.end(host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`);
 		return;
 	}
 	const state = host.state!;
 	const to = host.staged!.to;
-	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? (id === to ? run.release : `generation ${id}`);
+	const keep = request.config.app.keep;
+	const prune = (current: number, changes: Record<number, GenerationStatus>) => generationsToPrune(statusesAfter(host, changes), keep, current);
+	const releaseOf = (id: number) => (id === to ? host.staged!.release : (state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`));
+	const cleanupScript = (ids: readonly number[]) => script(strategyFor(host.host).prune(host.host, ids), releaseLock(host.host.root, run.runId), strategyFor(host.host).readCurrent(host.host));
 	const result = await switchAndValidate(
 		{
 			session: host.session!,
-			emit,
+			emit: run.emit,
 			operator: run.operator,
-			skips: run.request.skips ?? noSkips,
-			validate: run.phases.includes('validate'),
+			skips: request.skips ?? noSkips,
+			validate: phases.includes('validate'),
 			releaseOf,
 			current: state.current,
-			openTransport: run.request.openTransport,
+			openTransport: request.openTransport,
 			runId: run.runId,
 			staged: { id: to, path: host.stagedPath },
+			...(request.force ? { force: request.force } : {}),
 			// A good switch's cleanup rides along with its last round trip when nothing after it can fail.
-			finish: (from) => cleanupScript(run, host, generationsToPrune(generationIds(host), run.request.config.app.keep, to, from)),
+			finish: () => cleanupScript(prune(to, { [to]: 'live' })),
 		},
 		to,
 		'deploy',
 	);
-	if (result.outcome === 'ok' || result.outcome === 'rolled-back') {
-		await cleanup(run, host, result.outcome === 'ok' ? to : result.from, result.outcome === 'ok' ? result.from : to, result.finished === true);
+	host.switchOutcome = result.outcome;
+	if (result.outcome === 'ok') host.expected = to;
+	else if (result.outcome === 'rolled-back' || result.outcome === 'failed') host.expected = result.from;
+	else host.expected = undefined;
+	if (result.current !== undefined) host.readBack = result.current;
+	if (result.outcome === 'ok' || (result.outcome === 'rolled-back' && result.from !== null)) {
+		const current = result.outcome === 'ok' ? to : result.from!;
+		const changes: Record<number, GenerationStatus> = { [to]: result.outcome === 'ok' ? 'live' : 'failed' };
+		await cleanup(d, host, prune(current, changes), current, result.finished === true);
 	}
-	finishHost(emit, host, result.outcome, result.reason);
+	await run.end(host, result.outcome, result.reason);
 }
 
-const generationIds = (host: HostRun): number[] => [...host.state!.generations.map((generation) => generation.id), host.staged!.to];
-
-/** Prune + release the lock: one script. */
-const cleanupScript = (run: DeployRun, host: HostRun, prune: readonly number[]): string =>
-	script(strategyFor(host.host).prune(host.host, prune), releaseLock(host.host.root, run.runId));
-
 /**
- * Keeps the newest `keep` generations (never current or previous) and releases the lock in one
- * round trip — or none, when the switch's last round trip already did (`done`).
+ * Prunes per the keep rule, releases the lock and reads `current` back, in one round trip — or
+ * none, when the switch's last round trip already did (`done`).
  */
-async function cleanup(run: DeployRun, host: HostRun, current: number | null, previous: number | null, done: boolean): Promise<void> {
-	const { emit } = run.request;
-	const state = host.state!;
-	const config = host.host;
-	const to = host.staged!.to;
-	await inPhase(emit, host, 'cleanup', async () => {
-		const prune = generationsToPrune(generationIds(host), run.request.config.app.keep, current, previous);
-		if (!done) await host.session!.must(cleanupScript(run, host, prune), 'cleanup');
+async function cleanup(d: Deploy, host: HostRun, prune: readonly number[], current: number, done: boolean): Promise<void> {
+	const { run, request } = d;
+	const strategy = strategyFor(host.host);
+	await inPhase(run.emit, host, 'cleanup', async () => {
+		if (!done) {
+			const result = await host.session!.must(script(strategy.prune(host.host, prune), releaseLock(host.host.root, run.runId), strategy.readCurrent(host.host)), 'cleanup');
+			host.readBack = strategy.parseCurrent(result.markers) ?? host.readBack;
+		}
 		host.locked = false;
-		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${run.request.config.app.keep})`);
-		const created = { id: to, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, bytes: host.artifact?.bytes ?? 0, files: host.artifact?.files.length ?? 0, current: false };
-		const known = state.generations.some((generation) => generation.id === to);
-		const generations = [...state.generations, ...(known ? [] : [created])]
-			.filter((generation) => !prune.includes(generation.id))
-			.map((generation) => ({ ...generation, current: generation.id === current }));
-		emit({ type: 'generations', host: config.name, current, generations });
+		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${request.config.app.keep})`);
+		const generations = host.state!.generations.filter((generation) => !prune.includes(generation.id)).map((generation) => ({ ...generation, current: generation.id === current }));
+		run.emit({ type: 'generations', host: host.host.name, current, generations });
 	});
 }
 

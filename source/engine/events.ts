@@ -1,6 +1,7 @@
 /**
  * Everything the engine reports. The console's store, the headless printer and the run recorder
- * all consume this one stream; none of them talks back except through intents (confirm, cancel).
+ * all consume this one stream, through one interpreter (`engine/outcome/`); none of them talks
+ * back except through intents (confirm, cancel).
  */
 
 export const phases = ['build', 'preflight', 'upload', 'switch', 'validate', 'cleanup'] as const;
@@ -8,16 +9,30 @@ export type Phase = (typeof phases)[number];
 
 export type PhaseStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
 
+/** What a run does; every entry point of the engine is one of these. */
+export const runKinds = ['deploy', 'rollback', 'check', 'generations', 'break-lock'] as const;
+export type RunKind = (typeof runKinds)[number];
+
 /** How a host ended a run. */
 export type HostOutcome =
 	| 'ok' // everything asked for succeeded
-	| 'staged' // staged but not switched (dry-run/confirm declined/build-only)
+	| 'staged' // staged but not switched (confirm declined, waves stopped)
 	| 'failed' // failed before or during switch; left on its previous generation
 	| 'rolled-back' // validate failed, automatically back on the previous generation
 	| 'manual' // validate failed and the rollback failed too: manual intervention required
 	| 'cancelled'; // work was skipped because the operator cancelled
 
 export type SwitchReason = 'deploy' | 'rollback' | 'auto-rollback' | 'watchdog-revert';
+
+/**
+ * A generation's history, kept on the host in its metadata: staged (uploaded, never switched to),
+ * declined (staged, then the switch was declined or stopped), live (went live), failed (failed
+ * validation or activation; the host was rolled back from it), rolled-back-from (went live, then
+ * the operator rolled back to an older one), reverted (the watchdog put the host back).
+ * `unknown`: made before generations carried a status.
+ */
+export const generationStatuses = ['staged', 'declined', 'live', 'failed', 'rolled-back-from', 'reverted', 'unknown'] as const;
+export type GenerationStatus = (typeof generationStatuses)[number];
 
 export interface GenerationInfo {
 	readonly id: number;
@@ -28,6 +43,11 @@ export interface GenerationInfo {
 	readonly bytes: number;
 	readonly files: number;
 	readonly current: boolean;
+	readonly status: GenerationStatus;
+	/** When the status was last set (ISO). */
+	readonly statusAt?: string;
+	/** What kind of failure, for `failed`: "validation" or "activation". */
+	readonly statusNote?: string;
 }
 
 export interface DiffSummary {
@@ -42,6 +62,8 @@ export interface StagedHost {
 	readonly host: string;
 	readonly from: number | null;
 	readonly to: number;
+	/** The release the staged generation carries (this run's, or an earlier run's for a switch later). */
+	readonly release: string;
 	readonly diff: DiffSummary;
 }
 
@@ -55,21 +77,49 @@ export interface RunSummary {
 	readonly outcomes: Readonly<Record<string, HostOutcome>>;
 	/** One-line reason per host that has one (failures, rollbacks, skips). */
 	readonly reasons: Readonly<Record<string, string>>;
+	/** Where each host's `current` is at the end, as the host said (null: none; absent: never reached). */
+	readonly current: Readonly<Record<string, number | null>>;
 }
 
 /** Log lines from the local build have host `null`, unless the build is per host. */
 export type EngineEvent =
-	| { type: 'run-started'; runId: string; kind: 'deploy' | 'rollback' | 'check'; release: string; hosts: string[]; phases: Phase[]; at: string }
-	| { type: 'phase'; host: string | null; phase: Phase; status: PhaseStatus; reason?: string; ms?: number }
+	| {
+			type: 'run-started';
+			runId: string;
+			kind: RunKind;
+			release: string;
+			hosts: string[];
+			phases: Phase[];
+			at: string;
+			/** Digest of the artifact this run ships (retry checks it has not changed). */
+			artifact?: string;
+			/** The run whose failed hosts this one retries. */
+			retryOf?: string;
+	  }
+	| {
+			type: 'phase';
+			host: string | null;
+			phase: Phase;
+			status: PhaseStatus;
+			reason?: string;
+			ms?: number;
+			/** Commands sent to the host during the phase (each a round trip). */
+			trips?: number;
+			/** Part of going back to the previous generation after a failure: not the deploy's own mark. */
+			revert?: boolean;
+	  }
 	| { type: 'log'; host: string | null; stream: 'stdout' | 'stderr' | 'info'; line: string }
-	| { type: 'step'; host: string; name: string; state: 'running' | 'success' | 'failure'; message?: string }
+	/** What the run ships, once built and fingerprinted (host null: the shared build). A retry checks it is unchanged. */
+	| { type: 'artifact'; host: string | null; digest: string; files: number; bytes: number }
+	| { type: 'step'; host: string; name: string; state: 'pending' | 'running' | 'success' | 'failure'; message?: string }
 	| { type: 'generations'; host: string; current: number | null; generations: GenerationInfo[] }
 	| { type: 'staged'; staged: StagedHost }
 	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string }
 	| { type: 'wave'; index: number; total: number; hosts: string[]; canary: boolean }
 	| { type: 'switched'; host: string; from: number | null; to: number; reason: SwitchReason }
-	| { type: 'host-done'; host: string; outcome: HostOutcome; reason?: string }
-	| { type: 'run-finished'; runId: string; summary: RunSummary; at: string };
+	/** `current` is read back from the host after its work (absent when it could not be reached). */
+	| { type: 'host-done'; host: string; outcome: HostOutcome; reason?: string; current?: number | null }
+	| { type: 'run-finished'; runId: string; summary: RunSummary; at: string; cancelled: boolean };
 
 export type EventOf<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
 export type EmitEvent = (event: EngineEvent) => void;

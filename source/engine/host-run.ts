@@ -1,10 +1,9 @@
 import type { HostConfig } from '../config/types.js';
 import type { Artifact, ArtifactDiff } from './artifact.js';
-import type { EmitEvent, HostOutcome, Phase, RunSummary, StagedHost } from './events.js';
+import type { EmitEvent, HostOutcome, Phase, StagedHost } from './events.js';
 import { HostFailure, HostSession } from './host-session.js';
 import type { HostState } from './host-state.js';
 import type { Transport } from '../transport/transport.js';
-import { releaseLock } from './remote/lock.js';
 import type { OpenTransport } from './requests.js';
 
 /** One host's progress through a run; filled in phase by phase. */
@@ -14,6 +13,7 @@ export interface HostRun {
 	/** The connection attempt (at most one per run) and its transport, from the moment it starts. */
 	connecting?: Promise<HostSession>;
 	transport?: Transport;
+	/** This run holds the host's deploy lock. */
 	locked: boolean;
 	artifact?: Artifact;
 	state?: HostState;
@@ -21,24 +21,34 @@ export interface HostRun {
 	staged?: StagedHost;
 	/** Nix: the store path of the staged generation. */
 	stagedPath?: string;
-	outcome?: HostOutcome;
-	reason?: string;
+	/** Where `current` must be if everything this run did is as it believes (null: no generation). */
+	expected?: number | null;
+	/** Where `current` is, as the host said in this run's last round trip with it. */
+	readBack?: number | null;
+	/** How its switch went (waves count failures by it before the host has ended). */
+	switchOutcome?: HostOutcome;
+	/** Script parts to run in the host's closing round trip (e.g. marking a staged generation declined). */
+	readonly atClose: string[];
+	/** The host has its outcome: no more work, its lock released, its connection closed. */
+	ended: boolean;
 	readonly reported: Set<Phase>;
 }
 
-export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false, reported: new Set() });
+export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false, ended: false, reported: new Set(), atClose: [] });
 
-/** Reports a phase as running, then ok or failed (with the failure's one-line reason). */
+/** Reports a phase as running, then ok or failed (with the failure's one-line reason and the round trips it took). */
 export async function inPhase<T>(emit: EmitEvent, run: HostRun | null, phase: Phase, work: () => Promise<T>): Promise<T> {
 	const host = run?.host.name ?? null;
 	const started = Date.now();
+	const tripsBefore = run?.session?.trips ?? 0;
+	const trips = () => (run?.session ? { trips: run.session.trips - tripsBefore } : {});
 	emit({ type: 'phase', host, phase, status: 'running' });
 	try {
 		const result = await work();
-		emit({ type: 'phase', host, phase, status: 'ok', ms: Date.now() - started });
+		emit({ type: 'phase', host, phase, status: 'ok', ms: Date.now() - started, ...trips() });
 		return result;
 	} catch (error) {
-		emit({ type: 'phase', host, phase, status: 'failed', reason: reasonOf(error), ms: Date.now() - started });
+		emit({ type: 'phase', host, phase, status: 'failed', reason: reasonOf(error), ms: Date.now() - started, ...trips() });
 		throw error;
 	}
 }
@@ -73,27 +83,11 @@ async function openSession(run: HostRun, openTransport: OpenTransport, emit: Emi
 	return run.session;
 }
 
-/** Releases the lock if this run took it, and closes the connection (or gives up connecting). Never throws. */
-export async function closeHostRun(run: HostRun, runId: string): Promise<void> {
-	if (run.session && run.locked) {
-		await run.session.run(releaseLock(run.host.root, runId)).catch(() => undefined);
-		run.locked = false;
-	}
-	await run.transport?.close().catch(() => {});
-}
-
-export function finishHost(emit: EmitEvent, run: HostRun, outcome: HostOutcome, reason?: string): void {
-	if (run.outcome) return;
-	run.outcome = outcome;
-	run.reason = reason;
-	emit({ type: 'host-done', host: run.host.name, outcome, ...(reason ? { reason } : {}) });
-}
-
 /** Records which phases each host reported, whoever emitted them, so the rest can be marked skipped. */
 export function trackPhases(runs: readonly HostRun[], emit: EmitEvent): EmitEvent {
 	const byName = new Map(runs.map((run) => [run.host.name, run]));
 	return (event) => {
-		if (event.type === 'phase' && event.host !== null) byName.get(event.host)?.reported.add(event.phase);
+		if (event.type === 'phase' && event.host !== null && !event.revert) byName.get(event.host)?.reported.add(event.phase);
 		emit(event);
 	};
 }
@@ -104,19 +98,4 @@ export function skipUnreported(emit: EmitEvent, run: HostRun, planned: readonly 
 		if (phase === 'build' && !run.reported.has('build')) continue;
 		if (!run.reported.has(phase)) emit({ type: 'phase', host: run.host.name, phase, status: 'skipped' });
 	}
-}
-
-export function summarize(runs: readonly HostRun[]): RunSummary {
-	const outcomes = Object.fromEntries(runs.map((run) => [run.host.name, run.outcome ?? 'failed'])) as Record<string, HostOutcome>;
-	const count = (...wanted: HostOutcome[]) => Object.values(outcomes).filter((outcome) => wanted.includes(outcome)).length;
-	return {
-		passed: count('ok'),
-		failed: count('failed', 'manual'),
-		rolledBack: count('rolled-back'),
-		staged: count('staged'),
-		cancelled: count('cancelled'),
-		total: runs.length,
-		outcomes,
-		reasons: Object.fromEntries(runs.filter((run) => run.reason).map((run) => [run.host.name, run.reason!])),
-	};
 }

@@ -15,6 +15,11 @@ export interface ScriptResult extends ExecResult {
 export interface RunOptions {
 	readonly stdin?: Readable | string;
 	readonly signal?: AbortSignal;
+	/**
+	 * Deadline for the whole script (default: the host's `command_timeout`). When it passes the
+	 * command is stopped on the host and the result says `timed out after …`.
+	 */
+	readonly timeoutMs?: number;
 	/** Called for each `SY:` line as it arrives, with everything collected so far (a script that talks back mid-way). */
 	readonly onMarker?: (marker: string, soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void;
 }
@@ -32,11 +37,27 @@ export class HostFailure extends Error {
  * lines, turns step JSON into step events and hands `SY:` lines back to the caller.
  */
 export class HostSession {
+	/** FastDeploy step lines are steps only where a deploy script prints them. */
+	private readonly stepsFromOutput: boolean;
+
 	constructor(
 		readonly host: HostConfig,
 		readonly transport: Transport,
 		private readonly emit: EmitEvent,
-	) {}
+		/** Scripts sent to the host (each one round trip), shared by every connection of the run to it. */
+		private readonly counter = { trips: 0 },
+	) {
+		this.stepsFromOutput = host.strategy === 'script';
+	}
+
+	get trips(): number {
+		return this.counter.trips;
+	}
+
+	/** The same host over another connection (the watchdog's confirmation proves new logins work). */
+	over(transport: Transport): HostSession {
+		return new HostSession(this.host, transport, this.emit, this.counter);
+	}
 
 	info(line: string): void {
 		this.emit({ type: 'log', host: this.host.name, stream: 'info', line });
@@ -46,9 +67,12 @@ export class HostSession {
 		const markers: string[] = [];
 		const blocks = new Map<string, string[]>();
 		let block: string[] | undefined;
-		const { onMarker, ...execOptions } = options;
+		const { onMarker, timeoutMs = this.host.timeouts.commandMs, signal, stdin } = options;
+		const deadline = AbortSignal.timeout(timeoutMs);
+		this.counter.trips += 1;
 		const result = await this.transport.exec(text, {
-			...execOptions,
+			stdin,
+			signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
 			onLine: (line, stream) => {
 				if (stream === 'stdout' && line.startsWith(marker)) {
 					const body = line.slice(marker.length);
@@ -65,16 +89,17 @@ export class HostSession {
 					block.push(line);
 					return;
 				}
-				const step = stream === 'stdout' ? parseStepLine(line) : undefined;
+				const step = stream === 'stdout' && this.stepsFromOutput ? parseStepLine(line) : undefined;
 				if (step) this.emit({ type: 'step', host: this.host.name, ...step });
 				else this.emit({ type: 'log', host: this.host.name, stream, line });
 			},
 		});
+		if (deadline.aborted && !signal?.aborted) return { ...result, code: null, failure: `timed out after ${formatSeconds(timeoutMs)}`, markers, blocks };
 		return { ...result, markers, blocks };
 	}
 
 	/** Runs a script that must succeed; otherwise throws a HostFailure with its reason. */
-	async must(text: string, what: string, options: { stdin?: Readable | string; signal?: AbortSignal } = {}): Promise<ScriptResult> {
+	async must(text: string, what: string, options: Omit<RunOptions, 'onMarker'> = {}): Promise<ScriptResult> {
 		const result = await this.run(text, options);
 		if (result.code !== 0) throw new HostFailure(`${what}: ${failureReason(result)}`);
 		return result;
@@ -89,3 +114,5 @@ export function failureReason(result: ExecResult): string {
 	const lastOutput = result.stdout.trimEnd().split('\n').filter((line) => !line.startsWith(marker)).at(-1)?.trim();
 	return lastError || lastOutput || `exit status ${result.code}`;
 }
+
+export const formatSeconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`);

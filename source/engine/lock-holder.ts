@@ -18,12 +18,10 @@ const processAlive = (pid: number): boolean => {
 };
 
 /**
- * Reads the `SY:lock-held <owner json>` line. A lock is stale when its owner ran on this
- * machine and that process is gone, or when it is older than `staleAfterMs`.
+ * Describes a lock's owner (as `readLockOwner` read it). A lock is stale when its owner ran on
+ * this machine and that process is gone, or when it is older than `staleAfterMs`.
  */
-export function lockHolder(markers: readonly string[], staleAfterMs: number, now = new Date(), isAlive = processAlive, thisMachine = hostname()): LockHolder {
-	const line = markers.find((marker) => marker.startsWith('lock-held'));
-	const owner = parseOwner(line?.slice('lock-held'.length).trim() ?? '');
+export function lockHolder(owner: LockOwner | undefined, staleAfterMs: number, now = new Date(), isAlive = processAlive, thisMachine = hostname()): LockHolder {
 	if (!owner) return { stale: false, reason: 'locked by another deploy (no owner recorded in .lock/owner.json); --break-lock removes it' };
 	const ageMs = now.getTime() - new Date(owner.startedAt).getTime();
 	const minutes = Math.max(0, Math.round(ageMs / 60_000));
@@ -32,13 +30,4 @@ export function lockHolder(markers: readonly string[], staleAfterMs: number, now
 	const why = gone ? `stale: process ${owner.pid} on ${owner.machine} is gone` : ageMs > staleAfterMs ? `stale: older than ${Math.round(staleAfterMs / 60_000)} min` : '';
 	const base = `locked by ${owner.operator} (pid ${owner.pid}, run ${owner.runId}) since ${owner.startedAt}, ${minutes} min ago`;
 	return { owner, stale, reason: stale ? `${base} — ${why}; --break-lock removes it` : base };
-}
-
-function parseOwner(text: string): LockOwner | undefined {
-	try {
-		const owner = JSON.parse(text) as LockOwner;
-		return typeof owner.operator === 'string' ? owner : undefined;
-	} catch {
-		return undefined;
-	}
 }

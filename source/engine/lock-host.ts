@@ -1,43 +1,43 @@
-import type { EmitEvent } from './events.js';
 import { HostFailure, type HostSession, type ScriptResult } from './host-session.js';
 import { connect, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
-import { breakLock, lockHeldExit, takeLock } from './remote/lock.js';
+import { inspectMarkers } from './remote/inspect.js';
+import { breakLock, lockHeldExit, peekLock, readLocked, readLockOwner, takeLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
-import { collectWatchdogReverts } from './remote/watchdog.js';
-import type { OpenTransport } from './requests.js';
-
-export interface LockRequest {
-	readonly openTransport: OpenTransport;
-	readonly emit: EmitEvent;
-	readonly operator: string;
-	readonly runId: string;
-	readonly breakLock?: boolean;
-}
+import { readBusy, readDisarmed, readEarlierReverts, settleEarlierWatchdogs } from './remote/watchdog.js';
+import type { FleetRun } from './run-fleet.js';
 
 /** The lock (broken first with --break-lock), earlier watchdog reverts, then `then`: one script. */
-export function lockScript(run: HostRun, request: LockRequest, then: string): string {
-	const root = run.host.root;
+export function lockScript(run: FleetRun, host: HostRun, then: string): string {
+	const root = host.host.root;
 	const at = new Date().toISOString();
-	const owner = { operator: request.operator, machine: request.operator.split('@')[1] ?? '', pid: process.pid, runId: request.runId, startedAt: at };
-	return script(request.breakLock && breakLock(root, request.operator, at), takeLock(root, owner), collectWatchdogReverts(root), then);
+	const owner = { operator: run.operator, machine: run.operator.split('@')[1] ?? '', pid: process.pid, runId: run.runId, startedAt: at };
+	return script(run.context.breakLock && breakLock(root, run.operator, at), takeLock(root, owner), settleEarlierWatchdogs(root, run.runId, earlierWatchdogWaitSeconds), then);
 }
 
+/** How long a new run waits for an earlier run's watchdog that is reverting the host right now. */
+const earlierWatchdogWaitSeconds = 60;
+
+/** A read-only preflight (dry run, check): says who holds the lock, takes nothing, writes nothing. */
+export const preflightScript = (host: HostRun, then: string): string => script(peekLock(host.host.root), then);
+
 /**
- * Reads what the lock part of a `lockScript` said: notes a broken lock and earlier watchdog
- * reverts, and fails the host on a held lock, missing tools or any other failure.
+ * Reads what the lock part of a script said: notes a broken lock and earlier watchdog reverts,
+ * and fails the host on a held lock (unless it only peeked), missing tools or any other failure.
  */
-export function reportLock(run: HostRun, session: HostSession, result: Pick<ScriptResult, 'markers' | 'code' | 'failure' | 'stderr'>): void {
-	run.locked = result.markers.includes('locked');
-	const broken = result.markers.find((line) => line.startsWith('lock-broken'));
-	if (broken) session.info(`broke the lock: ${lockHolder([broken.replace('lock-broken', 'lock-held')], run.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)`);
-	for (const line of result.markers.filter((marker) => marker.startsWith('watchdog-reverted-earlier '))) {
-		const [, file, exit, time] = line.split(' ');
-		session.info(`reverted by watchdog at ${time}: switch ${file?.replace(/\.reverted$/, '')} was never confirmed (revert exit status ${exit})`);
-	}
-	if (result.code === lockHeldExit) throw new HostFailure(lockHolder(result.markers, run.host.staleLockMs).reason);
-	const missing = result.markers.find((line) => line.startsWith('missing '));
-	if (missing) throw new HostFailure(`missing tools on host:${missing.slice('missing'.length)}`);
+export function reportLock(host: HostRun, session: HostSession, result: Pick<ScriptResult, 'markers' | 'code' | 'failure' | 'stderr'>, peeked = false): void {
+	if (readLocked(result.markers)) host.locked = true;
+	const broken = readLockOwner(result.markers, 'broken');
+	if (broken.printed) session.info(`broke the lock: ${lockHolder(broken.owner, host.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)`);
+	for (const revert of readEarlierReverts(result.markers)) session.info(`reverted by watchdog at ${revert.time}: switch ${revert.token} was never confirmed (revert exit status ${revert.exit})`);
+	for (const token of readDisarmed(result.markers)) session.info(`disarmed the watchdog of switch ${token}: its run never confirmed it, and this run holds the host now`);
+	const busy = readBusy(result.markers);
+	if (busy.length > 0) throw new HostFailure(`the watchdog of switch ${busy.join(', ')} is still reverting this host; try again once it is done`);
+	const held = readLockOwner(result.markers, 'held');
+	if (peeked && held.printed) session.info(`lock: ${lockHolder(held.owner, host.host.staleLockMs).reason}`);
+	if (result.code === lockHeldExit) throw new HostFailure(lockHolder(held.owner, host.host.staleLockMs).reason);
+	const missing = result.markers.find((line) => line.startsWith(`${inspectMarkers.missing} `));
+	if (missing) throw new HostFailure(`missing tools on host:${missing.slice(inspectMarkers.missing.length)}`);
 	if (result.code !== 0) throw new HostFailure(`preflight: ${result.failure ?? (result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
 }
 
@@ -45,9 +45,9 @@ export function reportLock(run: HostRun, session: HostSession, result: Pick<Scri
  * Connects, takes the host's lock (breaking a held one first with --break-lock) and runs `then`
  * in the same round trip. A held lock fails the host with its owner named.
  */
-export async function lockAndRun(run: HostRun, request: LockRequest, then: string): Promise<ScriptResult> {
-	const session = await connect(run, request.openTransport, request.emit);
-	const result = await session.run(lockScript(run, request, then));
-	reportLock(run, session, result);
+export async function lockAndRun(run: FleetRun, host: HostRun, then: string): Promise<ScriptResult> {
+	const session = await connect(host, run.context.openTransport, run.emit);
+	const result = await session.run(lockScript(run, host, then), { signal: run.signal });
+	reportLock(host, session, result);
 	return result;
 }

@@ -18,6 +18,11 @@ export interface RunContext {
 	readonly operator?: string;
 	/** Aborting cancels unstarted work, stops uploads and removes .partial dirs; switches in flight finish. */
 	readonly signal?: AbortSignal;
+	/**
+	 * Aborting (a second Ctrl-C) stops even switches and validations under way, so the run ends
+	 * within the transports' kill bound; such hosts are reported as their `current` reads back.
+	 */
+	readonly force?: AbortSignal;
 	readonly runId?: string;
 	/** Remove a held lock first (recorded in switches.log). */
 	readonly breakLock?: boolean;
@@ -43,6 +48,15 @@ export interface DeployRequest extends RunContext {
 	readonly waves?: Partial<WaveConfig>;
 	/** Without it, waves follow each other as long as no stop condition is met. */
 	readonly continueWaves?: ContinueWaves;
+	/** A retry: the release and artifact of the run whose failed hosts this deploys again. */
+	readonly reuse?: ReuseRelease;
+}
+
+export interface ReuseRelease {
+	readonly runId: string;
+	readonly release: string;
+	/** Artifact digests of that run, by host ('' for the shared build): the artifact must not have changed. */
+	readonly digests: Readonly<Record<string, string>>;
 }
 
 export type RollbackTarget = { readonly generation: number } | { readonly release: string } | { readonly previous: true };

@@ -1,63 +1,71 @@
-import pLimit from 'p-limit';
-import { maskingEmitter } from './mask-secrets.js';
 import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
 import type { HostState } from './host-state.js';
 import { strategyFor } from './strategies/index.js';
-import { closeHostRun, finishHost, inPhase, newHostRun, reasonOf, skipUnreported, summarize, trackPhases, type HostRun } from './host-run.js';
+import { inPhase, type HostRun } from './host-run.js';
 import { lockAndRun } from './lock-host.js';
-import { newRunId, operatorName } from './release.js';
+import { releaseLock } from './remote/lock.js';
+import { script } from './remote/quote.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
 import { noSkips } from './activation.js';
+import { runFleet, type FleetRun } from './run-fleet.js';
 import { switchAndValidate } from './switch-host.js';
 
 /** Makes an older generation current again on each host: lock, switch, restart, validate. */
-export async function runRollback(request: RollbackRequest): Promise<RunSummary> {
-	const runs = request.hosts.map(newHostRun);
-	request = { ...request, emit: trackPhases(runs, maskingEmitter(request.hosts, request.emit)) };
-	const { emit } = request;
-	const runId = request.runId ?? newRunId();
-	const operator = request.operator ?? operatorName();
+export function runRollback(request: RollbackRequest): Promise<RunSummary> {
 	const validate = request.validate ?? true;
-	const phases = validate ? (['preflight', 'switch', 'validate'] as const) : (['preflight', 'switch'] as const);
-	const limit = pLimit(request.jobs ?? request.config.jobs);
-	emit({ type: 'run-started', runId, kind: 'rollback', release: describeTarget(request.target), hosts: runs.map((run) => run.host.name), phases: [...phases], at: new Date().toISOString() });
-
-	const rollbackHost = async (run: HostRun) => {
-		try {
-			if (request.signal?.aborted) throw new HostFailure('cancelled');
-			const state = await inPhase(emit, run, 'preflight', () => lockAndList(run, request, runId, operator));
-			const target = pickTarget(state, request.target, run.host.name);
-			if (target === state.current) {
-				run.session!.info(`generation ${target} is already current`);
-				finishHost(emit, run, 'ok', `already on generation ${target}`);
-				return;
-			}
-			const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`;
-			const result = await switchAndValidate({ session: run.session!, emit, operator, skips: noSkips, validate, releaseOf, current: state.current, openTransport: request.openTransport, runId }, target, 'rollback');
-			const current = result.outcome === 'ok' ? target : result.from;
-			emit({ type: 'generations', host: run.host.name, current, generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })) });
-			finishHost(emit, run, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);
-		} catch (error) {
-			finishHost(emit, run, request.signal?.aborted ? 'cancelled' : 'failed', reasonOf(error));
-		}
-	};
-	try {
-		await Promise.all(runs.map((run) => limit(() => rollbackHost(run))));
-	} finally {
-		await Promise.all(runs.map((run) => closeHostRun(run, runId)));
-	}
-	for (const run of runs) skipUnreported(emit, run, phases);
-	const summary = summarize(runs);
-	emit({ type: 'run-finished', runId, summary, at: new Date().toISOString() });
-	return summary;
+	return runFleet(request, {
+		kind: 'rollback',
+		phases: validate ? ['preflight', 'switch', 'validate'] : ['preflight', 'switch'],
+		name: async () => ({ release: describeTarget(request.target) }),
+		work: (run) => run.each(run.hosts, (host) => rollbackHost(run, request, host, validate)),
+	});
 }
 
-async function lockAndList(run: HostRun, request: RollbackRequest, runId: string, operator: string): Promise<HostState> {
-	const strategy = strategyFor(run.host);
-	const result = await lockAndRun(run, { ...request, operator, runId }, strategy.list(run.host));
+async function rollbackHost(run: FleetRun, request: RollbackRequest, host: HostRun, validate: boolean): Promise<void> {
+	if (run.cancelled) throw new HostFailure('cancelled');
+	const state = await inPhase(run.emit, host, 'preflight', () => lockAndList(run, host));
+	const target = pickTarget(state, request.target, host.host.name);
+	if (target === state.current) {
+		host.session!.info(`generation ${target} is already current`);
+		await run.end(host, 'ok', `already on generation ${target}`);
+		return;
+	}
+	const strategy = strategyFor(host.host);
+	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`;
+	const result = await switchAndValidate(
+		{
+			session: host.session!,
+			emit: run.emit,
+			operator: run.operator,
+			skips: noSkips,
+			validate,
+			releaseOf,
+			current: state.current,
+			openTransport: request.openTransport,
+			runId: run.runId,
+			...(request.force ? { force: request.force } : {}),
+			// Nothing to prune: the lock and the read-back ride along with the last round trip.
+			finish: () => script(releaseLock(host.host.root, run.runId), strategy.readCurrent(host.host)),
+		},
+		target,
+		'rollback',
+	);
+	host.expected = result.outcome === 'ok' ? target : result.outcome === 'manual' ? undefined : result.from;
+	if (result.current !== undefined) host.readBack = result.current;
+	if (result.finished) host.locked = false;
+	const current = result.outcome === 'ok' ? target : result.from;
+	run.emit({ type: 'generations', host: host.host.name, current, generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })) });
+	await run.end(host, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);
+}
+
+async function lockAndList(run: FleetRun, host: HostRun): Promise<HostState> {
+	const strategy = strategyFor(host.host);
+	const result = await lockAndRun(run, host, strategy.list(host.host));
 	const state = strategy.parseState(result);
-	request.emit({ type: 'generations', host: run.host.name, current: state.current, generations: [...state.generations] });
+	host.state = state;
+	host.expected = state.current;
+	run.emit({ type: 'generations', host: host.host.name, current: state.current, generations: [...state.generations] });
 	return state;
 }
 
@@ -73,11 +81,11 @@ export function pickTarget(state: HostState, target: RollbackTarget, host: strin
 		if (!match) throw new HostFailure(`no generation of release ${target.release}; ${available}`);
 		return match.id;
 	}
-	const older = ids.filter((id) => state.current === null || id < state.current).at(-1);
-	if (older === undefined) throw new HostFailure(`no generation older than ${state.current ?? '(none)'}; ${available}`);
-	return older;
+	// "Previous": the newest older generation that went live, not one that failed or was never switched to.
+	const older = state.generations.filter((generation) => (state.current === null || generation.id < state.current) && !['failed', 'staged', 'declined', 'reverted'].includes(generation.status)).at(-1);
+	if (older === undefined) throw new HostFailure(`no good generation older than ${state.current ?? '(none)'}; ${available}`);
+	return older.id;
 }
 
-const describeTarget = (target: RollbackTarget): string =>
+export const describeTarget = (target: RollbackTarget): string =>
 	'generation' in target ? `generation ${target.generation}` : 'release' in target ? target.release : 'previous generation';
-

@@ -1,11 +1,13 @@
 import type { HostConfig } from '../config/types.js';
 import type { EmitEvent, HostOutcome, SwitchReason } from './events.js';
 import { checkHealth } from './health.js';
-import { failureReason, HostSession } from './host-session.js';
+import { failureReason, HostSession, type ScriptResult } from './host-session.js';
 import type { Skips } from './activation.js';
 import { strategyFor } from './strategies/index.js';
-import { armWatchdog, confirmWatchdog, watchdogOutcome } from './remote/watchdog.js';
-import { finishedMarker, thenIfOk } from './remote/then-if-ok.js';
+import { readSwap } from './remote/switch.js';
+import { armWatchdog, awaitWatchdogRevert, confirmWatchdog, markActivated, readClaim, readRevert } from './remote/watchdog.js';
+import { readFinished, thenIfOk } from './remote/then-if-ok.js';
+import { script } from './remote/quote.js';
 import type { OpenTransport } from './requests.js';
 
 export interface SwitchRequest {
@@ -23,69 +25,82 @@ export interface SwitchRequest {
 	readonly runId: string;
 	/** The generation this run staged (a nix switch to it needs its store path). */
 	readonly staged?: { readonly id: number; readonly path?: string };
-	readonly cancel?: AbortSignal;
 	/**
-	 * What to run on the host once this switch is known to be good (deploy: prune + release the
-	 * lock), given the generation switched from. When the outcome is settled by the last round
-	 * trip anyway (no validation that could fail and no watchdog, or the watchdog's confirmation),
-	 * it rides along in that round trip instead of costing one more; `finished` says it ran.
+	 * A second Ctrl-C: stops even a switch under way (its host is then reported as it is, read back).
+	 * The first cancel never reaches a switch that has begun.
 	 */
-	readonly finish?: (from: number | null) => string;
+	readonly force?: AbortSignal;
+	/**
+	 * What to run on the host once this switch is known to be good (deploy: prune, release the
+	 * lock, read `current`). When the outcome is settled by the last round trip anyway (no
+	 * validation that could fail and no watchdog, or the watchdog's confirmation), it rides along
+	 * in that round trip instead of costing one more; `finished` says it ran.
+	 */
+	readonly finish?: () => string;
 }
 
 export interface SwitchOutcome {
 	readonly outcome: HostOutcome;
 	readonly reason?: string;
+	/** The generation current before the switch. */
 	readonly from: number | null;
 	/** `finish` ran (successfully) in the switch's own round trip. */
 	readonly finished?: boolean;
+	/** Where `current` is, when the last round trip read it. */
+	readonly current?: number | null;
 }
 
 /**
  * Switch → validate → confirm the watchdog, and on failure straight back to where the host was
- * (validated too). Never cancelled half-way: once a swap has begun it finishes on this host.
+ * (validated too). Never cancelled half-way by a first cancel: once a swap has begun it finishes
+ * on this host. The outcome is what the host says, never what was meant.
  */
 export async function switchAndValidate(request: SwitchRequest, to: number, reason: 'deploy' | 'rollback'): Promise<SwitchOutcome> {
 	const { session, emit } = request;
 	const host = session.host.name;
 	const started = Date.now();
-	const watchdog = session.host.watchdog && request.current !== null && request.current !== to ? `${request.runId}-${to}` : undefined;
+	const token = session.host.watchdog && request.current !== null && request.current !== to ? `${request.runId}-${to}` : undefined;
 	emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 	// Nothing after the swap can change the outcome: finish in the same round trip.
-	const settled = !watchdog && (!request.validate || healthCheckCount(session.host) === 0);
-	const swap = await switchTo(request, to, reason, watchdog, settled ? request.finish?.(request.current) : undefined);
+	const settled = !token && (!request.validate || healthCheckCount(session.host) === 0);
+	const swap = await switchTo(request, to, reason, { token, finish: settled ? request.finish?.() : undefined });
+	const tripsOf = () => ({ ms: Date.now() - started });
 	if (!swap.swapped) {
-		if (watchdog) await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
-		emit({ type: 'phase', host, phase: 'switch', status: 'failed', reason: swap.reason, ms: Date.now() - started });
-		return { outcome: 'failed', reason: swap.reason, from: swap.from };
+		if (token) await session.run(confirmWatchdog(session.host.root, token, 'engine: the switch did not happen')).catch(() => undefined);
+		emit({ type: 'phase', host, phase: 'switch', status: 'failed', reason: swap.reason, ...tripsOf() });
+		return { outcome: 'failed', reason: swap.reason, from: request.current };
 	}
+	const activatedAt = Date.now();
 	emit({ type: 'switched', host, from: swap.from, to, reason });
-	emit({ type: 'phase', host, phase: 'switch', status: swap.reason ? 'failed' : 'ok', reason: swap.reason, ms: Date.now() - started });
+	emit({ type: 'phase', host, phase: 'switch', status: swap.reason ? 'failed' : 'ok', reason: swap.reason, ...tripsOf() });
 
-	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to) : undefined);
+	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to, false) : undefined);
+	const failedBy = swap.reason ? 'activation' : 'validation';
 	if (!failure) {
-		if (!watchdog) return { outcome: 'ok', from: swap.from, finished: swap.finished && swap.from === request.current };
-		return confirmOverNewConnection(request, watchdog, swap.from, to, started);
+		if (!token) return { outcome: 'ok', from: swap.from, finished: swap.finished, current: swap.current };
+		return confirmOverNewConnection(request, token, swap.from, to, activatedAt);
 	}
-	if (watchdog) {
+	if (token) {
 		// The engine rolls back itself: the watchdog must not revert a second time later.
-		const disarmed = await session.run(confirmWatchdog(session.host.root, watchdog)).catch(() => undefined);
+		const claim = await session.run(confirmWatchdog(session.host.root, token, 'engine: rolling back')).catch(() => undefined);
+		const decision = claim ? readClaim(claim.markers) : undefined;
+		if (decision && !decision.confirmed) return watchdogDecided(request, session, token, swap.from, failure, decision.by);
 		// Unreachable now: the watchdog is the only one who can still put the host back.
-		if (disarmed?.code !== 0) return awaitWatchdog(request, watchdog, swap.from, to, started, failure);
+		if (!decision) return awaitWatchdog(request, token, swap.from, activatedAt, failure);
 	}
-	return revert(request, swap.from, to, failure);
+	return revert(request, swap.from, to, failure, failedBy);
 }
 
-async function revert(request: SwitchRequest, from: number | null, failedId: number, failure: string): Promise<SwitchOutcome> {
+async function revert(request: SwitchRequest, from: number | null, failedId: number, failure: string, failedBy: string): Promise<SwitchOutcome> {
 	const { session, emit } = request;
 	const host = session.host.name;
 	if (from === null) {
 		return { outcome: 'manual', reason: `${failure}; no previous generation to return to — manual intervention required`, from };
 	}
 	session.info(`rolling back to generation ${from}: ${failure}`);
-	const back = await switchTo(request, from, 'auto-rollback');
+	const back = await switchTo(request, from, 'auto-rollback', { failedBy });
 	if (back.swapped) emit({ type: 'switched', host, from: failedId, to: from, reason: 'auto-rollback' });
-	const backFailure = back.swapped ? (back.reason ?? (request.validate ? await validatePhase(request, from) : undefined)) : back.reason;
+	const backFailure = back.swapped ? (back.reason ?? (request.validate ? await validatePhase(request, from, true) : undefined)) : back.reason;
 	if (backFailure) {
 		return { outcome: 'manual', reason: `${failure}; rollback to ${from} failed too (${backFailure}) — manual intervention required`, from };
 	}
@@ -93,67 +108,87 @@ async function revert(request: SwitchRequest, from: number | null, failedId: num
 }
 
 /**
- * A new login writes the confirmation. When it can't (the switch broke sshd, the network, the
- * login shell…), the watchdog reverts on its own; we wait for it and report what it did.
+ * A new login claims the decision. When it can't (the switch broke sshd, the network, the login
+ * shell…), the watchdog reverts on its own; we wait for it and report what it did. When the
+ * watchdog decided first (validation and login took longer than its deadline), that is reported
+ * as the failure it is, never as ok.
  */
-async function confirmOverNewConnection(request: SwitchRequest, token: string, from: number | null, to: number, armedAt: number): Promise<SwitchOutcome> {
+async function confirmOverNewConnection(request: SwitchRequest, token: string, from: number | null, to: number, activatedAt: number): Promise<SwitchOutcome> {
 	const { session } = request;
 	const host = session.host;
-	const fresh = request.openTransport(host);
+	const fresh = session.over(request.openTransport(host));
 	try {
-		await fresh.connect();
-		const finish = from === request.current ? request.finish?.(from) : undefined;
-		const result = await fresh.exec(finish ? thenIfOk(confirmWatchdog(host.root, token), finish) : confirmWatchdog(host.root, token));
-		if (result.code === 0) {
+		await fresh.transport.connect();
+		const finish = from === request.current ? request.finish?.() : undefined;
+		const confirm = script(confirmWatchdog(host.root, token), strategyFor(host).readCurrent(host));
+		const result = await fresh.run(finish ? thenIfOk(confirmWatchdog(host.root, token), finish) : confirm);
+		const decision = readClaim(result.markers);
+		if (decision?.confirmed && result.code === 0) {
 			session.info('watchdog confirmed over a new connection');
-			return { outcome: 'ok', from, finished: finish !== undefined && result.stdout.split('\n').includes(finishedMarker) };
+			return { outcome: 'ok', from, finished: finish !== undefined && readFinished(result.markers), current: strategyFor(host).parseCurrent(result.markers) };
 		}
+		if (decision && !decision.confirmed) return await watchdogDecided(request, fresh, token, from, `the confirmation of generation ${to} came too late`, decision.by);
 		throw new Error(failureReason(result));
 	} catch (error) {
-		return awaitWatchdog(request, token, from, to, armedAt, `new logins failed after the switch (${(error as Error).message.split('\n')[0]})`);
+		return awaitWatchdog(request, token, from, activatedAt, `new logins failed after the switch (${(error as Error).message.split('\n')[0]})`);
 	} finally {
-		await fresh.close().catch(() => undefined);
+		await fresh.transport.close().catch(() => undefined);
 	}
 }
 
-/** Waits out the watchdog's deadline, then reports whether it reverted the host. */
-async function awaitWatchdog(request: SwitchRequest, token: string, from: number | null, to: number, armedAt: number, why: string): Promise<SwitchOutcome> {
-	const { session, emit } = request;
+/** Someone else took the decision: the watchdog (it reverts; wait for it) or a later run (it owns the host now). */
+async function watchdogDecided(request: SwitchRequest, over: HostSession, token: string, from: number | null, why: string, by: string): Promise<SwitchOutcome> {
+	const host = over.host;
+	if (by !== 'watchdog') return { outcome: 'manual', reason: `${why}; the watchdog was taken over (${by}) — check the host`, from };
+	over.info(`${why}: the watchdog decided first and is reverting to generation ${from}`);
+	const result = await over.run(script(awaitWatchdogRevert(host.root, token, host.timeouts.switchMs / 1000), strategyFor(host).readCurrent(host)), { timeoutMs: host.timeouts.switchMs + 30_000 }).catch(() => undefined);
+	return watchdogResult(request, result, token, from, `${why} (validation and the confirming login took longer than the watchdog's deadline)`);
+}
+
+/** The engine cannot reach the host: waits out the watchdog's deadline, then reads what it did. */
+async function awaitWatchdog(request: SwitchRequest, token: string, from: number | null, activatedAt: number, why: string): Promise<SwitchOutcome> {
+	const { session } = request;
 	const host = session.host;
 	session.info(`${why}; waiting for the watchdog to revert to generation ${from}`);
-	await new Promise((resolve) => setTimeout(resolve, Math.max(0, armedAt + watchdogSeconds(host, request.validate) * 1000 + 2500 - Date.now())));
-	const reverted = await readWatchdogOutcome(request, token);
-	if (reverted && from !== null) {
-		emit({ type: 'switched', host: host.name, from: to, to: from, reason: 'watchdog-revert' });
-		return { outcome: 'rolled-back', reason: `${why}; reverted by watchdog to generation ${from}`, from };
+	const deadline = activatedAt + watchdogConfirmSeconds(host, request.validate) * 1000 + 2500;
+	await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())));
+	const read = script(awaitWatchdogRevert(host.root, token, host.timeouts.switchMs / 1000), strategyFor(host).readCurrent(host));
+	let result = await session.run(read, { timeoutMs: host.timeouts.switchMs + 30_000 }).catch(() => undefined);
+	if (result?.code !== 0) {
+		const fresh = session.over(request.openTransport(host));
+		try {
+			await fresh.transport.connect();
+			result = await fresh.run(read, { timeoutMs: host.timeouts.switchMs + 30_000 });
+		} catch {
+			result = undefined;
+		} finally {
+			await fresh.transport.close().catch(() => undefined);
+		}
 	}
-	return { outcome: 'manual', reason: `${why}, and the watchdog's revert could not be seen — manual intervention required`, from };
+	return watchdogResult(request, result, token, from, why);
 }
 
-/** The old connection may be gone with the switch; then a new one is tried. */
-async function readWatchdogOutcome(request: SwitchRequest, token: string): Promise<string | undefined> {
+function watchdogResult(request: SwitchRequest, result: ScriptResult | undefined, token: string, from: number | null, why: string): SwitchOutcome {
 	const host = request.session.host;
-	const viaOld = await request.session.run(watchdogOutcome(host.root, token)).catch(() => undefined);
-	if (viaOld?.code === 0) return viaOld.markers.find((line) => line.startsWith('watchdog-reverted'));
-	const fresh = request.openTransport(host);
-	try {
-		await fresh.connect();
-		const result = await fresh.exec(watchdogOutcome(host.root, token));
-		return result.stdout.split('\n').find((line) => line.startsWith('SY:watchdog-reverted'));
-	} catch {
-		return undefined;
-	} finally {
-		await fresh.close().catch(() => undefined);
+	const reverted = result && result.code === 0 ? readRevert(result.markers) : undefined;
+	const current = result && result.code === 0 ? strategyFor(host).parseCurrent(result.markers) : undefined;
+	if (reverted && from !== null && current === from) {
+		request.emit({ type: 'switched', host: host.name, from: request.staged?.id ?? null, to: from, reason: 'watchdog-revert' });
+		return { outcome: 'rolled-back', reason: `${why}; reverted by watchdog to generation ${from}${reverted.exit === 0 ? '' : ` (its revert exited ${reverted.exit})`}`, from, current };
 	}
+	const where = current === undefined ? 'its current generation could not be read' : `current is ${current === null ? 'no generation' : `generation ${current}`}`;
+	return { outcome: 'manual', reason: `${why}, and the watchdog's revert (${token}) could not be confirmed: ${where} — manual intervention required`, from, ...(current === undefined ? {} : { current }) };
 }
 
-async function validatePhase(request: SwitchRequest, id: number): Promise<string | undefined> {
+async function validatePhase(request: SwitchRequest, id: number, revert: boolean): Promise<string | undefined> {
 	const { session, emit } = request;
 	const host = session.host.name;
 	const started = Date.now();
-	emit({ type: 'phase', host, phase: 'validate', status: 'running' });
-	const health = await checkHealth(session, request.releaseOf(id), request.cancel);
-	emit({ type: 'phase', host, phase: 'validate', status: health.ok ? 'ok' : 'failed', reason: health.reason, ms: Date.now() - started });
+	const tripsBefore = session.trips;
+	const flag = revert ? { revert: true } : {};
+	emit({ type: 'phase', host, phase: 'validate', status: 'running', ...flag });
+	const health = await checkHealth(session, request.releaseOf(id), request.force);
+	emit({ type: 'phase', host, phase: 'validate', status: health.ok ? 'ok' : 'failed', reason: health.reason, ms: Date.now() - started, trips: session.trips - tripsBefore, ...flag });
 	return health.ok ? undefined : (health.reason ?? 'health check failed');
 }
 
@@ -163,10 +198,11 @@ interface SwapResult {
 	/** Set when the swap or the activation after it failed. */
 	readonly reason?: string;
 	readonly finished?: boolean;
+	readonly current?: number | null;
 }
 
 /** The swap and everything that makes generation `to` live, as one script (also the watchdog's revert). */
-function switchScript(request: SwitchRequest, to: number, reason: SwitchReason): string {
+function switchScript(request: SwitchRequest, to: number, reason: SwitchReason, failedBy?: string): string {
 	const host = request.session.host;
 	return strategyFor(host).switchScript({
 		host,
@@ -177,14 +213,16 @@ function switchScript(request: SwitchRequest, to: number, reason: SwitchReason):
 		skips: request.skips,
 		at: new Date().toISOString(),
 		path: to === request.staged?.id ? request.staged.path : undefined,
+		...(failedBy ? { failedBy } : {}),
 	});
 }
 
 /**
- * The watchdog must not fire while the engine is still validating: it waits for the longest
- * validation the host's [health] allows, then `confirm_timeout` for the confirmation itself.
+ * The watchdog must not fire while the engine is still working: it allows the switch's own
+ * deadline for activation, then the longest validation the host's [health] allows plus
+ * `confirm_timeout` for the confirming login.
  */
-export function watchdogSeconds(host: HostConfig, validate: boolean): number {
+export function watchdogConfirmSeconds(host: HostConfig, validate: boolean): number {
 	const health = host.health;
 	const checks = healthCheckCount(host);
 	const validation = validate ? ((health.retries + 1) * (checks * health.timeoutMs + health.intervalMs)) / 1000 : 0;
@@ -193,19 +231,29 @@ export function watchdogSeconds(host: HostConfig, validate: boolean): number {
 
 const healthCheckCount = (host: HostConfig): number => host.health.commands.length + host.health.http.length + (host.health.servicesActive ? 1 : 0);
 
-/** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, finish). */
-async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, watchdog?: string, finish?: string): Promise<SwapResult> {
+/** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, mark activated) (, finish). */
+async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, options: { token?: string; finish?: string; failedBy?: string }): Promise<SwapResult> {
 	const host = request.session.host;
+	const { token, finish } = options;
 	const arm =
-		watchdog && request.current !== null
-			? armWatchdog({ root: host.root, token: watchdog, timeoutSeconds: watchdogSeconds(host, request.validate), revert: switchScript(request, request.current, 'watchdog-revert') })
+		token && request.current !== null
+			? armWatchdog({
+					root: host.root,
+					token,
+					runId: request.runId,
+					activationSeconds: host.timeouts.switchMs / 1000 + 10,
+					confirmSeconds: watchdogConfirmSeconds(host, request.validate),
+					revert: switchScript(request, request.current, 'watchdog-revert'),
+				})
 			: undefined;
-	const swap = [arm, switchScript(request, to, reason)].filter(Boolean).join('\n');
-	const result = await request.session.run(finish ? thenIfOk(swap, finish) : swap);
-	const swappedLine = result.markers.find((line) => line.startsWith('swapped '));
-	const fromText = swappedLine?.slice('swapped '.length);
-	const from = fromText && /^\d+$/.test(fromText) ? Number(fromText) : null;
-	if (!swappedLine) return { swapped: false, from, reason: `switch to ${to}: ${failureReason(result)}` };
-	if (result.code !== 0) return { swapped: true, from, reason: `activating generation ${to}: ${failureReason(result)}` };
-	return { swapped: true, from, finished: result.markers.includes('finished') };
+	// In a subshell: its `cd` and `set -e` stay inside. The activated mark runs only when it succeeded.
+	const swap = script(arm, `( ${switchScript(request, to, reason, options.failedBy)}
+) || exit $?`, token && markActivated(host.root, token));
+	const readBack = strategyFor(host).readCurrent(host);
+	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs });
+	const { swapped, from } = readSwap(result.markers);
+	const current = strategyFor(host).parseCurrent(result.markers);
+	if (!swapped) return { swapped: false, from, reason: `switch to ${to}: ${failureReason(result)}` };
+	if (result.code !== 0) return { swapped: true, from, reason: `activating generation ${to}: ${failureReason(result)}`, ...(current === undefined ? {} : { current }) };
+	return { swapped: true, from, finished: readFinished(result.markers), ...(current === undefined ? {} : { current }) };
 }

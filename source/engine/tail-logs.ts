@@ -1,4 +1,5 @@
 import type { HostConfig } from '../config/types.js';
+import { textCleaner } from './clean-output.js';
 import { tailServiceLogs } from './remote/service-logs.js';
 import type { OpenTransport } from './requests.js';
 
@@ -13,7 +14,9 @@ export async function tailLogs(host: HostConfig, openTransport: OpenTransport, o
 	const transport = openTransport(host);
 	try {
 		await transport.connect();
-		const result = await transport.exec(logsCommand(host), { onLine, signal });
+		// Service logs are host output like any other: secrets masked, control characters made visible.
+		const clean = textCleaner([host]);
+		const result = await transport.exec(logsCommand(host), { onLine: (line) => onLine(clean(line)), signal });
 		if (!signal.aborted && result.code !== 0 && result.failure) throw new Error(result.failure);
 	} finally {
 		await transport.close().catch(() => {});

@@ -40,14 +40,16 @@ class BatchedFile {
 }
 
 /**
- * Keeps every run: `events.jsonl` (each event as it happened) and one log file per host
- * (`hosts/<name>.log`, build output in `build.log`), under `.switchyard/runs/<run id>/`.
+ * Keeps every run: `events.jsonl` (each event as it happened, with its ISO time `at`) and one log
+ * file per host (`hosts/<name>.log`, build output in `build.log`), under
+ * `.switchyard/runs/<run id>/`. One recorder may record several runs, one after another (the console).
  */
 export class RunRecorder {
 	private dir?: string;
 	private events?: BatchedFile;
 	private readonly logs = new Map<string, BatchedFile>();
 	private readonly pendingEvents: EngineEvent[] = [];
+	private readonly closing: Promise<void>[] = [];
 	private timer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(private readonly configDir: string) {}
@@ -58,11 +60,10 @@ export class RunRecorder {
 			this.pendingEvents.push(event);
 			return;
 		}
-		const now = Date.now();
-		this.events.append(`${JSON.stringify({ at: now, ...event })}\n`, this.schedule);
+		const stamp = new Date().toISOString();
+		this.events.append(`${JSON.stringify({ at: stamp, ...event })}\n`, this.schedule);
 		const host = 'host' in event ? event.host : 'staged' in event ? event.staged.host : undefined;
 		if (host === undefined || event.type === 'generations') return;
-		const stamp = new Date(now).toISOString();
 		// Log lines are most of the traffic: written as they are, without the printer's host prefix.
 		const lines = event.type === 'log' ? [event.line] : formatEvent(event).map((line) => line.replace(/^\[[^\]]+\] /, ''));
 		const file = this.logFor(host);
@@ -88,6 +89,10 @@ export class RunRecorder {
 	}
 
 	private open(runId: string): void {
+		// The previous run's files are done: flushed and closed in the background.
+		const previous = [this.events, ...this.logs.values()].filter((file): file is BatchedFile => file !== undefined);
+		this.logs.clear();
+		this.closing.push(...previous.map((file) => file.close()));
 		this.dir = path.join(runsDir(this.configDir), runId);
 		mkdirSync(path.join(this.dir, 'hosts'), { recursive: true });
 		this.events = new BatchedFile(path.join(this.dir, 'events.jsonl'));
@@ -109,7 +114,7 @@ export class RunRecorder {
 		if (this.timer !== null) clearTimeout(this.timer);
 		this.timer = null;
 		const files = [this.events, ...this.logs.values()].filter((file): file is BatchedFile => file !== undefined);
-		await Promise.all(files.map((file) => file.close()));
+		await Promise.all([...files.map((file) => file.close()), ...this.closing.splice(0)]);
 		this.logs.clear();
 		this.events = undefined;
 	}

@@ -1,6 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { HostConfig } from '../config/types.js';
-import type { EngineEvent, GenerationInfo, Phase, RunSummary, StagedHost } from '../engine/events.js';
+import type { EngineEvent, GenerationInfo, Phase, RunKind, RunSummary, StagedHost } from '../engine/events.js';
+import { hostsOfEvent } from '../engine/outcome/host-record.js';
+import { outcomeWords } from '../engine/outcome/words.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import { presets } from '../engine/plan.js';
 import { filterHosts } from './host-filter.js';
@@ -24,7 +26,7 @@ export type RunState = 'idle' | 'running' | 'cancelling' | 'finished';
 
 export interface RunView {
 	readonly state: RunState;
-	readonly kind: 'deploy' | 'rollback' | 'check' | null;
+	readonly kind: RunKind | null;
 	readonly runId: string | null;
 	readonly release: string | null;
 	readonly hosts: readonly string[];
@@ -174,13 +176,6 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 			}
 		};
 
-		const hostsOf = (event: EngineEvent): readonly string[] => {
-			if (event.type === 'run-started') return event.hosts;
-			if ('host' in event) return event.host === null ? runHosts : [event.host];
-			if (event.type === 'staged') return [event.staged.host];
-			if (event.type === 'confirm') return event.hosts.map((staged) => staged.host);
-			return [];
-		};
 
 		function publish(): void {
 			if (timer !== null) clearTimeout(timer);
@@ -203,16 +198,18 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 
 		const infoLine = (event: EngineEvent): string | null => {
 			switch (event.type) {
-				case 'phase':
-					if (event.status === 'running') return `▸ ${event.phase}`;
-					if (event.status === 'failed') return `✗ ${event.phase}${event.reason ? `: ${event.reason}` : ''}`;
+				case 'phase': {
+					const revert = event.revert ? ' (rolling back)' : '';
+					if (event.status === 'running') return `▸ ${event.phase}${revert}`;
+					if (event.status === 'failed') return `✗ ${event.phase}${revert}${event.reason ? `: ${event.reason}` : ''}`;
 					return null;
+				}
 				case 'step':
-					return event.state === 'running' ? null : `${event.state === 'success' ? '✓' : '✗'} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
+					return event.state === 'running' || event.state === 'pending' ? null : `${event.state === 'success' ? '✓' : '✗'} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
 				case 'switched':
 					return `⇄ switched ${event.from ?? '∅'} → ${event.to} (${event.reason})`;
 				case 'host-done':
-					return `■ ${event.outcome}${event.reason ? `: ${event.reason}` : ''}`;
+					return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
 				case 'confirm':
 					return event.answer ? '✓ switch confirmed' : `✗ switch declined${event.why ? ` (${event.why})` : ''}`;
 				default:
@@ -262,7 +259,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 					schedule();
 					return;
 				}
-				const targets = hostsOf(event);
+				const targets = hostsOfEvent(event, runHosts);
 				for (const name of targets) {
 					const draft = draftOf(name);
 					if (draft) applyToHost(draft, event, at);

@@ -31,7 +31,7 @@ export class FakeEngine implements ConsoleEngine {
 			emit({ type: 'phase', host: name, phase: 'preflight', status: 'ok', ms: 5 });
 			if (request.phases.includes('upload')) {
 				emit({ type: 'phase', host: name, phase: 'upload', status: 'ok', ms: 5 });
-				const stage = { host: name, from: 1, to: 2, diff: { added: 3, changed: 1, removed: 0, bytes: 2048 } };
+				const stage = { host: name, from: 1, to: 2, release: 'rel-test', diff: { added: 3, changed: 1, removed: 0, bytes: 2048 } };
 				emit({ type: 'staged', staged: stage });
 				staged.push(stage);
 			}
@@ -56,7 +56,7 @@ export class FakeEngine implements ConsoleEngine {
 			outcomes[name] = outcome;
 		}
 		const summary = summaryOf(outcomes);
-		emit({ type: 'run-finished', runId: `run-${this.deploys.length}`, summary, at: new Date().toISOString() });
+		emit({ type: 'run-finished', runId: `run-${this.deploys.length}`, summary, at: new Date().toISOString(), cancelled: request.signal?.aborted === true });
 		return summary;
 	}
 
@@ -68,7 +68,7 @@ export class FakeEngine implements ConsoleEngine {
 	}
 
 	async breakLocks(context: RunContext): Promise<RunSummary> {
-		const summary = { passed: context.hosts.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, total: context.hosts.length, outcomes: {}, reasons: {} };
+		const summary = { passed: context.hosts.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, total: context.hosts.length, outcomes: {}, reasons: {}, current: {} };
 		for (const host of context.hosts) context.emit({ type: 'log', host: host.name, stream: 'info', line: 'lock removed' });
 		return summary;
 	}
@@ -97,9 +97,9 @@ export class FakeEngine implements ConsoleEngine {
 export function summaryOf(outcomes: Record<string, HostOutcome>): RunSummary {
 	const values = Object.values(outcomes);
 	const count = (outcome: HostOutcome) => values.filter((value) => value === outcome).length;
-	return { passed: count('ok'), failed: count('failed') + count('manual'), rolledBack: count('rolled-back'), staged: count('staged'), cancelled: count('cancelled'), total: values.length, outcomes, reasons: {} };
+	return { passed: count('ok'), failed: count('failed') + count('manual'), rolledBack: count('rolled-back'), staged: count('staged'), cancelled: count('cancelled'), total: values.length, outcomes, reasons: {}, current: {} };
 }
 
 export function generation(id: number, release: string, current = false): GenerationInfo {
-	return { id, release, created: `2026-11-2${id}T10:0${id}:00Z`, by: 'alice@laptop', bytes: 1024 * id, files: 3, current };
+	return { id, release, created: `2026-11-2${id}T10:0${id}:00Z`, by: 'alice@laptop', bytes: 1024 * id, files: 3, current, status: 'live' };
 }

@@ -80,7 +80,7 @@ describe('watchdog', () => {
 
 	it('reverts when no confirmation arrives in time', async () => {
 		mkdirSync(dir, { recursive: true });
-		const armed = await transport.exec(armWatchdog({ root: dir, token: 'run-a-2', timeoutSeconds: 1, revert: `echo reverted > ${dir}/revert-ran` }));
+		const armed = await transport.exec(armWatchdog({ root: dir, token: 'run-a-2', runId: 'run-a', activationSeconds: 1, confirmSeconds: 1, revert: `echo reverted > ${dir}/revert-ran` }));
 		expect(armed.stdout).toMatch(/SY:watchdog-armed \d+/);
 		expect(await waitFor(path.join(dir, '.watchdog', 'run-a-2.reverted'))).toBe(true);
 		expect(readFileSync(path.join(dir, 'revert-ran'), 'utf8')).toBe('reverted\n');
@@ -89,7 +89,7 @@ describe('watchdog', () => {
 
 	it('does nothing once confirmed', async () => {
 		mkdirSync(dir, { recursive: true });
-		await transport.exec(armWatchdog({ root: dir, token: 'run-b-2', timeoutSeconds: 2, revert: `echo reverted > ${dir}/revert-b` }));
+		await transport.exec(armWatchdog({ root: dir, token: 'run-b-2', runId: 'run-b', activationSeconds: 2, confirmSeconds: 2, revert: `echo reverted > ${dir}/revert-b` }));
 		expect((await transport.exec(confirmWatchdog(dir, 'run-b-2'))).code).toBe(0);
 		// The watchdog removes its script when it sees the confirmation.
 		for (let tries = 0; tries < 50 && existsSync(path.join(dir, '.watchdog', 'run-b-2.sh')); tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generationsToPrune, pruneGenerations } from '../../source/engine/remote/cleanup.js';
+import { pruneGenerations } from '../../source/engine/remote/cleanup.js';
+import { generationsToPrune } from '../../source/engine/keep-rule.js';
 import { takeLock, releaseLock, peekLock } from '../../source/engine/remote/lock.js';
 import { fillTemplate, quote } from '../../source/engine/remote/quote.js';
 import { stageGeneration, discardPartial } from '../../source/engine/remote/stage.js';
@@ -74,16 +75,17 @@ describe('remote command builders', () => {
 		}
 	});
 
-	it('arms the watchdog with no process but the detached one, and confirms with a file', () => {
-		const text = armWatchdog({ root: '/opt/app', token: 'run-1-7', timeoutSeconds: 32.5, revert: "echo 'back'" });
-		expect(text).toContain("[ -d /opt/app/.watchdog ] || mkdir -p /opt/app/.watchdog");
-		expect(text).toContain('while [ "$i" -lt 33 ]; do');
+	it('arms the watchdog with no process but the detached one, and decides with an atomic mkdir', () => {
+		const text = armWatchdog({ root: '/opt/app', token: 'run-1-7', runId: 'run-1', activationSeconds: 610, confirmSeconds: 32.5, revert: "echo 'back'" });
+		expect(text).toContain('[ -d /opt/app/.watchdog ] || mkdir -p /opt/app/.watchdog');
+		// Activation's deadline, then the confirmation window once the switch marked itself activated.
+		expect(text).toContain('i=0; deadline=643; activated=');
+		expect(text).toContain('deadline=$((i + 33))');
 		expect(text).toContain("( echo '\\''back'\\''");
+		expect(text).toContain('(umask 077 && printf');
 		expect(text).toContain('$detach sh /opt/app/.watchdog/run-1-7.sh >/dev/null 2>&1 </dev/null &');
-		expect(() => armWatchdog({ root: '/opt/app', token: 'x;reboot', timeoutSeconds: 1, revert: 'true' })).toThrow('bad watchdog token');
-		expect(confirmWatchdog('/opt/app', 'run-1-7')).toBe(
-			'{ [ -d /opt/app/.watchdog ] || mkdir -p /opt/app/.watchdog; } && : > /opt/app/.watchdog/run-1-7.confirmed && echo "SY:watchdog-confirmed"',
-		);
+		expect(() => armWatchdog({ root: '/opt/app', token: 'x;reboot', runId: 'x', activationSeconds: 1, confirmSeconds: 1, revert: 'true' })).toThrow('bad watchdog token');
+		expect(confirmWatchdog('/opt/app', 'run-1-7')).toContain('if mkdir /opt/app/.watchdog/run-1-7.decided 2>/dev/null; then echo confirmed > /opt/app/.watchdog/run-1-7.decided/by; echo "SY:watchdog-confirmed"');
 	});
 
 	it('quotes a root with spaces and quotes everywhere it appears', () => {
@@ -144,13 +146,24 @@ describe('remote command builders', () => {
 });
 
 describe('cleanup', () => {
-	it('keeps the newest `keep`, plus current and previous wherever they are', () => {
-		expect(generationsToPrune([1, 2, 3, 4, 5], 2, 5, 4)).toEqual([1, 2, 3]);
-		expect(generationsToPrune([1, 2, 3, 4, 5], 2, 1, 5)).toEqual([2, 3]);
-		expect(generationsToPrune([2, 3, 4], 2, 4, 2)).toEqual([]);
-		expect(generationsToPrune([1, 2], 5, 2, 1)).toEqual([]);
-		expect(pruneGenerations('/opt/app', [1, 2])).toBe('rm -rf /opt/app/generations/1 /opt/app/generations/2');
+	const live = (...ids: number[]) => ids.map((id) => ({ id, status: 'live' as const }));
+	const of = (status: 'failed' | 'declined' | 'staged' | 'reverted' | 'rolled-back-from' | 'unknown', ...ids: number[]) => ids.map((id) => ({ id, status }));
+	it('keeps the newest `keep` that went live, current and the last known-good wherever they are', () => {
+		expect(generationsToPrune(live(1, 2, 3, 4, 5), 2, 5)).toEqual([1, 2, 3]);
+		// Rolled back to 1: 5 stays as the last known-good generation besides current.
+		expect(generationsToPrune(live(1, 2, 3, 4, 5), 2, 1)).toEqual([2, 3, 4]);
+		expect(generationsToPrune(live(1, 2), 5, 2)).toEqual([]);
+		expect(pruneGenerations('/opt/app', [1, 2])).toBe('rm -rf -- /opt/app/generations/1 /opt/app/generations/2');
 		expect(pruneGenerations('/opt/app', [])).toBe('true');
+	});
+	it('prunes generations that never went live first, so failed deploys never push out a good one', () => {
+		// 2 is current and good, 1 went live before; 3, 4, 5 failed validation.
+		expect(generationsToPrune([...live(1, 2), ...of('failed', 3, 4, 5)], 3, 2)).toEqual([3, 4]);
+		// A declined generation newer than current waits for a switch later; older declined ones go.
+		expect(generationsToPrune([...live(1, 2), ...of('declined', 3), ...of('failed', 4), ...of('declined', 5)], 3, 2)).toEqual([3, 4]);
+		expect(generationsToPrune([...live(1, 2), ...of('failed', 5), ...of('declined', 6), ...live(7)], 3, 7)).toEqual([5, 6]);
+		// Generations from before statuses existed count as having gone live.
+		expect(generationsToPrune([...of('unknown', 1, 2, 3), ...of('reverted', 4)], 2, 3)).toEqual([1, 4]);
 	});
 });
 

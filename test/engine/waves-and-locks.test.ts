@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lockHolder } from '../../source/engine/lock-holder.js';
-import { maskText, secretValues } from '../../source/engine/mask-secrets.js';
+import { readLockOwner } from '../../source/engine/remote/lock.js';
+import { maskText, secretForms as secretValues } from '../../source/engine/clean-output.js';
 import { parseConfig } from '../../source/config/load-config.js';
 import { planWaves, stopReason } from '../../source/engine/waves.js';
 
@@ -25,17 +26,17 @@ describe('lock holders', () => {
 	const owner = (machine: string, startedAt: string) => `lock-held ${JSON.stringify({ operator: 'bo@ci', machine, pid: 999999, runId: 'r-9', startedAt })}`;
 	const now = new Date('2026-11-21T12:00:00Z');
 	it('names the owner of a live lock', () => {
-		const held = lockHolder([owner('other-box', '2026-11-21T11:50:00Z')], 3_600_000, now, () => true, 'this-box');
+		const held = lockHolder(readLockOwner([owner('other-box', '2026-11-21T11:50:00Z')], 'held').owner, 3_600_000, now, () => true, 'this-box');
 		expect(held.stale).toBe(false);
 		expect(held.reason).toBe('locked by bo@ci (pid 999999, run r-9) since 2026-11-21T11:50:00Z, 10 min ago');
 	});
 	it('calls a lock stale when its process on this machine is gone', () => {
-		const held = lockHolder([owner('this-box', '2026-11-21T11:59:00Z')], 3_600_000, now, () => false, 'this-box');
+		const held = lockHolder(readLockOwner([owner('this-box', '2026-11-21T11:59:00Z')], 'held').owner, 3_600_000, now, () => false, 'this-box');
 		expect(held.stale).toBe(true);
 		expect(held.reason).toMatch(/— stale: process 999999 on this-box is gone; --break-lock removes it$/);
 	});
 	it('calls a lock stale when it is older than the limit', () => {
-		const held = lockHolder([owner('other-box', '2026-11-21T09:00:00Z')], 3_600_000, now, () => true, 'this-box');
+		const held = lockHolder(readLockOwner([owner('other-box', '2026-11-21T09:00:00Z')], 'held').owner, 3_600_000, now, () => true, 'this-box');
 		expect(held.reason).toMatch(/180 min ago — stale: older than 60 min; --break-lock removes it$/);
 	});
 });

@@ -59,11 +59,11 @@ describe('console store', () => {
 		ingest({ type: 'phase', host: 'web-1', phase: 'preflight', status: 'running' });
 		ingest({ type: 'step', host: 'web-1', name: 'migrate', state: 'running' });
 		ingest({ type: 'step', host: 'web-1', name: 'migrate', state: 'success' });
-		ingest({ type: 'staged', staged: { host: 'web-1', from: 3, to: 4, diff: { added: 1, changed: 2, removed: 0, bytes: 10 } } });
+		ingest({ type: 'staged', staged: { host: 'web-1', from: 3, to: 4, release: 'r4', diff: { added: 1, changed: 2, removed: 0, bytes: 10 } } });
 		store.getState().flush();
 		let web1 = store.getState().hosts['web-1'];
 		expect(web1?.phases.map((mark) => `${mark.phase}:${mark.status}`)).toEqual(['build:ok', 'preflight:running', 'upload:pending', 'switch:pending', 'validate:pending']);
-		expect(web1?.steps).toEqual([{ name: 'migrate', state: 'success', message: undefined }]);
+		expect(web1?.steps).toEqual([{ name: 'migrate', state: 'success' }]);
 		expect([web1?.current, web1?.target]).toEqual([3, 4]);
 		ingest({ type: 'phase', host: 'web-1', phase: 'upload', status: 'failed', reason: 'disk full' });
 		ingest({ type: 'host-done', host: 'web-1', outcome: 'failed' });

@@ -26,6 +26,8 @@ export function hostConfig(name: string, tags: readonly string[] = [], kind: 'lo
 		staleLockMs: 3_600_000,
 		watchdog: false,
 		confirmTimeoutMs: 30_000,
+		timeouts: { commandMs: 120_000, switchMs: 600_000, dryRunMs: 600_000, uploadMs: 3_600_000 },
+		allowExternalLinks: false,
 	};
 }
 

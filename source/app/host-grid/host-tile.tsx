@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { isHostBusy } from '../../store/host-view.js';
+import { isHostBusy, type HostView } from '../../store/host-view.js';
 import { useConsoleState } from '../console-context.js';
 import { tileHeight } from '../console-layout.js';
 import { useSpinnerTick } from '../spinner/spinner-clock.js';
@@ -14,15 +14,18 @@ export const HostTile = memo(function HostTile({ name, width }: { readonly name:
 	const tick = useSpinnerTick(animate);
 	if (!host) return null;
 	const lines = tileLines({ host, focused, selected, width: width - 2, now: Date.now(), tick });
-	const failed = host.outcome === 'failed' || host.outcome === 'manual';
 	return (
-		<Box width={width} height={tileHeight} flexDirection="column" borderStyle={focused ? 'double' : 'round'} borderColor={focused ? tone('accent') : failed ? tone('bad') : tone('muted')}>
+		<Box width={width} height={tileHeight} flexDirection="column" borderStyle={focused ? 'double' : 'round'} borderColor={focused ? tone('accent') : borderTone(host.outcome)}>
 			{lines.map((line, index) => (
 				<TileText key={index} line={line} />
 			))}
 		</Box>
 	);
 });
+
+/** A host that did not end as asked never looks like a healthy one: red for failures, yellow for rolled back. */
+const borderTone = (outcome: HostView['outcome']): string | undefined =>
+	outcome === 'failed' || outcome === 'manual' ? tone('bad') : outcome === 'rolled-back' ? tone('warn') : tone('muted');
 
 function TileText({ line }: { readonly line: TileLine }) {
 	return (

@@ -2,6 +2,8 @@ import { isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
 import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusSymbols, statusTone, symbols, tone } from '../theme.js';
 
+const stepMarks = { pending: '·', success: '✓', failure: '✗' } as const;
+
 /** A run of text with one style; a tile line is a few of these. */
 export interface Segment {
 	readonly text: string;
@@ -91,7 +93,7 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 /** The latest steps that fit, newest last: a live checklist (✓ done, ✗ failed, spinner running). */
 function stepSegments(host: HostView, spinner: string, width: number): TileLine {
 	const parts = host.steps.map((step): Segment[] => [
-		{ text: step.state === 'running' ? spinner : step.state === 'success' ? '✓' : '✗', color: step.state === 'success' ? tone('ok') : step.state === 'failure' ? tone('bad') : tone('running') },
+		{ text: step.state === 'running' ? spinner : stepMarks[step.state], color: step.state === 'success' ? tone('ok') : step.state === 'failure' ? tone('bad') : step.state === 'pending' ? tone('muted') : tone('running') },
 		{ text: ` ${step.name}` },
 	]);
 	const kept: Segment[][] = [];

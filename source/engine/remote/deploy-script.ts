@@ -29,7 +29,8 @@ export function runDeployScript(input: DeployScriptInput): string {
 		return script(
 			`printf '%s\\n' ${quote(input.configFor(service))} > "$config"`,
 			// set -e would end the group before the status is written: catch it with ||.
-			`{ status=0; ${command} --config "$config" 2>&1 || status=$?; echo "$status" > "$config.rc"; } | tee -a ${steps}`,
+			// The generation's env reaches the script through its environment, never its arguments.
+			`{ status=0; ( set -a; [ ! -f .env ] || . ./.env; set +a; ${command} --config "$config" ) 2>&1 || status=$?; echo "$status" > "$config.rc"; } | tee -a ${steps}`,
 			'status=$(cat "$config.rc")',
 			`if [ "$status" != 0 ]; then echo ${quote(`deploy script${service ? ` for ${service}` : ''} exited with`)} "$status" >&2; exit "$status"; fi`,
 		);

@@ -13,6 +13,9 @@ export interface LockOwner {
 /** Exit status of takeLock when someone else holds the lock (EX_TEMPFAIL). */
 export const lockHeldExit = 75;
 
+/** Markers of the lock scripts (`SY:<name> …`), read by the readers below. */
+export const lockMarkers = { locked: 'locked', held: 'lock-held', broken: 'lock-broken', unlocked: 'unlocked' } as const;
+
 /** mkdir is atomic: of two operators exactly one creates the dir. Prints `SY:locked`, or `SY:lock-held <owner json>` and exits 75. */
 export function takeLock(root: string, owner: LockOwner): string {
 	const paths = layout(root);
@@ -20,9 +23,9 @@ export function takeLock(root: string, owner: LockOwner): string {
 		`[ -d ${paths.generations} ] && [ -d ${paths.shared} ] || mkdir -p ${paths.generations} ${paths.shared} || exit 1`,
 		`if mkdir ${paths.lock} 2>/dev/null; then`,
 		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json || exit 1`,
-		`  echo "${marker}locked"`,
+		`  echo "${marker}${lockMarkers.locked}"`,
 		`elif [ -d ${paths.lock} ]; then`,
-		`  printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
+		`  printf '${marker}${lockMarkers.held} '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
 		`  exit ${lockHeldExit}`,
 		'else',
 		`  mkdir ${paths.lock}; exit 1`,
@@ -36,14 +39,33 @@ export function releaseLock(root: string, runId: string): string {
 	// owner.json is one line (takeLock writes it): read by the shell itself, no grep to start.
 	return script(
 		`owner=; [ -f ${paths.lock}/owner.json ] && IFS= read -r owner < ${paths.lock}/owner.json`,
-		`case "$owner" in *${quote(`"runId":${JSON.stringify(runId)}`)}*) rm -rf ${paths.lock} ;; esac`,
+		`case "$owner" in *${quote(`"runId":${JSON.stringify(runId)}`)}*) rm -rf ${paths.lock} && echo "${marker}${lockMarkers.unlocked}" ;; esac`,
 	);
+}
+
+/** releaseLock removed this run's lock. */
+export const readUnlocked = (markers: readonly string[]): boolean => markers.includes(lockMarkers.unlocked);
+
+/** takeLock got the lock. */
+export const readLocked = (markers: readonly string[]): boolean => markers.includes(lockMarkers.locked);
+
+/** The owner JSON of a held (`lock-held`) or just broken (`lock-broken`) lock, as printed. */
+export function readLockOwner(markers: readonly string[], which: 'held' | 'broken'): { readonly printed: boolean; readonly owner?: LockOwner } {
+	const name = lockMarkers[which];
+	const line = markers.find((each) => each === name || each.startsWith(`${name} `));
+	if (line === undefined) return { printed: false };
+	try {
+		const owner = JSON.parse(line.slice(name.length).trim()) as LockOwner;
+		return { printed: true, owner: typeof owner?.operator === 'string' ? owner : undefined };
+	} catch {
+		return { printed: true };
+	}
 }
 
 /** Reports the lock's owner without taking it (prints `SY:lock-held <owner json>` when held). */
 export function peekLock(root: string): string {
 	const paths = layout(root);
-	return `if [ -d ${paths.lock} ]; then printf '${marker}lock-held '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo; fi`;
+	return `if [ -d ${paths.lock} ]; then printf '${marker}${lockMarkers.held} '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo; fi`;
 }
 
 /** Removes whatever lock is there, recording its owner in switches.log first (`--break-lock`). */
@@ -52,7 +74,7 @@ export function breakLock(root: string, operator: string, at: string): string {
 	return script(
 		`if [ -d ${paths.lock} ]; then`,
 		`  printf '%s\\t%s\\t-\\t-\\tbreak-lock\\t%s\\n' ${quote(at)} ${quote(operator)} "$(tr -d '\\n\\t' < ${paths.lock}/owner.json 2>/dev/null)" >> ${paths.switchesLog}`,
-		`  printf '${marker}lock-broken '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
+		`  printf '${marker}${lockMarkers.broken} '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
 		`  rm -rf ${paths.lock}`,
 		'fi',
 	);

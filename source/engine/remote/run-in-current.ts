@@ -12,7 +12,10 @@ export function servicesActive(services: readonly string[]): string {
 	return script(...services.map((service) => `systemctl is-active --quiet ${quote(service)} || { echo ${quote(`${service} is not active`)} >&2; exit 1; }`));
 }
 
-/** Runs an operator-written command (dry_run) from the host's root, creating it on a first deploy. */
+/**
+ * Runs an operator-written command (dry_run) from the host's root. A dry run changes nothing: on
+ * a host with no root yet it runs from `/` instead of creating one.
+ */
 export function runInRoot(root: string, command: string): string {
-	return script(`mkdir -p ${quote(root)}`, `cd ${quote(root)}`, command);
+	return script(`cd -- ${quote(root)} 2>/dev/null || cd /`, command);
 }

@@ -1,6 +1,25 @@
-import type { SwitchReason } from '../events.js';
+import type { GenerationStatus, SwitchReason } from '../events.js';
+import { markStatus, statusFile } from './generation-status.js';
 import { currentTarget, layout } from './layout.js';
 import { fillTemplate, marker, quote, script } from './quote.js';
+
+/** Printed once `current` has moved: `SY:swapped <from>` (`-` when there was none). */
+export const swappedMarker = 'swapped';
+
+/** What a switch makes of the generation it leaves, by why it switches (a deploy leaves a good one behind). */
+export const leftBehindStatus: Record<SwitchReason, GenerationStatus | undefined> = {
+	deploy: undefined,
+	rollback: 'rolled-back-from',
+	'auto-rollback': 'failed',
+	'watchdog-revert': 'reverted',
+};
+
+/** Did the host move? And from where (null: it had no current generation). */
+export function readSwap(markers: readonly string[]): { readonly swapped: boolean; readonly from: number | null } {
+	const line = markers.find((each) => each.startsWith(`${swappedMarker} `));
+	const from = line?.slice(swappedMarker.length + 1);
+	return { swapped: line !== undefined, from: from && /^\d+$/.test(from) ? Number(from) : null };
+}
 
 export interface SwitchInput {
 	readonly root: string;
@@ -10,6 +29,8 @@ export interface SwitchInput {
 	readonly release: string;
 	/** ISO time written to switches.log (taken on the operator's machine, like every run time). */
 	readonly at: string;
+	/** For an auto-rollback: what failed about the generation left behind ("validation", "activation"). */
+	readonly failedBy?: string;
 }
 
 /**
@@ -20,6 +41,9 @@ export interface SwitchInput {
 export function swapCurrent(input: SwitchInput): string {
 	const paths = layout(input.root);
 	const link = `${paths.root}/.current.$$`;
+	const leftBehind = leftBehindStatus[input.reason];
+	const status = (id: string) => `${paths.generations}/"${id}"/${statusFile}`;
+	const dir = (id: string) => `${paths.generations}/"${id}"/.switchyard`;
 	return script(
 		'set -e',
 		`if [ ! -f ${paths.generation(input.to)}/.switchyard/generation.json ]; then echo "generation ${input.to} does not exist or is incomplete" >&2; exit 1; fi`,
@@ -29,7 +53,9 @@ export function swapCurrent(input: SwitchInput): string {
 		`ln -s ${currentTarget(input.to)} ${link}`,
 		`mv -T ${link} ${paths.current}`,
 		`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${quote(input.at)} ${quote(input.operator)} "\${from:--}" ${input.to} ${input.reason} ${quote(input.release)} >> ${paths.switchesLog}`,
-		`echo "${marker}swapped \${from:--}"`,
+		`echo "${marker}${swappedMarker} \${from:--}"`,
+		leftBehind && `if [ -n "$from" ] && [ "$from" != ${input.to} ]; then ${markStatus(status('$from'), dir('$from'), leftBehind, input.at, input.failedBy)}; fi`,
+		markStatus(status(String(input.to)), dir(String(input.to)), 'live', input.at),
 	);
 }
 

@@ -10,3 +10,6 @@ export const finishedMarker = `${marker}finished`;
 export function thenIfOk(first: string, then: string): string {
 	return script(first, 'sy_status=$?', `if [ "$sy_status" -eq 0 ]; then ( ${then}\n) && echo ${quote(finishedMarker)}; fi`, 'exit "$sy_status"');
 }
+
+/** The `then` part of a `thenIfOk` ran and succeeded. */
+export const readFinished = (markers: readonly string[]): boolean => markers.includes(finishedMarker.slice(marker.length));

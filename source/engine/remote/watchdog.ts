@@ -1,72 +1,166 @@
+import path from 'node:path';
+import { layout } from './layout.js';
 import { marker, quote, script } from './quote.js';
+
+/** Markers of the watchdog scripts, read by the readers below. */
+export const watchdogMarkers = {
+	armed: 'watchdog-armed',
+	confirmed: 'watchdog-confirmed',
+	/** The decision was taken before the confirmation came: `<by>` is `watchdog` (it reverts) or who disarmed it. */
+	tooLate: 'watchdog-too-late',
+	reverted: 'watchdog-reverted',
+	earlier: 'watchdog-reverted-earlier',
+	disarmed: 'watchdog-disarmed',
+	/** An earlier run's watchdog was still reverting after the wait: the preflight fails. */
+	busy: 'watchdog-busy',
+} as const;
 
 export interface WatchdogInput {
 	readonly root: string;
-	/** Names this switch's watchdog files; letters, digits and "-" only. */
+	/** Names this switch's watchdog files: `<run id>-<generation>`, letters, digits and "-" only. */
 	readonly token: string;
-	readonly timeoutSeconds: number;
+	/** The run that arms it: the only lock under which the watchdog may revert, besides a free one. */
+	readonly runId: string;
+	/** Seconds from arming until the switch's activation must have finished (the switch's own deadline). */
+	readonly activationSeconds: number;
+	/** Seconds from the end of activation for validation and the confirming login. */
+	readonly confirmSeconds: number;
 	/** What to run when no confirmation came: swap back to the previous generation and restart. */
 	readonly revert: string;
 }
 
 const files = (root: string, token: string) => {
-	const dir = `${root.replace(/\/$/, '')}/.watchdog`;
-	return { dir: quote(dir), script: quote(`${dir}/${token}.sh`), confirmed: quote(`${dir}/${token}.confirmed`), reverted: quote(`${dir}/${token}.reverted`), log: quote(`${dir}/${token}.log`) };
+	const dir = path.posix.join(root, '.watchdog');
+	const at = (suffix: string) => quote(`${dir}/${token}${suffix}`);
+	return { dir: quote(dir), script: at('.sh'), decided: at('.decided'), activated: at('.activated'), reverted: at('.reverted'), skipped: at('.skipped'), log: at('.log'), pid: at('.pid') };
 };
 
 /**
- * Dead-man revert (deploy-rs's "magic rollback"): before `current` moves, a detached process
- * on the host starts counting; unless `<token>.confirmed` appears in time, it runs `revert` and
- * leaves `<token>.reverted` behind so the next run can say what happened. The confirmation is
- * written over a new connection, which proves that new logins still work after the switch.
+ * Dead-man revert (deploy-rs's "magic rollback"): before `current` moves, a detached process on
+ * the host starts counting. The switch touches `<token>.activated` once its restarts and hooks are
+ * done; from then on the engine has `confirmSeconds` to validate and confirm over a new login
+ * (which proves new logins still work). Whoever decides first creates `<token>.decided` (mkdir is
+ * atomic): a confirmation that comes after the watchdog decided fails and says so, and the
+ * watchdog never reverts after a confirmation. It reverts only holding the lock (a free one, or
+ * its own run's), so it can never undo the work of a later run; it leaves `<token>.reverted`.
  */
 export function armWatchdog(input: WatchdogInput): string {
 	if (!/^[A-Za-z0-9-]+$/.test(input.token)) throw new Error(`bad watchdog token ${input.token}`);
 	const paths = files(input.root, input.token);
-	const seconds = Math.max(1, Math.ceil(input.timeoutSeconds));
+	const lock = layout(input.root).lock;
+	const phase1 = Math.max(1, Math.ceil(input.activationSeconds));
+	const phase2 = Math.max(1, Math.ceil(input.confirmSeconds));
+	const done = `rm -f ${paths.script} ${paths.activated} ${paths.pid}`;
 	const body = script(
-		'i=0',
-		`while [ "$i" -lt ${seconds} ]; do`,
-		`  if [ -f ${paths.confirmed} ]; then rm -f ${paths.script} ${paths.confirmed}; exit 0; fi`,
+		`echo $$ > ${paths.pid}`,
+		`i=0; deadline=${phase1 + phase2}; activated=`,
+		'while [ "$i" -lt "$deadline" ]; do',
+		`  if [ -d ${paths.decided} ]; then ${done}; exit 0; fi`,
+		`  if [ -z "$activated" ] && [ -f ${paths.activated} ]; then activated=$i; [ $((i + ${phase2})) -lt "$deadline" ] && deadline=$((i + ${phase2})); fi`,
 		'  sleep 1; i=$((i + 1))',
 		'done',
-		`if [ -f ${paths.confirmed} ]; then rm -f ${paths.script} ${paths.confirmed}; exit 0; fi`,
+		`mkdir ${paths.decided} 2>/dev/null || { ${done}; exit 0; }`,
+		`echo watchdog > ${paths.decided}/by`,
+		`owner=; [ ! -f ${lock}/owner.json ] || IFS= read -r owner < ${lock}/owner.json || true`,
+		`if mkdir ${lock} 2>/dev/null; then took=1; printf '%s\\n' ${quote(JSON.stringify({ operator: 'watchdog', machine: '', pid: 0, runId: `${input.runId}-watchdog`, startedAt: '' }))} > ${lock}/owner.json`,
+		`else case "$owner" in *${quote(`"runId":${JSON.stringify(input.runId)}`)}*) took=0 ;; *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) lock held by another run: $owner" > ${paths.skipped}; ${done}; exit 0 ;; esac; fi`,
 		`( ${input.revert}\n) > ${paths.log} 2>&1`,
 		`echo "$? $(date -u +%Y-%m-%dT%H:%M:%SZ)" > ${paths.reverted}`,
-		`rm -f ${paths.script}`,
+		`[ "$took" = 0 ] || rm -rf ${lock}`,
+		done,
 	);
 	return script(
 		`[ -d ${paths.dir} ] || mkdir -p ${paths.dir}`,
-		// Written by the shell itself: every process started here is paid for on every host.
-		`printf '%s\n' ${quote(body)} > ${paths.script}`,
+		// Written by the shell itself: every process started here is paid for on every host. 0600:
+		// the revert script may carry values nobody else should read.
+		`(umask 077 && printf '%s\n' ${quote(body)} > ${paths.script})`,
 		// Its own session and no terminal, every stream redirected: no hangup can reach it.
 		'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=; fi',
 		`$detach sh ${paths.script} >/dev/null 2>&1 </dev/null &`,
-		`echo "${marker}watchdog-armed $!"`,
+		`echo "${marker}${watchdogMarkers.armed} $!"`,
 	);
 }
 
-/** Tells the watchdog the switch is good (or that the engine handles the rollback itself). */
-export function confirmWatchdog(root: string, token: string): string {
-	const paths = files(root, token);
-	return `{ [ -d ${paths.dir} ] || mkdir -p ${paths.dir}; } && : > ${paths.confirmed} && echo "${marker}watchdog-confirmed"`;
-}
+/** Appended to the switch: restarts and hooks are done, the confirmation window starts now. */
+export const markActivated = (root: string, token: string): string => `: > ${files(root, token).activated} 2>/dev/null || true`;
 
-/** Did the watchdog revert? Prints `SY:watchdog-reverted <exit> <time>` when it did. */
-export function watchdogOutcome(root: string, token: string): string {
+/**
+ * Claims the decision: prints `SY:watchdog-confirmed` and exits 0, or, when the watchdog (or a
+ * later run) decided first, prints `SY:watchdog-too-late <by>` and exits 1. Used to confirm a good
+ * switch and to disarm before the engine rolls back itself.
+ */
+export function confirmWatchdog(root: string, token: string, by = 'confirmed'): string {
 	const paths = files(root, token);
-	return `if [ -f ${paths.reverted} ]; then printf '${marker}watchdog-reverted '; cat ${paths.reverted}; fi; true`;
-}
-
-/** Reports (and clears) reverts left by watchdogs of earlier runs, e.g. after the deploying machine died. */
-export function collectWatchdogReverts(root: string): string {
-	const dir = quote(`${root.replace(/\/$/, '')}/.watchdog`);
 	return script(
+		`[ -d ${paths.dir} ] || mkdir -p ${paths.dir}`,
+		`if mkdir ${paths.decided} 2>/dev/null; then echo ${quote(by)} > ${paths.decided}/by; echo "${marker}${watchdogMarkers.confirmed}"`,
+		`else sy_by=; [ ! -f ${paths.decided}/by ] || IFS= read -r sy_by < ${paths.decided}/by; echo "${marker}${watchdogMarkers.tooLate} \${sy_by:-?}"; exit 1; fi`,
+	);
+}
+
+export type WatchdogClaim = { readonly confirmed: true } | { readonly confirmed: false; readonly by: string };
+
+export function readClaim(markers: readonly string[]): WatchdogClaim | undefined {
+	if (markers.includes(watchdogMarkers.confirmed)) return { confirmed: true };
+	const late = markers.find((line) => line.startsWith(`${watchdogMarkers.tooLate} `));
+	return late === undefined ? undefined : { confirmed: false, by: late.slice(watchdogMarkers.tooLate.length + 1) };
+}
+
+/**
+ * After the watchdog decided: waits (at most `seconds`) for its revert to finish, then prints
+ * `SY:watchdog-reverted <exit> <time>` when it did, and `current`.
+ */
+export function awaitWatchdogRevert(root: string, token: string, seconds: number): string {
+	const paths = files(root, token);
+	return script(
+		`i=0; while [ -f ${paths.script} ] && [ "$i" -lt ${Math.ceil(seconds)} ]; do sleep 1; i=$((i + 1)); done`,
+		`if [ -f ${paths.reverted} ]; then printf '${marker}${watchdogMarkers.reverted} '; cat ${paths.reverted}; fi`,
+		'true',
+	);
+}
+
+export function readRevert(markers: readonly string[]): { readonly exit: number; readonly time: string } | undefined {
+	const line = markers.find((each) => each.startsWith(`${watchdogMarkers.reverted} `));
+	if (!line) return undefined;
+	const [exit, time] = line.slice(watchdogMarkers.reverted.length + 1).split(' ');
+	return { exit: Number(exit), time: time ?? '' };
+}
+
+/**
+ * Run under a new run's lock: the watchdogs of earlier runs that have not decided are disarmed
+ * (this run's login proves logins work, and it owns the host now); one that is reverting is
+ * waited for (at most `seconds`) so the new run starts from where it leaves the host. Then the
+ * reverts of earlier watchdogs are reported and cleared.
+ */
+export function settleEarlierWatchdogs(root: string, runId: string, seconds: number): string {
+	const dir = quote(path.posix.join(root, '.watchdog'));
+	return script(
+		`for sy_wd in ${dir}/*.sh; do`,
+		'  [ -f "$sy_wd" ] || continue',
+		'  sy_token=${sy_wd##*/}; sy_token=${sy_token%.sh}',
+		`  if mkdir "\${sy_wd%.sh}.decided" 2>/dev/null; then echo ${quote(`disarmed by run ${runId}`)} > "\${sy_wd%.sh}.decided/by"; echo "${marker}${watchdogMarkers.disarmed} $sy_token"`,
+		`  else i=0; while [ -f "$sy_wd" ] && [ "$i" -lt ${Math.ceil(seconds)} ]; do sleep 1; i=$((i + 1)); done`,
+		`    if [ -f "$sy_wd" ]; then echo "${marker}${watchdogMarkers.busy} $sy_token"; exit 1; fi`,
+		'  fi',
+		'done',
 		`for done_file in ${dir}/*.reverted; do`,
 		'  [ -f "$done_file" ] || continue',
-		`  printf '${marker}watchdog-reverted-earlier %s ' "\${done_file##*/}"; cat "$done_file"`,
+		`  printf '${marker}${watchdogMarkers.earlier} %s ' "\${done_file##*/}"; cat "$done_file"`,
 		'  rm -f "$done_file"',
 		'done',
 		'true',
 	);
 }
+
+export function readEarlierReverts(markers: readonly string[]): { readonly token: string; readonly exit: string; readonly time: string }[] {
+	return markers
+		.filter((line) => line.startsWith(`${watchdogMarkers.earlier} `))
+		.map((line) => {
+			const [, file, exit, time] = line.split(' ');
+			return { token: (file ?? '').replace(/\.reverted$/, ''), exit: exit ?? '?', time: time ?? '?' };
+		});
+}
+
+const tokensOf = (markers: readonly string[], name: string): string[] => markers.filter((line) => line.startsWith(`${name} `)).map((line) => line.slice(name.length + 1));
+export const readDisarmed = (markers: readonly string[]): string[] => tokensOf(markers, watchdogMarkers.disarmed);
+export const readBusy = (markers: readonly string[]): string[] => tokensOf(markers, watchdogMarkers.busy);

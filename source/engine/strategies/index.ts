@@ -1,10 +1,12 @@
 import type { HostConfig } from '../../config/types.js';
+import type { StrategyName } from './names.js';
 import { nixStrategy } from './nix.js';
 import { releasesStrategy } from './releases.js';
 import { scriptStrategy } from './script.js';
 import type { Strategy } from './strategy.js';
 
-export const strategies: Record<HostConfig['strategy'], Strategy> = {
+/** The one registry: the schema takes its names from `names.ts`, the engine its steps from here. */
+export const strategies: Record<StrategyName, Strategy> = {
 	releases: releasesStrategy,
 	nix: nixStrategy,
 	script: scriptStrategy,

@@ -1,9 +1,23 @@
 import { execa } from 'execa';
 import type { Artifact } from '../artifact.js';
-import type { GenerationInfo } from '../events.js';
 import { HostFailure } from '../host-session.js';
-import { nextGenerationId, parseHostState, type HostState } from '../host-state.js';
-import { checkStorePath, deleteNixGenerations, dryActivate, exportClosure, importClosure, inspectNixHost, listNixGenerations, switchNixProfile } from '../remote/nix.js';
+import { nextGenerationId } from '../host-state.js';
+import { parseCurrent } from '../remote/inspect.js';
+import {
+	checkStorePath,
+	deleteNixGenerations,
+	dryActivate,
+	exportClosure,
+	importClosure,
+	inspectNixHost,
+	listNixGenerations,
+	markNixStatus,
+	nixStageHeader,
+	parseNixState,
+	readNixCurrent,
+	stageNix,
+	switchNixProfile,
+} from '../remote/nix.js';
 import { fillTemplate } from '../remote/quote.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import type { Strategy, StrategyRun } from './strategy.js';
@@ -14,25 +28,41 @@ import type { Strategy, StrategyRun } from './strategy.js';
  * profile's generations are the host's generations.
  */
 export const nixStrategy: Strategy = {
-	inspect: (host) => inspectNixHost(host.root, host.profile),
+	inspect: (host, artifact) => inspectNixHost(host.root, host.profile, artifact?.storePath),
 	list: (host) => listNixGenerations(host.root, host.profile),
 	parseState: parseNixState,
+	readCurrent: (host) => readNixCurrent(host.profile),
+	parseCurrent,
 	diff: () => undefined,
+	requirements: (_host, artifact) => (artifact.storePath ? [] : [`the artifact ${artifact.dir} is not a Nix store path (build with nix-build -o <artifact>)`]),
 
 	async dryRun(run, state, artifact) {
 		if (artifact) {
 			const storePath = requireStorePath(artifact);
 			await ensureClosure(run, storePath);
 			run.session.info(`$ ${dryActivate(storePath)}`);
-			await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal });
+			await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
 		}
 		await runConfiguredDryRun(run, run.session.host, state);
 	},
 
-	async stage(run, state, artifact) {
-		const storePath = requireStorePath(artifact);
-		await ensureClosure(run, storePath);
-		return { id: nextGenerationId(state), path: storePath, diff: { added: 0, changed: 0, removed: 0, bytes: 0 } };
+	staging: {
+		script: (run) => stageNix(run.session.host.root, run.operator, run.release, new Date().toISOString()),
+		prepare(run, state, artifact) {
+			const storePath = requireStorePath(artifact);
+			const present = state.closurePresent === true;
+			const id = nextGenerationId(state);
+			const body = present ? undefined : execa('sh', ['-c', exportClosure(storePath)], { buffer: false, stdin: 'ignore', cancelSignal: run.signal, reject: false }).stdout!;
+			if (!present) run.session.info(`copying the closure of ${storePath}`);
+			return { id, header: nixStageHeader(id, storePath, present), ...(body ? { body } : {}), diff: { added: 0, changed: 0, removed: 0, bytes: 0 }, path: storePath };
+		},
+		async settle(run, upload, result) {
+			if (result.code !== 0 || !result.markers.includes(`staged ${upload.id}`)) {
+				if (run.signal?.aborted) throw new HostFailure('cancelled while copying the closure');
+				throw new HostFailure(`copying the closure failed: ${result.failure ?? (result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
+			}
+			return { id: upload.id, diff: upload.diff, path: upload.path };
+		},
 	},
 
 	switchScript: (target) =>
@@ -46,10 +76,12 @@ export const nixStrategy: Strategy = {
 			operator: target.operator,
 			at: target.at,
 			host: target.host.name,
+			failedBy: target.failedBy,
 			afterSwitch: target.host.afterSwitch.map((hook) => fillTemplate(hook, { host: target.host.name, root: target.host.root, release: target.release })),
 		}),
 
 	prune: (host, ids) => deleteNixGenerations(host.profile, ids),
+	markStatus: (host, id, status, at) => markNixStatus(host.root, id, status, at),
 };
 
 function requireStorePath(artifact: Artifact): string {
@@ -57,39 +89,14 @@ function requireStorePath(artifact: Artifact): string {
 	return artifact.storePath;
 }
 
-/** Copies the closure unless the host already has it: `nix-store --export | nix-store --import`. */
+/** Copies the closure unless the host already has it: `nix-store --export | nix-store --import` (the dry run needs it there). */
 async function ensureClosure(run: StrategyRun, storePath: string): Promise<void> {
 	const { session } = run;
 	if ((await session.run(checkStorePath(storePath))).code === 0) return;
 	session.info(`copying the closure of ${storePath}`);
 	const exporter = execa('sh', ['-c', exportClosure(storePath)], { buffer: false, stdin: 'ignore', cancelSignal: run.signal, reject: false });
-	const result = await session.run(importClosure(), { stdin: exporter.stdout!, signal: run.signal });
+	const result = await session.run(importClosure(), { stdin: exporter.stdout!, signal: run.signal, timeoutMs: session.host.timeouts.uploadMs });
 	const exported = await exporter;
 	if (exported.exitCode !== 0) throw new HostFailure(`nix-store --export failed here (exit ${exported.exitCode})`);
 	if (result.code !== 0) throw new HostFailure(`copying the closure failed: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.code}`}`);
-}
-
-/** `   3   2026-11-21 23:40:00   (current)` lines, joined with Switchyard's metadata by id. */
-export function parseNixState(result: Parameters<Strategy['parseState']>[0]): HostState {
-	const recorded = parseHostState({ markers: result.markers.filter((line) => !line.startsWith('current ')), blocks: result.blocks });
-	const byId = new Map(recorded.generations.map((generation) => [generation.id, generation]));
-	let current: number | null = null;
-	const generations: GenerationInfo[] = [];
-	for (const line of result.markers) {
-		const match = /^nixgen\s+(\d+)\s+(\S+ \S+)\s*(\(current\))?/.exec(line);
-		if (!match) continue;
-		const id = Number(match[1]);
-		if (match[3]) current = id;
-		const meta = byId.get(id);
-		generations.push({
-			id,
-			release: meta?.release ?? `nix generation ${id}`,
-			created: meta?.created ?? `${match[2]!.replace(' ', 'T')}`,
-			by: meta?.by ?? '?',
-			bytes: 0,
-			files: 0,
-			current: Boolean(match[3]),
-		});
-	}
-	return { current, generations: generations.map((generation) => ({ ...generation, current: generation.id === current })), freeKb: recorded.freeKb, manifest: null };
 }

@@ -1,16 +1,19 @@
-import { diffArtifact } from '../artifact.js';
-import { envFileText, generationArchive } from '../generation-archive.js';
+import path from 'node:path';
+import type { HostConfig } from '../../config/types.js';
+import { diffArtifact, type Artifact, type ArtifactDiff } from '../artifact.js';
+import { activation, type Skips } from '../activation.js';
+import { generationArchive } from '../generation-archive.js';
+import { envFileText } from '../generation-env.js';
 import { HostFailure } from '../host-session.js';
-import { nextGenerationId, parseHostState } from '../host-state.js';
+import { nextGenerationId, type HostState } from '../host-state.js';
 import { pruneGenerations } from '../remote/cleanup.js';
-import { inspectHost, listGenerations } from '../remote/inspect.js';
-import { discardPartial, stageFromHeader, stageGeneration } from '../remote/stage.js';
+import { markStatus, statusFile } from '../remote/generation-status.js';
+import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent } from '../remote/inspect.js';
+import { layout } from '../remote/layout.js';
+import { discardPartial, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
-import { activation } from '../activation.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import type { PreparedUpload, Staged, Strategy, StrategyRun } from './strategy.js';
-import type { Artifact, ArtifactDiff } from '../artifact.js';
-import type { HostState } from '../host-state.js';
 import type { ScriptResult } from '../host-session.js';
 
 /** Capistrano-style: generations/N dirs, an atomic `current` link, shared dirs, .env. */
@@ -18,50 +21,73 @@ export const releasesStrategy: Strategy = {
 	inspect: (host) => inspectHost(host.root),
 	list: (host) => listGenerations(host.root),
 	parseState: parseHostState,
+	readCurrent: (host) => readCurrent(host.root),
+	parseCurrent,
 	diff: (state, artifact) => diffArtifact(state.manifest, artifact),
+	requirements: activationRequirements,
 	dryRun: (run, state) => runConfiguredDryRun(run, run.session.host, state),
 
-	async stage(run, state, artifact, diff) {
-		const upload = prepareUpload(run, state, artifact, diff);
-		const host = run.session.host;
-		const result = await run.session.run(stageGeneration({ root: host.root, id: upload.id, reuseFrom: upload.reuseFrom, shared: host.shared }), { stdin: upload.archive, signal: run.signal });
-		return settleUpload(run, upload, result);
+	staging: {
+		script: (run) => stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared }),
+		prepare,
+		settle,
 	},
-
-	stageFromHeader: (host) => stageFromHeader({ root: host.root, shared: host.shared }),
-	prepareUpload,
-	settleUpload,
 
 	switchScript: (target) =>
 		[
-			swapCurrent({ root: target.host.root, to: target.to, operator: target.operator, reason: target.reason, release: target.release, at: target.at }),
+			swapCurrent({ root: target.host.root, to: target.to, operator: target.operator, reason: target.reason, release: target.release, at: target.at, failedBy: target.failedBy }),
 			activateCurrent(activation(target.host, target.skips, target.release)),
 		].join('\n'),
 
 	prune: (host, ids) => pruneGenerations(host.root, ids),
+	markStatus: (host, id, status, at) => {
+		const generation = layout(host.root).generation(id);
+		return markStatus(`${generation}/${statusFile}`, `${generation}/.switchyard`, status, at);
+	},
 };
 
+/**
+ * What activation takes from the generation: each binary in bin_dir, the frontend dir when the
+ * frontend is deployed. A missing one would fail only after `current` moved (and fail the
+ * automatic rollback the same way), so it is refused before anything is staged.
+ */
+export function activationRequirements(host: HostConfig, artifact: Artifact, skips: Skips): string[] {
+	const files = new Set(artifact.files.map((file) => file.path));
+	const links = new Set(artifact.links.map((link) => link.path));
+	const has = (file: string) => files.has(file) || links.has(file);
+	const inside = (dir: string) => artifact.files.some((file) => file.path.startsWith(`${dir}/`)) || links.has(dir);
+	const plan = activation(host, skips, '');
+	const problems = plan.binaries.map((binary) => path.posix.join(host.binDir, binary)).filter((file) => !has(file)).map((file) => `the artifact has no ${file} (binaries = [${host.binaries.map((name) => JSON.stringify(name)).join(', ')}])`);
+	if (plan.frontend && !inside(host.frontendDir)) problems.push(`the artifact has no ${host.frontendDir}/ for the frontend (frontend_dir = "${host.frontendDir}")`);
+	return problems;
+}
+
 /** The next generation's number, what it can reuse, and the tar that carries it. */
-function prepareUpload(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): PreparedUpload {
+function prepare(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): PreparedUpload {
 	const host = run.session.host;
 	const id = nextGenerationId(state);
 	const reuseFrom = state.current !== null && diff.unchanged.size > 0 ? state.current : null;
-	const archive = generationArchive({
+	const created = new Date().toISOString();
+	const body = generationArchive({
 		artifact,
-		metadata: { id, release: run.release, created: new Date().toISOString(), by: run.operator, rev: run.rev, host: host.name, files: artifact.files.length, bytes: artifact.bytes },
-		env: envFileText({
-			SWITCHYARD_RELEASE: run.release,
-			SWITCHYARD_GENERATION: String(id),
-			SWITCHYARD_HOST: host.name,
-			...Object.fromEntries(Object.entries(host.env).map(([key, value]) => [key, value.value])),
-		}),
+		metadata: { id, release: run.release, created, by: run.operator, rev: run.rev, host: host.name, files: artifact.files.length, bytes: artifact.bytes },
+		env: envFileText(generationEnv(host, run.release, id)),
 		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
+		status: 'staged',
 	});
-	return { id, reuseFrom, archive, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
+	return { id, header: stageHeader(id, reuseFrom), body, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
 }
 
+/** What a generation's `.env` holds: Switchyard's own values, then the host's env. */
+export const generationEnv = (host: HostConfig, release: string, id: number): Record<string, string> => ({
+	SWITCHYARD_RELEASE: release,
+	SWITCHYARD_GENERATION: String(id),
+	SWITCHYARD_HOST: host.name,
+	...Object.fromEntries(Object.entries(host.env).map(([key, value]) => [key, value.value])),
+});
+
 /** A staged generation, or a failure with the `.partial` removed. */
-async function settleUpload(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged> {
+async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged> {
 	const { session, signal } = run;
 	if (result.code !== 0 || !result.markers.includes(`staged ${upload.id}`)) {
 		await session.run(discardPartial(session.host.root, upload.id)).catch(() => undefined);

@@ -9,5 +9,5 @@ export async function runConfiguredDryRun(run: StrategyRun, host: HostConfig, st
 	if (!host.dryRun) return;
 	const command = fillTemplate(host.dryRun, { host: host.name, root: host.root, release: run.release, generation: nextGenerationId(state) });
 	run.session.info(`$ ${command}`);
-	await run.session.must(runInRoot(host.root, command), 'dry run failed', { signal: run.signal });
+	await run.session.must(runInRoot(host.root, command), 'dry run failed', { signal: run.signal, timeoutMs: host.timeouts.dryRunMs });
 }

@@ -1,5 +1,5 @@
-import { swapCurrent } from '../remote/switch.js';
 import { runDeployScript } from '../remote/deploy-script.js';
+import { swapCurrent } from '../remote/switch.js';
 import { releasesStrategy } from './releases.js';
 import type { Strategy, SwitchTarget } from './strategy.js';
 
@@ -10,12 +10,17 @@ import type { Strategy, SwitchTarget } from './strategy.js';
  */
 export const scriptStrategy: Strategy = {
 	...releasesStrategy,
-	switchScript: (target) => [runDeployScript(deployScriptInput(target)), swapCurrent({ root: target.host.root, to: target.to, operator: target.operator, reason: target.reason, release: target.release, at: target.at })].join('\n'),
+	switchScript: (target) =>
+		[
+			runDeployScript(deployScriptInput(target)),
+			swapCurrent({ root: target.host.root, to: target.to, operator: target.operator, reason: target.reason, release: target.release, at: target.at, failedBy: target.failedBy }),
+		].join('\n'),
 };
 
 function deployScriptInput(target: SwitchTarget) {
 	const host = target.host;
 	const services = host.script!.includes('{service}') ? host.services : [undefined];
+	const generation = `${host.root}/generations/${target.to}`;
 	return {
 		root: host.root,
 		to: target.to,
@@ -23,6 +28,7 @@ function deployScriptInput(target: SwitchTarget) {
 		services,
 		host: host.name,
 		release: target.release,
+		// No env values here: the script text is visible in `ps`. They are in the generation's .env (0600).
 		configFor: (service: string | undefined) =>
 			JSON.stringify({
 				deployment_id: `${host.name}-${target.to}-${target.at}`,
@@ -32,8 +38,8 @@ function deployScriptInput(target: SwitchTarget) {
 				release: target.release,
 				generation: target.to,
 				reason: target.reason,
-				path: `${host.root}/generations/${target.to}`,
-				env: Object.fromEntries(Object.entries(host.env).map(([key, value]) => [key, value.value])),
+				path: generation,
+				env_file: `${generation}/.env`,
 			}),
 	};
 }

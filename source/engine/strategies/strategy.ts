@@ -1,7 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { HostConfig } from '../../config/types.js';
 import type { Artifact, ArtifactDiff } from '../artifact.js';
-import type { DiffSummary, EmitEvent, SwitchReason } from '../events.js';
-import type { Readable } from 'node:stream';
+import type { DiffSummary, EmitEvent, GenerationStatus, SwitchReason } from '../events.js';
 import type { HostSession, ScriptResult } from '../host-session.js';
 import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
@@ -27,6 +27,8 @@ export interface SwitchTarget {
 	readonly at: string;
 	/** Nix: the store path of a generation that does not exist yet (`nix-env --set`). */
 	readonly path?: string;
+	/** For an auto-rollback: why the generation left behind failed ("validation", "activation"). */
+	readonly failedBy?: string;
 }
 
 export interface Staged {
@@ -36,42 +38,56 @@ export interface Staged {
 	readonly path?: string;
 }
 
-/**
- * How one kind of host keeps generations. Phases, locks, waves, confirm, validate,
- * auto-rollback and the console are shared; only these steps differ.
- */
-export interface Strategy {
-	/** Script run right after the lock (same round trip) reporting the host's state. */
-	inspect(host: HostConfig): string;
-	/** Script for `switchyard generations`: no lock. */
-	list(host: HostConfig): string;
-	parseState(result: Pick<ScriptResult, 'markers' | 'blocks'>): HostState;
-	/** What would change; undefined when the strategy can't tell from here. */
-	diff(state: HostState, artifact: Artifact): ArtifactDiff | undefined;
-	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own). */
-	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<void>;
-	/** Puts the artifact on the host as the next generation, without making it current. */
-	stage(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): Promise<Staged>;
-	/**
-	 * Makes generation `to` current and live, as one script that prints `SY:swapped <from>` as
-	 * soon as the host has moved (so the engine knows whether to undo). Also the watchdog's revert.
-	 */
-	switchScript(target: SwitchTarget): string;
-	/** Deletes these generations (the engine chose them; never current or previous). */
-	prune(host: HostConfig, ids: readonly number[]): string;
-	/**
-	 * Staging that can ride on the preflight's round trip: the script part that waits for a
-	 * header and the tar on stdin (see `stageFromHeader`), what to send, and how to read the end.
-	 * Strategies without it stage in a round trip of their own.
-	 */
-	stageFromHeader?(host: HostConfig): string;
-	prepareUpload?(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): PreparedUpload;
-	settleUpload?(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged>;
-}
-
+/** What the engine sends to a staging script: the header line and, after it, the bytes to stage (if any). */
 export interface PreparedUpload {
 	readonly id: number;
-	readonly reuseFrom: number | null;
-	readonly archive: Readable;
+	readonly header: string;
+	readonly body?: Readable;
 	readonly diff: DiffSummary;
+	readonly path?: string;
+}
+
+/**
+ * Staging is one step with three parts: a script that says `SY:ready` and then reads a header line
+ * (and the bytes after it) from stdin, what to send it, and how to read its end. The script runs
+ * appended to the preflight's (one round trip for both) or alone when something must run on the
+ * host between preflight and upload (a dry run); the engine answers "no" to stage nothing.
+ */
+export interface Staging {
+	script(run: StrategyRun): string;
+	prepare(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): PreparedUpload;
+	settle(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged>;
+}
+
+/**
+ * How one kind of host keeps generations. Phases, locks, waves, confirm, validate,
+ * auto-rollback and the console are shared; only these steps differ. A new strategy is one file
+ * implementing this, plus its line in `strategies/index.ts`.
+ */
+export interface Strategy {
+	/** Script run right after the lock (same round trip) reporting the host's state; `artifact` when one is to be staged. */
+	inspect(host: HostConfig, artifact?: Artifact): string;
+	/** Script for `switchyard generations` and rollbacks: generations and current only. */
+	list(host: HostConfig): string;
+	parseState(result: Pick<ScriptResult, 'markers' | 'blocks'>): HostState;
+	/** Prints where `current` is, for the closing round trip; `parseCurrent` reads it. */
+	readCurrent(host: HostConfig): string;
+	parseCurrent(markers: readonly string[]): number | null | undefined;
+	/** What would change; undefined when the strategy can't tell from here. */
+	diff(state: HostState, artifact: Artifact): ArtifactDiff | undefined;
+	/** What the switch will need from the artifact, as one-line problems; checked before anything is staged. */
+	requirements(host: HostConfig, artifact: Artifact, skips: Skips): string[];
+	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. */
+	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<void>;
+	readonly staging: Staging;
+	/**
+	 * Makes generation `to` current and live, as one script that prints `SY:swapped <from>` as
+	 * soon as the host has moved (so the engine knows whether to undo), and sets the statuses of
+	 * `to` and of the generation it leaves. Also the watchdog's revert.
+	 */
+	switchScript(target: SwitchTarget): string;
+	/** Deletes these generations (the engine chose them with the keep rule). */
+	prune(host: HostConfig, ids: readonly number[]): string;
+	/** Shell that sets generation `id`'s status. */
+	markStatus(host: HostConfig, id: number, status: GenerationStatus, at: string): string;
 }

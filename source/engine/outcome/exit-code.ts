@@ -1,0 +1,34 @@
+import type { RunSummary } from '../events.js';
+
+/** What ended a run early, from outside the engine: a key or signal, or the output going away. */
+export type Interruption = 'interrupt' | 'terminate' | 'hangup' | 'output-closed';
+
+/**
+ * Exit statuses, the same for the console and headless (README "Exit status" lists this table).
+ * 128 + the signal's number, as shells report it; a closed output pipe is SIGPIPE's.
+ */
+export const exitCodes = {
+	ok: 0,
+	failed: 1,
+	usage: 2,
+	notSwitched: 3,
+	interrupt: 130,
+	terminate: 143,
+	hangup: 129,
+	'output-closed': 141,
+} as const;
+
+/**
+ * 0: every host ended as the run asked. 1: a host failed, was rolled back or needs manual
+ * intervention. 3: nothing failed, but hosts were left staged (confirmation declined, waves
+ * stopped). 130/143/129/141: the run was cancelled (Ctrl-C or `c`/`q` in the console, SIGTERM,
+ * SIGHUP, a closed output pipe), whatever the hosts had reached.
+ */
+export function exitCode(summary: RunSummary | null, interruption?: Interruption): number {
+	if (interruption) return exitCodes[interruption];
+	if (!summary) return exitCodes.ok;
+	if (summary.failed + summary.rolledBack > 0) return exitCodes.failed;
+	if (summary.cancelled > 0) return exitCodes.interrupt;
+	if (summary.staged > 0) return exitCodes.notSwitched;
+	return exitCodes.ok;
+}

@@ -1,0 +1,38 @@
+import { generationStatuses, type GenerationStatus } from '../events.js';
+import { marker, quote } from './quote.js';
+
+/** Where a generation of the releases layout keeps its status, relative to the generation. */
+export const statusFile = '.switchyard/status';
+
+/** Printed per generation by the listings: `SY:gen-status <id> <status> <at> [note]`. */
+export const statusMarker = 'gen-status';
+
+export interface StatusLine {
+	readonly status: GenerationStatus;
+	readonly at?: string;
+	readonly note?: string;
+}
+
+/**
+ * Sets a generation's status: one line `<status> <at> [note]` in `file` (a shell word: quoted
+ * path, or built from a variable like "$gens/$from/.switchyard/status"). Only where the generation
+ * exists; never fails the script it is part of.
+ */
+export function markStatus(file: string, dirOfFile: string, status: GenerationStatus, at: string, note?: string): string {
+	return `[ ! -d ${dirOfFile} ] || printf '%s %s%s\\n' ${status} ${quote(at)} ${note ? quote(` ${note}`) : "''"} > ${file} || true`;
+}
+
+/** Shell that prints the status marker of generation `$id` whose status file is `file` (a shell word). */
+export const printStatus = (idWord: string, file: string): string =>
+	`if [ -f ${file} ]; then IFS= read -r sy_status < ${file} || true; echo "${marker}${statusMarker} ${idWord} $sy_status"; fi`;
+
+/** Reads the status markers: generation id → status line. */
+export function readStatuses(markers: readonly string[]): Map<number, StatusLine> {
+	const statuses = new Map<number, StatusLine>();
+	for (const line of markers) {
+		const match = new RegExp(`^${statusMarker} (\\d+) (\\S+)(?: (\\S+))?(?: (.*))?$`).exec(line);
+		if (!match || !(generationStatuses as readonly string[]).includes(match[2]!)) continue;
+		statuses.set(Number(match[1]), { status: match[2] as GenerationStatus, ...(match[3] ? { at: match[3] } : {}), ...(match[4] ? { note: match[4] } : {}) });
+	}
+	return statuses;
+}
