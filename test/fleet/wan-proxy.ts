@@ -102,8 +102,8 @@ class Pipe {
 	}
 
 	push(chunk: Buffer): void {
-		this.enqueue(arrivalTime(performance.now(), chunk.length, { links: this.links, oneWayMs: this.oneWayMs, notBefore: this.notBefore, previous: this.last }), chunk);
 		this.queuedBytes += chunk.length;
+		this.enqueue(arrivalTime(performance.now(), chunk.length, { links: this.links, oneWayMs: this.oneWayMs, notBefore: this.notBefore, previous: this.last }), chunk);
 		if (this.queuedBytes + this.sink.writableLength > this.highWater) this.source.pause();
 	}
 
