@@ -28,6 +28,10 @@ export class LazySshTransport implements Transport {
 		return (await this.load()).exec(script, options);
 	}
 
+	async onDisconnect(script: string | undefined): Promise<boolean> {
+		return (await this.load()).onDisconnect(script);
+	}
+
 	async close(): Promise<void> {
 		if (this.inner) await (await this.inner).close();
 	}

@@ -1,24 +1,30 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { LineSplitter } from './line-splitter.js';
+import { killGraceSeconds } from './shell-protocol.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import { cancelAnswerMs, cancelKillAfterMs } from './transport.js';
 
-/** Runs scripts on this machine with `sh -c`: a `local = true` host. */
+/**
+ * Runs scripts on this machine with `sh -c`: a `local = true` host. Each script leads a process
+ * group of its own (detached), so a cancel reaches everything it started, and a guardian process
+ * (see `guardianScript`) stops those groups and runs the disconnect script if this process dies
+ * without `close()`, as the supervisor does on an SSH host.
+ */
 export class LocalTransport implements Transport {
 	readonly kind = 'local';
 	readonly describe = 'local';
+	private guardian: ChildProcess | undefined;
 
 	async connect(): Promise<void> {}
 
 	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-		const child = execa('sh', ['-c', script], {
-			reject: false,
-			stdin: 'pipe',
-			buffer: false,
-			cancelSignal: options.signal,
-			forceKillAfterDelay: 2000,
-		});
 		const output = { stdout: '', stderr: '' };
+		if (options.signal?.aborted) return { code: null, failure: 'cancelled', ...output };
+		const child = execa('sh', ['-c', script], { reject: false, stdin: 'pipe', buffer: false, detached: true });
+		const group = child.pid;
+		if (group !== undefined) this.tell(`+ ${group}\n`);
 		for (const stream of ['stdout', 'stderr'] as const) {
 			const splitter = new LineSplitter((line) => options.onLine?.(line, stream));
 			child[stream]?.on('data', (chunk: Buffer) => {
@@ -28,18 +34,95 @@ export class LocalTransport implements Transport {
 			child[stream]?.on('end', () => splitter.flush());
 		}
 		feedStdin(child.stdin, options.stdin);
-		const result = await child;
-		const killed = result.signal ?? (result.isCanceled ? 'SIGTERM' : undefined);
-		return {
-			code: killed ? null : (result.exitCode ?? null),
-			signal: killed,
-			failure: result.isCanceled ? 'cancelled' : undefined,
-			stdout: output.stdout,
-			stderr: output.stderr,
+
+		let cancelled = false;
+		let answerTimer: NodeJS.Timeout | undefined;
+		const forget = () => group !== undefined && this.tell(`- ${group}\n`);
+		const abort = () => {
+			cancelled = true;
+			signalGroup(group, 'SIGTERM');
+			setTimeout(() => {
+				signalGroup(group, 'SIGKILL');
+				forget();
+			}, cancelKillAfterMs);
 		};
+		options.signal?.addEventListener('abort', abort, { once: true });
+		// Something outside the group (a daemon that setsid'd itself) may hold the output open: a cancel does not wait for it.
+		const bound = new Promise<undefined>((resolve) => options.signal?.addEventListener('abort', () => (answerTimer = setTimeout(resolve, cancelAnswerMs, undefined)), { once: true }));
+		const result = await Promise.race([child, bound]);
+		options.signal?.removeEventListener('abort', abort);
+		clearTimeout(answerTimer);
+		// A group whose leader ended on its own keeps what it left running (a service it started);
+		// after a cancel the guardian watches the group until its KILL.
+		if (!cancelled) forget();
+		if (cancelled) return { code: null, signal: result?.signal ?? 'SIGTERM', failure: 'cancelled', ...output };
+		if (!result) return { code: null, failure: 'the command ended without an exit status', ...output };
+		return { code: result.signal ? null : (result.exitCode ?? null), signal: result.signal ?? undefined, ...output };
 	}
 
-	async close(): Promise<void> {}
+	async onDisconnect(script: string | undefined): Promise<boolean> {
+		const text = script ?? '';
+		this.tell(`h ${Buffer.byteLength(text)}\n${text}`);
+		return true;
+	}
+
+	async close(): Promise<void> {
+		const guardian = this.guardian;
+		this.guardian = undefined;
+		if (!guardian?.stdin || guardian.exitCode !== null) return;
+		const gone = new Promise((resolve) => guardian.once('exit', resolve));
+		guardian.stdin.end('q\n');
+		await gone;
+	}
+
+	/** Tells the guardian (started on first use) what to look after. */
+	private tell(line: string): void {
+		this.guardian ??= startGuardian();
+		this.guardian.stdin?.write(line);
+	}
+}
+
+/**
+ * Lives beside this process, reading what it is told on stdin: `+ <pgid>` / `- <pgid>` (a
+ * command's group started / ended), `h <n>\n<n bytes>` (the disconnect script), `q` (a clean close).
+ * End of input without `q` means this process died: the groups get TERM, then KILL, then the script runs.
+ */
+const guardianScript = [
+	"sy_groups=' '; sy_hook=",
+	'while IFS=" " read -r sy_op sy_arg; do',
+	'  case $sy_op in',
+	'    +) sy_groups="$sy_groups$sy_arg " ;;',
+	"    -) sy_left=' '; for sy_g in $sy_groups; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_groups=$sy_left ;;",
+	'    h) sy_hook=$(head -c "$sy_arg") || exit 0 ;;',
+	'    q) exit 0 ;;',
+	'  esac',
+	'done',
+	"if [ \"$sy_groups\" != ' ' ]; then",
+	'  for sy_g in $sy_groups; do kill -TERM -"$sy_g" 2>/dev/null; done',
+	`  sleep ${killGraceSeconds}`,
+	'  for sy_g in $sy_groups; do kill -KILL -"$sy_g" 2>/dev/null; done',
+	'fi',
+	'[ -z "$sy_hook" ] || exec sh -c "$sy_hook"',
+].join('\n');
+
+function startGuardian(): ChildProcess {
+	// Its own group, so a Ctrl-C at the terminal reaches this process and not the guardian.
+	const guardian = spawn('sh', ['-c', guardianScript], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+	guardian.on('error', () => {});
+	guardian.stdin?.on('error', () => {});
+	// Neither keeps this process alive: its end is exactly what the guardian waits for.
+	guardian.unref();
+	(guardian.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+	return guardian;
+}
+
+function signalGroup(group: number | undefined, signal: NodeJS.Signals): void {
+	if (group === undefined) return;
+	try {
+		process.kill(-group, signal);
+	} catch {
+		// Already gone.
+	}
 }
 
 function feedStdin(stdin: NodeJS.WritableStream | null, input: ExecOptions['stdin']): void {

@@ -3,15 +3,14 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { ChannelQueue } from './channel-queue.js';
-import { cancelGraceMs, cancellableScript, killProcessGroupScript, takeProcessGroup } from './ssh-cancellable.js';
 import { LineSplitter } from './line-splitter.js';
 import { openConnection, type SshConnection } from './ssh-connect.js';
 import { loadSshConfig } from './ssh-config-file.js';
 import { resolveSshTarget, type SshTarget } from './ssh-target.js';
 import { notStarted, RemoteShell } from './ssh-shell.js';
-import { shellBootstrap } from './shell-protocol.js';
+import { abandonSupervisorScript, shellBootstrap } from './shell-protocol.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
-import { commandResult, TransportError } from './transport.js';
+import { cancelAnswerMs, commandResult, TransportError } from './transport.js';
 
 export interface SshTransportOptions {
 	/** `ssh = "…"` from hosts.toml: an ssh_config alias or `user@host[:port]`. */
@@ -45,10 +44,11 @@ export interface SshTransportOptions {
 
 /**
  * Runs scripts on a host over one persistent ssh2 connection: a script goes to the connection's
- * remote shell when that is idle, else to an exec channel of its own; at most `maxChannels`
- * channels (the shell's included) at a time. The connection is opened on first use (or `connect`) and
- * reopened by the next exec if it drops; commands running when it drops report
- * `code: null, failure: "connection lost: …"`, never success.
+ * supervisor shell (shell-protocol.ts) when that is idle, else to a one-shot supervisor on an exec
+ * channel of its own; at most `maxChannels` channels (the shell's included) at a time. The
+ * connection is opened on first use (or `connect`) and reopened by the next exec if it drops;
+ * commands running when it drops report `code: null, failure: "connection lost: …"`, never
+ * success, and the host stops them (see transport.ts for the whole contract).
  */
 export class SshTransport implements Transport {
 	readonly kind = 'ssh';
@@ -58,10 +58,15 @@ export class SshTransport implements Transport {
 	private readonly queue: ChannelQueue;
 	private connection: Promise<SshConnection> | undefined;
 	private connecting: AbortController | undefined;
+	/** The long-lived supervisor: runs scripts when idle and holds the disconnect script. */
 	private shell: RemoteShell | undefined;
-	private shellOpening = false;
-	/** The shell could not start on this host (e.g. no `head`): plain execs from now on. */
+	private shellOpening: Promise<RemoteShell | undefined> | undefined;
+	/** Every supervisor with an open channel, one-shots included: `close` quits them all. */
+	private readonly shells = new Set<RemoteShell>();
+	/** The supervisor could not start on this host (e.g. no `head`): plain execs from now on. */
 	private shellRefused = false;
+	/** What `onDisconnect` armed on the current connection's supervisor. */
+	private disconnectScript: string | undefined;
 
 	constructor(private readonly options: SshTransportOptions) {
 		this.queue = new ChannelQueue(options.maxChannels ?? 8);
@@ -95,8 +100,7 @@ export class SshTransport implements Transport {
 	 * other command that did not run to an exit status.
 	 */
 	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-		const output = { stdout: '', stderr: '' };
-		const failed = (failure: string, signal?: string): ExecResult => ({ code: null, signal, failure, ...output });
+		const failed = (failure: string): ExecResult => ({ code: null, failure, stdout: '', stderr: '' });
 		if (options.signal?.aborted) return failed('cancelled');
 		let connection: SshConnection;
 		try {
@@ -117,9 +121,10 @@ export class SshTransport implements Transport {
 				release();
 				return failed(connection.lost);
 			}
+			const plain = this.shellRefused;
 			let channel: ClientChannel;
 			try {
-				channel = await openExecChannel(connection, cancellableScript(script));
+				channel = await openExecChannel(connection, plain ? script : shellBootstrap());
 			} catch (error) {
 				// Our other channels, open or being opened, at the moment of refusal: the server
 				// allows at most that many. Refusals are answered in order, so when several come
@@ -133,12 +138,41 @@ export class SshTransport implements Transport {
 				}
 				return failed(`cannot start the command: ${(error as Error).message}`);
 			}
-			try {
-				return await runChannel(channel, connection, options, output);
-			} finally {
-				release();
+			if (plain) {
+				try {
+					return await runPlain(channel, connection, options);
+				} finally {
+					release();
+				}
 			}
+			// The slot is the channel's until it has closed, after the supervisor quit.
+			const oneShot = this.supervise(channel, connection, release);
+			const result = await oneShot.run(script, options);
+			void oneShot.quit();
+			if (result !== notStarted) return result;
+			this.shellRefused = !connection.lost;
+			retried = true;
 		}
+	}
+
+	/**
+	 * Arms `script` to run on the host if this connection dies without `close()` (the CLI killed,
+	 * the network gone); `undefined` disarms it. One script per connection, the last one armed
+	 * wins. True once the host has confirmed it, false when it cannot be armed (no connection, or
+	 * a host where the supervisor cannot start). See transport.ts for when it runs.
+	 */
+	async onDisconnect(script: string | undefined): Promise<boolean> {
+		this.disconnectScript = script;
+		let connection: SshConnection;
+		try {
+			connection = await this.liveConnection();
+		} catch {
+			return false;
+		}
+		const holder = await this.holder(connection);
+		// A holder may have been replaced (or armed with a newer script) meanwhile: only the latest counts.
+		if (!holder || this.disconnectScript !== script) return false;
+		return holder.setDisconnectScript(script);
 	}
 
 	/**
@@ -150,12 +184,7 @@ export class SshTransport implements Transport {
 		let shell = this.shell?.usable ? this.shell : undefined;
 		if (!shell) {
 			if (this.shellOpening) return undefined;
-			this.shellOpening = true;
-			try {
-				shell = await this.openShell(connection);
-			} finally {
-				this.shellOpening = false;
-			}
+			shell = await this.openShell(connection, false);
 			if (!shell) return undefined;
 		}
 		if (shell.busy) return undefined;
@@ -164,41 +193,83 @@ export class SshTransport implements Transport {
 			this.shellRefused = !connection.lost;
 			return undefined;
 		}
-		// An idle shell holds a channel that queued commands are waiting for: give it back.
-		if (this.queue.waiting > 0 && !shell.busy) shell.close();
+		// An idle shell holds a channel that queued commands are waiting for: give it back, unless
+		// it holds the disconnect script.
+		if (this.queue.waiting > 0 && !shell.busy && this.disconnectScript === undefined) void shell.quit();
 		return result;
 	}
 
-	private async openShell(connection: SshConnection): Promise<RemoteShell | undefined> {
-		const release = this.queue.tryAcquire();
-		if (!release) return undefined;
-		let channel: ClientChannel;
-		try {
-			channel = await openExecChannel(connection, shellBootstrap());
-		} catch {
-			// Refused or failed: the plain path tries again, learns the limit and reports errors.
-			release();
-			return undefined;
+	/** The supervisor that holds the disconnect script: the connection's shell, opened (waiting for a channel) if need be. */
+	private async holder(connection: SshConnection): Promise<RemoteShell | undefined> {
+		if (this.shellRefused) return undefined;
+		if (this.shell?.usable) return this.shell;
+		const opening = this.shellOpening;
+		if (opening) {
+			const opened = await opening;
+			if (opened?.usable) return opened;
 		}
+		return this.openShell(connection, true);
+	}
+
+	/** Opens the connection's shell; `wait` for a free channel, else only if one is free now. */
+	private openShell(connection: SshConnection, wait: boolean): Promise<RemoteShell | undefined> {
+		const opening = (async () => {
+			const release = wait ? await this.queue.acquire(true) : this.queue.tryAcquire();
+			if (!release) return undefined;
+			let channel: ClientChannel;
+			try {
+				channel = await openExecChannel(connection, shellBootstrap());
+			} catch {
+				// Refused or failed: the plain path tries again, learns the limit and reports errors.
+				release();
+				return undefined;
+			}
+			const shell = this.supervise(channel, connection, release);
+			this.shell = shell;
+			// A supervisor that replaces one that went away (the connection still up) holds the script too.
+			if (this.disconnectScript !== undefined) void shell.setDisconnectScript(this.disconnectScript);
+			return shell;
+		})();
+		this.shellOpening = opening;
+		const settled = () => this.shellOpening === opening && (this.shellOpening = undefined);
+		opening.then(settled, settled);
+		return opening;
+	}
+
+	/** A supervisor on `channel`, known to `close`; `release` gives the channel's slot back when it closes. */
+	private supervise(channel: ClientChannel, connection: SshConnection, release: () => void): RemoteShell {
 		const shell: RemoteShell = new RemoteShell(channel, {
 			lost: () => connection.lost,
-			kill: (pgid) => killRemoteGroup(connection, pgid),
+			abandon: (pid) => abandonSupervisor(connection, pid),
 			closed: () => {
 				release();
-				if (this.shell === shell) this.shell = undefined;
+				this.shells.delete(shell);
+				if (this.shell !== shell) return;
+				this.shell = undefined;
+				// The host ran the script when the connection died: it is not carried to the next one.
+				if (connection.lost) this.disconnectScript = undefined;
+				// The holder went while the connection lives on (given up after a cancel): another takes over.
+				else if (this.disconnectScript !== undefined && shell.started) void this.onDisconnect(this.disconnectScript);
 			},
 		});
-		this.shell = shell;
+		this.shells.add(shell);
 		return shell;
 	}
 
+	/**
+	 * Quits every supervisor (a running command is stopped; the disconnect script does not run),
+	 * waits briefly for them to confirm, then ends the connection.
+	 */
 	async close(): Promise<void> {
+		const shells = [...this.shells];
 		this.shell = undefined;
+		this.disconnectScript = undefined;
 		// A handshake still under way is given up, not waited for.
 		this.connecting?.abort();
 		const pending = this.connection;
 		this.connection = undefined;
 		if (!pending) return;
+		await Promise.all(shells.map((shell) => shell.quit()));
 		try {
 			(await pending).end();
 		} catch {
@@ -278,11 +349,10 @@ function isChannelRefusal(error: unknown): boolean {
 	return error instanceof Error && /Channel open failure/i.test(error.message) && !/server closed channel unexpectedly/i.test(error.message);
 }
 
-/** Stops a cancelled command's whole process group from a second channel (see ssh-cancellable.ts). */
-function killRemoteGroup(connection: SshConnection, pgid: number): void {
-	// Outside the channel queue on purpose: the default limit leaves sshd room for it, and a
-	// refusal only means we fall back to closing the channel after the grace period.
-	openExecChannel(connection, killProcessGroupScript(pgid)).then(
+/** Tells a supervisor that no longer reads its stdin to stop, from a second channel. */
+function abandonSupervisor(connection: SshConnection, pid: number): void {
+	// Outside the channel queue on purpose: the default limit leaves sshd room for it.
+	openExecChannel(connection, abandonSupervisorScript(pid)).then(
 		(channel) => {
 			channel.on('error', () => {});
 			channel.resume();
@@ -293,18 +363,19 @@ function killRemoteGroup(connection: SshConnection, pgid: number): void {
 	);
 }
 
-function runChannel(
-	channel: ClientChannel,
-	connection: SshConnection,
-	options: ExecOptions,
-	output: { stdout: string; stderr: string },
-): Promise<ExecResult> {
+/**
+ * A script run straight in an exec channel, for hosts where the supervisor cannot start. Weaker:
+ * a cancel is a "signal" request (which sshd honours only for some users) and then closing the
+ * channel, which does not stop a command that is not writing; a lost connection stops nothing.
+ */
+function runPlain(channel: ClientChannel, connection: SshConnection, options: ExecOptions): Promise<ExecResult> {
 	return new Promise((resolve) => {
+		const output = { stdout: '', stderr: '' };
 		let cancelled = false;
 		let finished = false;
-		let graceTimer: NodeJS.Timeout | undefined;
+		let answerTimer: NodeJS.Timeout | undefined;
 		let stdinFailure: string | undefined;
-		let pgid: number | undefined;
+		const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 		const splitters = {
 			stdout: new LineSplitter((line) => options.onLine?.(line, 'stdout')),
 			stderr: new LineSplitter((line) => options.onLine?.(line, 'stderr')),
@@ -313,82 +384,47 @@ function runChannel(
 			output[stream] += text;
 			splitters[stream].push(text);
 		};
-		// stderr text held until the wrapper's process-group line has gone by (it comes first).
-		let stderrHead = '';
-		// Decoders keep a UTF-8 character split across two packets whole.
-		const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 		channel.on('data', (chunk: Buffer) => take('stdout', decoders.stdout.write(chunk)));
-		channel.stderr.on('data', (chunk: Buffer) => {
-			if (pgid !== undefined) return take('stderr', decoders.stderr.write(chunk));
-			stderrHead += decoders.stderr.write(chunk);
-			const found = takeProcessGroup(stderrHead);
-			if (found) {
-				pgid = found.pgid;
-				stderrHead = '';
-				if (found.rest !== '') take('stderr', found.rest);
-				if (cancelled) killRemoteGroup(connection, pgid);
-			} else if (stderrHead.length > 4096) {
-				// A login shell chattering before our line: give up on the id, keep the text.
-				pgid = 0;
-				take('stderr', stderrHead);
-				stderrHead = '';
-			}
-		});
+		channel.stderr.on('data', (chunk: Buffer) => take('stderr', decoders.stderr.write(chunk)));
 		// Write errors after the command exited early (e.g. tar failing) are not the result.
 		channel.on('error', () => {});
-
 		const abort = () => {
 			if (cancelled || finished) return;
 			cancelled = true;
-			// sshd honours "signal" where it can; the process-group kill covers the rest.
 			try {
 				channel.signal('TERM');
 			} catch {
 				// The channel may already be closing.
 			}
-			if (pgid) killRemoteGroup(connection, pgid);
-			// Whatever happens remotely, a cancel must not hang on it.
-			graceTimer = setTimeout(() => {
+			answerTimer = setTimeout(() => {
 				channel.close();
 				finish();
-			}, cancelGraceMs);
+			}, cancelAnswerMs);
 		};
-		options.signal?.addEventListener('abort', abort, { once: true });
-
-		const input = feedStdin(channel, options.stdin, (error) => {
-			// A broken source must not look like a complete upload: stop the command.
-			stdinFailure = `stdin failed: ${error.message}`;
-			abort();
-		});
-
+		if (options.signal?.aborted) abort();
+		else options.signal?.addEventListener('abort', abort, { once: true });
+		const input = options.stdin;
+		if (input instanceof Readable) {
+			input.on('error', (error: Error) => {
+				// A broken source must not look like a complete upload: stop the command.
+				stdinFailure = `stdin failed: ${error.message}`;
+				abort();
+			});
+			input.pipe(channel);
+		} else channel.end(input);
 		channel.on('close', finish);
 
 		function finish(): void {
 			if (finished) return;
 			finished = true;
-			clearTimeout(graceTimer);
+			clearTimeout(answerTimer);
 			options.signal?.removeEventListener('abort', abort);
-			input?.unpipe(channel);
+			if (input instanceof Readable) input.unpipe(channel);
 			take('stdout', decoders.stdout.end());
-			take('stderr', stderrHead + decoders.stderr.end());
+			take('stderr', decoders.stderr.end());
 			splitters.stdout.flush();
 			splitters.stderr.flush();
 			resolve(commandResult({ output, exit: exits.get(channel), cancelled, stdinFailure, lost: connection.lost }));
 		}
 	});
-}
-
-/** Sends stdin with end-of-input; a Readable is piped, so a large tar stream respects the window. */
-function feedStdin(channel: ClientChannel, input: ExecOptions['stdin'], onError: (error: Error) => void): Readable | undefined {
-	if (input === undefined) {
-		channel.end();
-		return undefined;
-	}
-	if (input instanceof Readable) {
-		input.on('error', onError);
-		input.pipe(channel);
-		return input;
-	}
-	channel.end(input);
-	return undefined;
 }

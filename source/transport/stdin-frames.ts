@@ -1,14 +1,19 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { endOfStdin, stdinFrame } from './shell-protocol.js';
 
-/** Largest frame: every frame costs the host one `head` process, so they are made big. */
-const maxFrameBytes = 4 * 1024 * 1024;
+/**
+ * Largest frame. Every frame costs the host one `head` process, so they are big; each is one
+ * buffer and one write, so the SSH layer sends full packets (a tar of small files arrives in
+ * 512-byte pieces: as packets of their own they swamp a busy sshd) and a request written between
+ * frames can never land inside one.
+ */
+const maxFrameBytes = 1024 * 1024;
 /** A frame goes out when the source has been quiet this long (a header line, a "no", a slow source). */
 const quietMs = 20;
 
 /**
- * Turns a byte stream into the remote shell's stdin frames (see shell-protocol.ts), ending with
- * the end-of-stdin frame. Chunks are gathered into frames of up to 4 MB while they keep coming.
+ * Turns a byte stream into the supervisor's stdin frames (see shell-protocol.ts), ending with
+ * the end-of-stdin frame. Chunks are gathered into frames of up to 1 MB while they keep coming.
  */
 export class StdinFrames extends Transform {
 	private gathered: Buffer[] = [];
@@ -38,6 +43,15 @@ export class StdinFrames extends Transform {
 		done(error);
 	}
 
+	/** Ends the frames without what is gathered but not yet sent (a cancelled command needs no more input). */
+	discard(): void {
+		if (this.writableEnded) return;
+		clearTimeout(this.timer);
+		this.gathered = [];
+		this.size = 0;
+		this.end();
+	}
+
 	private sendFrame(): void {
 		clearTimeout(this.timer);
 		this.timer = undefined;
@@ -46,7 +60,6 @@ export class StdinFrames extends Transform {
 		const size = this.size;
 		this.gathered = [];
 		this.size = 0;
-		// The chunks go out as they are: copying megabytes into one buffer costs more than it saves.
-		for (const part of stdinFrame(size, chunks)) this.push(part);
+		this.push(stdinFrame(chunks, size));
 	}
 }

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { ChannelQueue } from '../../source/transport/channel-queue.js';
-import { cancellableScript, killProcessGroupScript, takeProcessGroup } from '../../source/transport/ssh-cancellable.js';
 
 async function slot(queue: ChannelQueue): Promise<() => void> {
 	const release = await queue.acquire();
@@ -56,23 +55,5 @@ describe('ChannelQueue', () => {
 		const queue = new ChannelQueue(8);
 		expect(queue.refused(0)).toBe(false);
 		expect(queue.limit).toBe(8);
-	});
-});
-
-describe('cancellable scripts', () => {
-	test('the wrapper reports the process group, then execs the quoted script', () => {
-		expect(cancellableScript("echo 'hi'")).toBe(`printf '\u001eswitchyard-pgid %s\\n' "$$" >&2; exec sh -c 'echo '\\''hi'\\'''`);
-	});
-
-	test('the process-group line is taken out of stderr', () => {
-		expect(takeProcessGroup('\u001eswitchyard-pgid 4242\nwarning\n')).toEqual({ pgid: 4242, rest: 'warning\n' });
-		expect(takeProcessGroup('login noise\n\u001eswitchyard-pgid 7\n')).toEqual({ pgid: 7, rest: 'login noise\n' });
-		expect(takeProcessGroup('\u001eswitchyard-pgid 42')).toBeUndefined();
-	});
-
-	test('the kill script signals the group and refuses nonsense ids', () => {
-		expect(killProcessGroupScript(4242)).toContain('kill -TERM -4242');
-		expect(() => killProcessGroupScript(1)).toThrow();
-		expect(() => killProcessGroupScript(0)).toThrow();
 	});
 });

@@ -2,30 +2,59 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, test } from 'vitest';
 import { MarkerScanner } from '../../source/transport/marker-scanner.js';
-import { commandHeader, parseShellLine, shellBootstrap, statusToExit } from '../../source/transport/shell-protocol.js';
+import {
+	abandonSupervisorScript,
+	commandText,
+	disconnectScriptText,
+	killGraceSeconds,
+	parseShellLine,
+	shellBootstrap,
+	statusToExit,
+	stdinFrame,
+} from '../../source/transport/shell-protocol.js';
 import { StdinFrames } from '../../source/transport/stdin-frames.js';
 
 describe('remote shell protocol, as text', () => {
 	test('the bootstrap is one `exec sh -c` word a login shell of any kind can run', () => {
 		const bootstrap = shellBootstrap();
 		expect(bootstrap.startsWith("exec sh -c '")).toBe(true);
-		expect(bootstrap).toContain('sy_script=$(head -c "$sy_len")');
-		// Framed stdin is drained after the command, so the loop never reads data as a command.
-		expect(bootstrap).toContain('cat >/dev/null; exit "$sy_code"');
-		expect(bootstrap).toContain('$sy_detach sh -c "$1" <&3 3<&- & sy_pid=$!');
+		// A script cut short by a lost connection fails its check instead of running.
+		expect(bootstrap).toContain('sy_script=$(head -c "$sy_len") && IFS= read -r sy_tail && [ "$sy_tail" = "$sy_id" ] || break');
+		// Each script in a process group of its own; the supervisor, not the transport, knows which.
+		expect(bootstrap).toContain('$sy_detach sh -c "$1" </dev/null 3<&- & sy_pid=$!');
+		expect(bootstrap).toContain(`kill -TERM $sy_target`);
+		expect(bootstrap).toContain(`sleep ${killGraceSeconds}; kill -KILL $sy_target`);
+		// End of input without `q` is a lost connection: the disconnect script runs.
+		expect(bootstrap).toContain('if [ "$sy_end" = lost ] && [ -n "$sy_hook" ]; then sh -c "$sy_hook"; fi');
 	});
 
-	test('the header counts bytes, not characters', () => {
-		expect(commandHeader('echo é', 'ab12', false)).toBe('7 0 ab12\necho é');
-		expect(commandHeader('cat', 'ff', true)).toBe('3 1 ff\ncat');
+	test('a command counts bytes, not characters, and ends with its id', () => {
+		expect(commandText('echo é', 'ab12', false)).toBe('7 0 ab12\necho éab12\n');
+		expect(commandText('cat', 'ff', true)).toBe('3 1 ff\ncatff\n');
 	});
 
-	test('reads what the shell says, and nothing else', () => {
-		expect(parseShellLine('sy-shell-ready')).toEqual({ kind: 'ready' });
+	test('the disconnect script is armed the same way, and disarmed with an empty one', () => {
+		expect(disconnectScriptText('rm -r .lock', 'c0')).toBe('h 11 c0\nrm -r .lockc0\n');
+		expect(disconnectScriptText(undefined, 'c1')).toBe('h 0 c1\nc1\n');
+	});
+
+	test('a frame is one buffer: its length, then its bytes', () => {
+		expect(stdinFrame([Buffer.from('ab'), Buffer.from('c')]).toString()).toBe('3\nabc');
+	});
+
+	test('abandoning by pid refuses nonsense ids', () => {
+		expect(abandonSupervisorScript(4242)).toContain('kill -TERM 4242');
+		expect(() => abandonSupervisorScript(1)).toThrow();
+		expect(() => abandonSupervisorScript(0)).toThrow();
+	});
+
+	test('reads what the supervisor says, and nothing else', () => {
+		expect(parseShellLine('sy-shell-ready 812')).toEqual({ kind: 'ready', pid: 812 });
+		expect(parseShellLine('sy-hooked 0a')).toEqual({ kind: 'hooked', id: '0a' });
 		expect(parseShellLine('sy-end 0a1b 3')).toEqual({ kind: 'end', id: '0a1b', status: 3 });
 		expect(parseShellLine('sy-end 0a1b')).toEqual({ kind: 'end', id: '0a1b', status: undefined });
 		expect(parseShellLine('sy-exit 0a1b 0')).toEqual({ kind: 'exit', id: '0a1b', status: 0 });
-		expect(parseShellLine('switchyard-pgid 4242')).toEqual({ kind: 'pgid', pgid: 4242 });
+		expect(parseShellLine('switchyard-pgid 4242')).toBeUndefined();
 		expect(parseShellLine('sy-end 0a1b 3 extra')).toBeUndefined();
 		expect(parseShellLine('something else')).toBeUndefined();
 	});
@@ -81,9 +110,19 @@ describe('StdinFrames', () => {
 		frames.on('data', (chunk: Buffer) => out.push(chunk.toString()));
 		frames.write('5 -\n');
 		await new Promise((resolve) => setTimeout(resolve, 60));
-		expect(out.join('')).toBe('4\n5 -\n');
+		expect(out).toEqual(['4\n5 -\n']);
 		frames.end('tar');
 		await new Promise((resolve) => frames.on('end', resolve));
-		expect(out.join('')).toBe('4\n5 -\n3\ntar0\n');
+		expect(out).toEqual(['4\n5 -\n', '3\ntar', '0\n']);
+	});
+
+	test('many small pieces go out as one write, not one each', async () => {
+		const pieces = Array.from({ length: 2000 }, (_, i) => Buffer.from(`${String(i).padStart(511, '.')}\n`));
+		const out: Buffer[] = [];
+		const frames = Readable.from(pieces).pipe(new StdinFrames());
+		frames.on('data', (chunk: Buffer) => out.push(chunk));
+		await new Promise((resolve) => frames.on('end', resolve));
+		expect(out.length).toBeLessThanOrEqual(3);
+		expect(Buffer.concat(out).toString()).toBe(`${2000 * 512}\n${Buffer.concat(pieces).toString()}0\n`);
 	});
 });
