@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
 import { describeAuthFailure, planAuth } from './ssh-auth.js';
@@ -36,17 +37,12 @@ export class SshConnection {
 		private readonly jumps: readonly Client[],
 		private readonly keepaliveSummary: string,
 	) {
-		// Errors after 'ready' are the reasons for a coming 'close' (keepalive timeout, reset).
+		// Errors after 'ready' are the reasons for a coming 'close' (reset, protocol error).
 		client.on('error', (error: Error) => (this.lastError = error));
-		const onGone = () => {
-			if (this.lostReason !== undefined) return;
-			this.lostReason = this.ended ? 'connection closed' : `connection lost: ${describeDrop(this.lastError, this.keepaliveSummary)}`;
-			for (const jump of this.jumps) jump.end();
-		};
 		// ssh2 emits these before it closes the channels, so a channel closing without an
 		// exit status can tell a dropped connection from anything else.
-		client.on('end', onGone);
-		client.on('close', onGone);
+		client.on('end', () => this.gone());
+		client.on('close', () => this.gone());
 	}
 
 	/** Set once the connection is gone; the text says why ("connection lost: …"). */
@@ -59,11 +55,22 @@ export class SshConnection {
 		this.client.end();
 		for (const jump of this.jumps) jump.end();
 	}
+
+	/** Nothing has come from the host through all the keepalives: it is given up on. */
+	silent(): void {
+		this.gone(`connection lost: no answer to keepalives (${this.keepaliveSummary})`);
+		this.client.destroy();
+	}
+
+	private gone(reason?: string): void {
+		if (this.lostReason !== undefined) return;
+		this.lostReason = reason ?? (this.ended ? 'connection closed' : `connection lost: ${describeDrop(this.lastError)}`);
+		for (const jump of this.jumps) jump.end();
+	}
 }
 
-function describeDrop(error: Error | undefined, keepaliveSummary: string): string {
+function describeDrop(error: Error | undefined): string {
 	if (!error) return 'the server closed the connection';
-	if (/keepalive/i.test(error.message)) return `no answer to keepalives (${keepaliveSummary})`;
 	const code = (error as NodeJS.ErrnoException).code;
 	if (code === 'ECONNRESET') return 'connection reset by peer';
 	return error.message;
@@ -71,23 +78,56 @@ function describeDrop(error: Error | undefined, keepaliveSummary: string): strin
 
 export async function openConnection(target: SshTarget, settings: ConnectSettings): Promise<SshConnection> {
 	const hops: SshEndpoint[] = [...target.jumps, target];
-	const clients: Client[] = [];
+	const clients: Hop[] = [];
 	try {
 		for (const [index, endpoint] of hops.entries()) {
 			const previous = clients[index - 1];
 			const via = index > 0 ? hops[index - 1] : undefined;
-			const sock = previous && via ? await forward(previous, via, endpoint) : undefined;
+			const sock = previous && via ? await forward(previous.client, via, endpoint) : undefined;
 			const prefix = index < hops.length - 1 ? `jump host ${endpoint.name}: ` : '';
 			clients.push(await connectEndpoint(endpoint, settings, sock, prefix));
 		}
 	} catch (error) {
-		for (const client of clients) client.end();
+		for (const hop of clients) hop.client.end();
 		throw error;
 	}
 	const client = clients.pop();
 	if (!client) throw new TransportError('no SSH host to connect to');
 	const keepalive = `${settings.keepaliveCountMax} × ${settings.keepaliveIntervalMs / 1000} s`;
-	return new SshConnection(client, clients, keepalive);
+	const connection = new SshConnection(client.client, clients.map((hop) => hop.client), keepalive);
+	// Every hop is watched; the target's silence (or a jump host's, which carries it) loses the connection.
+	for (const hop of [...clients, client]) watchLiveness(hop, settings, () => connection.silent());
+	return connection;
+}
+
+/** A client and the stream it reads the host from (a TCP socket, or the previous hop's channel). */
+interface Hop {
+	readonly client: Client;
+	readonly sock: Duplex;
+}
+
+/**
+ * A host is alive while anything comes from it: a keepalive reply, output, a window adjust as it
+ * takes an upload. ssh2's own keepalive counts only replies to its pings, which queue behind
+ * whatever is being sent; a busy sshd draining a large upload answers them late and was given up
+ * on while it was acknowledging data. ssh2 still sends the pings (so a quiet connection has
+ * something to answer), but gives up only here: after `keepaliveCountMax` intervals of silence.
+ */
+function watchLiveness(hop: Hop, settings: ConnectSettings, onSilent: () => void): void {
+	let heard = false;
+	let silentIntervals = 0;
+	hop.sock.on('data', () => (heard = true));
+	const timer = setInterval(() => {
+		if (heard) {
+			heard = false;
+			silentIntervals = 0;
+		} else if (++silentIntervals > settings.keepaliveCountMax) {
+			clearInterval(timer);
+			onSilent();
+		}
+	}, settings.keepaliveIntervalMs);
+	timer.unref();
+	hop.client.once('close', () => clearInterval(timer));
 }
 
 function forward(through: Client, via: SshEndpoint, to: SshEndpoint): Promise<Duplex> {
@@ -101,7 +141,7 @@ function forward(through: Client, via: SshEndpoint, to: SshEndpoint): Promise<Du
 	});
 }
 
-function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock: Duplex | undefined, prefix: string): Promise<Client> {
+function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, through: Duplex | undefined, prefix: string): Promise<Hop> {
 	const hostKeys = prepareHostKeyCheck(endpoint.host, endpoint.port, {
 		knownHostsFiles: settings.knownHostsFile ? [settings.knownHostsFile] : endpoint.knownHostsFiles,
 		acceptNew: settings.acceptNewHostKeys,
@@ -111,9 +151,12 @@ function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock:
 	const address = `${endpoint.host}:${endpoint.port}`;
 	return new Promise((resolve, reject) => {
 		const client = new Client();
+		// Our own socket (ssh2 would make one): the liveness watch reads what arrives on it.
+		const sock = through ?? new Socket();
 		const fail = (message: string) => {
 			client.removeAllListeners('ready');
 			client.end();
+			if (!through) sock.destroy();
 			reject(new TransportError(`${prefix}${message}`));
 		};
 		client.once('ready', () => {
@@ -122,7 +165,7 @@ function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock:
 			// From here errors only precede a 'close', which SshConnection reports; an
 			// 'error' with no listener would crash the process.
 			client.on('error', () => {});
-			resolve(client);
+			resolve({ client, sock });
 		});
 		client.on('error', (error: Error & { level?: string; code?: string }) => {
 			if (hostKeys.refusal) return fail(hostKeys.refusal);
@@ -142,14 +185,17 @@ function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, sock:
 		settings.signal?.addEventListener('abort', abandon, { once: true });
 		client.once('ready', () => settings.signal?.removeEventListener('abort', abandon));
 		try {
+			// Connecting already (not connected) when handed over: ssh2 then waits for it and reports its errors.
+			if (sock instanceof Socket) sock.connect({ host: endpoint.host, port: endpoint.port });
 			client.connect({
 				host: endpoint.host,
 				port: endpoint.port,
 				sock,
 				username: endpoint.user,
 				readyTimeout: settings.readyTimeoutMs,
+				// Pings only: giving up is watchLiveness's decision.
 				keepaliveInterval: settings.keepaliveIntervalMs,
-				keepaliveCountMax: settings.keepaliveCountMax,
+				keepaliveCountMax: Number.MAX_SAFE_INTEGER,
 				hostVerifier: (key: Buffer) => hostKeys.verify(key),
 				algorithms: { serverHostKey: hostKeys.algorithms },
 				authHandler: auth.methods,
