@@ -4,7 +4,7 @@ import { describeSummary } from '../engine/outcome/words.js';
 import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
-import { lastDeploy, retriedOutcomes } from '../record/last-run.js';
+import { DeployTracker, lastDeploy, retriedOutcomes } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
 
@@ -63,7 +63,10 @@ const answerNotices: Record<Question, { yes: string; no: string }> = {
 export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
 	const { config, store, engine } = options;
 	const state = () => store.getState();
+	// The last deploy as its events told it (this session's), for R; the record on disk before any.
+	const deploys = new DeployTracker();
 	const display = (event: EngineEvent): void => {
+		deploys.apply(event);
 		if (event.type === 'wave') notice(`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`);
 		state().ingest(event);
 	};
@@ -161,8 +164,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				notice('a run is in progress: wait for it or cancel it (c)');
 				return false;
 			}
-			// The recorded last deploy, as headless `deploy --retry` reads it: same release, same artifact.
-			const last = lastDeploy(config.dir);
+			// The last deploy, read as headless `deploy --retry` reads its record: same release, same artifact.
+			const last = deploys.last ?? lastDeploy(config.dir);
 			const failed = last ? Object.entries(last.outcomes).filter(([, outcome]) => retriedOutcomes.has(outcome)).map(([host]) => host) : [];
 			if (!last || failed.length === 0) {
 				notice('no failed hosts to retry');

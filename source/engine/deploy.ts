@@ -136,7 +136,7 @@ function externalLinks(host: HostRun, artifact: Artifact): string[] {
 
 /** Preflight and upload share one round trip when nothing has to run on the host between them. */
 function canStreamUpload(d: Deploy, host: HostRun): boolean {
-	return d.phases.includes('preflight') && d.phases.includes('upload') && !host.host.dryRun && uploadArtifact(host) !== undefined;
+	return d.phases.includes('preflight') && d.phases.includes('upload') && !strategyFor(host.host).hasDryRun(host.host) && uploadArtifact(host) !== undefined;
 }
 
 const strategyRun = (d: Deploy, host: HostRun): StrategyRun => ({
@@ -187,7 +187,15 @@ async function preflightAndUpload(d: Deploy, host: HostRun): Promise<void> {
 	});
 
 	await inPhase(run.emit, host, 'upload', async () => {
-		const upload = prepareUpload(d, host);
+		let upload: PreparedUpload;
+		try {
+			upload = prepareUpload(d, host);
+		} catch (error) {
+			// The host waits for an answer on stdin: "no", or it would wait until the deadline.
+			stdin.end(declineStage);
+			await running.catch(() => undefined);
+			throw error;
+		}
 		stdin.write(upload.header);
 		if (upload.body) upload.body.on('error', (error) => stdin.destroy(error)).pipe(stdin);
 		else stdin.end();
@@ -285,10 +293,13 @@ async function confirmAndSwitch(d: Deploy): Promise<void> {
 	const staged = run.hosts.filter((host) => host.staged && !host.ended);
 	if (staged.length === 0) return;
 	const hosts = staged.map((host) => host.staged!);
-	const leaveStaged = (list: readonly HostRun[], why: string) => Promise.all(list.map((host) => {
-		host.atClose.push(strategyFor(host.host).markStatus(host.host, host.staged!.to, 'declined', new Date().toISOString()));
-		return run.end(host, 'staged', `not switched (${why}); generation ${host.staged!.to} staged`);
-	}));
+	const leaveStaged = (list: readonly HostRun[], why: string) =>
+		Promise.all(
+			list.map((host) => {
+				host.atClose.push(strategyFor(host.host).markStatus(host.host, host.staged!.to, 'declined', new Date().toISOString()));
+				return run.end(host, 'staged', `${why}; generation ${host.staged!.to} staged`);
+			}),
+		);
 	if (run.cancelled) {
 		await Promise.all(staged.map((host) => run.end(host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`)));
 		return;
@@ -296,7 +307,7 @@ async function confirmAndSwitch(d: Deploy): Promise<void> {
 	const answer = await request.confirm(hosts);
 	run.emit({ type: 'confirm', hosts, answer });
 	if (!answer || run.cancelled) {
-		await leaveStaged(staged, run.cancelled ? 'cancelled' : 'confirmation declined');
+		await leaveStaged(staged, run.cancelled ? 'not switched (cancelled)' : 'not switched (confirmation declined)');
 		return;
 	}
 	const config: WaveConfig = { ...request.config.waves, ...definedOnly(request.waves ?? {}) };
@@ -315,7 +326,7 @@ async function confirmAndSwitch(d: Deploy): Promise<void> {
 				? undefined
 				: `stopped by the operator after wave ${index + 1} of ${waves.length}`);
 		if (stop) {
-			await leaveStaged(remaining, stop);
+			await leaveStaged(remaining, `not switched: ${stop}`);
 			break;
 		}
 	}
@@ -387,6 +398,7 @@ async function cleanup(d: Deploy, host: HostRun, prune: readonly number[], curre
 			host.readBack = strategy.parseCurrent(result.markers) ?? host.readBack;
 		}
 		host.locked = false;
+		host.lockSent = false;
 		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${request.config.app.keep})`);
 		const generations = host.state!.generations.filter((generation) => !prune.includes(generation.id)).map((generation) => ({ ...generation, current: generation.id === current }));
 		run.emit({ type: 'generations', host: host.host.name, current, generations });

@@ -15,6 +15,8 @@ export interface HostRun {
 	transport?: Transport;
 	/** This run holds the host's deploy lock. */
 	locked: boolean;
+	/** A lock script was sent: the lock may be held even if its answer never came (cancelled, connection lost). */
+	lockSent: boolean;
 	artifact?: Artifact;
 	state?: HostState;
 	diff?: ArtifactDiff;
@@ -34,7 +36,7 @@ export interface HostRun {
 	readonly reported: Set<Phase>;
 }
 
-export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false, ended: false, reported: new Set(), atClose: [] });
+export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false, lockSent: false, ended: false, reported: new Set(), atClose: [] });
 
 /** Reports a phase as running, then ok or failed (with the failure's one-line reason and the round trips it took). */
 export async function inPhase<T>(emit: EmitEvent, run: HostRun | null, phase: Phase, work: () => Promise<T>): Promise<T> {

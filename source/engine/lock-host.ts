@@ -12,6 +12,7 @@ export function lockScript(run: FleetRun, host: HostRun, then: string): string {
 	const root = host.host.root;
 	const at = new Date().toISOString();
 	const owner = { operator: run.operator, machine: run.operator.split('@')[1] ?? '', pid: process.pid, runId: run.runId, startedAt: at };
+	host.lockSent = true;
 	return script(run.context.breakLock && breakLock(root, run.operator, at), takeLock(root, owner), settleEarlierWatchdogs(root, run.runId, earlierWatchdogWaitSeconds), then);
 }
 
@@ -27,6 +28,8 @@ export const preflightScript = (host: HostRun, then: string): string => script(p
  */
 export function reportLock(host: HostRun, session: HostSession, result: Pick<ScriptResult, 'markers' | 'code' | 'failure' | 'stderr'>, peeked = false): void {
 	if (readLocked(result.markers)) host.locked = true;
+	// A script that ended (or got past its lock part) has said whether it took the lock.
+	if (result.code !== null) host.lockSent = false;
 	const broken = readLockOwner(result.markers, 'broken');
 	if (broken.printed) session.info(`broke the lock: ${lockHolder(broken.owner, host.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)`);
 	for (const revert of readEarlierReverts(result.markers)) session.info(`reverted by watchdog at ${revert.time}: switch ${revert.token} was never confirmed (revert exit status ${revert.exit})`);

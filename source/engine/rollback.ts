@@ -53,7 +53,7 @@ async function rollbackHost(run: FleetRun, request: RollbackRequest, host: HostR
 	);
 	host.expected = result.outcome === 'ok' ? target : result.outcome === 'manual' ? undefined : result.from;
 	if (result.current !== undefined) host.readBack = result.current;
-	if (result.finished) host.locked = false;
+	if (result.finished) host.locked = host.lockSent = false;
 	const current = result.outcome === 'ok' ? target : result.from;
 	run.emit({ type: 'generations', host: host.host.name, current, generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })) });
 	await run.end(host, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);

@@ -3,7 +3,7 @@ import type { EmitEvent, EngineEvent, HostOutcome, Phase, RunKind, RunSummary } 
 import { cleanOutput } from './clean-output.js';
 import { connectEarly, newHostRun, reasonOf, skipUnreported, trackPhases, type HostRun } from './host-run.js';
 import { RunFold, summarize } from './outcome/run-record.js';
-import { releaseLock, readUnlocked } from './remote/lock.js';
+import { releaseLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
 import { newRunId, operatorName } from './release.js';
 import type { RunContext } from './requests.js';
@@ -103,13 +103,15 @@ export class FleetRun {
 	private async close(host: HostRun): Promise<number | null | undefined> {
 		const strategy = strategyFor(host.host);
 		let current = host.readBack;
-		const closing = script(...host.atClose, host.locked && releaseLock(host.host.root, this.runId), strategy.readCurrent(host.host));
-		if (host.session && (host.locked || host.atClose.length > 0 || (current === undefined && host.expected !== undefined))) {
+		// Released whenever a lock script went out: its answer may have been lost to a cancel, and the release only removes this run's own lock.
+		const release = host.locked || host.lockSent;
+		const closing = script(...host.atClose, release && releaseLock(host.host.root, this.runId), strategy.readCurrent(host.host));
+		if (host.session && (release || host.atClose.length > 0 || (current === undefined && host.expected !== undefined))) {
 			// Never cancelled: the lock must go whatever else happened; the command deadline bounds it.
 			const result = await host.session.run(closing).catch(() => undefined);
 			if (result?.code === 0) {
 				current = strategy.parseCurrent(result.markers) ?? current;
-				if (readUnlocked(result.markers)) host.locked = false;
+				host.locked = host.lockSent = false;
 			}
 		}
 		await host.transport?.close().catch(() => {});

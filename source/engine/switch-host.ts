@@ -253,7 +253,8 @@ async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason
 	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs });
 	const { swapped, from } = readSwap(result.markers);
 	const current = strategyFor(host).parseCurrent(result.markers);
-	if (!swapped) return { swapped: false, from, reason: `switch to ${to}: ${failureReason(result)}` };
-	if (result.code !== 0) return { swapped: true, from, reason: `activating generation ${to}: ${failureReason(result)}`, ...(current === undefined ? {} : { current }) };
+	const why = request.force?.aborted ? 'stopped by a second cancel' : failureReason(result);
+	if (!swapped) return { swapped: false, from, reason: `switch to ${to}: ${why}` };
+	if (result.code !== 0) return { swapped: true, from, reason: `activating generation ${to}: ${why}`, ...(current === undefined ? {} : { current }) };
 	return { swapped: true, from, finished: readFinished(result.markers), ...(current === undefined ? {} : { current }) };
 }

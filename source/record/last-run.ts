@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EngineEvent, EventOf, HostOutcome, Phase } from '../engine/events.js';
+import type { EngineEvent, HostOutcome, Phase } from '../engine/events.js';
 import { listRuns } from './list-runs.js';
 
 /** What a retry needs from the last deploy: its release, phases, outcomes and artifact digests. */
@@ -16,15 +16,34 @@ export interface RecordedDeploy {
 /** Outcomes a retry deploys again. */
 export const retriedOutcomes: ReadonlySet<HostOutcome> = new Set(['failed', 'manual', 'rolled-back', 'cancelled']);
 
+/**
+ * Reads deploys from their events, live (the console, as they happen) or from a record on disk:
+ * the same events, the same reading. `last` is the newest deploy that finished.
+ */
+export class DeployTracker {
+	private current: { runId: string; release: string; phases: Phase[]; digests: Record<string, string> } | undefined;
+	last: RecordedDeploy | undefined;
+
+	readonly apply = (event: EngineEvent): void => {
+		if (event.type === 'run-started') this.current = event.kind === 'deploy' ? { runId: event.runId, release: event.release, phases: event.phases, digests: {} } : undefined;
+		if (!this.current) return;
+		if (event.type === 'artifact') this.current.digests[event.host ?? ''] = event.digest;
+		if (event.type === 'run-finished') {
+			this.last = { ...this.current, outcomes: event.summary.outcomes };
+			this.current = undefined;
+		}
+	};
+}
+
 /** The newest recorded deploy that finished, or undefined. */
 export function lastDeploy(configDir: string): RecordedDeploy | undefined {
 	const run = listRuns(configDir).find((each) => each.started?.kind === 'deploy' && each.finished);
-	if (!run?.started || !run.finished) return undefined;
-	const digests: Record<string, string> = {};
+	if (!run) return undefined;
+	const tracker = new DeployTracker();
 	for (const line of readFileSync(path.join(run.dir, 'events.jsonl'), 'utf8').split('\n')) {
-		if (!line.includes('"type":"artifact"')) continue;
-		const event = JSON.parse(line) as EngineEvent;
-		if (event.type === 'artifact') digests[(event as EventOf<'artifact'>).host ?? ''] = event.digest;
+		// Log lines are most of a record and never matter here.
+		if (line === '' || line.includes('"type":"log"')) continue;
+		tracker.apply(JSON.parse(line) as EngineEvent);
 	}
-	return { runId: run.runId, release: run.started.release, phases: run.started.phases, outcomes: run.finished.summary.outcomes, digests };
+	return tracker.last;
 }

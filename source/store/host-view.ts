@@ -12,8 +12,6 @@ export type { PhaseMark, StepRecord as StepView } from '../engine/outcome/host-r
 export interface HostView extends HostRecord {
 	readonly tags: readonly string[];
 	readonly transport: 'local' | 'ssh';
-	/** The host has told us its generations (so `current: null` means none, not unknown). */
-	readonly listed: boolean;
 	/** When work on this host began in the latest run (not when the run began: queued hosts have no clock). */
 	readonly startedAt: number | null;
 	readonly finishedAt: number | null;
@@ -31,7 +29,6 @@ export function initialHostView(host: HostConfig): HostView {
 		...emptyHostRecord(host.name),
 		tags: host.tags,
 		transport: host.transport.kind,
-		listed: false,
 		startedAt: null,
 		finishedAt: null,
 		lastLine: '',
@@ -45,7 +42,7 @@ export function isHostBusy(view: Pick<HostView, 'progress'>): boolean {
 	return view.progress === 'working';
 }
 
-/** The outcome model's reading of the event, plus the screen's own: clocks and whether generations are known. */
+/** The outcome model's reading of the event, plus the screen's own clocks. */
 export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): void {
 	const before = draft.progress;
 	applyToRecord(draft, event);
@@ -53,7 +50,6 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 		draft.startedAt = null;
 		draft.finishedAt = null;
 	}
-	if (event.type === 'generations') draft.listed = true;
 	if (draft.progress === 'working' && before !== 'working') draft.startedAt = now;
 	if (draft.progress === 'done' && before !== 'done') {
 		draft.finishedAt = now;

@@ -16,6 +16,8 @@ export class FakeEngine implements ConsoleEngine {
 	unreachable: Record<string, string> = {};
 	/** When set, deploys wait for it before finishing (to test "work is running"). */
 	gate: Promise<void> | null = null;
+	/** Hosts whose deploy fails (after staging), with the reason. */
+	failing: Record<string, string> = {};
 	/** Extra events per host during preflight (logs, steps). */
 	script: (host: string, emit: (event: EngineEvent) => void) => void = () => {};
 
@@ -23,7 +25,7 @@ export class FakeEngine implements ConsoleEngine {
 		this.deploys.push(request);
 		const { emit } = request;
 		const names = request.hosts.map((host) => host.name);
-		emit({ type: 'run-started', runId: `run-${this.deploys.length}`, kind: 'deploy', release: 'rel-test', hosts: names, phases: [...request.phases], at: new Date().toISOString() });
+		emit({ type: 'run-started', runId: `run-${this.deploys.length}`, kind: 'deploy', release: request.reuse?.release ?? `rel-${this.deploys.length}`, hosts: names, phases: [...request.phases], at: new Date().toISOString() });
 		const staged: StagedHost[] = [];
 		for (const name of names) {
 			emit({ type: 'phase', host: name, phase: 'preflight', status: 'running' });
@@ -51,8 +53,8 @@ export class FakeEngine implements ConsoleEngine {
 			}
 		}
 		for (const name of names) {
-			const outcome = request.signal?.aborted ? 'cancelled' : (outcomes[name] ?? 'ok');
-			emit({ type: 'host-done', host: name, outcome });
+			const outcome = request.signal?.aborted ? 'cancelled' : this.failing[name] ? 'failed' : (outcomes[name] ?? 'ok');
+			emit({ type: 'host-done', host: name, outcome, ...(this.failing[name] ? { reason: this.failing[name] } : {}) });
 			outcomes[name] = outcome;
 		}
 		const summary = summaryOf(outcomes);

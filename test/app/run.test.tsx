@@ -105,14 +105,19 @@ describe('run and confirm', () => {
 		await waitFor(() => store.getState().run.state === 'finished', 'the run to finish');
 		await waitForFrame(lastFrame, '⊘ cancelled');
 
-		// Make db-1 look failed, as a real failed run leaves it.
-		store.getState().ingest({ type: 'host-done', host: 'db-1', outcome: 'failed', reason: 'preflight: disk full' });
-		store.getState().flush();
-		await waitForFrame(lastFrame, 'disk full');
+		// A run in which db-1 fails: R deploys it again, and only it, with that run's release.
 		engine.gate = null;
+		engine.failing = { 'db-1': 'preflight: disk full' };
+		await press(stdin, 'd');
+		await waitForFrame(lastFrame, 'Switch now?');
+		await press(stdin, 'y');
+		await waitFor(() => store.getState().run.state === 'finished' && engine.deploys.length === 2, 'the second run to finish');
+		await waitForFrame(lastFrame, 'disk full');
+		engine.failing = {};
 		await press(stdin, 'R');
-		await waitFor(() => engine.deploys.length === 2, 'a retry');
-		expect(engine.deploys[1]?.hosts.map((host) => host.name)).toEqual(['db-1']);
+		await waitFor(() => engine.deploys.length === 3, 'a retry');
+		expect(engine.deploys[2]?.hosts.map((host) => host.name)).toEqual(['db-1']);
+		expect(engine.deploys[2]?.reuse).toMatchObject({ runId: 'run-2', release: 'rel-2' });
 	});
 });
 

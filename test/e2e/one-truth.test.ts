@@ -27,9 +27,14 @@ function snapshot(dir: string): string[] {
 	return out;
 }
 
-/** `command | head -n lines` in a real shell: the CLI's exit status and everything the pipe let through. */
+/**
+ * `command | head -n lines` in a real shell: the CLI's exit status and everything the pipe let
+ * through. `gate` appears once head has exited: hosts whose dry_run waits for it are mid-run then.
+ */
 async function throughHead(demo: LocalFleet, args: string, lines: number) {
-	const result = await execa('bash', ['-c', `node ${cli} ${args} --config ${demo.config} | head -n ${lines}; echo "cli-exit=\${PIPESTATUS[0]}" >&2`], {
+	const gate = path.join(demo.dir, 'gate');
+	rmSync(gate, { force: true });
+	const result = await execa('bash', ['-c', `node ${cli} ${args} --config ${demo.config} | { head -n ${lines}; touch ${gate}; }; echo "cli-exit=\${PIPESTATUS[0]}" >&2`], {
 		cwd: demo.dir,
 		reject: false,
 		stdin: 'ignore',
@@ -56,7 +61,10 @@ const releaseOf = (demo: LocalFleet, host: string, id: number): string =>
 
 describe('one truth, headless', () => {
 	it('a closed pipe (| head) cancels like Ctrl-C: locks released, record complete, exit 141', async () => {
-		const demo = await fleet(['alpha', 'bravo', 'charlie', 'delta']);
+		// Each host holds its lock in its dry run until head has gone: the pipe closes mid-run, whatever the load.
+		const waitForGate = 'dry_run = "while [ ! -f ../../gate ]; do sleep 0.05; done"';
+		const names = ['alpha', 'bravo', 'charlie', 'delta'];
+		const demo = await fleet(names, { hostToml: Object.fromEntries(names.map((name) => [name, waitForGate])) });
 		const deploy = await throughHead(demo, 'deploy --yes --json', 5);
 		expect(deploy.stdout.trim().split('\n')).toHaveLength(5);
 		expect(deploy.code).toBe(141);
@@ -73,6 +81,7 @@ describe('one truth, headless', () => {
 		expect(locks(demo)).toEqual([]);
 		expect(eventsOf(demo, runsOf(demo).at(-1)!).at(-1)?.type).toBe('run-finished');
 
+		writeFileSync(path.join(demo.dir, 'gate'), '');
 		const next = await demo.run('deploy', '--yes');
 		expect(next.stdout).not.toContain('locked');
 		expect(next.exitCode).toBe(0);
@@ -166,8 +175,9 @@ describe('one truth, headless', () => {
 		rmSync(path.join(demo.root('bravo'), 'shared', 'data', 'break-new'));
 
 		const retry = await demo.run('deploy', '--retry', '--yes');
+		expect(retry.stderr).toBe('');
 		expect(retry.exitCode).toBe(0);
-		expect(retry.stdout).not.toContain('[build]');
+		expect(retry.stdout).not.toMatch(/\[build\] (▸|✓) build/);
 		expect(retry.stdout).toMatch(/✓ bravo +ok/);
 		expect(retry.stdout).not.toMatch(/alpha +ok/);
 		expect(demo.current('bravo')).toBe(3);

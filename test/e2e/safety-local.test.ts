@@ -15,7 +15,7 @@ describe('waves', () => {
 		const result = await demo.run('deploy', '--yes', '--canary', '1');
 		expect(result.exitCode).toBe(1);
 		expect(result.stdout).toContain('wave 1/2 (canary): canary');
-		expect(result.stdout).toMatch(/◌ web-1 +staged, not switched — not switched: canary canary failed; generation 2 staged/);
+		expect(result.stdout).toMatch(/◐ web-1 +staged, not switched — not switched: canary canary failed; generation 2 staged/);
 		expect(demo.current('canary')).toBe(1);
 		expect(demo.current('web-1')).toBe(1);
 		expect(demo.current('web-2')).toBe(1);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,23 +40,36 @@ describe('quote', () => {
 describe('remote command builders', () => {
 	const owner = { operator: 'ann@laptop', machine: 'laptop', pid: 42, runId: 'r1', startedAt: '2026-11-21T23:40:00.000Z' };
 
-	it('takes the lock with mkdir and writes the owner inside it', () => {
+	it('takes the lock by renaming a dir that already names its owner', () => {
 		expect(takeLock('/opt/app', owner)).toBe(
 			[
 				'[ -d /opt/app/generations ] && [ -d /opt/app/shared ] || mkdir -p /opt/app/generations /opt/app/shared || exit 1',
-				'if mkdir /opt/app/.lock 2>/dev/null; then',
-				`  printf '%s\\n' '{"operator":"ann@laptop","machine":"laptop","pid":42,"runId":"r1","startedAt":"2026-11-21T23:40:00.000Z"}' > /opt/app/.lock/owner.json || exit 1`,
+				`rm -rf /opt/app/.lock.$$; mkdir /opt/app/.lock.$$ && printf '%s\\n' '{"operator":"ann@laptop","machine":"laptop","pid":42,"runId":"r1","startedAt":"2026-11-21T23:40:00.000Z"}' > /opt/app/.lock.$$/owner.json || exit 1`,
+				'if mv -T /opt/app/.lock.$$ /opt/app/.lock 2>/dev/null; then',
 				'  echo "SY:locked"',
+				'  for sy_draft in /opt/app/.lock.*; do [ -d "$sy_draft" ] || continue; kill -0 "${sy_draft##*.}" 2>/dev/null || rm -rf "$sy_draft"; done',
 				'elif [ -d /opt/app/.lock ]; then',
+				'  rm -rf /opt/app/.lock.$$',
 				"  printf 'SY:lock-held '; tr -d '\\n' < /opt/app/.lock/owner.json 2>/dev/null; echo",
 				'  exit 75',
 				'else',
-				'  mkdir /opt/app/.lock; exit 1',
+				'  mv -T /opt/app/.lock.$$ /opt/app/.lock; rm -rf /opt/app/.lock.$$; exit 1',
 				'fi',
 			].join('\n'),
 		);
+		// Of two takers exactly one gets it; the other is told who holds it.
+		const root = mkdtempSync(path.join(tmpdir(), 'sy-lock-race-'));
+		try {
+			const take = (runId: string) => sh(`( ${takeLock(root, { ...owner, runId })}\n) || echo "exit $?"`);
+			const results = [take('r1'), take('r2')];
+			expect(results[0]).toBe('SY:locked\n');
+			expect(results[1]).toMatch(/^SY:lock-held \{.*"runId":"r1".*\}\nexit 75\n$/);
+			expect(readdirSync(root).sort()).toEqual(['.lock', 'generations', 'shared']);
+		} finally {
+			rmSync(root, { recursive: true, force: true });
+		}
 		expect(releaseLock('/opt/app', 'r1')).toBe(
-			[`owner=; [ -f /opt/app/.lock/owner.json ] && IFS= read -r owner < /opt/app/.lock/owner.json`, `case "$owner" in *'"runId":"r1"'*) rm -rf /opt/app/.lock ;; esac`].join('\n'),
+			[`owner=; [ -f /opt/app/.lock/owner.json ] && IFS= read -r owner < /opt/app/.lock/owner.json`, `case "$owner" in *'"runId":"r1"'*) rm -rf /opt/app/.lock && echo "SY:unlocked" ;; esac`].join('\n'),
 		);
 		expect(peekLock('/opt/app')).toContain('if [ -d /opt/app/.lock ]; then');
 	});
@@ -160,7 +173,7 @@ describe('cleanup', () => {
 		// 2 is current and good, 1 went live before; 3, 4, 5 failed validation.
 		expect(generationsToPrune([...live(1, 2), ...of('failed', 3, 4, 5)], 3, 2)).toEqual([3, 4]);
 		// A declined generation newer than current waits for a switch later; older declined ones go.
-		expect(generationsToPrune([...live(1, 2), ...of('declined', 3), ...of('failed', 4), ...of('declined', 5)], 3, 2)).toEqual([3, 4]);
+		expect(generationsToPrune([...live(1, 2), ...of('declined', 3), ...of('failed', 4), ...of('declined', 5)], 3, 2)).toEqual([3]);
 		expect(generationsToPrune([...live(1, 2), ...of('failed', 5), ...of('declined', 6), ...live(7)], 3, 7)).toEqual([5, 6]);
 		// Generations from before statuses existed count as having gone live.
 		expect(generationsToPrune([...of('unknown', 1, 2, 3), ...of('reverted', 4)], 2, 3)).toEqual([1, 4]);
@@ -175,7 +188,8 @@ describe('strategy builders', () => {
 		expect(text).toContain('chmod 0640 "$config"');
 		expect(text).toContain(`trap 'rm -f "$config" "$config.rc"' EXIT`);
 		expect(text).toContain(`printf '%s\\n' '{"service":"blog"}' > "$config"`);
-		expect(text).toContain('{ status=0; /srv/fd/services/blog/deploy.py --config "$config" 2>&1 || status=$?; echo "$status" > "$config.rc"; } | tee -a /srv/fd/generations/3/.switchyard/steps.log');
+		// The generation's env reaches the script through its environment (from .env, 0600), never its arguments.
+		expect(text).toContain('{ status=0; ( set -a; [ ! -f .env ] || . ./.env; set +a; /srv/fd/services/blog/deploy.py --config "$config" ) 2>&1 || status=$?; echo "$status" > "$config.rc"; } | tee -a /srv/fd/generations/3/.switchyard/steps.log');
 	});
 
 	it('switches a nix profile with nix-env and activates it', async () => {

@@ -47,7 +47,7 @@ export function spreadSegments(left: TileLine, right: TileLine, width: number): 
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
 export function tileLines({ host, focused, selected, width, now, tick }: TileInput): TileLine[] {
 	const spinner = spinnerFrames[tick % spinnerFrames.length] ?? '*';
-	const generation = host.target !== null ? `${host.current ?? '∅'}${symbols.arrow}${host.target}` : host.current !== null ? `gen ${host.current}` : host.listed ? 'gen ∅' : 'gen ?';
+	const generation = host.target !== null ? `${host.current ?? '∅'}${symbols.arrow}${host.target}` : host.current === undefined ? 'gen ?' : `gen ${host.current ?? '∅'}`;
 	const identity = spreadSegments(
 		[
 			{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },

@@ -16,19 +16,28 @@ export const lockHeldExit = 75;
 /** Markers of the lock scripts (`SY:<name> …`), read by the readers below. */
 export const lockMarkers = { locked: 'locked', held: 'lock-held', broken: 'lock-broken', unlocked: 'unlocked' } as const;
 
-/** mkdir is atomic: of two operators exactly one creates the dir. Prints `SY:locked`, or `SY:lock-held <owner json>` and exits 75. */
+/**
+ * A lock that is never seen half-made: the owner is written into a fresh dir, which is then
+ * renamed to `.lock` (a rename onto a missing or empty dir is atomic; onto a held lock it fails),
+ * so of two operators exactly one gets it, and a run killed mid-way leaves either no lock or a
+ * lock that names it. Prints `SY:locked`, or `SY:lock-held <owner json>` and exits 75.
+ */
 export function takeLock(root: string, owner: LockOwner): string {
 	const paths = layout(root);
+	const draft = `${paths.root}/.lock.$$`;
 	return script(
 		`[ -d ${paths.generations} ] && [ -d ${paths.shared} ] || mkdir -p ${paths.generations} ${paths.shared} || exit 1`,
-		`if mkdir ${paths.lock} 2>/dev/null; then`,
-		`  printf '%s\\n' ${quote(JSON.stringify(owner))} > ${paths.lock}/owner.json || exit 1`,
+		`rm -rf ${draft}; mkdir ${draft} && printf '%s\\n' ${quote(JSON.stringify(owner))} > ${draft}/owner.json || exit 1`,
+		`if mv -T ${draft} ${paths.lock} 2>/dev/null; then`,
 		`  echo "${marker}${lockMarkers.locked}"`,
+		// Drafts of runs killed before their rename: their shell is gone.
+		`  for sy_draft in ${paths.root}/.lock.*; do [ -d "$sy_draft" ] || continue; kill -0 "\${sy_draft##*.}" 2>/dev/null || rm -rf "$sy_draft"; done`,
 		`elif [ -d ${paths.lock} ]; then`,
+		`  rm -rf ${draft}`,
 		`  printf '${marker}${lockMarkers.held} '; tr -d '\\n' < ${paths.lock}/owner.json 2>/dev/null; echo`,
 		`  exit ${lockHeldExit}`,
 		'else',
-		`  mkdir ${paths.lock}; exit 1`,
+		`  mv -T ${draft} ${paths.lock}; rm -rf ${draft}; exit 1`,
 		'fi',
 	);
 }

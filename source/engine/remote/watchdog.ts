@@ -55,7 +55,8 @@ export function armWatchdog(input: WatchdogInput): string {
 		`echo $$ > ${paths.pid}`,
 		`i=0; deadline=${phase1 + phase2}; activated=`,
 		'while [ "$i" -lt "$deadline" ]; do',
-		`  if [ -d ${paths.decided} ]; then ${done}; exit 0; fi`,
+		// Confirmed or disarmed: nobody will claim again, so nothing of this switch needs to stay.
+		`  if [ -d ${paths.decided} ]; then rm -rf ${paths.decided}; ${done}; exit 0; fi`,
 		`  if [ -z "$activated" ] && [ -f ${paths.activated} ]; then activated=$i; [ $((i + ${phase2})) -lt "$deadline" ] && deadline=$((i + ${phase2})); fi`,
 		'  sleep 1; i=$((i + 1))',
 		'done',
@@ -146,7 +147,8 @@ export function settleEarlierWatchdogs(root: string, runId: string, seconds: num
 		`for done_file in ${dir}/*.reverted; do`,
 		'  [ -f "$done_file" ] || continue',
 		`  printf '${marker}${watchdogMarkers.earlier} %s ' "\${done_file##*/}"; cat "$done_file"`,
-		'  rm -f "$done_file"',
+		// Kept until now so that a confirmation coming after the revert could only fail.
+		'  rm -rf "$done_file" "${done_file%.reverted}.decided" "${done_file%.reverted}.skipped"',
 		'done',
 		'true',
 	);

@@ -36,6 +36,8 @@ export const nixStrategy: Strategy = {
 	diff: () => undefined,
 	requirements: (_host, artifact) => (artifact.storePath ? [] : [`the artifact ${artifact.dir} is not a Nix store path (build with nix-build -o <artifact>)`]),
 
+	// dry-activate, as pantherOS tests a configuration before switching to it.
+	hasDryRun: () => true,
 	async dryRun(run, state, artifact) {
 		if (artifact) {
 			const storePath = requireStorePath(artifact);

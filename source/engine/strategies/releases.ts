@@ -26,6 +26,7 @@ export const releasesStrategy: Strategy = {
 	diff: (state, artifact) => diffArtifact(state.manifest, artifact),
 	requirements: activationRequirements,
 	dryRun: (run, state) => runConfiguredDryRun(run, run.session.host, state),
+	hasDryRun: (host) => host.dryRun !== undefined,
 
 	staging: {
 		script: (run) => stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared }),

@@ -79,6 +79,8 @@ export interface Strategy {
 	requirements(host: HostConfig, artifact: Artifact, skips: Skips): string[];
 	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. */
 	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<void>;
+	/** Something runs on the host in the dry run: then the upload takes a round trip of its own after it. */
+	hasDryRun(host: HostConfig): boolean;
 	readonly staging: Staging;
 	/**
 	 * Makes generation `to` current and live, as one script that prints `SY:swapped <from>` as
