@@ -50,7 +50,7 @@ function matches(frame: string, test: FrameTest): boolean {
  * Polls the latest frame until it contains `test` (text, regex or predicate). Fails with the
  * last frame shown, so a failing test says what the operator would have seen.
  */
-export async function waitForFrame(lastFrame: () => string | undefined, test: FrameTest, timeoutMs = 5000): Promise<string> {
+export async function waitForFrame(lastFrame: () => string | undefined, test: FrameTest, timeoutMs = 30_000): Promise<string> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const frame = lastFrame() ?? '';
@@ -60,11 +60,4 @@ export async function waitForFrame(lastFrame: () => string | undefined, test: Fr
 	}
 }
 
-/** Polls any condition (store state, files on disk) the same way. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
-}
+export { waitFor } from '../support/wait-for.js';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.js';
 import { LocalTransport } from '../../source/transport/local.js';
 import { armWatchdog, confirmWatchdog } from '../../source/engine/remote/watchdog.js';
 import { repo, trackedFleets } from '../support/local-fleet.js';
@@ -73,16 +74,16 @@ describe('secrets', () => {
 describe('watchdog', () => {
 	const dir = path.join(repo, 'test', '.tmp', `watchdog-${process.pid}`);
 	const transport = new LocalTransport();
-	const waitFor = async (file: string) => {
-		for (let tries = 0; tries < 100 && !existsSync(file); tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-		return existsSync(file);
+	const appears = async (file: string) => {
+		await waitFor(() => existsSync(file), file);
+		return true;
 	};
 
 	it('reverts when no confirmation arrives in time', async () => {
 		mkdirSync(dir, { recursive: true });
 		const armed = await transport.exec(armWatchdog({ root: dir, token: 'run-a-2', runId: 'run-a', activationSeconds: 1, confirmSeconds: 1, revert: `echo reverted > ${dir}/revert-ran` }));
 		expect(armed.stdout).toMatch(/SY:watchdog-armed \d+/);
-		expect(await waitFor(path.join(dir, '.watchdog', 'run-a-2.reverted'))).toBe(true);
+		expect(await appears(path.join(dir, '.watchdog', 'run-a-2.reverted'))).toBe(true);
 		expect(readFileSync(path.join(dir, 'revert-ran'), 'utf8')).toBe('reverted\n');
 		expect(readFileSync(path.join(dir, '.watchdog', 'run-a-2.reverted'), 'utf8')).toMatch(/^0 \d{4}-/);
 	});
@@ -92,8 +93,7 @@ describe('watchdog', () => {
 		await transport.exec(armWatchdog({ root: dir, token: 'run-b-2', runId: 'run-b', activationSeconds: 2, confirmSeconds: 2, revert: `echo reverted > ${dir}/revert-b` }));
 		expect((await transport.exec(confirmWatchdog(dir, 'run-b-2'))).code).toBe(0);
 		// The watchdog removes its script when it sees the confirmation.
-		for (let tries = 0; tries < 50 && existsSync(path.join(dir, '.watchdog', 'run-b-2.sh')); tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
-		expect(existsSync(path.join(dir, '.watchdog', 'run-b-2.sh'))).toBe(false);
+		await waitFor(() => !existsSync(path.join(dir, '.watchdog', 'run-b-2.sh')), 'the watchdog to see its confirmation and end');
 		expect(existsSync(path.join(dir, 'revert-b'))).toBe(false);
 		expect(existsSync(path.join(dir, '.watchdog', 'run-b-2.reverted'))).toBe(false);
 	});

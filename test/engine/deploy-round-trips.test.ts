@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlink
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.js';
 import { parseConfig } from '../../source/config/load-config.js';
 import { runDeploy } from '../../source/engine/deploy.js';
 import type { EngineEvent } from '../../source/engine/events.js';
@@ -88,8 +89,7 @@ describe('deploy round trips', () => {
 		expect(host.generations()).toEqual(['2', '3']);
 		// Each watchdog sees its confirmation (it polls once a second) and ends without reverting.
 		const watchdogFiles = () => readdirSync(path.join(host.root, '.watchdog'));
-		for (let i = 0; i < 50 && watchdogFiles().length > 0; i++) await new Promise((done) => setTimeout(done, 100));
-		expect(watchdogFiles()).toEqual([]);
+		await waitFor(() => watchdogFiles().length === 0, `the watchdogs to end (left: ${watchdogFiles().join(', ')})`);
 		expect(host.current()).toBe('generations/3');
 	});
 

@@ -8,6 +8,7 @@ import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli } from '../support/local-fleet.js';
 import { sshDeployFleet, stopFleetServices, type SshDeployFleet } from '../support/ssh-fleet-config.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * The fault suite: each scenario breaks something real (sshd killed, a lock held, a health
@@ -118,7 +119,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 			await run.waitFor(/\[upload\] ▸ upload/);
 			// Strike once the host is writing the new generation.
 			const partial = path.join(root('upload'), 'generations', '2.partial');
-			for (let tries = 0; tries < 200 && !existsSync(partial); tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+			await waitFor(() => existsSync(partial), 'the partial generation on the host');
 			fleet.pause('upload');
 			await fleet.kill('upload');
 			const result = await run.done;
@@ -149,7 +150,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		expect(result.code).toBe(1);
 		expect(result.stdout).toMatch(/↺ swap +rolled back — .*connection lost.*; reverted by watchdog to generation 1/);
 		// The watchdog ran on the host while we could not reach it.
-		for (let tries = 0; tries < 150 && readlinkSync(path.join(root('swap'), 'current')) !== 'generations/1'; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+		await waitFor(() => readlinkSync(path.join(root('swap'), 'current')) === 'generations/1', 'the watchdog to put current back on 1');
 		expect(readlinkSync(path.join(root('swap'), 'current'))).toBe('generations/1');
 		expect(deploy.switchesLog('swap').at(-1)?.slice(2, 5)).toEqual(['2', '1', 'watchdog-revert']);
 		const next = await deploy.run('deploy', '--yes', '--host', 'swap', '--break-lock');

@@ -85,6 +85,31 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 		expect(fleet.activationLog().map((line) => line.split(' ')[2])).toEqual(['dry-activate', 'switch', 'dry-activate', 'switch', 'switch']);
 	});
 
+	it('switches later to the closure a declined deploy staged, recorded as that release', { timeout: 240_000 }, async () => {
+		const fleet = nixFleet(['yoga']);
+		for (let deploy = 1; deploy <= 3; deploy += 1) expect((await fleet.run(['deploy', '--yes'])).exitCode).toBe(0);
+		expect((await fleet.run(['rollback', '--to', '2', '--yes'])).exitCode).toBe(0);
+		// No terminal, no --yes: built and copied, not switched.
+		const declined = await fleet.run(['deploy']);
+		expect(declined.exitCode).toBe(3);
+		const staged = /\[yoga\] staged generation (\d+)/.exec(declined.stdout);
+		expect(staged?.[1]).toBe('4');
+		const release = /^deploy (\S+) →/m.exec(declined.stdout)![1]!;
+		expect(fleet.profileGenerations('yoga').find((generation) => generation.current)?.id).toBe(2);
+
+		const later = await fleet.run(['deploy', '--phases', 'switch,validate', '--yes']);
+		expect(later.exitCode).toBe(0);
+		// The staged closure, not generation 3 (an older release that merely exists).
+		expect(fleet.profileGenerations('yoga').find((generation) => generation.current)?.id).toBe(4);
+		expect(fleet.activationLog().at(-1)).toBe(`yoga ${release} switch`);
+		const listed = await fleet.run(['generations', '--host', 'yoga']);
+		expect(listed.stdout).toMatch(new RegExp(`\\* 4 .*${release}.*live.*\\(current\\)`));
+		// Nothing is staged any more: another switch later has nothing to switch to.
+		const again = await fleet.run(['deploy', '--phases', 'switch,validate', '--yes']);
+		expect(again.exitCode).toBe(1);
+		expect(again.stdout).toMatch(/nothing staged to switch to/);
+	});
+
 	it('stops at a failed build before any host is touched', { timeout: 120_000 }, async () => {
 		const fleet = nixFleet(['yoga']);
 		writeFileSync(path.join(fleet.dir, 'hosts.toml'), readFileSync(path.join(fleet.dir, 'hosts.toml'), 'utf8').replace('system.nix', 'missing.nix'));

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.js';
 import { loadConfig } from '../../source/config/load-config.js';
 import { tailLogs } from '../../source/engine/tail-logs.js';
 import { transportFactory } from '../../source/transport/open-transport.js';
@@ -31,10 +32,10 @@ describe('Seance: post-deploy verification', () => {
 		const lines: string[] = [];
 		const stop = new AbortController();
 		const tail = tailLogs(host, transportFactory(), (line) => lines.push(line), stop.signal);
-		for (let attempt = 0; attempt < 50 && !lines.some((line) => line.includes('GET /health 200')); attempt += 1) {
+		await waitFor(async () => {
 			await fetch(`http://127.0.0.1:${port}/health`);
-			await new Promise((resolve) => setTimeout(resolve, 100));
-		}
+			return lines.some((line) => line.includes('GET /health 200'));
+		}, 'a request to show in the tailed service log');
 		stop.abort();
 		await tail;
 		expect(lines.some((line) => line.includes('GET /health 200'))).toBe(true);
