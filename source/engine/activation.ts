@@ -1,4 +1,5 @@
 import type { HostConfig } from '../config/types.js';
+import type { TemplateValues } from './remote/quote.js';
 import type { ActivateInput } from './remote/switch.js';
 
 /** Steps an operator can leave out of activation (Oqto's --skip-* flags). */
@@ -11,7 +12,7 @@ export interface Skips {
 export const noSkips: Skips = { frontend: false, backend: false, services: false };
 
 /** What a host asks for once it is on a generation: installs, restarts, hooks (minus the skipped). */
-export function activation(host: HostConfig, skips: Skips, release: string): ActivateInput {
+export function activation(host: HostConfig, skips: Skips, values: TemplateValues): ActivateInput {
 	return {
 		root: host.root,
 		host: host.name,
@@ -23,6 +24,6 @@ export function activation(host: HostConfig, skips: Skips, release: string): Act
 		restart: host.restart,
 		runners: skips.services || host.mode !== 'multi-user' ? [] : host.runners,
 		afterSwitch: host.afterSwitch,
-		release,
+		values,
 	};
 }

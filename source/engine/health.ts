@@ -3,6 +3,7 @@ import type { HostSession } from './host-session.js';
 import { failureReason } from './host-session.js';
 import { fillTemplate } from './remote/quote.js';
 import { runInGeneration, servicesActive } from './remote/run-in-current.js';
+import { strategyFor } from './strategies/index.js';
 
 export interface HealthResult {
 	readonly ok: boolean;
@@ -33,7 +34,7 @@ export async function checkHealth(session: HostSession, version: string, cancel?
 
 function healthChecks(session: HostSession, health: HealthConfig, version: string): Check[] {
 	const root = session.host.root;
-	const values = { host: session.host.name, root, current: `${root}/current`, version };
+	const values = strategyFor(session.host).templateValues(session.host, { release: version });
 	const commandChecks = health.commands.map<Check>((command) => async (signal) => {
 		const result = await session.run(runInGeneration(root, 'current', fillTemplate(command, values)), { signal });
 		return result.code === 0 ? undefined : `${command}: ${signal.aborted ? 'timed out' : failureReason(result)}`;

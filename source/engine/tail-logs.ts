@@ -1,10 +1,11 @@
 import type { HostConfig } from '../config/types.js';
 import { textCleaner } from './clean-output.js';
 import { tailServiceLogs } from './remote/service-logs.js';
+import { strategyFor } from './strategies/index.js';
 import type { OpenTransport } from './requests.js';
 
 /** The command `l` runs on the host. */
-export const logsCommand = (host: HostConfig): string => tailServiceLogs({ host: host.name, root: host.root, logs: host.logs, services: host.services });
+export const logsCommand = (host: HostConfig): string => tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services });
 
 /**
  * Streams the service's logs (`l` in the console) over a connection of its own until the

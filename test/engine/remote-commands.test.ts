@@ -145,7 +145,7 @@ describe('remote command builders', () => {
 			restart: 'systemctl --user restart {service}',
 			runners: ['oqto-runner'],
 			afterSwitch: ['echo {host} {release}'],
-			release: 'rel-1',
+			values: { host: 'archvm', root: '/opt/oqto', current: '/opt/oqto/current', release: 'rel-1' },
 		});
 		expect(text).toContain('SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi');
 		expect(text).toContain('$SUDO install -m 0755 bin/oqto /usr/local/bin/oqto');
@@ -183,7 +183,7 @@ describe('cleanup', () => {
 describe('strategy builders', () => {
 	it('runs a FastDeploy script per service with a 0640 config file that is removed afterwards', async () => {
 		const { runDeployScript } = await import('../../source/engine/remote/deploy-script.js');
-		const text = runDeployScript({ root: '/srv/fd', to: 3, script: '/srv/fd/services/{service}/deploy.py', services: ['blog'], configFor: (service) => JSON.stringify({ service }), host: 'mini', release: 'r1' });
+		const text = runDeployScript({ root: '/srv/fd', to: 3, script: '/srv/fd/services/{service}/deploy.py', services: ['blog'], configFor: (service) => JSON.stringify({ service }), host: 'mini', release: 'r1', values: { host: 'mini', root: '/srv/fd', release: 'r1' } });
 		expect(text).toContain('config=$(mktemp "${TMPDIR:-/tmp}/switchyard-deploy.XXXXXX")');
 		expect(text).toContain('chmod 0640 "$config"');
 		expect(text).toContain(`trap 'rm -f "$config" "$config.rc"' EXIT`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { layout } from './layout.js';
-import { fillTemplate, quote, script } from './quote.js';
+import { fillTemplate, quote, script, type TemplateValues } from './quote.js';
 
 export interface DeployScriptInput {
 	readonly root: string;
@@ -13,6 +13,7 @@ export interface DeployScriptInput {
 	readonly configFor: (service: string | undefined) => string;
 	readonly host: string;
 	readonly release: string;
+	readonly values: TemplateValues;
 }
 
 /**
@@ -25,7 +26,7 @@ export function runDeployScript(input: DeployScriptInput): string {
 	const generation = layout(input.root).generation(input.to);
 	const steps = quote(path.posix.join(input.root, 'generations', String(input.to), '.switchyard', 'steps.log'));
 	const runs = input.services.map((service) => {
-		const command = fillTemplate(input.script, { service, host: input.host, root: input.root, current: `${input.root}/current`, release: input.release });
+		const command = fillTemplate(input.script, { ...input.values, service });
 		return script(
 			`printf '%s\\n' ${quote(input.configFor(service))} > "$config"`,
 			// set -e would end the group before the status is written: catch it with ||.

@@ -13,8 +13,11 @@ export function script(...lines: (string | false | undefined | readonly (string 
 		.join('\n');
 }
 
+/** What `{name}` placeholders in an operator-written command stand for (see `strategy.templateValues`). */
+export type TemplateValues = Readonly<Record<string, string | number | undefined>>;
+
 /** Fills {name} placeholders in an operator-written command with quoted values. */
-export function fillTemplate(template: string, values: Readonly<Record<string, string | number | undefined>>): string {
+export function fillTemplate(template: string, values: TemplateValues): string {
 	return template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => {
 		const value = values[key];
 		return value === undefined ? whole : quote(value);

@@ -1,8 +1,7 @@
-import { fillTemplate, script } from './quote.js';
+import { fillTemplate, script, type TemplateValues } from './quote.js';
 
 export interface ServiceLogsInput {
-	readonly host: string;
-	readonly root: string;
+	readonly values: TemplateValues;
 	/** The host's `logs` template; {service} runs it once per service. */
 	readonly logs: string;
 	readonly services: readonly string[];
@@ -10,7 +9,7 @@ export interface ServiceLogsInput {
 
 /** The host's service log command(s), one per service (or once when it names no service). */
 export function tailServiceLogs(input: ServiceLogsInput): string {
-	const values = { host: input.host, root: input.root, current: `${input.root}/current` };
+	const values = input.values;
 	const services = input.logs.includes('{service}') ? input.services : [undefined];
 	const commands = services.map((service) => fillTemplate(input.logs, { ...values, service }));
 	// exec/kill 0: ending the shell must end the tails too, or they outlive the pane.

@@ -1,7 +1,7 @@
 import type { GenerationStatus, SwitchReason } from '../events.js';
 import { markStatus, statusFile } from './generation-status.js';
 import { currentTarget, layout } from './layout.js';
-import { fillTemplate, marker, quote, script } from './quote.js';
+import { fillTemplate, marker, quote, script, type TemplateValues } from './quote.js';
 
 /** Printed once `current` has moved: `SY:swapped <from>` (`-` when there was none). */
 export const swappedMarker = 'swapped';
@@ -70,7 +70,8 @@ export interface ActivateInput {
 	readonly restart: string;
 	readonly runners: readonly string[];
 	readonly afterSwitch: readonly string[];
-	readonly release: string;
+	/** What {host}, {root}, {current}, {release}… stand for in restart and after_switch. */
+	readonly values: TemplateValues;
 }
 
 /**
@@ -80,7 +81,7 @@ export interface ActivateInput {
  */
 export function activateCurrent(input: ActivateInput): string {
 	const paths = layout(input.root);
-	const values = { host: input.host, root: input.root, current: `${input.root}/current`, release: input.release };
+	const values = input.values;
 	const step = (name: string) => `echo ${quote(`${marker}step ${name}`)}`;
 	return script(
 		'set -e',

@@ -20,7 +20,9 @@ import {
 } from '../remote/nix.js';
 import { fillTemplate } from '../remote/quote.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
-import type { Strategy, StrategyRun } from './strategy.js';
+import type { Strategy, StrategyRun, TemplateContext } from './strategy.js';
+import type { HostConfig } from '../../config/types.js';
+import { templateValues } from '../template-values.js';
 
 /**
  * pantherOS: a Nix build per host; the closure copied to the host when it isn't there;
@@ -79,12 +81,16 @@ export const nixStrategy: Strategy = {
 			at: target.at,
 			host: target.host.name,
 			failedBy: target.failedBy,
-			afterSwitch: target.host.afterSwitch.map((hook) => fillTemplate(hook, { host: target.host.name, root: target.host.root, release: target.release })),
+			afterSwitch: target.host.afterSwitch.map((hook) => fillTemplate(hook, nixValues(target.host, { release: target.release, generation: target.to }))),
 		}),
 
 	prune: (host, ids) => deleteNixGenerations(host.profile, ids),
 	markStatus: (host, id, status, at) => markNixStatus(host.root, id, status, at),
+	templateValues: (host, context) => nixValues(host, context),
 };
+
+/** A nix host's live system is its profile, not a `current` link. */
+const nixValues = (host: HostConfig, context: TemplateContext) => templateValues(host, context, host.profile);
 
 function requireStorePath(artifact: Artifact): string {
 	if (!artifact.storePath) throw new HostFailure(`the artifact ${artifact.dir} is not a Nix store path (build with nix-build -o <artifact>)`);

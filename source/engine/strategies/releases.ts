@@ -13,6 +13,7 @@ import { layout } from '../remote/layout.js';
 import { discardPartial, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
+import { templateValues } from '../template-values.js';
 import type { PreparedUpload, Staged, Strategy, StrategyRun } from './strategy.js';
 import type { ScriptResult } from '../host-session.js';
 
@@ -37,10 +38,11 @@ export const releasesStrategy: Strategy = {
 	switchScript: (target) =>
 		[
 			swapCurrent({ root: target.host.root, to: target.to, operator: target.operator, reason: target.reason, release: target.release, at: target.at, failedBy: target.failedBy }),
-			activateCurrent(activation(target.host, target.skips, target.release)),
+			activateCurrent(activation(target.host, target.skips, templateValues(target.host, { release: target.release, generation: target.to }))),
 		].join('\n'),
 
 	prune: (host, ids) => pruneGenerations(host.root, ids),
+	templateValues: (host, context) => templateValues(host, context),
 	markStatus: (host, id, status, at) => {
 		const generation = layout(host.root).generation(id);
 		return markStatus(`${generation}/${statusFile}`, `${generation}/.switchyard`, status, at);
@@ -57,7 +59,7 @@ export function activationRequirements(host: HostConfig, artifact: Artifact, ski
 	const links = new Set(artifact.links.map((link) => link.path));
 	const has = (file: string) => files.has(file) || links.has(file);
 	const inside = (dir: string) => artifact.files.some((file) => file.path.startsWith(`${dir}/`)) || links.has(dir);
-	const plan = activation(host, skips, '');
+	const plan = activation(host, skips, {});
 	const problems = plan.binaries.map((binary) => path.posix.join(host.binDir, binary)).filter((file) => !has(file)).map((file) => `the artifact has no ${file} (binaries = [${host.binaries.map((name) => JSON.stringify(name)).join(', ')}])`);
 	if (plan.frontend && !inside(host.frontendDir)) problems.push(`the artifact has no ${host.frontendDir}/ for the frontend (frontend_dir = "${host.frontendDir}")`);
 	return problems;

@@ -2,6 +2,7 @@ import { runDeployScript } from '../remote/deploy-script.js';
 import { swapCurrent } from '../remote/switch.js';
 import { releasesStrategy } from './releases.js';
 import type { Strategy, SwitchTarget } from './strategy.js';
+import { templateValues } from '../template-values.js';
 
 /**
  * FastDeploy: a generation is one run of the host's deploy script (with whatever artifact the
@@ -28,6 +29,7 @@ function deployScriptInput(target: SwitchTarget) {
 		services,
 		host: host.name,
 		release: target.release,
+		values: templateValues(host, { release: target.release, generation: target.to }),
 		// No env values here: the script text is visible in `ps`. They are in the generation's .env (0600).
 		configFor: (service: string | undefined) =>
 			JSON.stringify({

@@ -5,6 +5,13 @@ import type { DiffSummary, EmitEvent, GenerationStatus, SwitchReason } from '../
 import type { HostSession, ScriptResult } from '../host-session.js';
 import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
+import type { TemplateValues } from '../remote/quote.js';
+
+/** Where a template is filled: the release it is about and, when there is one, the generation. */
+export interface TemplateContext {
+	readonly release?: string;
+	readonly generation?: number;
+}
 
 /** What a strategy needs to know about the run it works in. */
 export interface StrategyRun {
@@ -92,4 +99,6 @@ export interface Strategy {
 	prune(host: HostConfig, ids: readonly number[]): string;
 	/** Shell that sets generation `id`'s status. */
 	markStatus(host: HostConfig, id: number, status: GenerationStatus, at: string): string;
+	/** What `{host}`, `{root}`, `{current}`, `{release}` (`{version}`), `{generation}` stand for in this host's commands. */
+	templateValues(host: HostConfig, context: TemplateContext): TemplateValues;
 }

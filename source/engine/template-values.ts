@@ -1,0 +1,12 @@
+import type { HostConfig } from '../config/types.js';
+import type { TemplateValues } from './remote/quote.js';
+import type { TemplateContext } from './strategies/strategy.js';
+
+/**
+ * The placeholders every command template may use (restart, after_switch, dry_run, health,
+ * logs, script): `{host}` `{root}` `{current}` `{release}` (also `{version}`) `{generation}`.
+ * `current` is where the live generation is; a strategy without a `current` link says otherwise.
+ */
+export function templateValues(host: HostConfig, context: TemplateContext, current = `${host.root}/current`): TemplateValues {
+	return { host: host.name, root: host.root, current, release: context.release, version: context.release, generation: context.generation };
+}
