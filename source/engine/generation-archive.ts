@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import { pack, type Header } from 'tar-stream';
 import { stageFiles } from './remote/stage.js';
 import { keptContent, manifestText, type Artifact } from './artifact.js';
 
@@ -43,6 +43,10 @@ export function generationArchive(input: ArchiveInput): Readable {
 	const sent = input.artifact.files.filter((file) => !input.unchanged.has(file.path));
 	const status = input.status === undefined ? undefined : statusLine(input.status, input.metadata.created);
 
+	// tar-stream finishes an entry without a body inside the call that finished the one before:
+	// thousands in a row (unchanged files, symlinks) overflow the stack unless each is awaited.
+	const addBodiless = (header: Partial<Header> & Pick<Header, 'name'>) => new Promise<void>((resolve, reject) => archive.entry(header, (error) => (error ? reject(error) : resolve())));
+
 	const write = async () => {
 		addText(stageFiles.metadata, `${JSON.stringify(input.metadata)}\n`);
 		addText(stageFiles.manifest, manifestText(input.artifact));
@@ -50,11 +54,11 @@ export function generationArchive(input: ArchiveInput): Readable {
 		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);
 		if (status !== undefined) addText(stageFiles.status, status);
-		for (const dir of input.artifact.emptyDirs ?? []) archive.entry({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
-		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
+		for (const dir of input.artifact.emptyDirs ?? []) await addBodiless({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
+		for (const link of input.artifact.links) await addBodiless({ name: link.path, type: 'symlink', linkname: link.target, mtime });
 		for (const file of input.artifact.files) {
 			if (input.unchanged.has(file.path)) {
-				archive.entry({ name: file.path, type: 'link', linkname: file.path, mtime });
+				await addBodiless({ name: file.path, type: 'link', linkname: file.path, mtime });
 				continue;
 			}
 			const kept = keptContent(input.artifact, file.path);
