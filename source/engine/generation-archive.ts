@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack, type Header } from 'tar-stream';
 import { stageFiles } from './remote/stage.js';
-import { keptContent, manifestText, type Artifact } from './artifact.js';
+import { keptContent, manifestText, withoutShared, type Artifact } from './artifact.js';
 
 export interface GenerationMetadata {
 	readonly id: number;
@@ -22,6 +22,8 @@ export interface ArchiveInput {
 	readonly env: string;
 	/** Files not sent because the host already has them in the generation it links from. */
 	readonly unchanged: ReadonlySet<string>;
+	/** The host's shared dirs: what the artifact has there is left out (see `withoutShared`). */
+	readonly shared?: readonly string[];
 	/**
 	 * The generation's status word (e.g. "staged"), written as `.switchyard/status`:
 	 * `<status> <metadata.created>`.
@@ -36,7 +38,8 @@ export interface ArchiveInput {
  * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
  * them); the others are streamed from disk one by one.
  */
-export function generationArchive(input: ArchiveInput): Readable {
+export function generationArchive(request: ArchiveInput): Readable {
+	const input = { ...request, artifact: withoutShared(request.artifact, request.shared ?? []) };
 	const archive = pack();
 	const mtime = new Date(input.metadata.created);
 	const addText = (name: string, text: string, mode = 0o644) => archive.entry({ name, mode, mtime }, text);
