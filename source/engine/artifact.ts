@@ -163,6 +163,22 @@ function hashFile(file: string): Promise<string> {
 	});
 }
 
+/**
+ * The artifact as a generation with these shared dirs holds it: what lies at or under a shared
+ * dir is replaced by the link to `<root>/shared/<dir>`, so it is neither sent, linked, nor listed
+ * in the generation's manifest (a manifest entry there would be "unchanged" next time and be
+ * hard-linked through the old generation's shared link).
+ */
+export function withoutShared(artifact: Artifact, shared: readonly string[]): Artifact {
+	const outside = ({ path: file }: { path: string }) => !shared.some((dir) => file === dir || file.startsWith(`${dir}/`));
+	if (shared.length === 0 || ![...artifact.files, ...artifact.links, ...(artifact.emptyDirs ?? [])].some((entry) => !outside(entry))) return artifact;
+	const files = artifact.files.filter(outside);
+	const view: Artifact = { ...artifact, files, links: artifact.links.filter(outside), emptyDirs: artifact.emptyDirs?.filter(outside), bytes: files.reduce((sum, file) => sum + file.size, 0) };
+	const store = kept.get(artifact);
+	if (store) kept.set(view, store);
+	return view;
+}
+
 /** sha256sum's own format, so a host can verify a generation with `sha256sum -c`. */
 export const manifestText = (artifact: Artifact): string => artifact.files.map((file) => `${file.sha256}  ${file.path}\n`).join('');
 

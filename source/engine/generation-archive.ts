@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import { pack, type Header } from 'tar-stream';
 import { stageFiles } from './remote/stage.js';
-import { keptContent, manifestText, type Artifact } from './artifact.js';
+import { keptContent, manifestText, withoutShared, type Artifact } from './artifact.js';
 
 export interface GenerationMetadata {
 	readonly id: number;
@@ -22,6 +22,8 @@ export interface ArchiveInput {
 	readonly env: string;
 	/** Files not sent because the host already has them in the generation it links from. */
 	readonly unchanged: ReadonlySet<string>;
+	/** The host's shared dirs: what the artifact has there is left out (see `withoutShared`). */
+	readonly shared?: readonly string[];
 	/**
 	 * The generation's status word (e.g. "staged"), written as `.switchyard/status`:
 	 * `<status> <metadata.created>`.
@@ -36,12 +38,17 @@ export interface ArchiveInput {
  * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
  * them); the others are streamed from disk one by one.
  */
-export function generationArchive(input: ArchiveInput): Readable {
+export function generationArchive(request: ArchiveInput): Readable {
+	const input = { ...request, artifact: withoutShared(request.artifact, request.shared ?? []) };
 	const archive = pack();
 	const mtime = new Date(input.metadata.created);
 	const addText = (name: string, text: string, mode = 0o644) => archive.entry({ name, mode, mtime }, text);
 	const sent = input.artifact.files.filter((file) => !input.unchanged.has(file.path));
 	const status = input.status === undefined ? undefined : statusLine(input.status, input.metadata.created);
+
+	// tar-stream finishes an entry without a body inside the call that finished the one before:
+	// thousands in a row (unchanged files, symlinks) overflow the stack unless each is awaited.
+	const addBodiless = (header: Partial<Header> & Pick<Header, 'name'>) => new Promise<void>((resolve, reject) => archive.entry(header, (error) => (error ? reject(error) : resolve())));
 
 	const write = async () => {
 		addText(stageFiles.metadata, `${JSON.stringify(input.metadata)}\n`);
@@ -50,11 +57,11 @@ export function generationArchive(input: ArchiveInput): Readable {
 		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);
 		if (status !== undefined) addText(stageFiles.status, status);
-		for (const dir of input.artifact.emptyDirs ?? []) archive.entry({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
-		for (const link of input.artifact.links) archive.entry({ name: link.path, type: 'symlink', linkname: link.target, mtime });
+		for (const dir of input.artifact.emptyDirs ?? []) await addBodiless({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
+		for (const link of input.artifact.links) await addBodiless({ name: link.path, type: 'symlink', linkname: link.target, mtime });
 		for (const file of input.artifact.files) {
 			if (input.unchanged.has(file.path)) {
-				archive.entry({ name: file.path, type: 'link', linkname: file.path, mtime });
+				await addBodiless({ name: file.path, type: 'link', linkname: file.path, mtime });
 				continue;
 			}
 			const kept = keptContent(input.artifact, file.path);

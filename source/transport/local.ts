@@ -24,7 +24,7 @@ export class LocalTransport implements Transport {
 		if (options.signal?.aborted) return { code: null, failure: 'cancelled', ...output };
 		const child = execa('sh', ['-c', script], { reject: false, stdin: 'pipe', buffer: false, detached: true });
 		const group = child.pid;
-		if (group !== undefined) this.tell(`+ ${group}\n`);
+		if (group !== undefined) this.tell(`${options.ifDisconnected === 'finish' ? '=' : '+'} ${group}\n`);
 		for (const stream of ['stdout', 'stderr'] as const) {
 			const splitter = new LineSplitter((line) => options.onLine?.(line, stream));
 			child[stream]?.on('data', (chunk: Buffer) => {
@@ -71,6 +71,8 @@ export class LocalTransport implements Transport {
 		this.guardian = undefined;
 		if (!guardian?.stdin || guardian.exitCode !== null) return;
 		const gone = new Promise((resolve) => guardian.once('exit', resolve));
+		// Waited for: it must keep this process alive until it has gone.
+		guardian.ref();
 		guardian.stdin.end('q\n');
 		await gone;
 	}
@@ -83,16 +85,19 @@ export class LocalTransport implements Transport {
 }
 
 /**
- * Lives beside this process, reading what it is told on stdin: `+ <pgid>` / `- <pgid>` (a
- * command's group started / ended), `h <n>\n<n bytes>` (the disconnect script), `q` (a clean close).
- * End of input without `q` means this process died: the groups get TERM, then KILL, then the script runs.
+ * Lives beside this process, reading what it is told on stdin: `+ <pgid>` / `= <pgid>` (a
+ * command's group started; `=`: one to let finish), `- <pgid>` (ended), `h <n>\n<n bytes>` (the
+ * disconnect script), `q` (a clean close). End of input without `q` means this process died: the
+ * groups get TERM, then KILL; once the ones to finish have, the script runs.
  */
 const guardianScript = [
-	"sy_groups=' '; sy_hook=",
+	"sy_groups=' '; sy_keep=' '; sy_hook=",
 	'while IFS=" " read -r sy_op sy_arg; do',
 	'  case $sy_op in',
 	'    +) sy_groups="$sy_groups$sy_arg " ;;',
-	"    -) sy_left=' '; for sy_g in $sy_groups; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_groups=$sy_left ;;",
+	'    =) sy_keep="$sy_keep$sy_arg " ;;',
+	"    -) sy_left=' '; for sy_g in $sy_groups; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_groups=$sy_left",
+	"       sy_left=' '; for sy_g in $sy_keep; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_keep=$sy_left ;;",
 	'    h) sy_hook=$(head -c "$sy_arg") || exit 0 ;;',
 	'    q) exit 0 ;;',
 	'  esac',
@@ -102,6 +107,8 @@ const guardianScript = [
 	`  sleep ${killGraceSeconds}`,
 	'  for sy_g in $sy_groups; do kill -KILL -"$sy_g" 2>/dev/null; done',
 	'fi',
+	// Its leader, not the whole group: a service it started may live on in the group.
+	'for sy_g in $sy_keep; do while kill -0 "$sy_g" 2>/dev/null; do sleep 1; done; done',
 	'[ -z "$sy_hook" ] || exec sh -c "$sy_hook"',
 ].join('\n');
 

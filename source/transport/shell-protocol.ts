@@ -10,7 +10,8 @@ import { constants } from 'node:os';
  * the parent, it knows the group, and nothing a script prints can change that.
  *
  * The transport writes on the supervisor's stdin:
- *   `<n> <0|1> <id>\n<n bytes of script><id>\n`   run a script (1: stdin frames follow)
+ *   `<n> <0|1> <id> <0|1>\n<n bytes of script><id>\n`   run a script (first flag: stdin frames
+ *                                                  follow; second: it finishes if the connection dies)
  *   `h <n> <id>\n<n bytes><id>\n`                 arm the disconnect script (n = 0 disarms)
  *   `q\n`                                         quit cleanly (the disconnect script does not run)
  * and while a script runs (read by a reader process beside it):
@@ -59,6 +60,8 @@ const supervisor = [
 	// Acted on in the trap itself as well as before each wait: no moment where a request waits unseen.
 	'sy_act() {',
 	'  [ -n "$sy_want" ] && [ -n "$sy_pid" ] && [ -z "$sy_killed" ] || return 0',
+	// A script that must not stop half-way (a switch) outlives a lost connection; the disconnect script waits for it.
+	'  [ "$sy_want" = lost ] && [ "$sy_keep" = 1 ] && return 0',
 	'  sy_killed=1; sy_target=$sy_pid; [ -z "$sy_detach" ] || sy_target=-$sy_pid',
 	'  kill -TERM $sy_target 2>/dev/null',
 	// Not a child of ours (double fork): waiting for the reader must not wait for the grace period.
@@ -117,7 +120,7 @@ const supervisor = [
 	'}',
 	`printf '\\036sy-shell-ready %s\\n' "$$"`,
 	'sy_end=lost',
-	'while [ "$sy_want" != abandon ] && IFS=" " read -r sy_len sy_in sy_id; do',
+	'while [ "$sy_want" != abandon ] && IFS=" " read -r sy_len sy_in sy_id sy_keep; do',
 	'  case $sy_len in',
 	'    q) sy_end=quit; break ;;',
 	'    h) sy_text=$(head -c "$sy_in") && IFS= read -r sy_tail && [ "$sy_tail" = "$sy_id" ] || break',
@@ -143,8 +146,8 @@ export function shellBootstrap(): string {
 }
 
 /** What the transport writes to run one script. */
-export function commandText(script: string, id: string, withStdin: boolean): string {
-	return `${Buffer.byteLength(script)} ${withStdin ? 1 : 0} ${id}\n${script}${id}\n`;
+export function commandText(script: string, id: string, withStdin: boolean, finishIfDisconnected = false): string {
+	return `${Buffer.byteLength(script)} ${withStdin ? 1 : 0} ${id} ${finishIfDisconnected ? 1 : 0}\n${script}${id}\n`;
 }
 
 /** Arms `script` as the supervisor's disconnect script; undefined disarms. */

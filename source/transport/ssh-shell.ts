@@ -56,6 +56,8 @@ export class RemoteShell {
 	private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 	private readonly scanners: Record<Stream, MarkerScanner>;
 	private readonly whenClosed: Promise<void>;
+	/** Called when the running command has its result (or the shell is gone). */
+	private idleWaiters: (() => void)[] = [];
 
 	constructor(
 		private readonly channel: ClientChannel,
@@ -93,6 +95,18 @@ export class RemoteShell {
 		return !this.closed && !this.abandoned && this.hooks.lost() === undefined;
 	}
 
+	/** Resolves when the running command (if any) has its result, or the shell is gone. */
+	idle(): Promise<void> {
+		if (!this.current || this.closed) return Promise.resolve();
+		return new Promise((resolve) => this.idleWaiters.push(resolve));
+	}
+
+	private wakeIdleWaiters(): void {
+		const waiters = this.idleWaiters;
+		this.idleWaiters = [];
+		for (const wake of waiters) wake();
+	}
+
 	/** Runs one script; the shell must be idle. */
 	run(script: string, options: ExecOptions): Promise<ExecResult | typeof notStarted> {
 		if (this.current) throw new Error('the remote shell is busy');
@@ -119,13 +133,14 @@ export class RemoteShell {
 					options.signal?.removeEventListener('abort', abort);
 					if (this.current === command) this.current = undefined;
 					resolve(result);
+					this.wakeIdleWaiters();
 				},
 			};
 			const abort = () => this.cancel(command);
 			this.current = command;
 			options.signal?.addEventListener('abort', abort, { once: true });
 
-			this.write(commandText(script, command.id, options.stdin !== undefined));
+			this.write(commandText(script, command.id, options.stdin !== undefined, options.ifDisconnected === 'finish'));
 			if (this.ready) this.startInput(command);
 		});
 	}
@@ -318,7 +333,7 @@ export class RemoteShell {
 		this.hookAnswers.clear();
 		const command = this.current;
 		this.hooks.closed();
-		if (!command) return;
+		if (!command) return this.wakeIdleWaiters();
 		this.stopInput(command);
 		if (!this.ready) return command.done(notStarted);
 		// An exit status already seen on stdout stands; only the rest of stderr went missing.

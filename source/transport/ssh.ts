@@ -108,6 +108,12 @@ export class SshTransport implements Transport {
 		} catch (error) {
 			return failed((error as Error).message);
 		}
+		// The disconnect script runs after what its own supervisor was running: work that must
+		// finish goes there, so the script cannot run while it is still under way elsewhere.
+		if (options.ifDisconnected === 'finish' && this.disconnectScript !== undefined) {
+			const finishing = await this.runOnHolder(connection, script, options);
+			if (finishing) return finishing;
+		}
 		const viaShell = await this.runInShell(connection, script, options);
 		if (viaShell) return viaShell;
 		let retried = false;
@@ -197,6 +203,21 @@ export class SshTransport implements Transport {
 		// it holds the disconnect script.
 		if (this.queue.waiting > 0 && !shell.busy && this.disconnectScript === undefined) void shell.quit();
 		return result;
+	}
+
+	/** Runs the script on the disconnect script's holder, waiting for it to be free; undefined if there is none. */
+	private async runOnHolder(connection: SshConnection, script: string, options: ExecOptions): Promise<ExecResult | undefined> {
+		for (;;) {
+			const holder = await this.holder(connection);
+			if (!holder) return undefined;
+			if (holder.busy) {
+				await Promise.race([holder.idle(), new Promise((resolve) => options.signal?.addEventListener('abort', resolve, { once: true }))]);
+				if (options.signal?.aborted) return { code: null, failure: 'cancelled', stdout: '', stderr: '' };
+				continue;
+			}
+			const result = await holder.run(script, options);
+			if (result !== notStarted) return result;
+		}
 	}
 
 	/** The supervisor that holds the disconnect script: the connection's shell, opened (waiting for a channel) if need be. */

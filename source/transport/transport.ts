@@ -13,6 +13,13 @@ export interface ExecOptions {
 	 * with `code: null, failure: "cancelled"`. A deadline is an abort like any other.
 	 */
 	readonly signal?: AbortSignal;
+	/**
+	 * What the host does with this command if the connection dies while it runs (the CLI killed,
+	 * the network gone): `stop` (default) stops its process group as a cancel does; `finish` lets it
+	 * run to its end, for work that must never stop half-way (a switch). The disconnect script
+	 * (`onDisconnect`) runs after it either way. A cancel (`signal`) stops it regardless.
+	 */
+	readonly ifDisconnected?: 'stop' | 'finish';
 }
 
 export interface ExecResult {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
-import { diffArtifact, fingerprint, parseManifest, type Artifact } from '../../source/engine/artifact.js';
+import { diffArtifact, fingerprint, parseManifest, withoutShared, type Artifact } from '../../source/engine/artifact.js';
 import { generationArchive } from '../../source/engine/generation-archive.js';
 import { marker } from '../../source/engine/remote/quote.js';
 import { stageFromHeader, stageGeneration, stageHeader } from '../../source/engine/remote/stage.js';
@@ -53,6 +53,8 @@ export interface StageOptions {
 	/** Generation to hard-link unchanged files from; its manifest decides what is unchanged. */
 	readonly reuseFrom?: number | null;
 	readonly shared?: readonly string[];
+	/** The shared dirs the archive leaves out; by default `shared`, as the engine does. */
+	readonly archiveShared?: readonly string[];
 	/** Stage with the header read from stdin (the preflight round trip) instead of the id in the script. */
 	readonly viaHeader?: boolean;
 	readonly status?: string;
@@ -71,7 +73,10 @@ export async function stageOnDisk(options: StageOptions): Promise<StageRun> {
 	for (const dir of ['generations', 'shared']) mkdirSync(path.join(options.root, dir), { recursive: true });
 	const artifact = await fingerprint(options.artifactDir);
 	const previous = reuseFrom === null ? null : parseManifest(readFileSync(path.join(options.root, 'generations', String(reuseFrom), '.switchyard', 'manifest.sha256'), 'utf8'));
-	const diff = diffArtifact(previous, artifact);
+	const shared = options.shared ?? [];
+	// As the releases strategy does: what lies under a shared dir is not part of the generation.
+	const archiveShared = options.archiveShared ?? shared;
+	const diff = diffArtifact(previous, withoutShared(artifact, archiveShared));
 	const created = new Date(Date.UTC(2026, 10, 21, 23, 40, options.id)).toISOString();
 	const archive = generationArchive({
 		artifact,
@@ -79,8 +84,8 @@ export async function stageOnDisk(options: StageOptions): Promise<StageRun> {
 		env: `SWITCHYARD_GENERATION="${options.id}"\n`,
 		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
 		status: options.status,
+		shared: archiveShared,
 	});
-	const shared = options.shared ?? [];
 	const text = options.viaHeader ? stageFromHeader({ root: options.root, shared }) : stageGeneration({ root: options.root, id: options.id, reuseFrom, shared });
 	const full = options.prelude ? `{ ${options.prelude}; } || exit 99\n${text}` : text;
 	const stdin = options.viaHeader ? Readable.from(prefixed(stageHeader(options.id, reuseFrom), archive)) : archive;

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pack } from 'tar-stream';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tarStream, { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
+import { generationArchive } from '../../source/engine/generation-archive.js';
 import { stageGeneration } from '../../source/engine/remote/stage.js';
 import { countingPath, manyFiles, resetCount, runShell, stageOnDisk, tempDirs, writeTree } from './stage-harness.js';
 
@@ -86,5 +88,27 @@ describe('re-deploys hard-link unchanged files from the current generation', () 
 		expect(counts[1000]!.length).toBe(counts[10]!.length);
 		// tar, sha256sum (one changed file), ln (the shared dir) and mv: nothing per file.
 		expect(counts[1000]!.length).toBeLessThanOrEqual(5);
+	});
+});
+
+describe('the archive of a large re-deploy', () => {
+	it('carries 20,000 unchanged files and 20,000 symlinks as entries without a body', async () => {
+		const files = Array.from({ length: 20_000 }, (_, index) => ({ path: `a/${index}.txt`, size: 1, mode: 0o644, sha256: '0'.repeat(64) }));
+		const links = Array.from({ length: 20_000 }, (_, index) => ({ path: `l/${index}`, target: `../a/${index}.txt` }));
+		const archive = generationArchive({
+			artifact: { dir: '/nonexistent', files, links, bytes: files.length },
+			metadata: { id: 2, release: 'r', created: '2026-11-21T23:40:00.000Z', by: 'x', host: 'h', files: files.length, bytes: files.length },
+			env: '',
+			unchanged: new Set(files.map((file) => file.path)),
+		});
+		const entries: string[] = [];
+		const extract = tarStream.extract();
+		extract.on('entry', (header, stream, next) => {
+			entries.push(`${header.type} ${header.name}`);
+			stream.on('end', next).resume();
+		});
+		await pipeline(archive, extract);
+		expect(entries.filter((entry) => entry.startsWith('link a/'))).toHaveLength(20_000);
+		expect(entries.filter((entry) => entry.startsWith('symlink l/'))).toHaveLength(20_000);
 	});
 });

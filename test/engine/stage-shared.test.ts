@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,17 +36,20 @@ describe('shared dirs are linked only inside the generation', () => {
 		expect(readdirSync(path.join(root, 'shared'))).toEqual([]);
 	});
 
-	it('refuses a shared dir that is itself a symlink in the artifact', async () => {
+	it('refuses a shared dir that is itself a symlink in a tar that carries it; the engine leaves such a link out', async () => {
 		const outside = hostData();
 		const root = temp('shared-last-root');
 		const art = temp('shared-last-art');
 		writeTree(art, { 'app.js': 'app\n' });
-		symlinkSync('../../../../somewhere', path.join(art, 'logs'));
-		const result = await stageOnDisk({ root, artifactDir: art, id: 1, shared: ['logs'] });
-		expect(result.code).toBe(1);
-		expect(result.markers).toContain('unsafe-shared logs logs');
-		expect(result.stderr).toContain('shared dir logs would be linked through logs, a symlink in the artifact (-> ../../../../somewhere)');
-		expect(listing(outside)).toContain('uploads/precious.jpg');
+		symlinkSync(outside, path.join(art, 'logs'));
+		const carried = await stageOnDisk({ root, artifactDir: art, id: 1, shared: ['logs'], archiveShared: [] });
+		expect(carried.code).toBe(1);
+		expect(carried.markers).toContain('unsafe-shared logs logs');
+		expect(carried.stderr).toContain(`shared dir logs would be linked through logs, a symlink in the artifact (-> ${outside})`);
+		const leftOut = await stageOnDisk({ root, artifactDir: art, id: 1, shared: ['logs'] });
+		expect(leftOut.stderr).toBe('');
+		expect(readlinkSync(path.join(root, 'generations', '1', 'logs'))).toBe('../../shared/logs');
+		expect(listing(outside)).toEqual(['db.sqlite', 'uploads', 'uploads/precious.jpg']);
 	});
 
 	it('replaces what the artifact has at a shared path with the link, and keeps the rest of its parent', async () => {
@@ -65,6 +69,27 @@ describe('shared dirs are linked only inside the generation', () => {
 		expect(readFileSync(path.join(generation, 'logs', 'app.log'), 'utf8')).toBe('kept\n');
 		expect(lstatSync(path.join(root, 'shared', 'data', 'uploads')).isDirectory()).toBe(true);
 		expect(existsSync(path.join(root, 'shared', 'logs', 'build.log'))).toBe(false);
+	});
+
+	it('leaves what the artifact has under a shared dir out of the generation, so re-deploys never link through the shared link', async () => {
+		const root = temp('shared-files-root');
+		const art = temp('shared-files-art');
+		writeTree(art, { 'app.js': 'v1\n', 'data/.gitkeep': '', 'data/seed/rows.csv': 'a,b\n' });
+		symlinkSync('seed/rows.csv', path.join(art, 'data', 'rows'));
+		for (const [id, reuseFrom] of [
+			[1, null],
+			[2, 1],
+			[3, 2],
+		] as const) {
+			writeFileSync(path.join(art, 'app.js'), `v${id}\n`);
+			const result = await stageOnDisk({ root, artifactDir: art, id, reuseFrom, shared: ['data'] });
+			expect(result.stderr).toBe('');
+			expect(result.markers).toContain(`staged ${id}`);
+			const generation = path.join(root, 'generations', String(id));
+			expect(readFileSync(path.join(generation, '.switchyard', 'manifest.sha256'), 'utf8')).not.toContain('data/');
+			execFileSync('sha256sum', ['-c', '--quiet', '--strict', '.switchyard/manifest.sha256'], { cwd: generation });
+		}
+		expect(readdirSync(path.join(root, 'shared', 'data'))).toEqual([]);
 	});
 
 	it('builds no script for a shared dir that is not a plain path inside the generation', () => {

@@ -1,6 +1,11 @@
-import { describe, expect, test } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalTransport } from '../../source/transport/local.js';
 import { cancelAnswerMs } from '../../source/transport/transport.js';
+import { repoRoot } from '../fleet/fleet.js';
+import { dyingClients } from './dying-client-runner.js';
 import { processesWithArgv, uniqueSleep, waitUntil } from './host-processes.js';
 
 /** A `local = true` host: cancelling ends everything the script started, not just its `sh`. */
@@ -42,5 +47,47 @@ describe('cancelling a local command', () => {
 		const controller = new AbortController();
 		controller.abort();
 		expect(await local.exec('echo ran', { signal: controller.signal })).toMatchObject({ code: null, failure: 'cancelled', stdout: '' });
+	});
+});
+
+/** `kill -9` of the CLI with a local host: the same promises as an SSH host's supervisor makes. */
+describe('a local client that dies without closing', () => {
+	let clients: Awaited<ReturnType<typeof dyingClients>>;
+	const dir = join(repoRoot, 'test', '.tmp', 'local-disconnect');
+	const markerFile = () => join(dir, `hook-${randomBytes(4).toString('hex')}`);
+
+	beforeAll(async () => {
+		mkdirSync(dir, { recursive: true });
+		clients = await dyingClients();
+	});
+	afterAll(() => clients?.killAll());
+
+	test('killed mid-command: the process group of the command is stopped, then the disconnect script runs', async () => {
+		const sleep = uniqueSleep();
+		const hook = markerFile();
+		const client = await clients.start({ onDisconnect: [`touch ${hook}`], script: `echo started; ${sleep.command}` }, 'started');
+		await client.kill();
+		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
+		await waitUntil(() => existsSync(hook), 'the disconnect script to run');
+	});
+
+	test('a command marked to finish runs to its end first', async () => {
+		const done = markerFile();
+		const after = markerFile();
+		const before = markerFile();
+		const client = await clients.start(
+			{ onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`], script: `echo started; sleep 1; touch ${done}`, ifDisconnected: 'finish' },
+			'started',
+		);
+		await client.kill();
+		await waitUntil(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
+		expect(existsSync(before)).toBe(false);
+	});
+
+	test('a clean close does not run it', async () => {
+		const hook = markerFile();
+		const client = await clients.start({ onDisconnect: [`touch ${hook}`], close: true }, 'closed');
+		expect(existsSync(hook)).toBe(false);
+		await client.kill();
 	});
 });

@@ -29,8 +29,8 @@ describe('remote shell protocol, as text', () => {
 	});
 
 	test('a command counts bytes, not characters, and ends with its id', () => {
-		expect(commandText('echo é', 'ab12', false)).toBe('7 0 ab12\necho éab12\n');
-		expect(commandText('cat', 'ff', true)).toBe('3 1 ff\ncatff\n');
+		expect(commandText('echo é', 'ab12', false)).toBe('7 0 ab12 0\necho éab12\n');
+		expect(commandText('cat', 'ff', true, true)).toBe('3 1 ff 1\ncatff\n');
 	});
 
 	test('the disconnect script is armed the same way, and disarmed with an empty one', () => {

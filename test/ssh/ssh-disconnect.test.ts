@@ -1,13 +1,11 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { repoRoot, startFleet, type Fleet } from '../fleet/fleet.js';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import type { DyingClientPlan } from './dying-client.js';
+import { dyingClients } from './dying-client-runner.js';
 import { processesWithArgv, uniqueSleep, waitUntil } from './host-processes.js';
 
 /**
@@ -17,50 +15,20 @@ import { processesWithArgv, uniqueSleep, waitUntil } from './host-processes.js';
  */
 describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closing, against a real sshd', () => {
 	let fleet: Fleet;
-	let clientScript: string;
-	const children: ChildProcessByStdio<null, Readable, Readable>[] = [];
+	let clients: Awaited<ReturnType<typeof dyingClients>>;
 
 	beforeAll(async () => {
 		fleet = await startFleet({ hosts: [{ name: 'gone-1' }] });
-		const out = join(repoRoot, 'test', '.tmp', 'dying-client');
-		mkdirSync(out, { recursive: true });
-		clientScript = join(out, `dying-client-${randomBytes(4).toString('hex')}.mjs`);
-		await build({
-			entryPoints: [join(repoRoot, 'test', 'ssh', 'dying-client.ts')],
-			bundle: true,
-			platform: 'node',
-			format: 'esm',
-			packages: 'external',
-			outfile: clientScript,
-			logLevel: 'warning',
-		});
+		clients = await dyingClients();
 	});
 	afterAll(async () => {
-		for (const child of children) child.kill('SIGKILL');
+		clients?.killAll();
 		await fleet?.stop();
 	});
 
-	/** Starts the client; resolves once it has printed `line`. */
-	const startClient = async (plan: Omit<DyingClientPlan, 'target' | 'configFile' | 'home'>, line: string) => {
-		const full: DyingClientPlan = { target: 'gone-1', configFile: fleet.sshConfigFile, home: fleet.dir, ...plan };
-		const child = spawn(process.execPath, [clientScript, JSON.stringify(full)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-		children.push(child);
-		let output = '';
-		await new Promise<void>((resolve, reject) => {
-			child.stdout.on('data', (chunk: Buffer) => {
-				output += chunk.toString();
-				if (output.split('\n').includes(line)) resolve();
-			});
-			child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-			child.on('exit', (code, signal) => reject(new Error(`the client exited (${signal ?? code}) before "${line}": ${output}`)));
-		});
-		return {
-			kill: () =>
-				new Promise<void>((resolve) => {
-					child.once('exit', () => resolve());
-					child.kill('SIGKILL');
-				}),
-		};
+	const startClient = (plan: Omit<DyingClientPlan, 'ssh'> & { persistentShell: boolean }, line: string) => {
+		const { persistentShell, ...rest } = plan;
+		return clients.start({ ...rest, ssh: { target: 'gone-1', configFile: fleet.sshConfigFile, home: fleet.dir, persistentShell } }, line);
 	};
 	const markerFile = () => join(fleet.host('gone-1').root, `hook-${randomBytes(4).toString('hex')}`);
 
@@ -71,7 +39,7 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 		const sleep = uniqueSleep();
 		const hook = markerFile();
 		const client = await startClient({ persistentShell, onDisconnect: [`touch ${hook}`], script: `echo started; ${sleep.command}` }, 'started');
-		expect(processesWithArgv(sleep.argv)).toHaveLength(1);
+		await waitUntil(() => processesWithArgv(sleep.argv).length === 1, `${sleep.command} to run`);
 		await client.kill();
 		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped on the host`);
 		await waitUntil(() => existsSync(hook), 'the disconnect script to run');
@@ -94,6 +62,28 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 		await client.kill();
 		await waitUntil(() => existsSync(after), 'the host to notice the disconnect');
 		expect(existsSync(hook)).toBe(false);
+	});
+
+	test.each([
+		['persistent shell', true],
+		['exec channel of its own', false],
+	])('%s: a command marked to finish runs to its end, and the disconnect script runs after it', async (_, persistentShell) => {
+		const done = markerFile();
+		const after = markerFile();
+		const before = markerFile();
+		const client = await startClient(
+			{
+				persistentShell,
+				onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`],
+				script: `echo started; sleep 1; touch ${done}`,
+				ifDisconnected: 'finish',
+			},
+			'started',
+		);
+		await client.kill();
+		await waitUntil(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
+		expect(existsSync(done)).toBe(true);
+		expect(existsSync(before)).toBe(false);
 	});
 
 	test('a clean close does not run it', async () => {
