@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { Artifact } from './artifact.js';
-import { diffArtifact } from './artifact.js';
+import { diffArtifact, linksLeavingArtifact } from './artifact.js';
 import { artifactDigest } from './artifact-digest.js';
 import { buildArtifact } from './build.js';
 import type { WaveConfig } from '../config/types.js';
@@ -117,21 +117,10 @@ async function stageHost(d: Deploy, host: HostRun): Promise<void> {
 /** Symlinks that leave the artifact are refused unless the host allows them (a link out of the tree can be written through). */
 function externalLinks(host: HostRun, artifact: Artifact): string[] {
 	if (host.host.allowExternalLinks) return [];
-	const root = artifact.dir;
-	const leaving = artifact.links.filter((link) => {
-		if (link.target.startsWith('/')) return true;
-		const depth = link.path.split('/').length - 1;
-		let level = depth;
-		for (const part of link.target.split('/')) {
-			if (part === '..') level -= 1;
-			else if (part !== '.' && part !== '') level += 1;
-			if (level < 0) return true;
-		}
-		return false;
-	});
+	const leaving = linksLeavingArtifact(artifact);
 	if (leaving.length === 0) return [];
 	const shown = leaving.slice(0, 3).map((link) => `${link.path} -> ${link.target}`).join(', ');
-	return [`the artifact ${root} has symlinks leaving it (${shown}${leaving.length > 3 ? `, +${leaving.length - 3} more` : ''}); set allow_external_links = true to ship them`];
+	return [`the artifact ${artifact.dir} has symlinks leaving it (${shown}${leaving.length > 3 ? `, +${leaving.length - 3} more` : ''}); set allow_external_links = true to ship them`];
 }
 
 /** Preflight and upload share one round trip when nothing has to run on the host between them. */

@@ -20,6 +20,8 @@ export interface RunOptions {
 	 * command is stopped on the host and the result says `timed out after …`.
 	 */
 	readonly timeoutMs?: number;
+	/** `finish`: the host runs it to its end even if this connection dies (a switch); see `ExecOptions`. */
+	readonly ifDisconnected?: 'stop' | 'finish';
 	/** Called for each `SY:` line as it arrives, with everything collected so far (a script that talks back mid-way). */
 	readonly onMarker?: (marker: string, soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void;
 }
@@ -67,11 +69,12 @@ export class HostSession {
 		const markers: string[] = [];
 		const blocks = new Map<string, string[]>();
 		let block: string[] | undefined;
-		const { onMarker, timeoutMs = this.host.timeouts.commandMs, signal, stdin } = options;
+		const { onMarker, timeoutMs = this.host.timeouts.commandMs, signal, stdin, ifDisconnected } = options;
 		const deadline = AbortSignal.timeout(timeoutMs);
 		this.counter.trips += 1;
 		const result = await this.transport.exec(text, {
 			stdin,
+			...(ifDisconnected ? { ifDisconnected } : {}),
 			signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
 			onLine: (line, stream) => {
 				if (stream === 'stdout' && line.startsWith(marker)) {

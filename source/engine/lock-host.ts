@@ -2,17 +2,23 @@ import { HostFailure, type HostSession, type ScriptResult } from './host-session
 import { connect, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
 import { inspectMarkers } from './remote/inspect.js';
-import { breakLock, lockHeldExit, peekLock, readLocked, readLockOwner, takeLock } from './remote/lock.js';
+import { breakLock, lockHeldExit, peekLock, readLocked, readLockOwner, releaseLock, takeLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
 import { readBusy, readDisarmed, readEarlierReverts, settleEarlierWatchdogs } from './remote/watchdog.js';
 import type { FleetRun } from './run-fleet.js';
 
-/** The lock (broken first with --break-lock), earlier watchdog reverts, then `then`: one script. */
+/**
+ * The lock (broken first with --break-lock), earlier watchdogs settled, then `then`: one script,
+ * about to be sent. If this process dies from now on (kill -9, a lost network), the host releases
+ * the lock itself: the release is armed on the connection ahead of the script (not waited for: it
+ * travels in front of it, so it costs no round trip).
+ */
 export function lockScript(run: FleetRun, host: HostRun, then: string): string {
 	const root = host.host.root;
 	const at = new Date().toISOString();
 	const owner = { operator: run.operator, machine: run.operator.split('@')[1] ?? '', pid: process.pid, runId: run.runId, startedAt: at };
 	host.lockSent = true;
+	void host.transport?.onDisconnect(releaseLock(root, run.runId)).catch(() => false);
 	return script(run.context.breakLock && breakLock(root, run.operator, at), takeLock(root, owner), settleEarlierWatchdogs(root, run.runId, earlierWatchdogWaitSeconds), then);
 }
 

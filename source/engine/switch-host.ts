@@ -250,7 +250,8 @@ async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason
 	const swap = script(arm, `( ${switchScript(request, to, reason, options.failedBy)}
 ) || exit $?`, token && markActivated(host.root, token));
 	const readBack = strategyFor(host).readCurrent(host);
-	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs });
+	// Never left half-way: if this process dies now, the host still runs the switch to its end.
+	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs, ifDisconnected: 'finish' });
 	const { swapped, from } = readSwap(result.markers);
 	const current = strategyFor(host).parseCurrent(result.markers);
 	const why = request.force?.aborted ? 'stopped by a second cancel' : failureReason(result);
