@@ -165,6 +165,9 @@ function connectEndpoint(endpoint: SshEndpoint, settings: ConnectSettings, throu
 			// From here errors only precede a 'close', which SshConnection reports; an
 			// 'error' with no listener would crash the process.
 			client.on('error', () => {});
+			// Requests are small and answered at once (a cancel, the next script after an end): Nagle's
+			// wait for the previous segment's delayed ACK would add ~40 ms to each.
+			client.setNoDelay(true);
 			resolve({ client, sock });
 		});
 		client.on('error', (error: Error & { level?: string; code?: string }) => {
