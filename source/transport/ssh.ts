@@ -61,6 +61,8 @@ export class SshTransport implements Transport {
 	/** The long-lived supervisor: runs scripts when idle and holds the disconnect script. */
 	private shell: RemoteShell | undefined;
 	private shellOpening: Promise<RemoteShell | undefined> | undefined;
+	/** The shell being opened is for a script (its exec will use it), not only to hold the disconnect script. */
+	private shellOpeningForExec = false;
 	/** Every supervisor with an open channel, one-shots included: `close` quits them all. */
 	private readonly shells = new Set<RemoteShell>();
 	/** The supervisor could not start on this host (e.g. no `head`): plain execs from now on. */
@@ -188,9 +190,16 @@ export class SshTransport implements Transport {
 	private async runInShell(connection: SshConnection, script: string, options: ExecOptions): Promise<ExecResult | undefined> {
 		if (this.options.persistentShell === false || this.shellRefused) return undefined;
 		let shell = this.shell?.usable ? this.shell : undefined;
-		if (!shell) {
+		// Opened to hold the disconnect script, with nothing to run yet: this script is the first.
+		if (!shell && this.shellOpening && !this.shellOpeningForExec) shell = await this.shellOpening;
+		if (!shell?.usable) {
 			if (this.shellOpening) return undefined;
-			shell = await this.openShell(connection, false);
+			this.shellOpeningForExec = true;
+			try {
+				shell = await this.openShell(connection, false);
+			} finally {
+				this.shellOpeningForExec = false;
+			}
 			if (!shell) return undefined;
 		}
 		if (shell.busy) return undefined;

@@ -94,6 +94,18 @@ describe.runIf(requireSshd('ssh persistent shell'))('one remote shell per connec
 		expect(sessions('shell-3') - before).toBe(1);
 	});
 
+	test('a disconnect script armed as a script goes out costs no exec of its own: both go to one shell, in order', async () => {
+		const ssh = transport('shell-1');
+		await ssh.connect();
+		const before = sessions('shell-1');
+		// As the engine does: armed without waiting, right before the script it guards.
+		const armed = ssh.onDisconnect('true');
+		const result = await ssh.exec('echo after');
+		expect(await armed).toBe(true);
+		expect(result.stdout).toBe('after\n');
+		expect(sessions('shell-1') - before).toBe(1);
+	});
+
 	test('persistentShell: false runs every script in an exec of its own', async () => {
 		const ssh = transport('shell-3', { persistentShell: false });
 		const before = sessions('shell-3');
