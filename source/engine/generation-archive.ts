@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack, type Header } from 'tar-stream';
 import { stageFiles } from './remote/stage.js';
+import type { GenerationStatus } from './events.js';
 import { keptContent, manifestText, withoutShared, type Artifact } from './artifact.js';
 
 export interface GenerationMetadata {
@@ -24,11 +25,8 @@ export interface ArchiveInput {
 	readonly unchanged: ReadonlySet<string>;
 	/** The host's shared dirs: what the artifact has there is left out (see `withoutShared`). */
 	readonly shared?: readonly string[];
-	/**
-	 * The generation's status word (e.g. "staged"), written as `.switchyard/status`:
-	 * `<status> <metadata.created>`.
-	 */
-	readonly status?: string;
+	/** The generation's status, written as `.switchyard/status`: `<status> <metadata.created>`. */
+	readonly status?: GenerationStatus;
 }
 
 /**
@@ -82,7 +80,8 @@ export function generationArchive(request: ArchiveInput): Readable {
 }
 
 /** The one line of `.switchyard/status`: `<status> <iso-time>`. */
-export function statusLine(status: string, at: string): string {
+export function statusLine(status: GenerationStatus, at: string): string {
+	// Checked as well as typed: the line is read back by a regex on the host's listing.
 	if (!/^[a-z][a-z-]*$/.test(status)) throw new Error(`a generation status is one lower-case word, got ${JSON.stringify(status)}`);
 	return `${status} ${at}\n`;
 }

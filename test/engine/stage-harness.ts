@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
 import { diffArtifact, fingerprint, parseManifest, withoutShared, type Artifact } from '../../source/engine/artifact.js';
+import type { GenerationStatus } from '../../source/engine/events.js';
 import { generationArchive } from '../../source/engine/generation-archive.js';
 import { marker } from '../../source/engine/remote/quote.js';
 import { stageFromHeader, stageGeneration, stageHeader } from '../../source/engine/remote/stage.js';
@@ -57,7 +58,7 @@ export interface StageOptions {
 	readonly archiveShared?: readonly string[];
 	/** Stage with the header read from stdin (the preflight round trip) instead of the id in the script. */
 	readonly viaHeader?: boolean;
-	readonly status?: string;
+	readonly status?: GenerationStatus;
 	/** Extra environment for the shell (e.g. a PATH of counting shims). */
 	readonly env?: NodeJS.ProcessEnv;
 	/** Wraps the command that runs the script (e.g. `unshare …`). */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { GenerationStatus } from '../../source/engine/events.js';
 import { statusLine } from '../../source/engine/generation-archive.js';
 import { stageOnDisk, tempDirs, writeTree } from './stage-harness.js';
 
@@ -22,6 +23,6 @@ describe('the generation status carried in the tar', () => {
 
 	it('takes one lower-case word', () => {
 		expect(statusLine('rolled-back-from', 't')).toBe('rolled-back-from t\n');
-		for (const bad of ['', 'live now', 'Live', 'live\nrm -rf /']) expect(() => statusLine(bad, 't')).toThrow('a generation status is one lower-case word');
+		for (const bad of ['', 'live now', 'Live', 'live\nrm -rf /']) expect(() => statusLine(bad as GenerationStatus, 't')).toThrow('a generation status is one lower-case word');
 	});
 });

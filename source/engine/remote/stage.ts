@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { statusFile } from './generation-status.js';
 import { layout } from './layout.js';
 import { marker, quote, script } from './quote.js';
 
@@ -18,8 +19,8 @@ export const stageFiles = {
 	/** Only the files this tar carries, as `./path`: what the host hashes before accepting it. */
 	sent: '.switchyard/sent.sha256',
 	metadata: '.switchyard/generation.json',
-	/** `<status> <iso-time>`, when the engine gives one. */
-	status: '.switchyard/status',
+	/** `<status> <iso-time>`, when the engine gives one (read by `generation-status.ts`). */
+	status: statusFile,
 	env: '.env',
 } as const;
 
