@@ -50,6 +50,18 @@ describe('re-deploys hard-link unchanged files from the current generation', () 
 		expect(sent).not.toContain('same');
 	});
 
+	it('links names longer than a tar header holds (pax), UTF-8 names, spaces and quotes', async () => {
+		const root = temp('names-root');
+		const art = temp('names-art');
+		const files = { [`${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(120)}.txt`]: 'long\n', 'café/über ß.txt': 'utf8\n', 'sp ace/a b': 'x\n', "q'uote": 'y\n' };
+		writeTree(art, { ...files, 'app.js': 'v1\n' });
+		expect((await stageOnDisk({ root, artifactDir: art, id: 1 })).code).toBe(0);
+		writeFileSync(path.join(art, 'app.js'), 'v2\n');
+		const second = await stageOnDisk({ root, artifactDir: art, id: 2, reuseFrom: 1, viaHeader: true });
+		expect(second.stderr).toBe('');
+		for (const file of Object.keys(files)) expect(statSync(generation(root, 2, file)).ino).toBe(statSync(generation(root, 1, file)).ino);
+	});
+
 	it('never writes into a file the previous generation shares: a tar that names a linked path again fails instead', async () => {
 		const root = temp('overwrite-root');
 		const art = temp('overwrite-art');
