@@ -96,6 +96,24 @@ describe.runIf(requireSshd('ssh cancel'))('cancelling a remote command, against 
 		}
 	});
 
+	test.each(paths)('%s: what ignores TERM is killed after the grace period, and exec answers within its bound', async (_, options) => {
+		const ssh = transport(options);
+		const sleep = uniqueSleep();
+		const controller = new AbortController();
+		let abortedAt = 0;
+		const running = ssh.exec(`trap '' TERM; echo started; ${sleep.command}`, {
+			signal: controller.signal,
+			onLine: (line) => {
+				if (line !== 'started') return;
+				abortedAt = Date.now();
+				controller.abort();
+			},
+		});
+		const result = await withDeadline(running, () => (abortedAt ? abortedAt + cancelAnswerMs + 10_000 : Date.now() + 60_000), 'TERM ignored');
+		expect(result).toMatchObject({ code: null, signal: 'SIGKILL', failure: 'cancelled' });
+		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} (TERM ignored) to be killed`);
+	});
+
 	test.each(paths)('%s: a script that stops reading a large stdin cannot make a cancel hang', async (_, options) => {
 		const ssh = transport(options);
 		const sleep = uniqueSleep();
