@@ -200,14 +200,41 @@ export interface ArtifactDiff {
 	readonly unchanged: ReadonlySet<string>;
 }
 
-export function diffArtifact(current: ReadonlyMap<string, string> | null, artifact: Artifact): ArtifactDiff {
+/**
+ * `.switchyard/modes`: `<octal mode> <path>` for each file whose mode is not 0644. A hard link
+ * keeps the old inode's mode, so a file whose mode changed must be sent again: the next diff
+ * reads this to know.
+ */
+export const modesText = (artifact: Pick<Artifact, 'files'>): string =>
+	artifact.files
+		.filter((file) => file.mode !== defaultMode)
+		.map((file) => `${file.mode.toString(8)} ${file.path}\n`)
+		.join('');
+
+export function parseModes(text: string): Map<string, number> {
+	const modes = new Map<string, number>();
+	for (const line of text.split('\n')) {
+		const match = /^([0-7]{3,4}) (.+)$/.exec(line);
+		if (match) modes.set(match[2]!, Number.parseInt(match[1]!, 8));
+	}
+	return modes;
+}
+
+const defaultMode = 0o644;
+
+/**
+ * What changes from the current generation (`current`: its manifest) to the artifact. A file is
+ * unchanged, and hard-linked, only when its checksum and its mode are the same; `currentModes`
+ * null (a generation staged before modes were recorded) compares checksums only.
+ */
+export function diffArtifact(current: ReadonlyMap<string, string> | null, artifact: Artifact, currentModes: ReadonlyMap<string, number> | null = null): ArtifactDiff {
 	const unchanged = new Set<string>();
 	let added = 0;
 	let changed = 0;
 	let bytes = 0;
 	for (const file of artifact.files) {
 		const before = current?.get(file.path);
-		if (before === file.sha256) unchanged.add(file.path);
+		if (before === file.sha256 && (currentModes === null || (currentModes.get(file.path) ?? defaultMode) === file.mode)) unchanged.add(file.path);
 		else {
 			if (before === undefined) added += 1;
 			else changed += 1;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pack, type Header } from 'tar-stream';
 import { stageFiles } from './remote/stage.js';
 import type { GenerationStatus } from './events.js';
-import { keptContent, manifestText, withoutShared, type Artifact } from './artifact.js';
+import { keptContent, manifestText, modesText, withoutShared, type Artifact } from './artifact.js';
 
 export interface GenerationMetadata {
 	readonly id: number;
@@ -30,7 +30,7 @@ export interface ArchiveInput {
 }
 
 /**
- * The tar that `stageGeneration` reads from stdin: metadata, manifest, the checksums of what is
+ * The tar that `stageGeneration` reads from stdin: metadata, manifest, modes, the checksums of what is
  * sent, `.env` (0600), the status line, empty dirs, symlinks, changed files, and a hard-link
  * entry (`path` → `path`) for each unchanged file, which the stage points at the generation it
  * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
@@ -51,6 +51,7 @@ export function generationArchive(request: ArchiveInput): Readable {
 	const write = async () => {
 		addText(stageFiles.metadata, `${JSON.stringify(input.metadata)}\n`);
 		addText(stageFiles.manifest, manifestText(input.artifact));
+		addText(stageFiles.modes, modesText(input.artifact));
 		// "./" so that a file named "-" is a file to sha256sum, not its stdin.
 		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);

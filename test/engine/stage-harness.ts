@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
-import { diffArtifact, fingerprint, parseManifest, withoutShared, type Artifact } from '../../source/engine/artifact.js';
+import { diffArtifact, fingerprint, parseManifest, parseModes, withoutShared, type Artifact } from '../../source/engine/artifact.js';
 import type { GenerationStatus } from '../../source/engine/events.js';
 import { generationArchive } from '../../source/engine/generation-archive.js';
 import { marker } from '../../source/engine/remote/quote.js';
@@ -73,11 +73,13 @@ export async function stageOnDisk(options: StageOptions): Promise<StageRun> {
 	// What the lock script makes before any stage.
 	for (const dir of ['generations', 'shared']) mkdirSync(path.join(options.root, dir), { recursive: true });
 	const artifact = await fingerprint(options.artifactDir);
-	const previous = reuseFrom === null ? null : parseManifest(readFileSync(path.join(options.root, 'generations', String(reuseFrom), '.switchyard', 'manifest.sha256'), 'utf8'));
+	const previousFile = (name: string) => path.join(options.root, 'generations', String(reuseFrom), '.switchyard', name);
+	const previous = reuseFrom === null ? null : parseManifest(readFileSync(previousFile('manifest.sha256'), 'utf8'));
+	const previousModes = reuseFrom === null || !existsSync(previousFile('modes')) ? null : parseModes(readFileSync(previousFile('modes'), 'utf8'));
 	const shared = options.shared ?? [];
 	// As the releases strategy does: what lies under a shared dir is not part of the generation.
 	const archiveShared = options.archiveShared ?? shared;
-	const diff = diffArtifact(previous, withoutShared(artifact, archiveShared));
+	const diff = diffArtifact(previous, withoutShared(artifact, archiveShared), previousModes);
 	const created = new Date(Date.UTC(2026, 10, 21, 23, 40, options.id)).toISOString();
 	const archive = generationArchive({
 		artifact,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,6 +48,22 @@ describe('re-deploys hard-link unchanged files from the current generation', () 
 		expect(sent).toContain('bin/app');
 		expect(sent).toContain('new.txt');
 		expect(sent).not.toContain('same');
+	});
+
+	it('sends a file again when only its mode changed: a hard link would keep the old mode', async () => {
+		const root = temp('mode-root');
+		const art = temp('mode-art');
+		writeTree(art, { 'bin/run': '#!/bin/sh\necho hi\n', 'bin/tool': '#!/bin/sh\n', 'app.js': 'v1\n' });
+		chmodSync(path.join(art, 'bin/tool'), 0o750);
+		expect((await stageOnDisk({ root, artifactDir: art, id: 1 })).code).toBe(0);
+		expect(readFileSync(generation(root, 1, '.switchyard/modes'), 'utf8')).toBe('750 bin/tool\n');
+		chmodSync(path.join(art, 'bin/run'), 0o755);
+		const second = await stageOnDisk({ root, artifactDir: art, id: 2, reuseFrom: 1 });
+		expect(second.stderr).toBe('');
+		expect(statSync(generation(root, 2, 'bin/run')).mode & 0o777).toBe(0o755);
+		expect(statSync(generation(root, 1, 'bin/run')).mode & 0o777).toBe(0o644);
+		expect(statSync(generation(root, 2, 'bin/tool')).ino).toBe(statSync(generation(root, 1, 'bin/tool')).ino);
+		expect(statSync(generation(root, 2, 'app.js')).ino).toBe(statSync(generation(root, 1, 'app.js')).ino);
 	});
 
 	it('links names longer than a tar header holds (pax), UTF-8 names, spaces and quotes', async () => {

@@ -16,6 +16,8 @@ export interface StageInput {
 export const stageFiles = {
 	/** Every file of the generation with its checksum (sha256sum's format); the next diff reads it. */
 	manifest: '.switchyard/manifest.sha256',
+	/** `<octal> <path>` for files not 0644 (see `modesText`): the next diff re-sends a file whose mode changed. */
+	modes: '.switchyard/modes',
 	/** Only the files this tar carries, as `./path`: what the host hashes before accepting it. */
 	sent: '.switchyard/sent.sha256',
 	metadata: '.switchyard/generation.json',
