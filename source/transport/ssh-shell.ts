@@ -44,6 +44,8 @@ interface Command {
 export class RemoteShell {
 	private ready = false;
 	private closed = false;
+	/** Our end of its stdin is closed (quit or abandoned): nothing more can be written. */
+	private inputClosed = false;
 	private abandoned = false;
 	/** The supervisor's pid, from its ready line (printed before any script could print anything). */
 	private pid: number | undefined;
@@ -194,12 +196,8 @@ export class RemoteShell {
 	 */
 	async quit(): Promise<void> {
 		if (this.closed) return;
-		if (this.current) {
-			this.stopInput(this.current);
-			this.write(request.abandon);
-		}
-		this.write(request.quit);
-		this.channel.end();
+		if (this.current) this.stopInput(this.current);
+		this.endInput(...(this.current ? [request.abandon] : []), request.quit);
 		let timer: NodeJS.Timeout | undefined;
 		await Promise.race([this.whenClosed, new Promise((resolve) => (timer = setTimeout(resolve, quitAnswerMs)))]);
 		clearTimeout(timer);
@@ -207,7 +205,15 @@ export class RemoteShell {
 	}
 
 	private write(data: Buffer | string): void {
-		if (!this.closed) this.channel.write(data);
+		if (!this.closed && !this.inputClosed) this.channel.write(data);
+	}
+
+	/** The last words on its stdin, then end of input. */
+	private endInput(...last: string[]): void {
+		if (this.inputClosed) return;
+		for (const words of last) this.write(words);
+		this.inputClosed = true;
+		this.channel.end();
 	}
 
 	private text(stream: Stream, text: string): void {
@@ -309,9 +315,7 @@ export class RemoteShell {
 		if (this.current !== command) return;
 		this.abandoned = true;
 		this.stopInput(command);
-		this.write(request.abandon);
-		this.write(request.quit);
-		this.channel.end();
+		this.endInput(request.abandon, request.quit);
 		if (this.pid !== undefined) this.hooks.abandon(this.pid);
 		for (const splitter of Object.values(command.splitters)) splitter.flush();
 		command.done({ code: null, failure: `cancelled; the host did not confirm the end within ${cancelAnswerMs / 1000} s`, ...command.output });

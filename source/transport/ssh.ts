@@ -220,12 +220,13 @@ export class SshTransport implements Transport {
 			const holder = await this.holder(connection);
 			if (!holder) return undefined;
 			if (holder.busy) {
-				await Promise.race([holder.idle(), new Promise((resolve) => options.signal?.addEventListener('abort', resolve, { once: true }))]);
-				if (options.signal?.aborted) return { code: null, failure: 'cancelled', stdout: '', stderr: '' };
+				if (!(await untilIdleOrAborted(holder, options.signal))) return { code: null, failure: 'cancelled', stdout: '', stderr: '' };
 				continue;
 			}
 			const result = await holder.run(script, options);
 			if (result !== notStarted) return result;
+			this.shellRefused = !connection.lost;
+			return undefined;
 		}
 	}
 
@@ -377,6 +378,19 @@ function openExecChannel(connection: SshConnection, script: string): Promise<Cli
 /** sshd's answer when MaxSessions is reached ("open failed"), as ssh2 reports it. */
 function isChannelRefusal(error: unknown): boolean {
 	return error instanceof Error && /Channel open failure/i.test(error.message) && !/server closed channel unexpectedly/i.test(error.message);
+}
+
+/** Resolves true once `shell` is idle, false if `signal` aborts first. */
+function untilIdleOrAborted(shell: RemoteShell, signal: AbortSignal | undefined): Promise<boolean> {
+	if (signal?.aborted) return Promise.resolve(false);
+	return new Promise((resolve) => {
+		const aborted = () => resolve(false);
+		signal?.addEventListener('abort', aborted, { once: true });
+		void shell.idle().then(() => {
+			signal?.removeEventListener('abort', aborted);
+			resolve(true);
+		});
+	});
 }
 
 /** Tells a supervisor that no longer reads its stdin to stop, from a second channel. */
