@@ -91,7 +91,6 @@ async function main(): Promise<void> {
 		await refreshArtifact(bench);
 		console.log(`fanout: ${cli}, ${fleet.hosts.length} sshd hosts, artifact ${fileCount} files ${(totalBytes / 1048576).toFixed(1)} MB (random bytes), medians of ${rounds}`);
 		if (wan) console.log(`network: WAN proxy, ${wan.rttMs} ms round trip, ${wan.mbit} Mbit/s per host, ${wan.uplinkMbit} Mbit/s operator link shared by all hosts`);
-		const bytesSent = new Map<Method, number>();
 
 		const results: { rc: RcMode; table: Map<Method, Map<number, number>>; profile: string[] }[] = [];
 		for (const rc of rcModes) {
@@ -101,6 +100,7 @@ async function main(): Promise<void> {
 			// Every host gets a current generation first, so the watchdog is armed as in any later deploy.
 			await switchyard(bench, 'sy', fleet.hosts.length, fleet.hosts.length);
 			const table = new Map<Method, Map<number, number>>();
+			const bytesSent = new Map<Method, number>();
 			const methods: Method[] = ['sy', 'sy-nowd', 'floor', 'oqto'];
 			for (const count of counts) {
 				for (const method of [...methods, ...(count === maxHosts && count > 8 ? (['sy-jobs8'] as const) : [])].filter((name) => !onlyMethods || onlyMethods.includes(name))) {

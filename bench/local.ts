@@ -4,8 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/fleet/fleet.js';
 import { writeArtifact } from './support/artifact.js';
-import { machineCpuSeconds } from './support/processes.js';
-import { medianOf, must, ratio, seconds } from './support/run.js';
+import { medianOf, mustWithCpu, ratio, seconds } from './support/run.js';
 import { cli, hostsToml, phaseSummary, reportsTrips, requireCli, switchyard, type PhaseEvent } from './support/switchyard.js';
 
 /**
@@ -18,7 +17,8 @@ import { cli, hostsToml, phaseSummary, reportsTrips, requireCli, switchyard, typ
  * - a plain shell loop doing, per host, `mkdir -p` + `cp -R` (first) or `cp -al` from the
  *   previous release (again) + `ln -s` + `mv -T`, one host after another in one `sh`.
  *
- * Medians of BENCH_ROUNDS (3) after a warm-up round, with the machine's CPU seconds used.
+ * Medians of BENCH_ROUNDS (3) after a warm-up round, with the CPU seconds each used (GNU time:
+ * the process and everything it waited for).
  */
 const hostCount = Number(process.env.BENCH_HOSTS ?? 200);
 const fileCount = Number(process.env.BENCH_FILES ?? 20);
@@ -49,11 +49,10 @@ async function main(): Promise<void> {
 
 		const samples = new Map<Method, { ms: number; cpu: number }[]>();
 		const phases: { first: readonly PhaseEvent[]; again: readonly PhaseEvent[] } = { first: [], again: [] };
-		const measure = async (method: Method, round: number, work: () => Promise<unknown>) => {
-			const cpuBefore = machineCpuSeconds();
+		const measure = async (method: Method, round: number, work: () => Promise<{ cpu: number }>) => {
 			const started = performance.now();
-			await work();
-			const sample = { ms: performance.now() - started, cpu: machineCpuSeconds() - cpuBefore };
+			const { cpu } = await work();
+			const sample = { ms: performance.now() - started, cpu };
 			if (round > 0) samples.set(method, [...(samples.get(method) ?? []), sample]);
 			return sample;
 		};
@@ -61,15 +60,23 @@ async function main(): Promise<void> {
 			rmSync(roots, { recursive: true, force: true });
 			mkdirSync(roots, { recursive: true });
 			const deploy = () => switchyard(['deploy', '--yes', '--skip-build'], { cwd: work, config });
-			const first = await measure('sy-first', round, async () => (phases.first = (await deploy()).phases));
-			const again = await measure('sy-again', round, async () => (phases.again = (await deploy()).phases));
-			const shellFirst = await measure('shell-first', round, () => must('sh', [loop, roots, artifact.dir, 'r1', 'copy', ...names]));
-			const shellAgain = await measure('shell-again', round, () => must('sh', [loop, roots, artifact.dir, 'r2', 'link', ...names]));
+			const first = await measure('sy-first', round, async () => {
+				const result = await deploy();
+				phases.first = result.phases;
+				return result;
+			});
+			const again = await measure('sy-again', round, async () => {
+				const result = await deploy();
+				phases.again = result.phases;
+				return result;
+			});
+			const shellFirst = await measure('shell-first', round, () => mustWithCpu('sh', [loop, roots, artifact.dir, 'r1', 'copy', ...names]));
+			const shellAgain = await measure('shell-again', round, () => mustWithCpu('sh', [loop, roots, artifact.dir, 'r2', 'link', ...names]));
 			console.log(`  round ${round}${round === 0 ? ' (warm-up)' : ''}: Switchyard ${seconds(first.ms)} s then ${seconds(again.ms)} s; shell ${seconds(shellFirst.ms)} s then ${seconds(shellAgain.ms)} s (load ${loadavg()[0]!.toFixed(2)})`);
 		}
 
 		const median = (method: Method) => ({ ms: medianOf(samples.get(method)!.map((sample) => sample.ms)), cpu: medianOf(samples.get(method)!.map((sample) => sample.cpu)) });
-		console.log(`\n==== ${hostCount} local hosts (median wall, machine CPU s) ====`);
+		console.log(`\n==== ${hostCount} local hosts (median wall; CPU s of the command and everything it waited for) ====`);
 		for (const method of Object.keys(labels) as Method[]) {
 			const { ms, cpu } = median(method);
 			console.log(`${labels[method].padEnd(46)} ${seconds(ms).padStart(7)} s   CPU ${cpu.toFixed(1).padStart(6)} s`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startFleet, type Fleet } from '../test/fleet/fleet.js';
 import type { WanShape } from '../test/fleet/wan-proxy.js';
 import { changeOneFile, writeArtifact, type BenchArtifact } from './support/artifact.js';
-import { describeCount, traceHost, type ProcessCount } from './support/host-processes.js';
+import { countHostProcesses, describeCount, type ProcessCount } from './support/host-processes.js';
 import { mb, medianOf, must, ratio, seconds, timed } from './support/run.js';
 import { cli, hostsToml, phaseSummary, reportsTrips, requireCli, switchyard, type PhaseEvent } from './support/switchyard.js';
 
@@ -159,30 +159,18 @@ async function countProcesses(setup: Setup): Promise<void> {
 	await deploySwitchyard(setup, smallConfig, [name]);
 	await deployRsync(setup, small, 'rsync-small', [name]);
 
-	const traced = await traceHost(fleet, name);
-	try {
-		const measure = async (work: () => Promise<unknown>): Promise<ProcessCount> => {
-			traced.mark();
-			await work();
-			// sshd's last session processes exit just after the client sees the end.
-			await new Promise((done) => setTimeout(done, 300));
-			return traced.count();
-		};
-		const bare = await measure(() => must('ssh', [...sshArgs(fleet), name, 'true']));
-		const rows: [string, ProcessCount][] = [['ssh host true (one login, for scale)', bare]];
-		for (const [files, artifact, config, base] of [
-			[smallFiles, small, smallConfig, 'rsync-small'],
-			[fileCount, setup.artifact, setup.config, 'rsync'],
-		] as const) {
-			changeOneFile(artifact, 1000 + files);
-			rows.push([`Switchyard re-deploy, ${files} files`, await measure(() => deploySwitchyard(setup, config, [name]))]);
-			rows.push([`rsync + switch re-deploy, ${files} files`, await measure(() => deployRsync(setup, artifact, base, [name]))]);
-		}
-		console.log(`\n==== processes started on the host by one re-deploy (strace -f on its sshd, empty HOME; target: constant in the file count) ====`);
-		for (const [label, count] of rows) console.log(`${label.padEnd(44)} ${describeCount(count)}`);
-	} finally {
-		await traced.restore();
+	const measure = (work: () => Promise<unknown>) => countHostProcesses(fleet, name, work);
+	const rows: [string, ProcessCount][] = [['ssh host true (one login, for scale)', await measure(() => must('ssh', [...sshArgs(fleet), name, 'true']))]];
+	for (const [files, artifact, config, base] of [
+		[smallFiles, small, smallConfig, 'rsync-small'],
+		[fileCount, setup.artifact, setup.config, 'rsync'],
+	] as const) {
+		changeOneFile(artifact, 1000 + files);
+		rows.push([`Switchyard re-deploy, ${files} files`, await measure(() => deploySwitchyard(setup, config, [name]))]);
+		rows.push([`rsync + switch re-deploy, ${files} files`, await measure(() => deployRsync(setup, artifact, base, [name]))]);
 	}
+	console.log(`\n==== processes started on the host by one re-deploy (strace -f on its sshd, empty HOME; target: constant in the file count) ====`);
+	for (const [label, count] of rows) console.log(`${label.padEnd(44)} ${describeCount(count)}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sshdPath, type Fleet } from '../../test/fleet/fleet.js';
 import { descendantsOf } from './processes.js';
@@ -20,16 +20,12 @@ export interface ProcessCount {
 	readonly programs: ReadonlyMap<string, number>;
 }
 
-export interface TracedHost {
-	/** Counts from now on. */
-	mark(): void;
-	/** What the host started since mark(). */
-	count(): ProcessCount;
-	/** Back to the fleet's own sshd. */
-	restore(): Promise<void>;
-}
-
-export async function traceHost(fleet: Fleet, name: string): Promise<TracedHost> {
+/**
+ * Runs `work` while the host's sshd runs under strace, and counts what sshd and everything
+ * under it started. Each call has a fresh traced sshd (same port and keys); it waits until the
+ * last session process is gone, then puts the fleet's own sshd back.
+ */
+export async function countHostProcesses(fleet: Fleet, name: string, work: () => Promise<unknown>): Promise<ProcessCount> {
 	const host = fleet.host(name);
 	const dir = join(fleet.dir, 'trace', name);
 	mkdirSync(join(dir, 'home'), { recursive: true });
@@ -41,52 +37,57 @@ export async function traceHost(fleet: Fleet, name: string): Promise<TracedHost>
 	writeFileSync(logFile, '');
 	await fleet.kill(name);
 	const log = openSync(logFile, 'a');
-	const child: ChildProcess = spawn('strace', ['-f', '--seccomp-bpf', '-qq', '-e', 'trace=execve,fork,vfork,clone,clone3', '-o', traceFile, sshdPath, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', log] });
+	const strace: ChildProcess = spawn('strace', ['-f', '--seccomp-bpf', '-qq', '-e', 'trace=execve,fork,vfork,clone,clone3', '-o', traceFile, sshdPath, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', log] });
 	closeSync(log);
-	const deadline = Date.now() + 10_000;
-	while (!/Server listening on 127\.0\.0\.1/.test(readFileSync(logFile, 'utf8'))) {
-		if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd under strace did not start for ${name}: ${readFileSync(logFile, 'utf8')}`);
-		await new Promise((done) => setTimeout(done, 20));
-	}
-	let offset = 0;
-	return {
-		mark() {
-			offset = statSync(traceFile).size;
-		},
-		count() {
-			return countTrace(readFileSync(traceFile, 'utf8').slice(offset));
-		},
-		async restore() {
-			for (const pid of [...descendantsOf(child.pid!), child.pid!]) {
-				try {
-					process.kill(pid, 'SIGKILL');
-				} catch {
-					// Gone already.
-				}
+	const exited = new Promise((done) => strace.once('exit', done));
+	try {
+		const deadline = Date.now() + 10_000;
+		while (!/Server listening on 127\.0\.0\.1/.test(readFileSync(logFile, 'utf8'))) {
+			if (Date.now() > deadline || strace.exitCode !== null) throw new Error(`sshd under strace did not start for ${name}: ${readFileSync(logFile, 'utf8')}`);
+			await new Promise((done) => setTimeout(done, 20));
+		}
+		const listener = descendantsOf(strace.pid!)[0];
+		if (listener === undefined) throw new Error('no sshd under strace');
+		await work();
+		// Sessions end just after the client sees the end; count once the last one is gone.
+		for (const until = Date.now() + 10_000; descendantsOf(listener).length > 0 && Date.now() < until; ) await new Promise((done) => setTimeout(done, 20));
+		// strace itself is not killed: it exits when its last tracee does, with its output complete.
+		for (const pid of [...descendantsOf(listener), listener]) {
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {
+				// Gone already.
 			}
-			await new Promise((done) => (child.exitCode !== null ? done(undefined) : child.once('exit', done)));
-			await fleet.restart(name);
-		},
-	};
+		}
+		await exited;
+		return countTrace(readFileSync(traceFile, 'utf8'));
+	} finally {
+		if (strace.exitCode === null) strace.kill('SIGKILL');
+		await fleet.restart(name);
+	}
 }
 
-/** Reads strace -f output: joins "<unfinished …>" with its "<… resumed>" line, then counts. */
+/**
+ * Reads strace -f output: joins "<unfinished …>" with its "<… resumed>" line, then counts.
+ * The first line is strace starting the traced program (the sshd listener), not the host's work.
+ */
 export function countTrace(text: string): ProcessCount {
 	const pending = new Map<string, string>();
 	const calls: string[] = [];
-	for (const line of text.split('\n')) {
-		const unfinished = /^(\d+) (.*) <unfinished \.\.\.>$/.exec(line);
+	for (const line of text.split('\n').slice(1)) {
+		const unfinished = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line);
 		if (unfinished) {
 			pending.set(unfinished[1]!, unfinished[2]!);
 			continue;
 		}
-		const resumed = /^(\d+) <\.\.\. \w+ resumed>(.*)$/.exec(line);
+		const resumed = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line);
 		if (resumed) {
 			calls.push(`${pending.get(resumed[1]!) ?? ''}${resumed[2]}`);
 			pending.delete(resumed[1]!);
 			continue;
 		}
-		const call = /^\d+ (.*)$/.exec(line);
+		// strace pads the pid column when pids differ in width.
+		const call = /^\d+\s+(.*)$/.exec(line);
 		if (call) calls.push(call[1]!);
 	}
 	let processes = 0;

@@ -39,10 +39,3 @@ export function cpuSecondsOf(pid: number): number {
 	// utime and stime are fields 14 and 15 of /proc/<pid>/stat, 11 and 12 after the name.
 	return fields ? (Number(fields[11]) + Number(fields[12])) / ticksPerSecond : 0;
 }
-
-/** CPU seconds used by everything on this machine (all cores) since boot. */
-export function machineCpuSeconds(): number {
-	const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-	const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-	return (fields.reduce((sum, value) => sum + value, 0) - idle) / ticksPerSecond;
-}

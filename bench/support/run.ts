@@ -1,5 +1,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
 /** Running commands and taking medians, shared by the benches. */
@@ -29,6 +32,22 @@ export async function must(command: string, args: readonly string[], options: { 
 	const result = await run(command, args, options);
 	if (result.code !== 0) throw new Error(`${command} ${args.slice(-1).join(' ')} failed (${result.code}): ${(result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n')}`);
 	return result;
+}
+
+/**
+ * `must` under GNU time: also the user + system CPU seconds of the command and of every
+ * process it waited for (on this machine; a remote host's work is not in it). NaN without /usr/bin/time.
+ */
+export async function mustWithCpu(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdinFile?: string } = {}): Promise<RunResult & { cpu: number }> {
+	if (!existsSync('/usr/bin/time')) return { ...(await must(command, args, options)), cpu: Number.NaN };
+	const file = join(tmpdir(), `bench-cpu-${randomBytes(4).toString('hex')}`);
+	try {
+		const result = await must('/usr/bin/time', ['-f', '%U %S', '-o', file, command, ...args], options);
+		const [user = Number.NaN, system = Number.NaN] = readFileSync(file, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+		return { ...result, cpu: user + system };
+	} finally {
+		rmSync(file, { force: true });
+	}
 }
 
 /** Wall time of one call, ms. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../../test/fleet/fleet.js';
-import { medianOf, run, type RunResult } from './run.js';
+import { medianOf, mustWithCpu, type RunResult } from './run.js';
 
 /** The built CLI as an operator runs it, and what its --json events say. */
 
@@ -49,13 +49,16 @@ export interface PhaseEvent {
 
 export interface CliRun extends RunResult {
 	readonly phases: readonly PhaseEvent[];
+	/** CPU seconds of the CLI and the processes it waited for (local hosts' commands; not sshd's). */
+	readonly cpu: number;
 }
 
 /** `node cli <args> --json`, headless; throws unless it exits 0. */
 export async function switchyard(args: readonly string[], options: { cwd: string; config: string; sshConfig?: string; home?: string }): Promise<CliRun> {
 	const full = [cli, ...args, '--json', '--config', options.config, ...(options.sshConfig ? ['--ssh-config', options.sshConfig] : [])];
-	const result = await run('node', full, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', HOME: options.home ?? options.cwd } });
-	if (result.code !== 0) throw new Error(`switchyard ${args.join(' ')} failed (${result.code}):\n${result.stdout.slice(-3000)}\n${result.stderr}`);
+	const result = await mustWithCpu('node', full, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '', HOME: options.home ?? options.cwd } }).catch((error: Error) => {
+		throw new Error(`switchyard ${args.join(' ')}: ${error.message}`);
+	});
 	const phases = result.stdout
 		.split('\n')
 		.filter((line) => line.startsWith('{'))
