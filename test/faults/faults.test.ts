@@ -15,7 +15,10 @@ import { waitFor } from '../support/wait-for.js';
  * check failing, Ctrl-C…) and ends with the same invariant on every host it touched.
  */
 const outcomes: [string, string][] = [];
-const hostNames = ['upload', 'swap', 'health', 'rollback', 'disk', 'live-lock', 'stale-lock', 'key', 'big-line', 'int-build', 'int-preflight', 'int-upload', 'int-switch', 'int-validate'];
+const hostNames = [
+	'upload', 'swap', 'health', 'rollback', 'disk', 'live-lock', 'stale-lock', 'key', 'big-line', 'int-build', 'int-preflight', 'int-upload', 'int-switch', 'int-validate',
+	'slow-restart', 'late-confirm', 'killed-run', 'hang-health', 'kill9',
+];
 
 /** `current` is a complete generation matching its manifest; no .partial is current; the log agrees. */
 function assertInvariant(root: string, scenario: string): string {
@@ -43,6 +46,29 @@ function assertInvariant(root: string, scenario: string): string {
 	expect(problems, scenario).toEqual([]);
 	return current ?? 'none';
 }
+
+/**
+ * The "no lying" check: where the run's summary says the host ended (`· gen N`) is where its
+ * `current` is. Every scenario's last run is held to it.
+ */
+function assertTruthful(output: string, host: string, root: string): void {
+	const line = output.split('\n').find((each) => new RegExp(`^  \\S+ ${host} `).test(each));
+	expect(line, `${host} has a summary line`).toBeDefined();
+	const said = /· (?:gen (\d+)|no generation)$/.exec(line!);
+	expect(said, `${host}'s summary says where it is: ${line}`).not.toBeNull();
+	const link = path.join(root, 'current');
+	const actual = existsSync(link) ? readlinkSync(link).replace('generations/', '') : null;
+	expect(said![1] ?? null, `${host}: ${line}`).toBe(actual);
+}
+
+/** Processes on this machine (the hosts' sshds run here) whose command line contains `text`. */
+function processesWith(text: string): string[] {
+	return execSync('ps -eo args=', { encoding: 'utf8' })
+		.split('\n')
+		.filter((line) => line.includes(text) && !line.startsWith('ps '));
+}
+
+const watchdogScripts = (root: string): string[] => (existsSync(path.join(root, '.watchdog')) ? readdirSync(path.join(root, '.watchdog')).filter((name) => name.endsWith('.sh')) : []);
 
 function isAlive(pid: number): boolean {
 	try {
@@ -96,12 +122,24 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 			swap: 'health = { command = "true", retries = 0 }',
 			disk: 'min_free_mb = 999999999',
 			'big-line': `after_switch = ["head -c 1048576 /dev/zero | tr '\\\\000' x; echo"]`,
+			// #11.1: a restart slower than confirm_timeout must not let the watchdog revert a good switch.
+			'slow-restart': 'restart = "sleep 8"\nconfirm_timeout = 5\nhealth = { command = "true", retries = 0 }',
+			// #11.1: a confirmation that comes after the watchdog decided is a failure. With stop-logins
+			// there, the health check stops the host's sshd listener: the confirming login hangs.
+			'late-confirm': `health = { command = "[ ! -f {root}/stop-logins ] || kill -STOP ${fleet.host('late-confirm').pid}", retries = 0, timeout = 1, interval = 0.1 }`,
+			// #11.2: the watchdog of a killed run must not undo the next deploy.
+			'killed-run': 'health = { command = "sleep 2", retries = 0, timeout = 20 }\nconfirm_timeout = 5',
+			// #11.6: a health check that never ends is killed on the host, every time.
+			'hang-health': 'health = { command = "sleep 617", timeout = 1, retries = 1, interval = 0.1 }',
+			kill9: 'dry_run = "if [ -f stall ]; then sleep 618; fi"',
 		};
 		deploy = await sshDeployFleet(fleet, { extra: '', hostExtra: slow });
 		writeFileSync(deploy.config, readFileSync(deploy.config, 'utf8').replace('[defaults]\n', '[defaults]\nconfirm_timeout = 2\n'));
 		const first = await deploy.run('deploy', '--yes');
 		expect(first.stderr).toBe('');
-		expect(first.stdout).toContain(`Summary: ${hostNames.length - 1} passed, 1 failed`);
+		// disk is refused; hang-health's first deploy has nothing to roll back to.
+		expect(first.stdout).toContain(`Summary: ${hostNames.length - 2} passed, 2 failed`);
+		for (const name of hostNames) assertTruthful(first.stdout, name, root(name));
 	}, 180_000);
 
 	afterAll(async () => {
@@ -288,4 +326,81 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		expect(longest).toBeGreaterThan(1_048_576);
 		outcomes.push(['1 MB on one line', `deployed; line kept whole in the host log; current ${assertInvariant(root('big-line'), 'big-line')}`]);
 	});
+	it('a restart slower than confirm_timeout: the watchdog waits for it, the switch is ok and stays', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'slow-restart');
+		expect(result.exitCode).toBe(0);
+		expect(result.stdout).toMatch(/✓ slow-restart +ok · gen 2/);
+		await waitFor(() => watchdogScripts(root('slow-restart')).length === 0, 'the watchdog to end');
+		expect(readlinkSync(path.join(root('slow-restart'), 'current'))).toBe('generations/2');
+		expect(deploy.switchesLog('slow-restart').map((line) => line[4])).not.toContain('watchdog-revert');
+		assertTruthful(result.stdout, 'slow-restart', root('slow-restart'));
+		outcomes.push(['restart slower than confirm_timeout', `ok, watchdog never reverted; current ${assertInvariant(root('slow-restart'), 'slow-restart')}`]);
+	}, 120_000);
+
+	it('a confirmation that arrives after the watchdog reverted is reported as the revert it is', async () => {
+		const listener = fleet.host('late-confirm').pid!;
+		writeFileSync(path.join(root('late-confirm'), 'stop-logins'), '');
+		const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'late-confirm']);
+		try {
+			// Validation stops new logins; the watchdog's window passes while the confirming login waits.
+			await waitFor(() => existsSync(path.join(root('late-confirm'), '.watchdog')) && readdirSync(path.join(root('late-confirm'), '.watchdog')).some((name) => name.endsWith('.reverted')), 'the watchdog to revert');
+		} finally {
+			rmSync(path.join(root('late-confirm'), 'stop-logins'), { force: true });
+			process.kill(listener, 'SIGCONT');
+		}
+		const result = await run.done;
+		expect(result.code).toBe(1);
+		expect(result.stdout).toMatch(/↺ late-confirm +rolled back — .*reverted by watchdog to generation 1 · gen 1/);
+		expect(result.stdout).not.toMatch(/✓ late-confirm +ok/);
+		expect(readlinkSync(path.join(root('late-confirm'), 'current'))).toBe('generations/1');
+		assertTruthful(result.stdout, 'late-confirm', root('late-confirm'));
+		const next = await deploy.run('deploy', '--yes', '--host', 'late-confirm');
+		expect(next.exitCode).toBe(0);
+		assertTruthful(next.stdout, 'late-confirm', root('late-confirm'));
+		outcomes.push(['confirmation after a watchdog revert', `reported rolled back (never ok); next deploy ok; current ${assertInvariant(root('late-confirm'), 'late-confirm')}`]);
+	}, 120_000);
+
+	it('the watchdog of a killed run never undoes the next deploy', async () => {
+		const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'killed-run']);
+		await run.waitFor(/\[killed-run\] current: 1 → 2 \(deploy\)/);
+		run.child.kill('SIGKILL');
+		await run.done;
+		const next = await deploy.run('deploy', '--yes', '--host', 'killed-run', '--break-lock');
+		expect(next.exitCode).toBe(0);
+		expect(next.stdout).toMatch(/✓ killed-run +ok · gen 3/);
+		// Every watchdog has decided; none of them put the host back.
+		await waitFor(() => watchdogScripts(root('killed-run')).length === 0, 'every watchdog to end');
+		expect(readlinkSync(path.join(root('killed-run'), 'current'))).toBe('generations/3');
+		const log = deploy.switchesLog('killed-run').filter((line) => line[4] !== 'break-lock');
+		expect(log.at(-1)?.slice(2, 5)).toEqual([log.at(-1)?.[2], '3', 'deploy']);
+		assertTruthful(next.stdout, 'killed-run', root('killed-run'));
+		outcomes.push(['watchdog of a killed run', `disarmed or done before the next deploy; current ${assertInvariant(root('killed-run'), 'killed-run')}`]);
+	}, 120_000);
+
+	it('a health check that never ends is killed on the host each time, and the run ends', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'hang-health');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/sleep 617: timed out/);
+		await waitFor(() => processesWith('sleep 617').length === 0, 'the health checks to be killed on the host');
+		assertTruthful(result.stdout, 'hang-health', root('hang-health'));
+		outcomes.push(['health check that never ends', `timed out, killed on the host; current ${assertInvariant(root('hang-health'), 'hang-health')}`]);
+	}, 120_000);
+
+	it('kill -9 of the CLI over SSH: the host releases the lock and stops the command', async () => {
+		writeFileSync(path.join(root('kill9'), 'stall'), '');
+		try {
+			const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'kill9']);
+			await waitFor(() => processesWith('sleep 618').length > 0 && existsSync(path.join(root('kill9'), '.lock')), 'the dry run to hold the lock');
+			run.child.kill('SIGKILL');
+			await run.done;
+			await waitFor(() => !existsSync(path.join(root('kill9'), '.lock')), 'the host to release the lock');
+			await waitFor(() => processesWith('sleep 618').length === 0, 'the dry run to be stopped');
+		} finally {
+			rmSync(path.join(root('kill9'), 'stall'), { force: true });
+		}
+		const next = await deploy.run('deploy', '--yes', '--host', 'kill9');
+		expect(next.exitCode).toBe(0);
+		assertTruthful(next.stdout, 'kill9', root('kill9'));
+		outcomes.push(['kill -9 of the CLI', `lock released and command stopped by the host; next deploy ok; current ${assertInvariant(root('kill9'), 'kill9')}`]);
+	}, 120_000);
 });

@@ -55,6 +55,8 @@ export function armWatchdog(input: WatchdogInput): string {
 		`echo $$ > ${paths.pid}`,
 		`i=0; deadline=${phase1 + phase2}; activated=`,
 		'while [ "$i" -lt "$deadline" ]; do',
+		// The host's root is gone (removed, unmounted): nothing left to guard or revert to.
+		`  [ -d ${paths.dir} ] || exit 0`,
 		// Confirmed or disarmed: nobody will claim again, so nothing of this switch needs to stay.
 		`  if [ -d ${paths.decided} ]; then rm -rf ${paths.decided}; ${done}; exit 0; fi`,
 		`  if [ -z "$activated" ] && [ -f ${paths.activated} ]; then activated=$i; [ $((i + ${phase2})) -lt "$deadline" ] && deadline=$((i + ${phase2})); fi`,

@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../source/config/load-config.js';
+import { tailLogs } from '../../source/engine/tail-logs.js';
+import { transportFactory } from '../../source/transport/open-transport.js';
+import { cli, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
+import { waitFor } from '../support/wait-for.js';
+
+/**
+ * Safety holes found by hostile testing (issue #11), on real local hosts: data outside the root,
+ * runs that never end, secrets and escape sequences that leak, odd metadata. Every scenario ends
+ * with the host consistent: `current` a complete generation, no lock, nothing left running.
+ */
+
+const fleet = trackedFleets();
+
+/** Processes on this machine whose command line contains `text` (the hosts are local). */
+async function processesWith(text: string): Promise<string[]> {
+	const { stdout } = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+	return String(stdout)
+		.split('\n')
+		.filter((line) => line.includes(text) && !line.includes('ps -eo'));
+}
+
+function assertConsistent(demo: LocalFleet, host: string): void {
+	expect(existsSync(path.join(demo.root(host), '.lock')), `${host} is still locked`).toBe(false);
+	const current = demo.current(host);
+	if (current !== null) expect(existsSync(path.join(demo.root(host), 'generations', String(current), '.switchyard', 'generation.json'))).toBe(true);
+	expect(readdirSync(path.join(demo.root(host), 'generations')).filter((name) => name.endsWith('.partial'))).toEqual([]);
+}
+
+/** Adds env entries to a host whose block already sets `env = { PORT = … }`. */
+function addEnv(demo: LocalFleet, host: string, entries: string): void {
+	const port = demo.hosts.find((each) => each.name === host)!.port;
+	writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace(`env = { PORT = "${port}" }`, `env = { PORT = "${port}", ${entries} }`));
+}
+
+/** The CLI with no terminal, as a child process to signal; `output` grows as it prints. */
+function startCli(demo: LocalFleet, ...args: string[]) {
+	const child = spawn('node', [cli, ...args, '--config', demo.config], { cwd: demo.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+	const output = { text: '' };
+	child.stdout.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+	const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+	return { child, output, done };
+}
+
+describe('data outside the root', () => {
+	it('refuses artifact symlinks that leave the artifact, and never deletes through one', async () => {
+		const outside = path.join(path.dirname(path.dirname(cli)), 'test', '.tmp', `srv-data-${process.pid}`);
+		mkdirSync(path.join(outside, 'uploads'), { recursive: true });
+		writeFileSync(path.join(outside, 'uploads', 'precious.txt'), 'keep me\n');
+		const demo = await fleet(['alpha'], { build: `node ${path.resolve(cli, '../../demo/build.mjs')} dist && ln -s ${outside} dist/data`, hostToml: { alpha: 'shared = ["data/uploads"]' } });
+		const refused = await demo.run('deploy', '--yes');
+		expect(refused.exitCode).toBe(1);
+		expect(refused.stdout).toMatch(/✗ alpha +failed — the artifact \S+ has symlinks leaving it \(data -> \S+srv-data-\d+\); set allow_external_links = true to ship them — nothing was staged/);
+		expect(demo.generations('alpha')).toEqual([]);
+
+		// Allowed links still never let a shared dir be removed or linked through them.
+		writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace('shared = ["data/uploads"]', 'shared = ["data/uploads"]\nallow_external_links = true'));
+		const staged = await demo.run('deploy', '--yes');
+		expect(staged.exitCode).toBe(1);
+		expect(readFileSync(path.join(outside, 'uploads', 'precious.txt'), 'utf8')).toBe('keep me\n');
+		expect(demo.current('alpha')).toBeNull();
+		assertConsistent(demo, 'alpha');
+		rmSync(outside, { recursive: true, force: true });
+	}, 60_000);
+
+	it('refuses a relative web_root on an SSH host and one that overlaps the root, before anything runs', async () => {
+		const demo = await fleet(['alpha']);
+		const ssh = await demo.run('deploy', '--yes', '--host', 'alpha');
+		expect(ssh.exitCode).toBe(0);
+		writeFileSync(demo.config, `${readFileSync(demo.config, 'utf8')}\n[[host]]\nname = "remote"\nssh = "deploy@10.0.0.9"\nfrontend = true\nweb_root = ".."\n`);
+		const relative = await demo.run('deploy', '--yes');
+		expect(relative.exitCode).toBe(2);
+		expect(relative.stderr).toMatch(/hosts\.toml:\d+: \[\[host\]\] "remote" web_root: must be an absolute path on an SSH host \(found "\.\."\)/);
+		writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace('web_root = ".."', 'web_root = "/opt"\nroot = "/opt/demo"'));
+		const overlapping = await demo.run('deploy', '--yes');
+		expect(overlapping.exitCode).toBe(2);
+		expect(overlapping.stderr).toMatch(/\[\[host\]\] "remote" web_root: "\/opt" overlaps the host's root "\/opt\/demo"/);
+		expect(demo.generations('alpha')).toEqual([1]);
+	});
+});
+
+describe('runs that end', () => {
+	it('a restart that never ends is stopped at switch_timeout, killed on the host, and the host rolled back', async () => {
+		// Generations built while ./slow exists restart forever.
+		const build = `node ${path.resolve(cli, '../../demo/build.mjs')} dist && { [ ! -f slow ] || touch dist/slow; }`;
+		const demo = await fleet(['alpha'], { build, hostToml: { alpha: 'switch_timeout = 3\nafter_switch = ["if [ -f slow ]; then sleep 613; fi"]' } });
+		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
+		writeFileSync(path.join(demo.dir, 'slow'), '');
+		const result = await demo.run('deploy', '--yes');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/↺ alpha +rolled back — activating generation 2: timed out after 3s; rolled back to generation 1 · gen 1/);
+		expect(demo.current('alpha')).toBe(1);
+		await waitFor(async () => (await processesWith('sleep 613')).length === 0, 'the hook to be killed on the host');
+		assertConsistent(demo, 'alpha');
+	}, 60_000);
+
+	it('a second Ctrl-C ends a run whose switch hangs, within the kill bound, host consistent and unlocked', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: 'after_switch = ["sleep 614"]' } });
+		const run = startCli(demo, 'deploy', '--yes');
+		await waitFor(() => run.output.text.includes('[alpha] ▸ switch'), 'the switch to start');
+		await waitFor(async () => (await processesWith('sleep 614')).length > 0, 'the hook to run');
+		run.child.kill('SIGINT');
+		await waitFor(() => run.output.text.includes('cancelling:'), 'the first Ctrl-C to be acknowledged');
+		run.child.kill('SIGINT');
+		expect(await run.done).toBe(130);
+		expect(run.output.text).toContain('stopping switches under way');
+		expect(run.output.text).toMatch(/‼ alpha +MANUAL INTERVENTION REQUIRED — activating generation 1: stopped by a second cancel; no previous generation to return to — manual intervention required · gen 1/);
+		await waitFor(async () => (await processesWith('sleep 614')).length === 0, 'the hook to be killed');
+		assertConsistent(demo, 'alpha');
+	}, 60_000);
+
+	it('kill -9 mid-run: the host releases the lock and stops what the run started', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: 'dry_run = "sleep 615"' } });
+		expect((await demo.run('deploy', '--yes', '--phases', 'build')).exitCode).toBe(0);
+		const run = startCli(demo, 'deploy', '--yes');
+		await waitFor(async () => (await processesWith('sleep 615')).length > 0 && existsSync(path.join(demo.root('alpha'), '.lock')), 'the dry run to hold the lock');
+		run.child.kill('SIGKILL');
+		await run.done;
+		await waitFor(() => !existsSync(path.join(demo.root('alpha'), '.lock')), 'the lock to be released by the host');
+		await waitFor(async () => (await processesWith('sleep 615')).length === 0, 'the dry run to be stopped');
+		// The next run needs no --break-lock.
+		writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace('dry_run = "sleep 615"', ''));
+		const next = await demo.run('deploy', '--yes');
+		expect(next.exitCode).toBe(0);
+		assertConsistent(demo, 'alpha');
+	}, 60_000);
+});
+
+describe('what reaches the screen and the records', () => {
+	const pem = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nQyNTUxOQAAACBhbHBoYS1iZXRhLWdhbW1h\n-----END OPENSSH PRIVATE KEY-----';
+	const token = 'pa$$w"o`rd\\x';
+
+	it('masks every form a secret takes: raw, .env-escaped, multi-line line by line, in text and --json', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["cat .env", "cat data/key.pem", "printf '%s\\\\n' \\"$(sed -n 's/^TOKEN=//p' .env)\\""]` } });
+		addEnv(demo, 'alpha', `TOKEN = { value = ${JSON.stringify(token)}, secret = true }, KEY = { value = ${JSON.stringify(pem)}, secret = true }`);
+		mkdirSync(path.join(demo.root('alpha'), 'shared', 'data'), { recursive: true });
+		writeFileSync(path.join(demo.root('alpha'), 'shared', 'data', 'key.pem'), `${pem}\n`);
+		for (const args of [['deploy', '--yes'], ['deploy', '--yes', '--json']]) {
+			const result = await demo.run(...args);
+			expect(result.exitCode, result.stdout).toBe(0);
+			const record = readdirSync(path.join(demo.dir, '.switchyard', 'runs')).sort().at(-1)!;
+			const written = readFileSync(path.join(demo.dir, '.switchyard', 'runs', record, 'hosts', 'alpha.log'), 'utf8') + readFileSync(path.join(demo.dir, '.switchyard', 'runs', record, 'events.jsonl'), 'utf8');
+			for (const shown of [result.stdout, written]) {
+				for (const line of pem.split('\n')) expect(shown).not.toContain(line.replace(/^-+|-+$/g, ''));
+				expect(shown).not.toContain('pa$$w');
+				expect(shown).not.toContain('pa\\$\\$w');
+				expect(shown).toContain('••••••');
+			}
+		}
+		// The generation's .env holds them, readable by its owner only.
+		expect(statSync(path.join(demo.root('alpha'), 'current', '.env')).mode & 0o777).toBe(0o600);
+	}, 60_000);
+
+	it('masks the service log tail too', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `logs = "printf 'token=%s\\\\n' hunter2-secret-value; sleep 30"` } });
+		addEnv(demo, 'alpha', 'TOKEN = { value = "hunter2-secret-value", secret = true }');
+		const host = loadConfig(demo.config).hosts[0]!;
+		const lines: string[] = [];
+		const stop = new AbortController();
+		const tail = tailLogs(host, transportFactory(), (line) => lines.push(line), stop.signal);
+		await waitFor(() => lines.length > 0, 'the tail to print');
+		stop.abort();
+		await tail;
+		expect(lines).toEqual(['token=••••••']);
+	});
+
+	it('a script host never puts env values in process arguments', async () => {
+		const seen = path.join(path.dirname(path.dirname(cli)), 'test', '.tmp', `ps-${process.pid}.txt`);
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `strategy = "script"\nscript = "sh deploy.sh"\nhealth = { command = "true", retries = 0 }` } });
+		addEnv(demo, 'alpha', 'TOKEN = { value = "s3cr3t-in-ps-args", secret = true }');
+		const script = `ps -eo args > ${seen}; cat "$2" >> ${seen}; echo '{"name":"deploy","state":"success"}'`;
+		const build = path.join(demo.dir, 'build.sh');
+		writeFileSync(build, `node ${path.resolve(cli, '../../demo/build.mjs')} dist && printf '%s\\n' ${JSON.stringify(script)} > dist/deploy.sh\n`);
+		chmodSync(build, 0o755);
+		writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace(/command = "[^"]*"/, `command = "sh ${build}"`));
+		const result = await demo.run('deploy', '--yes');
+		expect(result.exitCode, result.stdout).toBe(0);
+		const observed = readFileSync(seen, 'utf8');
+		expect(observed).toContain('deploy.sh');
+		expect(observed).not.toContain('s3cr3t-in-ps-args');
+		rmSync(seen, { force: true });
+	}, 60_000);
+
+	it('host output cannot drive the terminal: control characters are shown, not sent', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["printf '\\\\033]2;PWNED\\\\007\\\\033[2Jafter\\\\n'"]` } });
+		const result = await demo.run('deploy', '--yes');
+		expect(result.exitCode).toBe(0);
+		const record = readdirSync(path.join(demo.dir, '.switchyard', 'runs'))[0]!;
+		const log = readFileSync(path.join(demo.dir, '.switchyard', 'runs', record, 'hosts', 'alpha.log'), 'utf8');
+		for (const shown of [result.stdout, log]) {
+			expect(shown).not.toContain('\u001b');
+			expect(shown).not.toContain('\u0007');
+			expect(shown).toContain('␛]2;PWNED␇␛[2Jafter');
+		}
+	});
+});
+
+describe('odd things on hosts and in configs', () => {
+	it('lists a generation whose metadata is damaged, and deploys past it', async () => {
+		const demo = await fleet(['alpha']);
+		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
+		writeFileSync(path.join(demo.root('alpha'), 'generations', '1', '.switchyard', 'generation.json'), '{"id": 1, "created": 42, "release": ["x"]}\n');
+		const listed = await demo.run('generations');
+		expect(listed.exitCode).toBe(0);
+		expect(listed.stdout).toMatch(/\* 1 .*\(metadata unreadable\)/);
+		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
+		expect(demo.current('alpha')).toBe(2);
+	});
+
+	it('shows FastDeploy-shaped lines as steps only from a deploy script', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["echo '{\\"name\\":\\"fake\\",\\"state\\":\\"failure\\",\\"message\\":\\"boom\\"}'"]` } });
+		const result = await demo.run('deploy', '--yes', '--json');
+		expect(result.exitCode).toBe(0);
+		const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; line?: string });
+		expect(events.some((event) => event.type === 'step')).toBe(false);
+		expect(events.some((event) => event.type === 'log' && event.line === '{"name":"fake","state":"failure","message":"boom"}')).toBe(true);
+	});
+
+	it('bounds every timeout to a week (Node timers overflow past ~24.8 days)', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: 'confirm_timeout = 2200000' } });
+		const result = await demo.run('deploy', '--yes');
+		expect(result.exitCode).toBe(2);
+		expect(result.stderr).toMatch(/confirm_timeout: must be at most 604800 seconds \(a week\), found 2200000/);
+	});
+});
