@@ -104,12 +104,14 @@ export class SshTransport implements Transport {
 	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
 		const failed = (failure: string): ExecResult => ({ code: null, failure, stdout: '', stderr: '' });
 		if (options.signal?.aborted) return failed('cancelled');
-		let connection: SshConnection;
+		let connection: SshConnection | undefined;
 		try {
-			connection = await this.liveConnection();
+			// A cancel does not wait for a slow handshake (the attempt goes on for the next exec).
+			connection = await unlessAborted(this.liveConnection(), options.signal);
 		} catch (error) {
 			return failed((error as Error).message);
 		}
+		if (!connection) return failed('cancelled');
 		// The disconnect script runs after what its own supervisor was running: work that must
 		// finish goes there, so the script cannot run while it is still under way elsewhere.
 		if (options.ifDisconnected === 'finish' && this.disconnectScript !== undefined) {
@@ -380,17 +382,29 @@ function isChannelRefusal(error: unknown): boolean {
 	return error instanceof Error && /Channel open failure/i.test(error.message) && !/server closed channel unexpectedly/i.test(error.message);
 }
 
-/** Resolves true once `shell` is idle, false if `signal` aborts first. */
-function untilIdleOrAborted(shell: RemoteShell, signal: AbortSignal | undefined): Promise<boolean> {
-	if (signal?.aborted) return Promise.resolve(false);
-	return new Promise((resolve) => {
-		const aborted = () => resolve(false);
-		signal?.addEventListener('abort', aborted, { once: true });
-		void shell.idle().then(() => {
-			signal?.removeEventListener('abort', aborted);
-			resolve(true);
-		});
+/** The promise's value, or undefined as soon as `signal` aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+	if (!signal) return promise;
+	if (signal.aborted) return Promise.resolve(undefined);
+	return new Promise((resolve, reject) => {
+		const aborted = () => resolve(undefined);
+		signal.addEventListener('abort', aborted, { once: true });
+		promise.then(
+			(value) => {
+				signal.removeEventListener('abort', aborted);
+				resolve(value);
+			},
+			(error: unknown) => {
+				signal.removeEventListener('abort', aborted);
+				reject(error);
+			},
+		);
 	});
+}
+
+/** Resolves true once `shell` is idle, false if `signal` aborts first. */
+async function untilIdleOrAborted(shell: RemoteShell, signal: AbortSignal | undefined): Promise<boolean> {
+	return (await unlessAborted(shell.idle().then(() => true), signal)) ?? false;
 }
 
 /** Tells a supervisor that no longer reads its stdin to stop, from a second channel. */

@@ -1,6 +1,7 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { SshTransport, SshTransportOptions } from '../../source/transport/ssh.js';
+import { SshTransport, type SshTransportOptions } from '../../source/transport/ssh.js';
 import { cancelAnswerMs } from '../../source/transport/transport.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
@@ -137,6 +138,29 @@ describe.runIf(requireSshd('ssh cancel'))('cancelling a remote command, against 
 		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped on the host`);
 		// The connection is still good for the next command.
 		expect((await ssh.exec('echo next')).stdout).toBe('next\n');
+	});
+});
+
+describe('cancelling while the connection is still being made', () => {
+	test('answers at once, not after the handshake timeout', async () => {
+		// Accepts the TCP connection and never says a word: a handshake that hangs.
+		const sockets: Socket[] = [];
+		const silent = createServer((socket) => void sockets.push(socket));
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const port = (silent.address() as AddressInfo).port;
+		const ssh = new SshTransport({ target: `nobody@127.0.0.1:${port}`, agentSocket: '', home: '/nonexistent', connectTimeoutMs: 60_000 });
+		try {
+			const controller = new AbortController();
+			const running = ssh.exec('true', { signal: controller.signal });
+			await waitUntil(() => sockets.length > 0, 'the connection attempt to arrive');
+			controller.abort();
+			const result = await withDeadline(running, () => Date.now() + 50_000, 'aborted during the handshake');
+			expect(result).toMatchObject({ code: null, failure: 'cancelled' });
+		} finally {
+			await ssh.close();
+			for (const socket of sockets) socket.destroy();
+			silent.close();
+		}
 	});
 });
 
