@@ -1,7 +1,7 @@
 import type { Config, HostConfig } from '../config/types.js';
-import type { EngineEvent, RunSummary, StagedHost } from '../engine/events.js';
+import type { EngineEvent, FileChange, RunSummary, StagedHost } from '../engine/events.js';
 import { describeSummary } from '../engine/outcome/words.js';
-import type { DeployRequest, OpenTransport, RollbackRequest, RollbackTarget, RunContext, WaveProgress } from '../engine/requests.js';
+import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
 import { DeployTracker, lastDeploy, retriedOutcomes } from '../record/last-run.js';
@@ -36,6 +36,10 @@ export interface ConsoleController {
 	cancel(): void;
 	/** The operator's answer to the confirm-before-switch dialog. */
 	answerConfirm(yes: boolean): void;
+	/** While the switch is being asked: the files a staged host's new generation changes. */
+	changesOf(host: string): readonly FileChange[];
+	/** While the switch is being asked: one changed file, current against staged. */
+	fileDiff(host: string, path: string): Promise<FileDiff>;
 	showGenerations(host: string): void;
 	/** Reads every host's generations (no lock) so tiles show what runs where before any deploy. */
 	refreshGenerations(): Promise<void>;
@@ -113,7 +117,12 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		resolve(yes);
 	};
 
-	const confirm = (staged: readonly StagedHost[]): Promise<boolean> => ask({ kind: 'confirm-switch', staged });
+	// While the switch question is open, the engine lets the dialog look at each staged host's change.
+	let look: StagedLook | null = null;
+	const confirm = (staged: readonly StagedHost[], staging: StagedLook): Promise<boolean> => {
+		look = staging;
+		return ask({ kind: 'confirm-switch', staged }).finally(() => (look = null));
+	};
 	/** Between waves the operator decides; No (stop switching) is the default. */
 	const continueWaves = (progress: WaveProgress): Promise<boolean> => ask({ kind: 'confirm-wave', progress });
 	const answerConfirm = (yes: boolean): void => answer('confirm-switch', yes);
@@ -196,6 +205,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		},
 		answerConfirm,
 		answerWave,
+		changesOf: (host) => look?.changes(host) ?? [],
+		fileDiff: (host, path) => (look ? look.fileDiff(host, path) : Promise.resolve({ kind: 'unavailable', reason: 'nothing is waiting for a switch' })),
 		breakLock(host) {
 			if (running) {
 				notice('a run is in progress: a lock can be broken once it has ended');

@@ -16,6 +16,8 @@ import { script } from './remote/quote.js';
 import { strategyFor } from './strategies/index.js';
 import type { PreparedUpload, StrategyRun } from './strategies/strategy.js';
 import { formatBytes } from './format-bytes.js';
+import { fileChanges } from './file-changes.js';
+import { stagedLook } from './staged-look.js';
 import { resolvePhases } from './plan.js';
 import { makeRelease } from './release.js';
 import type { DeployRequest } from './requests.js';
@@ -250,6 +252,9 @@ async function* concatStreams(header: string, body: Readable): AsyncGenerator<Bu
 }
 
 function settleStaged(d: Deploy, host: HostRun, staged: { id: number; diff: PreparedUpload['diff']; path?: string }): void {
+	const artifact = uploadArtifact(host);
+	// Kept here, not sent in the event: a first deploy of a big artifact would fill every record with file names.
+	host.changes = artifact && host.diff ? fileChanges(host.state!.manifest, artifact) : [];
 	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff };
 	host.stagedPath = staged.path;
 	d.run.emit({ type: 'staged', staged: host.staged });
@@ -293,7 +298,7 @@ async function confirmAndSwitch(d: Deploy): Promise<void> {
 		await Promise.all(staged.map((host) => run.end(host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`)));
 		return;
 	}
-	const answer = await request.confirm(hosts);
+	const answer = await request.confirm(hosts, stagedLook(staged));
 	run.emit({ type: 'confirm', hosts, answer });
 	if (!answer || run.cancelled) {
 		await leaveStaged(staged, run.cancelled ? 'not switched (cancelled)' : 'not switched (confirmation declined)');

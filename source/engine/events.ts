@@ -67,6 +67,14 @@ export interface StagedHost {
 	readonly diff: DiffSummary;
 }
 
+/** One file a staged generation adds, changes or removes. `bytes`: its new size (unknown for a removed one). */
+export interface FileChange {
+	readonly path: string;
+	readonly change: 'added' | 'changed' | 'removed';
+	readonly bytes?: number;
+	readonly sha256: string;
+}
+
 export interface RunSummary {
 	readonly passed: number;
 	readonly failed: number;

@@ -1,6 +1,6 @@
 import type { HostConfig } from '../config/types.js';
 import type { Artifact, ArtifactDiff } from './artifact.js';
-import type { EmitEvent, HostOutcome, Phase, StagedHost } from './events.js';
+import type { EmitEvent, FileChange, HostOutcome, Phase, StagedHost } from './events.js';
 import { HostFailure, HostSession } from './host-session.js';
 import type { HostState } from './host-state.js';
 import type { Transport } from '../transport/transport.js';
@@ -21,6 +21,8 @@ export interface HostRun {
 	state?: HostState;
 	diff?: ArtifactDiff;
 	staged?: StagedHost;
+	/** The files behind the staged diff (for the confirm dialog's look at the change). */
+	changes?: readonly FileChange[];
 	/** Nix: the store path of the staged generation. */
 	stagedPath?: string;
 	/** Where `current` must be if everything this run did is as it believes (null: no generation). */

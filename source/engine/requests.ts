@@ -1,10 +1,25 @@
 import type { Config, HostConfig, WaveConfig } from '../config/types.js';
 import type { Transport } from '../transport/transport.js';
-import type { EmitEvent, Phase, StagedHost } from './events.js';
+import type { EmitEvent, FileChange, Phase, StagedHost } from './events.js';
 import type { Skips } from './activation.js';
 
-/** Asked once, after every host has staged, before any host switches. Resolve true to switch. */
-export type ConfirmSwitch = (staged: readonly StagedHost[]) => Promise<boolean>;
+/**
+ * Asked once, after every host has staged, before any host switches. Resolve true to switch.
+ * `look` shows what a staged host's change is, file by file, while the question is open.
+ */
+export type ConfirmSwitch = (staged: readonly StagedHost[], look: StagedLook) => Promise<boolean>;
+
+export interface StagedLook {
+	/** The files behind a staged host's diff, by path (at most a couple of thousand; empty where the strategy can't tell). */
+	changes(host: string): readonly FileChange[];
+	/** One changed file of a staged host: a unified diff of current against staged for text, sizes and checksums otherwise. */
+	fileDiff(host: string, path: string): Promise<FileDiff>;
+}
+
+export type FileDiff =
+	| { readonly kind: 'text'; readonly lines: readonly string[]; readonly truncated: boolean }
+	| { readonly kind: 'binary'; readonly before?: { readonly bytes: number; readonly sha256?: string }; readonly after?: { readonly bytes: number; readonly sha256?: string } }
+	| { readonly kind: 'unavailable'; readonly reason: string };
 
 export type OpenTransport = (host: HostConfig) => Transport;
 

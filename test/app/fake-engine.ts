@@ -1,6 +1,6 @@
 import type { ConsoleEngine } from '../../source/app/controller.js';
 import type { EngineEvent, GenerationInfo, HostOutcome, RunSummary, StagedHost } from '../../source/engine/events.js';
-import type { DeployRequest, RollbackRequest, RunContext } from '../../source/engine/requests.js';
+import type { DeployRequest, RollbackRequest, RunContext, StagedLook } from '../../source/engine/requests.js';
 
 /**
  * A hand-driven engine: each call records its request and plays a script of events, so tests
@@ -18,6 +18,11 @@ export class FakeEngine implements ConsoleEngine {
 	gate: Promise<void> | null = null;
 	/** Hosts whose deploy fails (after staging), with the reason. */
 	failing: Record<string, string> = {};
+	/** What the confirm dialog can look at: each host changes version.txt from "old" to "new". */
+	look: StagedLook = {
+		changes: () => [{ path: 'version.txt', change: 'changed', bytes: 4, sha256: 'f'.repeat(64) }],
+		fileDiff: async () => ({ kind: 'text', lines: ['--- a/version.txt\tgeneration 1', '+++ b/version.txt\tgeneration 2', '@@ -1 +1 @@', '-old', '+new'], truncated: false }),
+	};
 	/** Extra events per host during preflight (logs, steps). */
 	script: (host: string, emit: (event: EngineEvent) => void) => void = () => {};
 
@@ -41,7 +46,7 @@ export class FakeEngine implements ConsoleEngine {
 		if (this.gate) await this.gate;
 		const outcomes: Record<string, HostOutcome> = {};
 		if (request.phases.includes('switch') && staged.length > 0) {
-			const yes = await request.confirm(staged);
+			const yes = await request.confirm(staged, this.look);
 			emit({ type: 'confirm', hosts: staged, answer: yes });
 			for (const stage of staged) {
 				if (yes && !request.signal?.aborted) {

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { HostRun } from './host-run.js';
+import { parseTwoFiles, readTwoFiles } from './remote/read-files.js';
+import type { FileDiff, StagedLook } from './requests.js';
+
+/** Bytes of each side read for a diff, and lines of diff shown at most: the dialog is a glance, not a review tool. */
+const readLimit = 256 * 1024;
+const maxDiffLines = 4000;
+
+/**
+ * What the confirm dialog may look at while it waits: a staged host's changed file, current
+ * generation against staged, read over the connection the run already holds (the host is
+ * locked, nothing moves meanwhile). Only files the staging reported as changed can be read.
+ */
+export function stagedLook(hosts: readonly HostRun[]): StagedLook {
+	const find = (name: string) => hosts.find((each) => each.host.name === name);
+	return {
+		changes: (name) => find(name)?.changes ?? [],
+		async fileDiff(name, file) {
+			const host = find(name);
+			const staged = host?.staged;
+			const change = host?.changes?.find((each) => each.path === file);
+			if (!host?.session || !staged || !change) return { kind: 'unavailable', reason: `${file} is not a change staged on ${name}` };
+			const generation = (id: number | null) => (id === null ? '/dev/null/none' : path.posix.join(host.host.root, 'generations', String(id), file));
+			const result = await host.session.run(readTwoFiles(generation(staged.from), generation(staged.to), readLimit)).catch(() => undefined);
+			if (!result || result.code !== 0) return { kind: 'unavailable', reason: `could not read ${file} on ${name}: ${result?.failure ?? result?.stderr.trim().split('\n').at(-1) ?? 'no answer'}` };
+			const { before, after } = parseTwoFiles(result);
+			const binary = (text: string) => text.includes('\u0000') || text.includes('\ufffd');
+			if (binary(before.text) || binary(after.text)) {
+				const previous = before.bytes === null ? undefined : { bytes: before.bytes };
+				return { kind: 'binary', ...(previous ? { before: previous } : {}), ...(after.bytes === null ? {} : { after: { bytes: after.bytes, sha256: change.sha256 } }) };
+			}
+			const cut = (before.bytes ?? 0) > readLimit || (after.bytes ?? 0) > readLimit;
+			const patch = createTwoFilesPatch(`a/${file}`, `b/${file}`, before.text, after.text, `generation ${staged.from ?? 'none'}`, `generation ${staged.to}`);
+			const lines = patch.split('\n').filter((line, index, all) => !(index === all.length - 1 && line === '')).slice(1);
+			return { kind: 'text', lines: lines.slice(0, maxDiffLines), truncated: cut || lines.length > maxDiffLines } satisfies FileDiff;
+		},
+	};
+}
