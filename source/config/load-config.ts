@@ -4,7 +4,7 @@ import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { configSchema, type RawConfig, type RawHealth, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
-import type { Config, EnvValue, HealthConfig, HostConfig } from './types.js';
+import type { Config, EnvironmentConfig, EnvValue, HealthConfig, HostConfig } from './types.js';
 
 /** One problem in hosts.toml, located. Printed as `file:line: key: message`. */
 export interface ConfigProblem {
@@ -63,7 +63,7 @@ export function parseConfig(text: string, file: string): Config {
 	const result = configSchema.safeParse(document, { reportInput: true });
 	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, file));
 
-	const problems = [...duplicateHostNames(result.data, text, file), ...missingScripts(result.data, text, file)];
+	const problems = [...duplicateHostNames(result.data, text, file), ...missingScripts(result.data, text, file), ...unknownEnvironments(result.data, text, file), ...misplacedRunAs(result.data, text, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
 	const config = resolveConfig(result.data, file);
 	const placement = misplacedPaths(config, result.data, text, file);
@@ -140,17 +140,19 @@ function hostNameAt(text: string, index: number): string | undefined {
 }
 
 const allowedKeys: Record<string, string> = {
-	'': 'app, build, defaults, health, env, host',
+	'': 'app, build, defaults, environments, health, env, host',
 	app: 'name, keep',
-	build: 'command, artifact, cwd',
+	build: 'command, artifact, cwd, jobs',
 	health: 'command, http, expect, timeout, retries, interval, services_active',
-	host: 'name, ssh, local, tags, root, strategy, profile, script, user, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout, command_timeout, switch_timeout, dry_run_timeout, upload_timeout, allow_external_links',
+	host: 'name, ssh, local, tags, environment, root, strategy, profile, script, user, run_as, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout, command_timeout, switch_timeout, dry_run_timeout, upload_timeout, allow_external_links',
 	defaults: 'jobs, canary, batch, max_failures and every [[host]] key but name, ssh and local',
+	environments: 'production and every [[host]] key but name, ssh, local and environment',
 };
 
 function explain(issue: z.core.$ZodIssue, keyPath: KeyPath): string {
 	if (issue.code === 'unrecognized_keys') {
-		const parent = issue.path.filter((part) => typeof part === 'string').at(-1);
+		const names = issue.path.filter((part) => typeof part === 'string');
+		const parent = names[0] === 'environments' && names.length === 2 ? 'environments' : names.at(-1);
 		const section = typeof parent === 'string' ? parent : '';
 		const allowed = allowedKeys[section];
 		return `unknown key${allowed ? `; allowed here: ${allowed}` : ''}`;
@@ -169,7 +171,7 @@ function explain(issue: z.core.$ZodIssue, keyPath: KeyPath): string {
 
 const unionForms = {
 	http: 'each check is a URL string or { url = "…", expect = "…" }',
-	env: 'an env value is a string, number, boolean or { value = "…", secret = true }',
+	env: 'an env value is a string, number, boolean, { value = "…", secret = true }, { command = "pass show …" } or { from_env = "VARIABLE" }',
 	batch: 'batch is a number of hosts or a percentage like "25%"',
 	command: 'a command is a string or a list of strings',
 	other: 'has the wrong form',
@@ -202,42 +204,106 @@ function duplicateHostNames(config: RawConfig, text: string, file: string): Conf
 	});
 }
 
+/** A host's settings as [defaults], its environment and its own block say, before paths are resolved. */
+function mergedSettings(config: RawConfig, host: RawHost) {
+	const environment = host.environment ?? config.defaults?.environment;
+	const layer = environment === undefined ? undefined : config.environments?.[environment];
+	return { ...config.defaults, ...layer, ...host, environment };
+}
+
 /** [defaults] can set the strategy, so this is checked after merging. */
 function missingScripts(config: RawConfig, text: string, file: string): ConfigProblem[] {
 	const lines = indexKeyLines(text);
 	return config.host.flatMap((host, index) => {
-		const merged = { ...config.defaults, ...host };
+		const merged = mergedSettings(config, host);
 		if (merged.strategy !== 'script' || merged.script !== undefined) return [];
 		return [{ file, line: locateKey(lines, ['host', index, 'strategy']) ?? locateKey(lines, ['host', index]), key: `[[host]] "${host.name}" script`, message: 'strategy = "script" needs script = "/path/to/deploy.py" (run with --config <file>)' }];
 	});
 }
 
+/** A host naming an environment that has no [environments.<name>] table is a typo until proven otherwise. */
+function unknownEnvironments(config: RawConfig, text: string, file: string): ConfigProblem[] {
+	const lines = indexKeyLines(text);
+	const known = Object.keys(config.environments ?? {});
+	return config.host.flatMap((host, index) => {
+		const environment = host.environment ?? config.defaults?.environment;
+		if (environment === undefined || known.includes(environment)) return [];
+		const line = locateKey(lines, ['host', index, 'environment']) ?? locateKey(lines, ['defaults', 'environment']) ?? locateKey(lines, ['host', index]);
+		const listed = known.length > 0 ? `; environments: ${known.join(', ')}` : '';
+		return [{ file, line, key: `[[host]] "${host.name}" environment`, message: `"${environment}" is not defined: add an [environments.${environment}] table (it may be empty)${listed}` }];
+	});
+}
+
+/** run_as is how a deploy script runs; no other strategy runs one. */
+function misplacedRunAs(config: RawConfig, text: string, file: string): ConfigProblem[] {
+	const lines = indexKeyLines(text);
+	return config.host.flatMap((host, index) => {
+		const merged = mergedSettings(config, host);
+		if (merged.run_as === undefined || (merged.strategy ?? 'releases') === 'script') return [];
+		const line = locateKey(lines, ['host', index, 'run_as']) ?? locateKey(lines, ['defaults', 'run_as']) ?? locateKey(lines, ['host', index]);
+		return [{ file, line, key: `[[host]] "${host.name}" run_as`, message: `run_as is for strategy = "script" (the user its deploy script runs as); this host's strategy is "${merged.strategy ?? 'releases'}" — use user = "…" for the user that owns the deployment` }];
+	});
+}
+
+/**
+ * Directories that hold a project's deploy config rather than name the project: Oqto keeps its
+ * hosts in `oqto/deploy/hosts.toml`, whose app is "oqto", not "deploy".
+ */
+export const configDirNames: readonly string[] = ['deploy', 'deployment', 'deployments', 'config', 'ops', 'infra', '.switchyard'];
+
+/** The app name when [app] name is not set: the project's directory (above a `deploy/`-like one). */
+export function appNameFromDirectory(dir: string): string {
+	const own = path.basename(dir);
+	const project = configDirNames.includes(own) && path.dirname(dir) !== dir ? path.basename(path.dirname(dir)) : own;
+	return project.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'app';
+}
+
 function resolveConfig(raw: RawConfig, file: string): Config {
 	const dir = path.dirname(file);
-	const appName = raw.app?.name ?? path.basename(dir).replace(/[^A-Za-z0-9._-]/g, '-');
+	const appName = raw.app?.name ?? appNameFromDirectory(dir);
 	const defaults = raw.defaults ?? {};
 	const build = raw.build && {
 		command: raw.build.command,
 		artifact: path.resolve(dir, raw.build.artifact),
 		cwd: path.resolve(dir, raw.build.cwd ?? '.'),
 		perHost: `${raw.build.command ?? ''}${raw.build.artifact}`.includes('{host}'),
+		...(raw.build.jobs === undefined ? {} : { jobs: raw.build.jobs }),
 	};
+	const hosts = raw.host.map((host) => resolveHost(host, raw, dir, appName));
 	return {
 		file,
 		dir,
-		app: { name: appName, keep: raw.app?.keep ?? 5 },
+		app: { name: appName, keep: raw.app?.keep ?? 5, nameFrom: raw.app?.name === undefined ? 'directory' : 'config' },
 		build,
 		jobs: defaults.jobs ?? 8,
 		waves: { canary: defaults.canary ?? 0, batch: defaults.batch, maxFailures: defaults.max_failures },
-		hosts: raw.host.map((host) => resolveHost(host, raw, dir, appName)),
+		hosts,
+		environments: resolveEnvironments(raw, hosts),
 	};
 }
 
+/** An environment named production or prod stands out unless it says otherwise. */
+const productionNames = new Set(['production', 'prod']);
+
+function resolveEnvironments(raw: RawConfig, hosts: readonly HostConfig[]): Record<string, EnvironmentConfig> {
+	return Object.fromEntries(
+		Object.entries(raw.environments ?? {}).map(([name, table]) => [
+			name,
+			{ name, production: table.production ?? productionNames.has(name), hosts: hosts.filter((host) => host.environment === name).map((host) => host.name) },
+		]),
+	);
+}
+
+/** Oqto's multi-user mode ends the per-user runners after a switch: by default every binary named *-runner. */
+const defaultRunners = (mode: string | undefined, binaries: readonly string[]): string[] => (mode === 'multi-user' ? binaries.filter((binary) => binary.endsWith('-runner')) : []);
+
 function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string): HostConfig {
-	const merged = { ...raw.defaults, ...host };
+	const merged = mergedSettings(raw, host);
+	const layer = merged.environment === undefined ? undefined : raw.environments?.[merged.environment];
 	const local = host.local === true;
 	const modeKey = merged.mode ?? 'default';
 	const root = (merged.root ?? `/opt/${appName}`).replaceAll('{host}', host.name);
+	const binaries = merged.binaries ?? [];
 	return {
 		name: host.name,
 		tags: merged.tags ?? [],
@@ -245,24 +311,27 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		root: local ? path.resolve(dir, root) : root,
 		strategy: merged.strategy ?? 'releases',
 		profile: merged.profile ?? '/nix/var/nix/profiles/system',
+		rootDefaulted: merged.root === undefined,
 		script: merged.script,
 		user: merged.user,
+		...(merged.run_as === undefined ? {} : { runAs: merged.run_as }),
+		...(merged.environment === undefined ? {} : { environment: merged.environment }),
 		mode: merged.mode,
 		frontend: merged.frontend ?? false,
 		webRoot: merged.web_root && (local ? path.resolve(dir, merged.web_root) : merged.web_root),
 		frontendDir: merged.frontend_dir ?? 'frontend',
-		binaries: merged.binaries ?? [],
+		binaries,
 		binDir: merged.bin_dir ?? 'bin',
 		binPrefix: local ? path.resolve(dir, merged.bin_prefix ?? '/usr/local/bin') : (merged.bin_prefix ?? '/usr/local/bin'),
 		services: merged.services ?? [],
-		runners: merged.runners ?? [],
+		runners: merged.runners ?? defaultRunners(merged.mode, binaries),
 		restart: merged.restart ?? restartByMode[modeKey],
 		logs: merged.logs ?? logsByMode[modeKey],
 		dryRun: merged.dry_run,
 		afterSwitch: merged.after_switch ?? [],
 		shared: merged.shared ?? [],
-		health: resolveHealth(raw.health, raw.defaults?.health, host.health),
-		env: resolveEnv(raw.env, raw.defaults?.env, host.env),
+		health: resolveHealth(raw.health, raw.defaults?.health, layer?.health, host.health),
+		env: resolveEnv(raw.env, raw.defaults?.env, layer?.env, host.env),
 		minFreeMb: merged.min_free_mb ?? 64,
 		staleLockMs: (merged.stale_lock_minutes ?? 60) * 60_000,
 		// The watchdog guards against locking yourself out of a remote host; a local host can't be lost that way.
@@ -294,11 +363,19 @@ function resolveHealth(...layers: (RawHealth | undefined)[]): HealthConfig {
 }
 
 type RawEnv = NonNullable<RawConfig['env']>;
+
+/** Values from a command or the operator's environment are secrets unless they say otherwise. */
+function envValueOf(value: RawEnv[string]): EnvValue {
+	if (typeof value === 'string') return { value, secret: false };
+	if ('command' in value) return { value: '', secret: value.secret ?? true, from: { command: value.command } };
+	if ('from_env' in value) return { value: '', secret: value.secret ?? true, from: { env: value.from_env } };
+	return { value: value.value, secret: value.secret ?? false };
+}
 function resolveEnv(...layers: (RawEnv | undefined)[]): Record<string, EnvValue> {
 	const env: Record<string, EnvValue> = {};
 	for (const layer of layers) {
 		for (const [key, value] of Object.entries(layer ?? {})) {
-			env[key] = typeof value === 'string' ? { value, secret: false } : { value: value.value, secret: value.secret ?? false };
+			env[key] = envValueOf(value);
 		}
 	}
 	return env;

@@ -64,11 +64,18 @@ export const healthSchema = z.strictObject({
 	services_active: z.boolean().optional(),
 });
 
+/**
+ * A value, or where to get it on the operator's machine at deploy time: the output of a command
+ * (`pass show …`, `op read …`) or a variable of the operator's environment. Those two are
+ * secrets unless `secret = false`.
+ */
 const envValue = z.union([
 	z.string(),
 	z.number().transform(String),
 	z.boolean().transform(String),
 	z.strictObject({ value: z.string(), secret: z.boolean().optional() }),
+	z.strictObject({ command: command, secret: z.boolean().optional() }),
+	z.strictObject({ from_env: envKey, secret: z.boolean().optional() }),
 ]);
 export const envSchema = z.record(envKey, envValue);
 
@@ -80,7 +87,12 @@ const hostSettings = {
 	profile: pathValue.optional(),
 	/** script: the deploy script on the host, run with --config <json>; {service} runs it per service. */
 	script: command.optional(),
+	/** The OS user that owns the deployment: generations and shared dirs are its, restarts, hooks and logs run as it. */
 	user: name('a user name').optional(),
+	/** script: the deploy script runs as this user (sudo -n -u), its config readable by it alone. */
+	run_as: name('a user name').optional(),
+	/** Which [environments.<name>] this host belongs to (its env values, secrets and settings). */
+	environment: name('an environment name').optional(),
 	mode: z.enum(['local', 'multi-user']).optional(),
 	frontend: z.boolean().optional(),
 	web_root: pathValue.optional(),
@@ -112,6 +124,11 @@ const hostSettings = {
 	tags: z.array(tagName).optional(),
 } as const;
 
+function hostSettingsWithout<K extends keyof typeof hostSettings>(key: K): Omit<typeof hostSettings, K> {
+	const { [key]: _left, ...rest } = hostSettings;
+	return rest;
+}
+
 export const hostSchema = z
 	.strictObject({
 		name: hostName,
@@ -141,6 +158,16 @@ export const defaultsSchema = z.strictObject({
 	...hostSettings,
 });
 
+/**
+ * `[environments.<name>]`: what the hosts with `environment = "<name>"` get on top of
+ * [defaults]: env values and secrets, health, any host setting. `production = true` makes the
+ * console show it in red (the default for an environment named production or prod).
+ */
+export const environmentSchema = z.strictObject({
+	production: z.boolean().optional(),
+	...hostSettingsWithout('environment'),
+});
+
 export const configSchema = z.strictObject({
 	app: z
 		.strictObject({
@@ -153,8 +180,11 @@ export const configSchema = z.strictObject({
 			command: command.optional(),
 			artifact: pathValue,
 			cwd: pathValue.optional(),
+			/** Per-host builds run at most this many at once (default: this machine's CPU count). */
+			jobs: z.number().int().min(1, 'must be 1 or more').max(256, 'must be at most 256').optional(),
 		})
 		.optional(),
+	environments: z.record(name('an environment name'), environmentSchema).optional(),
 	defaults: defaultsSchema.optional(),
 	health: healthSchema.optional(),
 	env: envSchema.optional(),

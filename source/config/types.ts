@@ -7,12 +7,19 @@ export interface HostConfig {
 	readonly transport: { readonly kind: 'local' } | { readonly kind: 'ssh'; readonly target: string };
 	/** Absolute for local hosts; relative paths on SSH hosts are relative to the login directory. */
 	readonly root: string;
+	/** No `root` was set: it is /opt/<app name> (the dry run says so). */
+	readonly rootDefaulted?: boolean;
 	readonly strategy: StrategyName;
 	/** nix strategy: the profile managed with nix-env. */
 	readonly profile: string;
 	/** script strategy: the deploy script (FastDeploy-style), template with {service}. */
 	readonly script?: string;
+	/** Owns the generations and shared dirs; restarts, after_switch hooks and logs run as this user. */
 	readonly user?: string;
+	/** script strategy: the deploy script runs as this user (sudo -n -u). */
+	readonly runAs?: string;
+	/** The [environments.<name>] the host belongs to. */
+	readonly environment?: string;
 	readonly mode?: 'local' | 'multi-user';
 	readonly frontend: boolean;
 	readonly webRoot?: string;
@@ -56,8 +63,21 @@ export interface Timeouts {
 }
 
 export interface EnvValue {
+	/** Empty until a value `from` somewhere is resolved (once per run, on the operator's machine). */
 	readonly value: string;
 	readonly secret: boolean;
+	readonly from?: EnvSource;
+}
+
+/** Where a value comes from at deploy time: a command's output, or a variable of the operator's environment. */
+export type EnvSource = { readonly command: string } | { readonly env: string };
+
+export interface EnvironmentConfig {
+	readonly name: string;
+	/** Shown in red in the console header. */
+	readonly production: boolean;
+	/** Its hosts, in config order. */
+	readonly hosts: readonly string[];
 }
 
 export interface HttpCheck {
@@ -82,6 +102,8 @@ export interface BuildConfig {
 	readonly cwd: string;
 	/** True when command or artifact mention {host}: one build per host. */
 	readonly perHost: boolean;
+	/** Per-host builds at once; unset = this machine's CPU count (or --jobs). */
+	readonly jobs?: number;
 }
 
 /** How switches roll through the fleet: a canary first, then batches; stop after too many failures. */
@@ -96,9 +118,12 @@ export interface Config {
 	/** Absolute path of the hosts.toml that was read. */
 	readonly file: string;
 	readonly dir: string;
-	readonly app: { readonly name: string; readonly keep: number };
+	/** `nameFrom`: whether [app] name was set or the name was taken from the project's directory. */
+	readonly app: { readonly name: string; readonly keep: number; readonly nameFrom?: 'config' | 'directory' };
 	readonly build?: BuildConfig;
 	readonly jobs: number;
 	readonly waves: WaveConfig;
 	readonly hosts: readonly HostConfig[];
+	/** By name, in config order; empty when the config has none. */
+	readonly environments?: Readonly<Record<string, EnvironmentConfig>>;
 }
