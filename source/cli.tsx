@@ -7,6 +7,8 @@ import { printRuns } from './cli/list-runs-command.js';
 import { headlessCheck, headlessDeploy, headlessGenerations, headlessRollback, type HeadlessContext } from './cli/run-headless.js';
 import { exitCodes } from './engine/outcome/exit-code.js';
 import { Output } from './cli/output.js';
+import { printLogs } from './cli/logs-command.js';
+import { EnvironmentError, selectEnvironment } from './config/select-environment.js';
 
 const version = '0.1.0';
 
@@ -26,14 +28,15 @@ async function main(argv: readonly string[]): Promise<number> {
 	let hosts: HostConfig[];
 	try {
 		config = loadConfig(args.config);
+		if (args.environment !== undefined) config = selectEnvironment(config, args.environment);
 		hosts = selectHosts(config, args.hosts, args.tags);
 	} catch (error) {
-		if (!(error instanceof ConfigError || error instanceof SelectionError)) throw error;
+		if (!(error instanceof ConfigError || error instanceof SelectionError || error instanceof EnvironmentError)) throw error;
 		process.stderr.write(`switchyard: ${error instanceof ConfigError ? 'invalid config, nothing was run:\n' : ''}${error.message}\n`);
 		return 2;
 	}
 	const stdout = new Output(process.stdout);
-	if (args.command === 'runs') return printRuns(config, args.json, (text) => stdout.write(text));
+	if (args.command === 'runs') return printRuns(config, args.json, (text) => stdout.write(text), args.environment === undefined ? undefined : config.hosts.map((host) => host.name));
 
 	const ssh = { configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys };
 	if (args.command === 'console') {
@@ -51,6 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
 	const openTransport = transportFactory({ ...ssh, onNotice: (message) => process.stderr.write(`switchyard: ${message}\n`) });
 	const context: HeadlessContext = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
+		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), stdout }),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),

@@ -2,13 +2,16 @@ import { parseArgs } from 'node:util';
 import type { Phase } from '../engine/events.js';
 import { parsePhaseList, presets } from '../engine/plan.js';
 
-export const commands = ['console', 'deploy', 'generations', 'rollback', 'check', 'runs', 'help'] as const;
+export const commands = ['console', 'deploy', 'generations', 'rollback', 'check', 'logs', 'runs', 'help'] as const;
 export type Command = (typeof commands)[number];
 
 const options = {
 	config: { type: 'string', short: 'c' },
 	host: { type: 'string', short: 'H', multiple: true },
 	tag: { type: 'string', short: 't', multiple: true },
+	env: { type: 'string', short: 'e' },
+	follow: { type: 'boolean', short: 'f' },
+	lines: { type: 'string', short: 'n' },
 	phases: { type: 'string' },
 	'dry-run': { type: 'boolean' },
 	'build-only': { type: 'boolean' },
@@ -37,6 +40,11 @@ export interface Arguments {
 	readonly config: string;
 	readonly hosts: string[];
 	readonly tags: string[];
+	/** --env NAME: only that environment's hosts. */
+	readonly environment?: string;
+	/** logs: keep following (-f), and how many earlier lines (-n N). */
+	readonly follow: boolean;
+	readonly lines?: number;
 	readonly phases: Phase[];
 	readonly skips: { frontend: boolean; backend: boolean; services: boolean };
 	readonly jobs?: number;
@@ -83,6 +91,9 @@ export function parseArguments(argv: readonly string[]): Arguments {
 	if (to !== undefined && !(Number.isInteger(to) && to >= 1)) throw new UsageError(`--to takes a generation number, not ${JSON.stringify(values.to)}`);
 	if (to !== undefined && values.release) throw new UsageError('--to and --release can\'t be combined');
 	if (values.retry && command !== 'deploy') throw new UsageError('--retry goes with deploy: switchyard deploy --retry');
+	if ((values.follow || values.lines !== undefined) && command !== 'logs') throw new UsageError(`${values.follow ? '-f' : '-n'} goes with logs: switchyard logs [-f] [-n N]`);
+	const lines = values.lines === undefined ? undefined : Number(values.lines);
+	if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`-n takes a number of lines, not ${JSON.stringify(values.lines)}`);
 	if (values.retry && (values.phases || modes.length > 0)) throw new UsageError(`--retry uses the retried run's phases; leave out ${values.phases ? '--phases' : `--${modes[0]}`}`);
 
 	const canary = wholeNumber(values.canary, '--canary', 0);
@@ -97,6 +108,9 @@ export function parseArguments(argv: readonly string[]): Arguments {
 		config: values.config ?? 'hosts.toml',
 		hosts: values.host ?? [],
 		tags: values.tag ?? [],
+		...(values.env === undefined ? {} : { environment: values.env }),
+		follow: values.follow ?? false,
+		...(lines === undefined ? {} : { lines }),
 		phases,
 		skips: { frontend: values['skip-frontend'] ?? false, backend: values['skip-backend'] ?? false, services: values['skip-services'] ?? false },
 		jobs,
@@ -123,14 +137,16 @@ function wholeNumber(text: string | undefined, flag: string, min: number): numbe
 export const usage = `switchyard — deploy console
 
 Usage:
-  switchyard [--config FILE] [--host NAME]… [--tag TAG]…   open the console (on a terminal)
+  switchyard [--config FILE] [--env NAME] [--host NAME]… [--tag TAG]…   open the console (on a terminal)
   switchyard deploy       [selection] [phases] [--yes] [--jobs N] [--json]
   switchyard generations  [selection] [--json]
   switchyard rollback     [selection] (--to N | --release ID) [--yes] [--json]
   switchyard check        [selection] [--json]        connection, lock, current generation, health
-  switchyard runs         [--json]                    past runs recorded under .switchyard/runs
+  switchyard logs         [selection] [-f] [-n N]     the services' logs (the host's logs command), per host
+  switchyard runs         [--env NAME] [--json]       past runs recorded under .switchyard/runs
 
-Selection:  --host NAME (repeatable), --tag TAG (repeatable); none = every host
+Selection:  --host NAME (repeatable), --tag TAG (repeatable), --env NAME (one environment's hosts);
+            none = every host
 Phases:     --phases build,preflight,upload,switch,validate | --dry-run (build+preflight)
             --build-only | --skip-build (quick: no build, deploy the existing artifact)
 Skips:      --skip-frontend  --skip-backend (binaries)  --skip-services (restarts)

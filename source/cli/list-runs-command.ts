@@ -1,8 +1,9 @@
 import type { Config } from '../config/types.js';
 import { listRuns } from '../record/list-runs.js';
 
-export function printRuns(config: Config, json: boolean, write: (text: string) => void): number {
-	const runs = listRuns(config.dir);
+/** Past runs, newest first; with `hosts` (--env) only the runs that touched one of them. */
+export function printRuns(config: Config, json: boolean, write: (text: string) => void, hosts?: readonly string[]): number {
+	const runs = listRuns(config.dir).filter((run) => hosts === undefined || (run.started?.hosts ?? []).some((host) => hosts.includes(host)));
 	if (json) {
 		for (const run of runs) write(`${JSON.stringify({ runId: run.runId, dir: run.dir, started: run.started, summary: run.finished?.summary })}\n`);
 		return 0;

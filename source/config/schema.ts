@@ -125,8 +125,7 @@ const hostSettings = {
 } as const;
 
 function hostSettingsWithout<K extends keyof typeof hostSettings>(key: K): Omit<typeof hostSettings, K> {
-	const { [key]: _left, ...rest } = hostSettings;
-	return rest;
+	return Object.fromEntries(Object.entries(hostSettings).filter(([name]) => name !== key)) as Omit<typeof hostSettings, K>;
 }
 
 export const hostSchema = z

@@ -25,5 +25,6 @@ export function activation(host: HostConfig, skips: Skips, values: TemplateValue
 		runners: skips.services || host.mode !== 'multi-user' ? [] : host.runners,
 		afterSwitch: host.afterSwitch,
 		values,
+		...(host.user === undefined ? {} : { user: host.user }),
 	};
 }

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
+import pLimit from 'p-limit';
 import type { Artifact } from './artifact.js';
 import { diffArtifact, linksLeavingArtifact } from './artifact.js';
 import { artifactDigest } from './artifact-digest.js';
@@ -25,6 +27,8 @@ import { noSkips } from './activation.js';
 import { runFleet, type FleetRun } from './run-fleet.js';
 import { switchAndValidate } from './switch-host.js';
 import { planWaves, stopReason } from './waves.js';
+import { describeMissing, needsResolving, resolveValues, type MissingValue } from './secrets.js';
+import { addWarnings } from './warnings.js';
 
 /** One deploy: the fleet run, what was asked, and the artifact every host gets (unless built per host). */
 interface Deploy {
@@ -34,31 +38,85 @@ interface Deploy {
 	/** No upload and no switch: nothing on any host may change (no lock, no directories). */
 	readonly readOnly: boolean;
 	sharedArtifact?: Artifact;
+	/** Per-host builds, started at once and run at most `buildJobs` at a time, apart from the hosts' own concurrency. */
+	builds?: Map<HostRun, Promise<Artifact>>;
+	/** `warning:` lines of the builds and dry runs, by host ('' for the shared build), for the confirm. */
+	readonly warnings: Map<string, string[]>;
+	/** Values from this machine (secrets) a host could not get: it fails its preflight, untouched. */
+	readonly missing: readonly MissingValue[];
 }
 
 /**
  * build → preflight → upload → confirm → switch → validate → cleanup, per DESIGN.md. A host's
  * failure ends only that host; a failed shared build ends the run before any host is touched.
  */
-export function runDeploy(request: DeployRequest): Promise<RunSummary> {
+export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
 	const phases = resolvePhases(request.phases);
 	const reuse = request.reuse;
-	return runFleet(request, {
-		kind: 'deploy',
-		phases,
-		connectEarly: phases.some((phase) => phase !== 'build'),
-		...(reuse ? { retryOf: reuse.runId } : {}),
-		name: async () => (reuse ? { release: reuse.release } : makeRelease(request.config.build?.cwd ?? request.config.dir)),
-		work: (run) => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch') }),
-	});
+	// Secrets from this machine, once per run and before any host is touched; the run masks them.
+	const touches = phases.includes('preflight') || phases.includes('upload');
+	const values = touches && needsResolving(request.hosts) ? await resolveValues(request.hosts, { cwd: request.config.dir, env: process.env, signal: request.signal }) : { hosts: request.hosts, missing: [] };
+	return runFleet(
+		{ ...request, hosts: values.hosts },
+		{
+			kind: 'deploy',
+			phases,
+			connectEarly: phases.some((phase) => phase !== 'build') && values.missing.length === 0,
+			...(reuse ? { retryOf: reuse.runId } : {}),
+			name: async () => (reuse ? { release: reuse.release } : makeRelease(request.config.build?.cwd ?? request.config.dir)),
+			work: (run) => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch'), warnings: new Map(), missing: values.missing }),
+		},
+	);
 }
 
 async function deploy(d: Deploy): Promise<void> {
 	const { run, phases } = d;
+	await failMissingValues(d);
+	// Nobody left to build for (every host misses a secret): nothing runs, not even the build.
+	if (run.hosts.every((host) => host.ended)) return;
 	if (!(await sharedBuild(d))) return;
+	startBuilds(d);
 	await run.each(run.hosts, (host) => stageHost(d, host));
 	if (phases.includes('switch')) await confirmAndSwitch(d);
 	await Promise.all(run.hosts.map((host) => run.end(host, 'ok')));
+}
+
+/** A host missing a value from this machine fails its preflight by the value's name; nothing is built or sent for it. */
+async function failMissingValues(d: Deploy): Promise<void> {
+	const { run } = d;
+	await Promise.all(
+		run.hosts.map(async (host) => {
+			const missing = d.missing.filter((each) => each.host === host.host.name);
+			if (missing.length === 0) return;
+			const error = new HostFailure(`missing secret${missing.length > 1 ? 's' : ''}: ${describeMissing(missing)} — nothing was touched`);
+			await inPhase(run.emit, host, 'preflight', () => Promise.reject(error)).catch(() => undefined);
+			await run.fail(host, error);
+		}),
+	);
+}
+
+/**
+ * Per-host builds are this machine's work, not the hosts': they run at most `--jobs` (else
+ * `[build] jobs`, else the CPU count, as pantherOS's build-all.sh does) at once, whatever the
+ * hosts' own concurrency; each host's staging starts as soon as its build is done.
+ */
+function startBuilds(d: Deploy): void {
+	const { run, request, phases } = d;
+	const build = request.config.build;
+	if (!build?.perHost || !phases.some((phase) => phase === 'build' || phase === 'upload')) return;
+	const hosts = run.hosts.filter((host) => !host.ended);
+	if (hosts.length === 0) return;
+	const jobs = request.jobs ?? build.jobs ?? availableParallelism();
+	const limit = pLimit(jobs);
+	if (phases.includes('build')) run.emit({ type: 'log', host: null, stream: 'info', line: `building ${hosts.length} host${hosts.length === 1 ? '' : 's'}, ${Math.min(jobs, hosts.length)} at a time (${request.jobs !== undefined ? '--jobs' : build.jobs !== undefined ? '[build] jobs' : 'CPU count'})` });
+	d.builds = new Map(
+		hosts.map((host) => {
+			const built = limit(() => (run.cancelled ? Promise.reject(new HostFailure('cancelled')) : buildOrFingerprint(d, host)));
+			// Awaited by the host's staging; a failure must not surface before that as unhandled.
+			built.catch(() => undefined);
+			return [host, built];
+		}),
+	);
 }
 
 /** One build for the whole fleet (unless it is per host). False when it failed: nothing else runs. */
@@ -83,10 +141,12 @@ async function buildOrFingerprint(d: Deploy, host: HostRun | null): Promise<Arti
 	const { run, request, phases } = d;
 	const build = request.config.build!;
 	const runBuild = phases.includes('build');
-	const work = () => buildArtifact({ build, ...(host ? { host: host.host.name } : {}), release: run.release, emit: run.emit, signal: run.signal, run: runBuild });
+	const warnings: string[] = [];
+	const work = () => buildArtifact({ build, ...(host ? { host: host.host.name } : {}), release: run.release, emit: run.emit, signal: run.signal, run: runBuild, warnings });
 	const artifact = runBuild ? await inPhase(run.emit, host, 'build', work) : await work();
 	const digest = artifactDigest(artifact);
 	run.emit({ type: 'artifact', host: host?.host.name ?? null, digest, files: artifact.files.length, bytes: artifact.bytes });
+	noteWarnings(d, host?.host.name ?? '', warnings);
 	const expected = request.reuse?.digests[host?.host.name ?? ''];
 	if (expected !== undefined && expected !== digest) throw new HostFailure(`the artifact ${artifact.dir} changed since run ${request.reuse!.runId}; deploy it as a new release instead of retrying`);
 	return artifact;
@@ -94,8 +154,8 @@ async function buildOrFingerprint(d: Deploy, host: HostRun | null): Promise<Arti
 
 async function stageHost(d: Deploy, host: HostRun): Promise<void> {
 	const { run, request, phases } = d;
-	if (request.config.build?.perHost && phases.some((phase) => phase === 'build' || phase === 'upload')) host.artifact = await buildOrFingerprint(d, host);
-	else host.artifact = d.sharedArtifact;
+	const built = d.builds?.get(host);
+	host.artifact = built ? await built : d.sharedArtifact;
 	const artifact = uploadArtifact(host);
 	throwIfCancelled(run.signal);
 	if (artifact && (phases.includes('upload') || phases.includes('preflight'))) {
@@ -167,6 +227,7 @@ async function preflightAndUpload(d: Deploy, host: HostRun): Promise<void> {
 			const soFar = await Promise.race([whenReady, early]);
 			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
 			checkHostState(d, host, strategy.parseState(soFar));
+			declareSteps(d, host, soFar);
 			throwIfCancelled(run.signal);
 		} catch (error) {
 			stdin.end(declineStage);
@@ -199,19 +260,49 @@ function uploadArtifact(host: HostRun): Artifact | undefined {
 	return host.artifact ?? (host.host.strategy === 'script' ? emptyArtifact : undefined);
 }
 
-/** Preflight on its own: the lock (none for a read-only run), the host's state, the dry run. */
+/**
+ * Preflight on its own: the lock (none for a read-only run), the host's state, the dry run. A
+ * dry run (read-only) also reads what a switch would replace, in the same round trip, and says
+ * what a deploy would do on the host.
+ */
 async function preflight(d: Deploy, host: HostRun): Promise<void> {
-	const { run } = d;
+	const { run, request } = d;
 	const config = host.host;
 	const strategy = strategyFor(config);
+	const skips = request.skips ?? noSkips;
 	const session = await connect(host, run.context.openTransport, run.emit);
 	const inspect = strategy.inspect(config, host.artifact);
-	const result = await session.run(d.readOnly ? preflightScript(host, inspect) : lockScript(run, host, inspect), { signal: run.signal });
+	const result = await session.run(d.readOnly ? preflightScript(host, script(inspect, strategy.preview.script(config, skips))) : lockScript(run, host, inspect), { signal: run.signal });
 	reportLock(host, session, result, d.readOnly);
 	const state = strategy.parseState(result);
 	checkHostState(d, host, state);
-	await strategy.dryRun(strategyRun(d, host), state, host.artifact);
+	declareSteps(d, host, result);
+	noteWarnings(d, config.name, await strategy.dryRun(strategyRun(d, host), state, host.artifact));
+	if (!d.readOnly) return;
+	const app = request.config.app;
+	for (const line of strategy.preview.describe({ host: config, state, ...(host.artifact ? { artifact: host.artifact } : {}), skips, release: run.release, result, app })) session.info(line);
+	session.info('nothing was changed (dry run)');
 }
+
+/** Steps a deploy script declares (FastDeploy's config.json) show as pending from the preflight on. */
+function declareSteps(d: Deploy, host: HostRun, result: Pick<ScriptResult, 'markers' | 'blocks'>): void {
+	for (const name of strategyFor(host.host).declaredSteps(result)) d.run.emit({ type: 'step', host: host.host.name, name, state: 'pending' });
+}
+
+function noteWarnings(d: Deploy, host: string, found: readonly string[]): void {
+	if (found.length === 0) return;
+	const list = d.warnings.get(host) ?? [];
+	addWarnings(list, found);
+	d.warnings.set(host, list);
+}
+
+/** A host's warnings for the confirm: the shared build's, its own build's and its dry run's. */
+const warningsOf = (d: Deploy, host: string): readonly string[] => {
+	const all: string[] = [];
+	addWarnings(all, d.warnings.get('') ?? []);
+	addWarnings(all, d.warnings.get(host) ?? []);
+	return all;
+};
 
 /** Records what the host has, shows the diff, and refuses a host without room for the upload. */
 function checkHostState(d: Deploy, host: HostRun, state: HostState): void {
@@ -255,7 +346,8 @@ function settleStaged(d: Deploy, host: HostRun, staged: { id: number; diff: Prep
 	const artifact = uploadArtifact(host);
 	// Kept here, not sent in the event: a first deploy of a big artifact would fill every record with file names.
 	host.changes = artifact && host.diff ? fileChanges(host.state!.manifest, artifact) : [];
-	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff };
+	const warnings = warningsOf(d, host.host.name);
+	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff, ...(warnings.length > 0 ? { warnings } : {}) };
 	host.stagedPath = staged.path;
 	d.run.emit({ type: 'staged', staged: host.staged });
 }

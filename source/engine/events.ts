@@ -65,6 +65,8 @@ export interface StagedHost {
 	/** The release the staged generation carries (this run's, or an earlier run's for a switch later). */
 	readonly release: string;
 	readonly diff: DiffSummary;
+	/** `warning:` lines of its build and dry run (pantherOS looks at them before switching). */
+	readonly warnings?: readonly string[];
 }
 
 /** One file a staged generation adds, changes or removes. `bytes`: its new size (unknown for a removed one). */
@@ -87,6 +89,8 @@ export interface RunSummary {
 	readonly reasons: Readonly<Record<string, string>>;
 	/** Where each host's `current` is at the end, as the host said (null: none; absent: never reached). */
 	readonly current: Readonly<Record<string, number | null>>;
+	/** `warning:` lines of each host's build and dry run, for hosts that had any. */
+	readonly warnings?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Log lines from the local build have host `null`, unless the build is per host. */

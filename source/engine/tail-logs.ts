@@ -1,24 +1,39 @@
 import type { HostConfig } from '../config/types.js';
 import { textCleaner } from './clean-output.js';
 import { tailServiceLogs } from './remote/service-logs.js';
+import { needsResolving, resolveValues } from './secrets.js';
 import { strategyFor } from './strategies/index.js';
 import type { OpenTransport } from './requests.js';
 
-/** The command `l` runs on the host. */
-export const logsCommand = (host: HostConfig): string => tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services });
+export interface LogsOptions {
+	/** Keep following until the signal aborts (the default), or show the last lines and end. */
+	readonly follow?: boolean;
+	readonly lines?: number;
+	/** Where secrets from this machine are looked up, to mask them (default: this process's environment). */
+	readonly cwd?: string;
+	readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The command `l` (and `switchyard logs`) runs on the host. */
+export const logsCommand = (host: HostConfig, options: Pick<LogsOptions, 'follow' | 'lines'> = {}): string =>
+	tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services, follow: options.follow ?? true, ...(options.lines === undefined ? {} : { lines: options.lines }), ...(host.user === undefined ? {} : { user: host.user }) });
 
 /**
- * Streams the service's logs (`l` in the console) over a connection of its own until the
- * signal aborts; a deploy running at the same time keeps its own connection.
+ * Streams the service's logs (`l` in the console, `switchyard logs`) over a connection of its own
+ * until the command ends or the signal aborts; a deploy running at the same time keeps its own
+ * connection. Lines are host output like any other: secrets masked (those from this machine
+ * too, fetched for it), control characters made visible.
  */
-export async function tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+export async function tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal, options: LogsOptions = {}): Promise<void> {
 	const transport = openTransport(host);
 	try {
-		await transport.connect();
-		// Service logs are host output like any other: secrets masked, control characters made visible.
-		const clean = textCleaner([host]);
-		const result = await transport.exec(logsCommand(host), { onLine: (line) => onLine(clean(line)), signal });
-		if (!signal.aborted && result.code !== 0 && result.failure) throw new Error(result.failure);
+		const [resolved] = await Promise.all([
+			needsResolving([host]) ? resolveValues([host], { cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env, signal }) : undefined,
+			transport.connect(),
+		]);
+		const clean = textCleaner(resolved ? resolved.hosts : [host]);
+		const result = await transport.exec(logsCommand(host, options), { onLine: (line) => onLine(clean(line)), signal });
+		if (!signal.aborted && result.code !== 0) throw new Error(result.failure ?? (clean(result.stderr.trim().split('\n').at(-1) ?? '') || `exit status ${result.code}`));
 	} finally {
 		await transport.close().catch(() => {});
 	}

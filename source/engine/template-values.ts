@@ -10,3 +10,14 @@ import type { TemplateContext } from './strategies/strategy.js';
 export function templateValues(host: HostConfig, context: TemplateContext, current = `${host.root}/current`): TemplateValues {
 	return { host: host.name, root: host.root, current, release: context.release, version: context.release, generation: context.generation };
 }
+
+/**
+ * Fills the same placeholders into a value that is not a command (an `[env]` value such as
+ * `TAKO_BUILD = "{release}"`): as they are, unquoted. Unknown placeholders stay as written.
+ */
+export function fillValue(template: string, values: TemplateValues): string {
+	return template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => {
+		const value = values[key];
+		return value === undefined ? whole : String(value);
+	});
+}

@@ -10,11 +10,14 @@ export interface RunRecord {
 	readonly finished?: EventOf<'run-finished'>;
 }
 
-/** Past runs, newest first, read from their events.jsonl. */
+/**
+ * Past runs, newest first (by when they started: run ids started within the same second sort by
+ * their random part), read from their events.jsonl.
+ */
 export function listRuns(configDir: string): RunRecord[] {
 	const root = runsDir(configDir);
 	if (!existsSync(root)) return [];
-	return readdirSync(root)
+	const runs: RunRecord[] = readdirSync(root)
 		.sort()
 		.reverse()
 		.map((runId) => {
@@ -31,6 +34,8 @@ export function listRuns(configDir: string): RunRecord[] {
 			const last = parse(lines.at(-1));
 			return { runId, dir, started: first?.type === 'run-started' ? first : undefined, finished: last?.type === 'run-finished' ? last : undefined };
 		});
+	const startedAt = (run: RunRecord) => run.started?.at ?? '';
+	return runs.sort((a, b) => (startedAt(a) === startedAt(b) ? 0 : startedAt(a) < startedAt(b) ? 1 : -1));
 }
 
 function safeRead(file: string): string {

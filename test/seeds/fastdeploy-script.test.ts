@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
+import { canCreateUsers, createUser, removeUser, type OsUser } from '../support/os-user.js';
 
 /**
  * A FastDeploy-style deploy script: reads --config <json>, reports steps as JSON lines, exit
@@ -11,9 +12,10 @@ const deployScript = (failAt?: string) => `#!/bin/sh
 set -eu
 [ "$1" = --config ] || { echo "usage: deploy.sh --config FILE" >&2; exit 2; }
 config=$2
-echo "$config $(stat -c %a "$config")" >> "$(dirname "$0")/configs.seen"
+echo "$config $(stat -c %a "$config") $(stat -c %U "$config") $(id -un) $(cat "$config" | wc -c) \${SECRET_TOKEN:-no-env}" >> "$(dirname "$0")/configs.seen"
 service=$(sed -n 's/.*"service":"\\([^"]*\\)".*/\\1/p' "$config")
 release=$(sed -n 's/.*"release":"\\([^"]*\\)".*/\\1/p' "$config")
+echo "token: \${SECRET_TOKEN:-none}"
 step() { printf '{"name": "%s", "state": "%s", "message": "%s"}\\n' "$1" "$2" "$3"; }
 for name in prepare bootstrap ansible verify; do
 	step "$name" running "$name for $service"
@@ -26,10 +28,11 @@ echo "$release" > "$(dirname "$0")/deployed"
 const fleets: LocalFleet[] = [];
 afterAll(async () => Promise.all(fleets.map((fleet) => fleet.stop())));
 
-async function scriptFleet(failAt?: string) {
+async function scriptFleet(failAt?: string, extra = '', toml = '') {
 	const fleet = await createLocalFleet(['macmini'], {
 		build: 'true',
-		hostToml: { macmini: `strategy = "script"\nservices = ["myservice"]\nscript = "SERVICES/{service}/deploy.sh"\nhealth = { command = "true" }` },
+		toml,
+		hostToml: { macmini: `strategy = "script"\nservices = ["myservice"]\nscript = "SERVICES/{service}/deploy.sh"\nhealth = { command = "true" }\n${extra}` },
 	});
 	fleets.push(fleet);
 	const services = path.join(fleet.dir, 'services', 'myservice');
@@ -86,6 +89,62 @@ describe('FastDeploy: deploy scripts with JSON steps', () => {
 		expect(result.stdout).toMatch(/✗ macmini +failed — switch to 2: deploy script for myservice exited with 1/);
 		expect(fleet.current('macmini')).toBe(1);
 		expect(readdirSync(path.join(fleet.root('macmini'), 'generations'))).toEqual(['1', '2']);
+		// The failed run is a failed generation, and a failed run, wherever it is listed.
+		const listed = await fleet.run('generations');
+		expect(listed.stdout).toMatch(/^ {2}2 .* ✗ failed deploy script\s*$/m);
+		expect(listed.stdout).toMatch(/^\* 1 .* ✓ live +\(current\)$/m);
+		const runs = (await fleet.run('runs')).stdout.trim().split('\n').filter((line) => line.includes(' deploy '));
+		expect(runs[0]).toMatch(/0\/1 passed, 1 failed/);
+	});
+
+	it('shows the steps config.json declares as pending from the start, then ticks them off', async () => {
+		const { fleet, services } = await scriptFleet('ansible');
+		writeFileSync(
+			path.join(services, 'config.json'),
+			JSON.stringify({ name: 'myservice', description: 'Service description', deploy_script: 'deploy.sh', steps: [{ name: 'prepare' }, { name: 'bootstrap' }, { name: 'ansible' }, { name: 'verify' }] }, null, 2),
+		);
+		const result = await fleet.run('deploy', '--yes');
+		const lines = result.stdout.split('\n');
+		const pending = lines.filter((line) => /^\[macmini\] · /.test(line));
+		expect(pending).toEqual(['[macmini] · prepare', '[macmini] · bootstrap', '[macmini] · ansible', '[macmini] · verify']);
+		// Declared before anything ran: the preflight lists them, the script reports them later.
+		expect(lines.findIndex((line) => line === '[macmini] · verify')).toBeLessThan(lines.findIndex((line) => line.startsWith('[macmini] ▸ prepare')));
+		expect(lines.findIndex((line) => line === '[macmini] · verify')).toBeLessThan(lines.findIndex((line) => line.startsWith('[macmini] ✓ preflight')));
+		expect(result.stdout).toContain('[macmini] ✗ ansible — ansible broke');
+		const json = await fleet.run('deploy', '--yes', '--json');
+		const steps = json.stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((event) => event.type === 'step');
+		expect(steps.map((event) => `${event.name}:${event.state}`)).toEqual([
+			'prepare:pending', 'bootstrap:pending', 'ansible:pending', 'verify:pending',
+			'prepare:running', 'prepare:success', 'bootstrap:running', 'bootstrap:success', 'ansible:running', 'ansible:failure',
+		]);
+		// The dry run says which steps the script will report.
+		expect((await fleet.run('deploy', '--dry-run')).stdout).toContain('[macmini] steps declared: prepare, bootstrap, ansible, verify');
+	});
+
+	describe.runIf(canCreateUsers())('as another user', () => {
+		let deployUser: OsUser | undefined;
+		afterAll(() => removeUser(deployUser));
+
+		it('runs the deploy script as run_as (sudo -n -u), its config file readable by that user alone', async () => {
+			deployUser = createUser('sy-deploy');
+			const { fleet, services } = await scriptFleet(undefined, `run_as = "${deployUser.name}"`, '[env]\nSECRET_TOKEN = { value = "tok-123", secret = true }\n');
+			// The deploy user must reach its script and may write beside it, as FastDeploy's runner dir.
+			chmodSync(fleet.dir, 0o755);
+			chmodSync(services, 0o1777);
+			const result = await fleet.run('deploy', '--yes');
+			expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+			const [configPath, mode, owner, ranAs, bytes, token] = readFileSync(path.join(services, 'configs.seen'), 'utf8').trim().split(' ');
+			expect({ mode, owner, ranAs }).toEqual({ mode: '600', owner: deployUser.name, ranAs: deployUser.name });
+			expect(Number(bytes)).toBeGreaterThan(50);
+			// The generation's env reached the script (its .env is the deploy user's, 0600), masked in the output.
+			expect(token).toBe('tok-123');
+			expect(result.stdout).toContain('[macmini] token: ••••••');
+			expect(result.stdout).not.toContain('tok-123');
+			const env = path.join(fleet.root('macmini'), 'generations', '1', '.env');
+			expect([statSync(env).uid, statSync(env).mode & 0o777]).toEqual([deployUser.uid, 0o600]);
+			expect(existsSync(configPath!)).toBe(false);
+			expect(fleet.current('macmini')).toBe(1);
+		});
 	});
 
 	it('keeps a history of runs: generations list and run records', async () => {

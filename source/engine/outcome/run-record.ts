@@ -1,5 +1,6 @@
 import type { EngineEvent, HostOutcome, Phase, RunKind, RunSummary } from '../events.js';
 import { applyToHost, emptyHostRecord, hostsOfEvent, type HostRecord, type HostRecordDraft } from './host-record.js';
+import { isWarning } from '../warnings.js';
 
 /** One run as its events tell it: the hosts' records and, once it ended, its summary. */
 export interface RunRecord {
@@ -14,7 +15,12 @@ export interface RunRecord {
 	readonly confirmed?: boolean;
 	readonly finished: boolean;
 	readonly cancelled: boolean;
+	/** `warning:` lines each host's build or dry run printed (pantherOS checks for them), by host. */
+	readonly warnings?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** Phases whose output is searched for warnings: the build and the preflight's dry run. */
+const warningPhases: ReadonlySet<string> = new Set(['build', 'preflight']);
 
 /**
  * Folds an event stream into a RunRecord. Used where the whole record is wanted (the engine's own
@@ -24,22 +30,38 @@ export interface RunRecord {
 export class RunFold {
 	private runHosts: readonly string[] = [];
 	private readonly drafts = new Map<string, HostRecordDraft>();
+	private readonly warnings = new Map<string, string[]>();
 	private head: Omit<RunRecord, 'records' | 'hosts'> = { runId: null, kind: null, release: null, phases: [], finished: false, cancelled: false };
 
 	readonly apply = (event: EngineEvent): void => {
 		if (event.type === 'run-started') {
 			this.runHosts = event.hosts;
 			this.drafts.clear();
+			this.warnings.clear();
 			this.head = { runId: event.runId, kind: event.kind, release: event.release, phases: event.phases, artifact: event.artifact, finished: false, cancelled: false };
 		}
 		if (event.type === 'confirm') this.head = { ...this.head, confirmed: event.answer };
 		if (event.type === 'run-finished') this.head = { ...this.head, finished: true, cancelled: event.cancelled };
-		if (event.type === 'log') return;
+		if (event.type === 'log') {
+			if (event.stream !== 'info' && isWarning(event.line)) this.noteWarning(event.line, hostsOfEvent(event, this.runHosts));
+			return;
+		}
 		for (const name of hostsOfEvent(event, this.runHosts)) applyToHost(this.draft(name), event);
 	};
 
 	get record(): RunRecord {
-		return { ...this.head, hosts: this.runHosts, records: Object.fromEntries(this.runHosts.map((name) => [name, this.draft(name)])) };
+		const warnings = this.warnings.size === 0 ? {} : { warnings: Object.fromEntries(this.warnings) };
+		return { ...this.head, hosts: this.runHosts, records: Object.fromEntries(this.runHosts.map((name) => [name, this.draft(name)])), ...warnings };
+	}
+
+	/** A warning counts for the hosts whose build or dry run is running (a shared build's: every host's). */
+	private noteWarning(line: string, hosts: readonly string[]): void {
+		for (const name of hosts) {
+			if (!this.draft(name).phases.some((mark) => warningPhases.has(mark.phase) && mark.status === 'running')) continue;
+			const list = this.warnings.get(name) ?? [];
+			if (!list.includes(line)) list.push(line);
+			this.warnings.set(name, list);
+		}
 	}
 
 	host(name: string): HostRecord {
@@ -57,7 +79,7 @@ export class RunFold {
 }
 
 /** Counts, reasons and where each host ended, over the run's hosts. A host without an outcome failed. */
-export function summarize(record: Pick<RunRecord, 'hosts' | 'records'>): RunSummary {
+export function summarize(record: Pick<RunRecord, 'hosts' | 'records' | 'warnings'>): RunSummary {
 	const outcomes: Record<string, HostOutcome> = {};
 	const reasons: Record<string, string> = {};
 	const current: Record<string, number | null> = {};
@@ -78,5 +100,6 @@ export function summarize(record: Pick<RunRecord, 'hosts' | 'records'>): RunSumm
 		outcomes,
 		reasons,
 		current,
+		...(record.warnings && Object.keys(record.warnings).length > 0 ? { warnings: record.warnings } : {}),
 	};
 }

@@ -1,5 +1,6 @@
 import type { DiffSummary, GenerationInfo, GenerationStatus, HostOutcome, PhaseStatus, RunSummary } from '../events.js';
 import { formatBytes } from '../format-bytes.js';
+import { warningsShown } from '../warnings.js';
 
 /*
  * Every mark and word the operator reads about a run, in one place: the console, the headless
@@ -58,5 +59,14 @@ export function formatSummary(summary: RunSummary): string[] {
 			const reason = summary.reasons[host] && outcome !== 'ok' ? ` — ${summary.reasons[host]}` : '';
 			return `  ${words.mark} ${host.padEnd(width)}  ${words.label}${reason}${where(host)}`;
 		}),
+		...Object.entries(summary.warnings ?? {}).flatMap(([host, lines]) => describeWarnings(lines).map((line) => `  ${warningMark} ${host.padEnd(width)}  ${line}`)),
 	];
+}
+
+/** Marks a warning of a build or dry run, in the summary and the confirm (reads without colour). */
+export const warningMark = '⚠';
+
+/** A host's warnings as lines to show: at most `warningsShown`, then how many more. */
+export function describeWarnings(lines: readonly string[]): string[] {
+	return lines.length <= warningsShown ? [...lines] : [...lines.slice(0, warningsShown - 1), `… and ${lines.length - warningsShown + 1} more warnings`];
 }

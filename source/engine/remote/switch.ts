@@ -1,6 +1,7 @@
 import type { GenerationStatus, SwitchReason } from '../events.js';
 import { markStatus, statusFile } from './generation-status.js';
 import { currentTarget, layout } from './layout.js';
+import { asUserFunction } from './deploy-user.js';
 import { fillTemplate, marker, quote, script, type TemplateValues } from './quote.js';
 
 /** Printed once `current` has moved: `SY:swapped <from>` (`-` when there was none). */
@@ -72,6 +73,8 @@ export interface ActivateInput {
 	readonly afterSwitch: readonly string[];
 	/** What {host}, {root}, {current}, {release}… stand for in restart and after_switch. */
 	readonly values: TemplateValues;
+	/** The deployment's OS user: restarts and after_switch hooks run as it, in its systemd session. */
+	readonly user?: string;
 }
 
 /**
@@ -83,9 +86,13 @@ export function activateCurrent(input: ActivateInput): string {
 	const paths = layout(input.root);
 	const values = input.values;
 	const step = (name: string) => `echo ${quote(`${marker}step ${name}`)}`;
+	// As the deployment's user when there is one: its user units, its files.
+	const asUser = input.user !== undefined && (input.services.length > 0 || input.afterSwitch.length > 0);
+	const run = (command: string) => (asUser ? `sy_as_user ${quote(command)}` : command);
 	return script(
 		'set -e',
 		`cd ${paths.current}`,
+		asUser && asUserFunction('sy_as_user', input.user!),
 		(input.binaries.length > 0 || input.frontend !== undefined || input.runners.length > 0) && 'SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi',
 		input.binaries.length > 0 && [
 			step('install binaries'),
@@ -102,12 +109,13 @@ export function activateCurrent(input: ActivateInput): string {
 		],
 		input.services.length > 0 && [
 			step('restart services'),
-			...input.services.map((service) => fillTemplate(input.restart, { ...values, service })),
+			...input.services.map((service) => run(fillTemplate(input.restart, { ...values, service }))),
 		],
 		input.runners.length > 0 && [
 			step('end per-user runners'),
-			...input.runners.map((runner) => `$SUDO pkill -x ${quote(runner)} || true`),
+			// Every user's: they respawn with the new binary. How many is said, so a run shows it did.
+			...input.runners.map((runner) => `sy_n=$(pgrep -x -c ${quote(runner)} 2>/dev/null) || true; $SUDO pkill -x ${quote(runner)} || true; echo "ended \${sy_n:-0} ${runner} process(es)"`),
 		],
-		input.afterSwitch.length > 0 && [step('after_switch hooks'), ...input.afterSwitch.map((hook) => fillTemplate(hook, values))],
+		input.afterSwitch.length > 0 && [step('after_switch hooks'), ...input.afterSwitch.map((hook) => run(fillTemplate(hook, values)))],
 	);
 }

@@ -1,7 +1,9 @@
 import { execa } from 'execa';
 import type { Artifact } from '../artifact.js';
 import { HostFailure } from '../host-session.js';
-import { nextGenerationId } from '../host-state.js';
+import { nextGenerationId, type HostState } from '../host-state.js';
+import { nextGeneration } from '../activation-preview.js';
+import { warningsIn } from '../warnings.js';
 import { parseCurrent } from '../remote/inspect.js';
 import {
 	checkStorePath,
@@ -41,20 +43,34 @@ export const nixStrategy: Strategy = {
 	// dry-activate, as pantherOS tests a configuration before switching to it.
 	hasDryRun: () => true,
 	async dryRun(run, state, artifact) {
+		const warnings: string[] = [];
 		if (artifact) {
 			const storePath = requireStorePath(artifact);
-			await ensureClosure(run, storePath);
+			await ensureClosure(run, storePath, state);
 			run.session.info(`$ ${dryActivate(storePath)}`);
-			await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
+			const result = await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
+			warnings.push(...warningsIn(result.stdout, result.stderr));
 		}
-		await runConfiguredDryRun(run, run.session.host, state);
+		warnings.push(...(await runConfiguredDryRun(run, run.session.host, state)));
+		return warnings;
 	},
+
+	preview: {
+		script: () => '',
+		describe: (input) => {
+			const storePath = input.artifact?.storePath;
+			const where = input.state.closurePresent ? 'was on the host already' : copied.has(input.state) ? 'was copied to the host for dry-activate (store paths only, nothing switched)' : 'is not on the host (a deploy copies it)';
+			return [`would set ${input.host.profile} to ${nextGeneration(input)}`, ...(storePath ? [`${storePath}: its closure ${where}`] : [])];
+		},
+	},
+	declaredSteps: () => [],
 
 	staging: {
 		script: (run) => stageNix(run.session.host.root, run.operator, run.release, new Date().toISOString()),
 		prepare(run, state, artifact) {
 			const storePath = requireStorePath(artifact);
-			const present = state.closurePresent === true;
+			// The dry run copied it already (dry-activate needs it there): never twice.
+			const present = state.closurePresent === true || copied.has(state);
 			const id = nextGenerationId(state);
 			const body = present ? undefined : execa('sh', ['-c', exportClosure(storePath)], { buffer: false, stdin: 'ignore', cancelSignal: run.signal, reject: false }).stdout!;
 			if (!present) run.session.info(`copying the closure of ${storePath}`);
@@ -97,14 +113,22 @@ function requireStorePath(artifact: Artifact): string {
 	return artifact.storePath;
 }
 
+/** Host states (one per host and run) whose closure the dry run copied: the staging sends it no second time. */
+const copied = new WeakSet<HostState>();
+
 /** Copies the closure unless the host already has it: `nix-store --export | nix-store --import` (the dry run needs it there). */
-async function ensureClosure(run: StrategyRun, storePath: string): Promise<void> {
+async function ensureClosure(run: StrategyRun, storePath: string, state: HostState): Promise<void> {
 	const { session } = run;
-	if ((await session.run(checkStorePath(storePath))).code === 0) return;
+	if (state.closurePresent) return;
+	if ((await session.run(checkStorePath(storePath))).code === 0) {
+		copied.add(state);
+		return;
+	}
 	session.info(`copying the closure of ${storePath}`);
 	const exporter = execa('sh', ['-c', exportClosure(storePath)], { buffer: false, stdin: 'ignore', cancelSignal: run.signal, reject: false });
 	const result = await session.run(importClosure(), { stdin: exporter.stdout!, signal: run.signal, timeoutMs: session.host.timeouts.uploadMs });
 	const exported = await exporter;
 	if (exported.exitCode !== 0) throw new HostFailure(`nix-store --export failed here (exit ${exported.exitCode})`);
 	if (result.code !== 0) throw new HostFailure(`copying the closure failed: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.code}`}`);
+	copied.add(state);
 }

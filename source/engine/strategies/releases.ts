@@ -12,14 +12,17 @@ import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent
 import { layout } from '../remote/layout.js';
 import { discardPartial, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
+import { giveToUser, requireUser } from '../remote/deploy-user.js';
+import { quote, script } from '../remote/quote.js';
+import { activationPreviewScript, describeActivation } from '../activation-preview.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
-import { templateValues } from '../template-values.js';
+import { fillValue, templateValues } from '../template-values.js';
 import type { PreparedUpload, Staged, Strategy, StrategyRun } from './strategy.js';
 import type { ScriptResult } from '../host-session.js';
 
 /** Capistrano-style: generations/N dirs, an atomic `current` link, shared dirs, .env. */
 export const releasesStrategy: Strategy = {
-	inspect: (host) => inspectHost(host.root),
+	inspect: (host) => script(inspectHost(host.root), ownerOf(host) !== undefined && requireUser(ownerOf(host)!, host.user ? 'user' : 'run_as')),
 	list: (host) => listGenerations(host.root),
 	parseState: parseHostState,
 	readCurrent: (host) => readCurrent(host.root),
@@ -30,10 +33,12 @@ export const releasesStrategy: Strategy = {
 	hasDryRun: (host) => host.dryRun !== undefined,
 
 	staging: {
-		script: (run) => stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared }),
+		script: (run) => script(stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared }), ownership(run.session.host)),
 		prepare,
 		settle,
 	},
+	preview: { script: activationPreviewScript, describe: describeActivation },
+	declaredSteps: () => [],
 
 	switchScript: (target) =>
 		[
@@ -48,6 +53,23 @@ export const releasesStrategy: Strategy = {
 		return markStatus(`${generation}/${statusFile}`, `${generation}/.switchyard`, status, at);
 	},
 };
+
+/**
+ * Who the generations belong to: the deployment's `user`, else the user a deploy script runs as
+ * (it reads the generation's `.env`, 0600). Undefined: whoever logs in.
+ */
+export const ownerOf = (host: HostConfig): string | undefined => host.user ?? host.runAs;
+
+/**
+ * Appended to the stage script, which has just moved `generations/$id` into place (or ended
+ * early, staging nothing): the generation and the shared dirs become the owner's.
+ */
+function ownership(host: HostConfig): string | false {
+	const owner = ownerOf(host);
+	if (owner === undefined) return false;
+	const shared = host.shared.length === 0 ? [] : ['shared', ...new Set(host.shared.flatMap((dir) => dir.split('/').map((_, index, parts) => path.posix.join('shared', ...parts.slice(0, index + 1)))))];
+	return giveToUser({ user: owner, generation: `${quote(path.posix.join(host.root, 'generations'))}/"$id"`, dirs: shared.map((dir) => quote(path.posix.join(host.root, dir))) });
+}
 
 /**
  * What activation takes from the generation: each binary in bin_dir, the frontend dir when the
@@ -81,13 +103,22 @@ function prepare(run: StrategyRun, state: HostState, artifact: Artifact, diff: A
 	return { id, header: stageHeader(id, reuseFrom), body, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
 }
 
-/** What a generation's `.env` holds: Switchyard's own values, then the host's env. */
-export const generationEnv = (host: HostConfig, release: string, id: number): Record<string, string> => ({
-	SWITCHYARD_RELEASE: release,
-	SWITCHYARD_GENERATION: String(id),
-	SWITCHYARD_HOST: host.name,
-	...Object.fromEntries(Object.entries(host.env).map(([key, value]) => [key, value.value])),
-});
+/**
+ * What a generation's `.env` holds: Switchyard's own values, then the host's env, whose plain
+ * values may name the template values (`TAKO_BUILD = "{release}"`). Secrets go in as they are.
+ */
+export function generationEnv(host: HostConfig, release: string, id: number): Record<string, string> {
+	const values = templateValues(host, { release, generation: id });
+	const unresolved = Object.entries(host.env).filter(([, value]) => value.from).map(([key]) => key);
+	// Resolved once per run before any host is touched; an empty one must never reach a host.
+	if (unresolved.length > 0) throw new HostFailure(`${unresolved.join(', ')}: not resolved on this machine — nothing was staged`);
+	return {
+		SWITCHYARD_RELEASE: release,
+		SWITCHYARD_GENERATION: String(id),
+		SWITCHYARD_HOST: host.name,
+		...Object.fromEntries(Object.entries(host.env).map(([key, value]) => [key, value.secret ? value.value : fillValue(value.value, values)])),
+	};
+}
 
 /** A staged generation, or a failure with the `.partial` removed. */
 async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged> {

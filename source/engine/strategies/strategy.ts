@@ -66,6 +66,27 @@ export interface Staging {
 	settle(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged>;
 }
 
+/** What the preview describes: the host as inspected, what would be staged, and what was read for it. */
+export interface PreviewInput {
+	readonly host: HostConfig;
+	readonly state: HostState;
+	readonly artifact?: Artifact;
+	readonly skips: Skips;
+	readonly release: string;
+	readonly result: Pick<ScriptResult, 'markers' | 'blocks'>;
+	/** Where the app name came from, to say why the root is what it is when none was set. */
+	readonly app: { readonly name: string; readonly nameFrom?: 'config' | 'directory' };
+}
+
+/**
+ * A dry run's account of one host, per strategy: a read-only script appended to the preflight's
+ * inspect (no extra round trip), then lines that say what a deploy would do there.
+ */
+export interface Preview {
+	script(host: HostConfig, skips: Skips): string;
+	describe(input: PreviewInput): string[];
+}
+
 /**
  * How one kind of host keeps generations. Phases, locks, waves, confirm, validate,
  * auto-rollback and the console are shared; only these steps differ. A new strategy is one file
@@ -84,8 +105,12 @@ export interface Strategy {
 	diff(state: HostState, artifact: Artifact): ArtifactDiff | undefined;
 	/** What the switch will need from the artifact, as one-line problems; checked before anything is staged. */
 	requirements(host: HostConfig, artifact: Artifact, skips: Skips): string[];
-	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. */
-	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<void>;
+	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. Resolves with the warnings it printed. */
+	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<readonly string[]>;
+	/** What `--dry-run` shows a host would get: read-only script (run with the inspect) and its description. */
+	readonly preview: Preview;
+	/** The steps the inspect found declared (FastDeploy's config.json beside a deploy script), in order. */
+	declaredSteps(result: Pick<ScriptResult, 'markers' | 'blocks'>): string[];
 	/** Something runs on the host in the dry run: then the upload takes a round trip of its own after it. */
 	hasDryRun(host: HostConfig): boolean;
 	readonly staging: Staging;

@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { hasTool } from './require-tool.js';
+
+/**
+ * Real second accounts on this machine, for tests of what a deployment's `user` or a deploy
+ * script's `run_as` owns and runs. One per test file and run (a random suffix), removed after.
+ * Creating accounts needs root (CI runs as root); elsewhere the tests are skipped, and in CI a
+ * missing tool fails instead (`hasTool`).
+ */
+export function canCreateUsers(): boolean {
+	if (!hasTool('useradd', 'apt-get install passwd') || !hasTool('sudo', 'apt-get install sudo')) return false;
+	if (process.getuid?.() === 0) return true;
+	if (process.env.CI) throw new Error('tests that create OS users must run as root in CI');
+	console.warn('skipping: creating OS users needs root');
+	return false;
+}
+
+export interface OsUser {
+	readonly name: string;
+	readonly uid: number;
+	readonly gid: number;
+	readonly home: string;
+}
+
+/**
+ * A fresh account `<prefix>-<random>` with a home directory. `shell` is its login shell;
+ * `login: true` lets sshd accept it (sshd without PAM refuses a locked password, which is what
+ * useradd gives; `*` is no password and not locked).
+ */
+export function createUser(prefix: string, options: { shell?: string; login?: boolean } = {}): OsUser {
+	const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+	execFileSync('useradd', ['--create-home', '--shell', options.shell ?? '/bin/sh', ...(options.login ? ['--password', '*'] : []), name], { stdio: 'pipe' });
+	const [, , uid, gid, , home] = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim().split(':');
+	return { name, uid: Number(uid), gid: Number(gid), home: home! };
+}
+
+/** Ends the user's processes and removes the account and its home. */
+export function removeUser(user: OsUser | undefined): void {
+	if (!user) return;
+	execFileSync('sh', ['-c', `pkill -KILL -u ${user.name} 2>/dev/null; userdel --force --remove ${user.name} 2>/dev/null; true`], { stdio: 'ignore' });
+}
+
+/** A command's stdout, run as the user (through sudo, as the product does). */
+export function runAs(user: OsUser, command: string): string {
+	return execFileSync('sudo', ['-n', '-u', user.name, '--', 'sh', '-c', command], { encoding: 'utf8' });
+}
