@@ -1,4 +1,4 @@
-import type { HostView } from './host-view.js';
+import { activityOf, type HostView } from './host-view.js';
 
 /** How the hosts on screen are ordered: as in hosts.toml, problems first, by name, by generation. */
 export const hostSorts = ['config', 'state', 'name', 'generation'] as const;
@@ -10,7 +10,7 @@ export const sortNames: Record<HostSort, string> = { config: 'config order', sta
  * Problems first, then work under way, then what is settled: what an operator of a big fleet
  * looks for. Hosts never run sort last.
  */
-export function stateRank(host: Pick<HostView, 'outcome' | 'progress'>): number {
+export function stateRank(host: Pick<HostView, 'outcome' | 'progress' | 'busySince'>): number {
 	switch (host.outcome) {
 		case 'manual':
 			return 0;
@@ -21,17 +21,19 @@ export function stateRank(host: Pick<HostView, 'outcome' | 'progress'>): number 
 		default:
 			break;
 	}
-	if (host.progress === 'working') return 3;
-	if (host.progress === 'queued') return 4;
+	const activity = activityOf(host);
+	if (activity === 'running') return 3;
+	if (activity === 'waiting') return 4;
+	if (activity === 'queued') return 5;
 	switch (host.outcome) {
 		case 'staged':
-			return 5;
-		case 'cancelled':
 			return 6;
-		case 'ok':
+		case 'cancelled':
 			return 7;
-		default:
+		case 'ok':
 			return 8;
+		default:
+			return 9;
 	}
 }
 

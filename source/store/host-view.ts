@@ -15,6 +15,10 @@ export interface HostView extends HostRecord {
 	/** When work on this host began in the latest run (not when the run began: queued hosts have no clock). */
 	readonly startedAt: number | null;
 	readonly finishedAt: number | null;
+	/** Time a phase of its own was under way, up to the last one that ended. */
+	readonly workedMs: number;
+	/** Since when a phase of its own is under way; null while none is (queued, staged and waiting for the question, done). */
+	readonly busySince: number | null;
 	readonly lastLine: string;
 	/** Lines ever appended to this host's log; the log pane re-reads its buffer when it moves. */
 	readonly logTotal: number;
@@ -31,15 +35,36 @@ export function initialHostView(host: HostConfig): HostView {
 		transport: host.transport.kind,
 		startedAt: null,
 		finishedAt: null,
+		workedMs: 0,
+		busySince: null,
 		lastLine: '',
 		logTotal: 0,
 		tailing: false,
 	};
 }
 
-/** Is the host being worked on in the current run (not queued, not finished)? */
-export function isHostBusy(view: Pick<HostView, 'progress'>): boolean {
-	return view.progress === 'working';
+/**
+ * What a host is doing now: idle (not in the run), queued (nothing of its own started: waiting
+ * for a slot or the build), running (a phase of its own under way; at most `jobs` hosts),
+ * waiting (started, nothing under way: staged and waiting for the switch question or its wave),
+ * done (it has an outcome).
+ */
+export type HostActivity = 'idle' | 'queued' | 'running' | 'waiting' | 'done';
+
+export function activityOf(host: Pick<HostView, 'progress' | 'busySince'>): HostActivity {
+	if (host.progress === 'working') return host.busySince === null ? 'waiting' : 'running';
+	return host.progress;
+}
+
+/** Is a phase of the host's own under way right now? */
+export function isHostBusy(view: Pick<HostView, 'progress' | 'busySince'>): boolean {
+	return activityOf(view) === 'running';
+}
+
+/** The host's clock: time phases of its own were under way in the latest run; null before it started. */
+export function elapsedOf(host: Pick<HostView, 'startedAt' | 'workedMs' | 'busySince'>, now: number): number | null {
+	if (host.startedAt === null) return null;
+	return host.workedMs + (host.busySince === null ? 0 : Math.max(0, now - host.busySince));
 }
 
 /** The outcome model's reading of the event, plus the screen's own clocks. */
@@ -49,10 +74,20 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 	if (event.type === 'run-started') {
 		draft.startedAt = null;
 		draft.finishedAt = null;
+		draft.workedMs = 0;
+		draft.busySince = null;
 	}
 	if (draft.progress === 'working' && before !== 'working') draft.startedAt = now;
 	if (draft.progress === 'done' && before !== 'done') {
 		draft.finishedAt = now;
 		draft.startedAt ??= now;
+	}
+	// The clock runs while a phase of the host's own is under way: not while it is queued, nor
+	// while it waits, staged, for the operator's answer.
+	const busy = draft.progress === 'working' && draft.phases.some((mark) => mark.status === 'running');
+	if (busy && draft.busySince === null) draft.busySince = now;
+	if (!busy && draft.busySince !== null) {
+		draft.workedMs += now - draft.busySince;
+		draft.busySince = null;
 	}
 }

@@ -114,6 +114,7 @@ describe('tile lines', () => {
 			current: 3,
 			target: 4,
 			startedAt: 1000,
+			workedMs: 2500,
 			phases: [
 				{ phase: 'build', status: 'ok' },
 				{ phase: 'preflight', status: 'failed' },

@@ -1,4 +1,4 @@
-import { isHostBusy, type HostView } from '../../store/host-view.js';
+import { elapsedOf, isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
 import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusSymbols, statusTone, symbols, tone } from '../theme.js';
 
@@ -47,7 +47,7 @@ export function spreadSegments(left: TileLine, right: TileLine, width: number): 
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
 export function tileLines({ host, focused, selected, width, now, tick }: TileInput): TileLine[] {
 	const spinner = spinnerFrames[tick % spinnerFrames.length] ?? '*';
-	const generation = host.target !== null ? `${host.current ?? '∅'}${symbols.arrow}${host.target}` : host.current === undefined ? 'gen ?' : `gen ${host.current ?? '∅'}`;
+	const generation = host.target !== null ? `${host.current ?? symbols.none}${symbols.arrow}${host.target}` : host.current === undefined ? 'gen ?' : `gen ${host.current ?? symbols.none}`;
 	const identity = spreadSegments(
 		[
 			{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },
@@ -64,7 +64,8 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	);
 
 	const busy = isHostBusy(host);
-	const elapsed = host.startedAt === null ? '' : formatElapsed((host.finishedAt ?? now) - host.startedAt);
+	const worked = elapsedOf(host, now);
+	const elapsed = worked === null ? '' : formatElapsed(worked);
 	const tags = host.tags.map((tag) => `@${tag}`).join(' ');
 	// Outcome and elapsed share the right of the tags line: the phase line needs its full width
 	// for six marks on an 80-column terminal.

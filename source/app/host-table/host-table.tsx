@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
+import { isHostBusy } from '../../store/host-view.js';
 import { useConsoleState } from '../console-context.js';
 import { TileText } from '../host-grid/host-tile.js';
 import { useSpinnerTick } from '../spinner/spinner-clock.js';
@@ -43,7 +44,7 @@ export function HostTable({ lines, columns, width, height }: HostTableProps) {
 
 const HostRow = memo(function HostRow({ name, columns, width }: { readonly name: string; readonly columns: TableColumns; readonly width: number }) {
 	const { host, focused, selected } = useConsoleState((state) => ({ host: state.hosts[name], focused: state.focus === name, selected: state.selected.has(name) }));
-	const tick = useSpinnerTick(host !== undefined && host.progress === 'working');
+	const tick = useSpinnerTick(host !== undefined && isHostBusy(host));
 	if (!host) return null;
 	return <TileText line={rowSegments({ host, focused, selected, columns, width, now: Date.now(), tick })} />;
 });

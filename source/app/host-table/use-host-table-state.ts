@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { outcomeWords, statusMarks } from '../../engine/outcome/words.js';
 import { groupOf } from '../../store/host-order.js';
-import type { HostView } from '../../store/host-view.js';
+import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
 import { spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
 import { scrolledTop } from '../host-grid/use-host-grid-state.js';
 import { formatElapsed, padEnd } from '../text-fit.js';
@@ -65,12 +65,19 @@ export function headingText(columns: TableColumns): string {
 	].join('');
 }
 
-/** The host's state in one mark: its outcome, the spinner while worked on, `·` while queued. */
+/** The host's state in one mark: its outcome, the spinner while worked on, a dim ◐ while staged and waiting, `·` while queued. */
 export function stateMark(host: HostView, spinner: string): Segment {
 	if (host.outcome) return { text: outcomeWords[host.outcome].mark, color: outcomeTone(host.outcome), bold: true };
-	if (host.progress === 'working') return { text: spinner, color: tone('running') };
-	if (host.progress === 'queued') return { text: statusMarks.pending, color: tone('muted') };
-	return { text: ' ' };
+	switch (activityOf(host)) {
+		case 'running':
+			return { text: spinner, color: tone('running') };
+		case 'waiting':
+			return host.target !== null ? { text: outcomeWords.staged.mark, color: tone('muted') } : { text: statusMarks.pending, color: tone('muted') };
+		case 'queued':
+			return { text: statusMarks.pending, color: tone('muted') };
+		default:
+			return { text: ' ' };
+	}
 }
 
 export function generationText(host: Pick<HostView, 'current' | 'target'>): string {
@@ -97,7 +104,8 @@ export function rowSegments({ host, focused, selected, columns, width, now, tick
 		{ text: mark.status === 'running' ? spinner : statusSymbols[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
 	]);
 	const phaseLength = marks.reduce((sum, segment) => sum + segment.text.length, 0);
-	const elapsed = host.startedAt === null ? '' : formatElapsed((host.finishedAt ?? now) - host.startedAt);
+	const worked = elapsedOf(host, now);
+	const elapsed = worked === null ? '' : formatElapsed(worked);
 	const last: Segment = host.reason && host.outcome !== 'ok' ? { text: `✗ ${host.reason}`, color: tone('bad') } : { text: host.lastLine ? `› ${host.lastLine}` : '', dim: true };
 	const left: Segment[] = [
 		{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },
@@ -113,7 +121,7 @@ export function rowSegments({ host, focused, selected, columns, width, now, tick
 		...(marks.length > 0 ? marks : [{ text: host.progress === 'idle' ? 'idle' : '', dim: true }]),
 		{ text: ' '.repeat(Math.max(0, columns.phases - (marks.length > 0 ? phaseLength : host.progress === 'idle' ? 4 : 0))) },
 		{ text: ' ' },
-		{ text: elapsed.padStart(columns.elapsed), dim: host.progress !== 'working' },
+		{ text: elapsed.padStart(columns.elapsed), dim: activityOf(host) !== 'running' },
 		{ text: ' ' },
 		last,
 	];

@@ -56,7 +56,7 @@ export function useLogPane(keyTarget: string | null, buffer: () => RingBuffer<Lo
 				const step = stepMatch(matches, from, action === 'next-match' ? -1 : 1);
 				if (step === null) return notice(`no line matches "${state.term}"`);
 				dispatch({ type: 'jump', to: step.match, extent });
-				if (step.wrapped) notice(action === 'next-match' ? 'search went past the oldest line: back at the newest match' : 'search went past the newest line: back at the oldest match');
+				if (step.wrapped) notice(action === 'next-match' ? 'search wrapped: back at the newest match' : 'search wrapped: back at the oldest match');
 				return;
 			}
 			default:

@@ -15,6 +15,7 @@ export function StatusBar({ width, context }: { readonly width: number; readonly
 	// Zero counts are left out so the notice keeps room on an 80-column terminal; running always shows.
 	const countText = [
 		`${counts.running} running`,
+		counts.waiting > 0 ? `${counts.waiting} waiting` : '',
 		counts.queued > 0 ? `${counts.queued} queued` : '',
 		counts.ok > 0 ? `${outcomeWords.ok.mark} ${counts.ok} ok` : '',
 		counts.failed > 0 ? `${outcomeWords.failed.mark} ${counts.failed} failed` : '',
