@@ -1,28 +1,37 @@
 import { Box } from 'ink';
+import { useLayoutEffect, useRef, useState } from 'react';
+import { ChangeList } from './change-view/change-list.js';
+import { FileDiffView } from './change-view/file-diff-view.js';
 import { useConsoleServices, useConsoleState } from './console-context.js';
 import { consoleLayout } from './console-layout.js';
 import { ConfirmDialog } from './confirm-dialog/confirm-dialog.js';
+import { SwitchQuestion, switchQuestionRows } from './confirm-dialog/switch-question.js';
 import { GenerationList } from './generation-list/generation-list.js';
 import { Header } from './header.js';
 import { HelpOverlay } from './help-overlay/help-overlay.js';
-import { HostGrid } from './host-grid/host-grid.js';
-import { keyContextOf } from './key-context.js';
+import { HostsPane } from './hosts-pane/hosts-pane.js';
+import { createKeyQueue, type KeyQueue } from './input/key-queue.js';
+import { typedText, withoutLastCharacter, type KeyPress } from './input/key-reader.js';
+import { KeyQueueContext, useKeyFeed } from './input/use-keys.js';
+import { keyTargetOf } from './key-context.js';
+import { actionFor } from './keymap.js';
 import { LogPane } from './log-pane/log-pane.js';
 import { PhasePicker } from './phase-picker/phase-picker.js';
 import { StatusBar } from './status-bar/status-bar.js';
-import { formatBytes } from '../engine/format-bytes.js';
 import { useConsoleActions } from './use-console-actions.js';
 import { useTerminalSize } from './use-terminal-size.js';
 
 /**
- * The whole screen: header, body (grid + log pane, a full-screen log, or a modal) and the
- * status bar. Sized to the terminal on every render so resizes reflow live.
+ * The whole screen: header, body (hosts + log pane, a full-screen log, or a modal) and the
+ * status bar. Sized to the terminal on every render so resizes reflow live. Owns the key queue:
+ * every key goes through it to the view on screen for it (input/key-queue.ts).
  */
 export function ConsoleApp({ app }: { readonly app: string }) {
-	const { store, controller, exit } = useConsoleServices();
+	const services = useConsoleServices();
+	const { store, controller, exit } = services;
 	const perform = useConsoleActions();
 	const size = useTerminalSize();
-	const { hostCount, modal, view, pane, focus, filterDraft, plan } = useConsoleState((state) => ({
+	const { hostCount, modal, view, pane, focus, filterDraft, plan, hostsView, tableLines } = useConsoleState((state) => ({
 		hostCount: state.visible.length,
 		modal: state.modal,
 		view: state.view,
@@ -30,16 +39,48 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 		focus: state.focus,
 		filterDraft: state.filterDraft,
 		plan: state.plan,
+		hostsView: state.hostsView,
+		tableLines: state.visible.length + groupCount(state.group, state.visible, state.hosts),
 	}));
-	const context = keyContextOf({ filterDraft, modal, view, pane });
-	const layout = consoleLayout(size.columns, size.rows, hostCount);
+	const target = keyTargetOf({ filterDraft, modal, view, pane, focus });
+	const context = target.context;
+	const layout = consoleLayout(size.columns, size.rows, hostCount, hostsView, tableLines);
 	const interrupt = () => perform('interrupt');
 
-	// Dialogs and the generation list sit under the grid (in the log pane's place) when there is
-	// room, so the operator sees the tiles they are about; otherwise they take the whole body.
+	// Keys no view claims (a screen without keys of its own): the keys that work everywhere.
+	const performRef = useRef(perform);
+	performRef.current = perform;
+	const [queue] = useState<KeyQueue>(
+		() =>
+			services.keys ??
+			createKeyQueue({
+				target: () => keyTargetOf(store.getState()).id,
+				fallback: (key) => {
+					const action = actionFor(keyTargetOf(store.getState()).context, key.name);
+					if (action === 'help' || action === 'quit' || action === 'interrupt' || action === 'close' || action === 'switch-pane') performRef.current(action);
+				},
+			}),
+	);
+	useKeyFeed(queue);
+	// Typing a filter: handled here, whatever the body shows (a question may have opened meanwhile).
+	const editFilter = useRef((key: KeyPress) => {
+		const state = store.getState();
+		const action = actionFor('text', key.name);
+		if (action === 'accept-text') state.applyFilter();
+		else if (action === 'cancel-text') state.cancelFilter();
+		else if (action === 'delete-char') state.editFilter(withoutLastCharacter(state.filterDraft ?? ''));
+		else if (action === 'interrupt') performRef.current('interrupt');
+		else if (typedText(key)) state.editFilter((state.filterDraft ?? '') + typedText(key));
+	});
+	useLayoutEffect(() => queue.register('text', (key) => editFilter.current(key)), [queue]);
+	// After the views of this frame have registered: keys waiting for a view nobody drew go on.
+	useLayoutEffect(() => queue.rendered(target.id), [queue, target.id]);
+
+	// Dialogs and the generation list sit under the hosts (in the log pane's place) when there is
+	// room, so the operator sees the hosts they are about; otherwise they take the whole body.
 	const dialogRows =
 		modal.kind === 'confirm-switch'
-			? modal.staged.length + 4
+			? switchQuestionRows(modal.staged.length, store.getState().run.leftOut.length)
 			: modal.kind === 'confirm-rollback'
 				? modal.hosts.length + 4
 				: modal.kind === 'confirm-quit' || modal.kind === 'confirm-break-lock'
@@ -47,66 +88,56 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 					: modal.kind === 'confirm-wave'
 						? 7
 						: modal.kind === 'generations'
-							? 6
+							? 7
 							: Infinity;
 	const docked = view === 'grid' && dialogRows <= layout.logRows;
 	const slotRows = docked ? layout.logRows : layout.bodyRows;
-	const alignedHost = (name: string): string => name.padEnd(Math.min(20, Math.max(...(modal.kind === 'confirm-switch' ? modal.staged.map((staged) => staged.host.length) : [0]))));
+	const dialog = { height: slotRows, width: layout.width, keyTarget: target.id, onInterrupt: interrupt };
 
 	const panel = (() => {
 		switch (modal.kind) {
 			case 'help':
-				return <HelpOverlay height={layout.bodyRows} width={layout.width} active={context === 'help'} />;
+				return <HelpOverlay height={layout.bodyRows} width={layout.width} />;
 			case 'phases':
 				return (
 					<PhasePicker
 						plan={plan}
 						height={layout.bodyRows}
 						width={layout.width}
-						active={context === 'phases'}
 						onChoose={(chosen) => {
 							store.getState().setPlan(chosen);
 							store.getState().closeModal();
 						}}
-						onClose={() => store.getState().closeModal()}
-						onInterrupt={interrupt}
 					/>
 				);
 			case 'generations':
-				return <GenerationList host={modal.host} height={slotRows} width={layout.width} active={context === 'generations'} />;
+				return <GenerationList host={modal.host} height={slotRows} width={layout.width} />;
 			case 'confirm-switch':
-				return (
-					<ConfirmDialog
-						title={`Switch ${modal.staged.length} staged host${modal.staged.length === 1 ? '' : 's'} to the new generation?`}
-						lines={modal.staged.map((staged) => `${alignedHost(staged.host)}  ${staged.from ?? '∅'} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}`)}
-						question="Switch now?"
-						height={slotRows}
-						width={layout.width}
-						active={context === 'dialog'}
-						onAnswer={(yes) => controller.answerConfirm(yes)}
-						onInterrupt={interrupt}
-					/>
-				);
+				return <SwitchQuestion staged={modal.staged} height={slotRows} width={layout.width} />;
+			case 'changes':
+				return <ChangeList host={modal.host} height={layout.bodyRows} width={layout.width} />;
+			case 'diff':
+				return <FileDiffView host={modal.host} path={modal.path} height={layout.bodyRows} width={layout.width} />;
 			case 'confirm-rollback':
 				return (
 					<ConfirmDialog
+						{...dialog}
 						title="Rollback"
 						lines={modal.hosts.map((host) => `${host}: ${'generation' in modal.target ? `→ generation ${modal.target.generation}` : 'release' in modal.target ? `→ release ${modal.target.release}` : '→ previous'}`)}
 						question={modal.question}
-						height={slotRows}
-						width={layout.width}
-						active={context === 'dialog'}
 						onAnswer={(yes) => {
-							store.getState().closeModal();
+							// Yes goes back to the hosts to watch it; No back to the list it was asked from.
+							store.getState().removeModal(yes ? 'generations' : 'confirm-rollback');
+							store.getState().removeModal('confirm-rollback');
 							if (yes) controller.rollback(modal.hosts, modal.target);
 							else store.getState().setNotice('rollback declined: nothing changed');
 						}}
-						onInterrupt={interrupt}
 					/>
 				);
 			case 'confirm-wave':
 				return (
 					<ConfirmDialog
+						{...dialog}
 						title={`Wave ${modal.progress.next - 1} of ${modal.progress.total} done${modal.progress.next === 2 ? ' (canary)' : ''}`}
 						lines={[
 							`switched: ${modal.progress.switched.join(', ') || '–'}`,
@@ -114,41 +145,32 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 							`still staged: ${modal.progress.remaining.join(', ')}`,
 						]}
 						question={`Continue with wave ${modal.progress.next}? (No stops here; the rest stay staged)`}
-						height={slotRows}
-						width={layout.width}
-						active={context === 'dialog'}
 						onAnswer={(yes) => controller.answerWave(yes)}
-						onInterrupt={interrupt}
 					/>
 				);
 			case 'confirm-break-lock':
 				return (
 					<ConfirmDialog
+						{...dialog}
 						title={`Break the deploy lock of ${modal.host}?`}
 						lines={[`${store.getState().hosts[modal.host]?.reason ?? 'Whoever holds it may still be deploying.'} Removing it is recorded in switches.log.`]}
 						question="Remove the lock?"
-						height={slotRows}
-						width={layout.width}
-						active={context === 'dialog'}
 						onAnswer={(yes) => {
-							store.getState().closeModal();
+							store.getState().removeModal('confirm-break-lock');
 							if (yes) controller.breakLock(modal.host);
 							else store.getState().setNotice('lock left in place');
 						}}
-						onInterrupt={interrupt}
 					/>
 				);
 			case 'confirm-quit':
 				return (
 					<ConfirmDialog
+						{...dialog}
 						title="Work is running"
 						lines={['Quitting cancels the run: unstarted work stops, in-flight switches finish, locks are released.']}
 						question="Quit anyway?"
-						height={slotRows}
-						width={layout.width}
-						active={context === 'dialog'}
 						onAnswer={(yes) => {
-							store.getState().closeModal();
+							store.getState().removeModal('confirm-quit');
 							if (yes) {
 								controller.cancel();
 								exit();
@@ -169,24 +191,32 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 		if (panel !== null && !docked) return panel;
 		if (view !== 'grid') {
 			const host = view === 'all-logs' ? null : focus;
-			return <LogPane key={`full-${host ?? '*'}`} host={host} height={layout.bodyRows} width={layout.width} active={context === 'log'} />;
+			return <LogPane key={`full-${host ?? '*'}`} host={host} keyTarget={context === 'log' ? target.id : null} height={layout.bodyRows} width={layout.width} />;
 		}
 		return (
 			<Box flexDirection="column">
-				<HostGrid layout={layout} context={context} />
+				<HostsPane layout={layout} />
 				{docked ? panel : null}
-				{!docked && layout.logRows > 0 && focus !== null ? <LogPane key={`pane-${focus}`} host={focus} height={layout.logRows} width={layout.width} active={context === 'log'} /> : null}
+				{!docked && layout.logRows > 0 && focus !== null ? <LogPane key={`pane-${focus}`} host={focus} keyTarget={context === 'log' ? target.id : null} height={layout.logRows} width={layout.width} /> : null}
 			</Box>
 		);
 	})();
 
 	return (
-		<Box flexDirection="column" width={layout.width} height={layout.bodyRows + 3} overflow="hidden">
-			<Header app={app} width={layout.width} />
-			<Box height={layout.bodyRows} flexDirection="column" overflow="hidden">
-				{body}
+		<KeyQueueContext.Provider value={queue}>
+			<Box flexDirection="column" width={layout.width} height={layout.bodyRows + 3} overflow="hidden">
+				<Header app={app} width={layout.width} />
+				<Box height={layout.bodyRows} flexDirection="column" overflow="hidden">
+					{body}
+				</Box>
+				<StatusBar width={layout.width} context={context} />
 			</Box>
-			<StatusBar width={layout.width} context={context} />
-		</Box>
+		</KeyQueueContext.Provider>
 	);
+}
+
+/** Group headings the table shows (distinct n-th tags among the hosts on screen). */
+function groupCount(group: number, visible: readonly string[], hosts: Readonly<Record<string, { readonly tags: readonly string[] }>>): number {
+	if (group === 0) return 0;
+	return new Set(visible.map((name) => hosts[name]?.tags[group - 1] ?? '')).size;
 }

@@ -3,12 +3,15 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { ConsoleState, ConsoleStore } from '../store/console-store.js';
 import type { ConsoleController } from './controller.js';
+import type { KeyQueue } from './input/key-queue.js';
 
 export interface ConsoleServices {
 	readonly store: ConsoleStore;
 	readonly controller: ConsoleController;
 	/** Leaves the console (unmounts Ink); runConsole then restores the terminal. */
 	readonly exit: () => void;
+	/** The key queue, when the caller wants to watch it (benches); the console makes its own otherwise. */
+	readonly keys?: KeyQueue;
 }
 
 const ConsoleContext = createContext<ConsoleServices | null>(null);

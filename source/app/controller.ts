@@ -111,7 +111,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	const answer = (kind: Question, yes: boolean): void => {
 		const resolve = pending.get(kind);
 		pending.delete(kind);
-		if (state().modal.kind === kind) state().closeModal();
+		// The question and whatever was opened over it (its changed files, a diff) go together.
+		state().removeModal(kind);
 		if (!resolve) return;
 		notice(answerNotices[kind][yes ? 'yes' : 'no']);
 		resolve(yes);
@@ -140,7 +141,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		const controller = runCancellation();
 		abort = controller;
 		force = runCancellation();
-		state().setRun({ state: 'running', kind, hosts: [...names], summary: null });
+		state().setRun({ state: 'running', kind, hosts: [...names], summary: null, leftOut: [] });
 		notice(`${kind}: ${names.length} host${names.length === 1 ? '' : 's'} · plan ${kind === 'deploy' ? state().plan.name : 'switch + validate'}`);
 		running = work(context(names, controller.signal, force.signal))
 			.then(

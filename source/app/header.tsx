@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { sortNames } from '../store/host-order.js';
 import { useConsoleState } from './console-context.js';
 import { describePlan } from './phase-picker/phase-options.js';
 import { truncate } from './text-fit.js';
@@ -6,14 +7,16 @@ import { tone } from './theme.js';
 
 /** App, plan, selection, filter (with its match count while typing) and where the focus is. */
 export function Header({ app, width }: { readonly app: string; readonly width: number }) {
-	const { plan, total, visible, selected, filter, filterDraft, focusIndex } = useConsoleState((state) => ({
+	const { plan, total, visible, selected, filter, filterDraft, focusIndex, sort, group } = useConsoleState((state) => ({
 		plan: state.plan,
 		total: state.order.length,
 		visible: state.visible.length,
 		selected: state.selected.size,
 		filter: state.filter,
 		filterDraft: state.filterDraft,
-		focusIndex: state.focus === null ? -1 : state.visible.indexOf(state.focus),
+		focusIndex: state.focus === null ? -1 : state.ordered().indexOf(state.focus),
+		sort: state.sort,
+		group: state.group,
 	}));
 	if (filterDraft !== null) {
 		return (
@@ -28,6 +31,8 @@ export function Header({ app, width }: { readonly app: string; readonly width: n
 		`${selected} of ${total} selected`,
 		filter ? `filter ${filter} (${visible} match)` : '',
 		focusIndex >= 0 && visible > 1 ? `host ${focusIndex + 1}/${visible}` : '',
+		sort !== 'config' ? `by ${sortNames[sort]}` : '',
+		group > 0 ? `grouped by tag ${group}` : '',
 		`plan ${describePlan(plan)}`,
 	].filter(Boolean);
 	return (

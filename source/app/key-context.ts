@@ -1,23 +1,48 @@
 import type { ConsoleData } from '../store/console-store.js';
 import type { KeyContext } from './keymap.js';
 
-/** Which part of the keymap is live: typing beats modals, modals beat panes. */
-export function keyContextOf(state: Pick<ConsoleData, 'filterDraft' | 'modal' | 'view' | 'pane'>): KeyContext {
-	if (state.filterDraft !== null) return 'text';
-	switch (state.modal.kind) {
+/**
+ * Which view gets the next key: its part of the keymap (`context`) and which view exactly (`id`),
+ * read from the store at the moment the key is handled. Typing beats modals, modals beat panes.
+ * The id names what the view shows (`log:grid:web-1`), so a key typed ahead never reaches a view
+ * that is about to go: it waits for the one registered under that id (see input/key-queue.ts).
+ */
+export interface KeyTarget {
+	readonly context: KeyContext;
+	readonly id: string;
+}
+
+type TargetState = Pick<ConsoleData, 'filterDraft' | 'modal' | 'view' | 'pane' | 'focus'>;
+
+export function keyTargetOf(state: TargetState): KeyTarget {
+	if (state.filterDraft !== null) return { context: 'text', id: 'text' };
+	const modal = state.modal;
+	switch (modal.kind) {
 		case 'help':
-			return 'help';
+			return { context: 'help', id: 'help' };
 		case 'phases':
-			return 'phases';
+			return { context: 'phases', id: 'phases' };
 		case 'generations':
-			return 'generations';
+			return { context: 'generations', id: `generations:${modal.host}` };
 		case 'confirm-switch':
+			return { context: 'switch', id: 'switch' };
+		case 'changes':
+			return { context: 'changes', id: `changes:${modal.host}` };
+		case 'diff':
+			return { context: 'diff', id: `diff:${modal.host}:${modal.path}` };
 		case 'confirm-rollback':
 		case 'confirm-quit':
 		case 'confirm-wave':
+			return { context: 'dialog', id: `dialog:${modal.kind}` };
 		case 'confirm-break-lock':
-			return 'dialog';
+			return { context: 'dialog', id: `dialog:${modal.kind}:${modal.host}` };
 		default:
-			return state.view !== 'grid' || state.pane === 'log' ? 'log' : 'grid';
+			if (state.view !== 'grid') return { context: 'log', id: `log:${state.view}:${state.view === 'all-logs' ? '*' : (state.focus ?? '')}` };
+			return state.pane === 'log' ? { context: 'log', id: `log:grid:${state.focus ?? ''}` } : { context: 'grid', id: 'grid' };
 	}
+}
+
+/** Which part of the keymap is live (for hints and help). */
+export function keyContextOf(state: TargetState): KeyContext {
+	return keyTargetOf(state).context;
 }

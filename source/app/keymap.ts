@@ -1,19 +1,42 @@
-import type { Key } from 'ink';
-
 /**
  * Every key the console answers to, in one table: key → action → label → where it applies.
- * The help overlay and the status-bar hints are generated from it, so they cannot drift from
- * what the keys do. Input hooks ask `actionFor(context, key)` and never compare raw keys.
+ * The help overlay, the status-bar hints and the README's key table are generated from it (or
+ * checked against it), so they cannot drift from what the keys do. Views ask
+ * `actionFor(context, key.name)` and never compare raw keys.
  *
- * `l` tails service logs (DESIGN.md names it), so "right" is the arrow key only; h/j/k move.
+ * Movement is vim's: h j k l and the arrows. `t` tails a host's service logs (what `tail -f`
+ * does, on the key its name starts with). Keys are names from `input/key-reader.ts`.
  */
-export type KeyContext = 'grid' | 'log' | 'generations' | 'dialog' | 'phases' | 'help' | 'text';
+export type KeyContext =
+	/** The hosts, as tiles or as the table. */
+	| 'grid'
+	| 'log'
+	| 'generations'
+	/** A yes/no question. */
+	| 'dialog'
+	/** The confirm-before-switch question: a list of staged hosts whose changes can be looked at. */
+	| 'switch'
+	/** One staged host's changed files. */
+	| 'changes'
+	/** One changed file's diff. */
+	| 'diff'
+	| 'phases'
+	| 'help'
+	/** Typing a filter or a search. */
+	| 'text';
+
+export const keyContexts: readonly KeyContext[] = ['grid', 'log', 'generations', 'dialog', 'switch', 'changes', 'diff', 'phases', 'help', 'text'];
 
 export type Action =
 	| 'move-up'
 	| 'move-down'
 	| 'move-left'
 	| 'move-right'
+	| 'pick-move'
+	| 'page-up'
+	| 'page-down'
+	| 'top'
+	| 'bottom'
 	| 'toggle-select'
 	| 'toggle-all'
 	| 'filter'
@@ -27,95 +50,102 @@ export type Action =
 	| 'switch-pane'
 	| 'host-log'
 	| 'all-logs'
+	| 'toggle-table'
+	| 'sort'
+	| 'group'
+	| 'next-failed'
+	| 'previous-failed'
 	| 'help'
 	| 'quit'
 	| 'interrupt'
 	| 'scroll-up'
 	| 'scroll-down'
-	| 'page-up'
-	| 'page-down'
 	| 'follow'
 	| 'search'
 	| 'next-match'
+	| 'previous-match'
 	| 'close'
 	| 'rollback'
 	| 'break-lock'
 	| 'yes'
 	| 'no'
+	| 'view-changes'
+	| 'open-diff'
 	| 'choose'
-	| 'pick-move'
 	| 'accept-text'
 	| 'cancel-text'
 	| 'delete-char';
 
 export interface Binding {
-	/** Normalised key names (see `keyNameOf`): 'up', 'enter', 'space', 'ctrl+c', or the character. */
+	/** Key names as `input/key-reader.ts` spells them: 'up', 'enter', 'space', 'ctrl+c', or the character. */
 	readonly keys: readonly string[];
 	readonly action: Action;
-	/** What the help overlay says. */
+	/** What the help overlay and the README say. */
 	readonly label: string;
 	readonly contexts: readonly KeyContext[];
 	/** Short label for the status-bar hints; bindings without one appear only in help. */
 	readonly hint?: string;
+	/** Which hints stay when the line is short: lower first (`?` is always shown). */
+	readonly rank?: number;
+	/** The keys as the hint shows them, when not the first key's label. */
+	readonly hintKeys?: string;
 }
+
+/** Everywhere except while typing (where `?` and `q` are characters). */
+const everywhere: readonly KeyContext[] = keyContexts.filter((context) => context !== 'text');
+const lists: readonly KeyContext[] = ['switch', 'changes', 'generations', 'phases'];
+const scrolling: readonly KeyContext[] = ['log', 'diff', 'help'];
 
 export const keymap: readonly Binding[] = [
-	{ keys: ['up', 'k'], action: 'move-up', label: 'move up', contexts: ['grid', 'generations'] },
-	{ keys: ['down', 'j'], action: 'move-down', label: 'move down', contexts: ['grid', 'generations'] },
+	{ keys: ['up', 'k'], action: 'move-up', label: 'move up', contexts: ['grid'] },
+	{ keys: ['down', 'j'], action: 'move-down', label: 'move down', contexts: ['grid'] },
 	{ keys: ['left', 'h'], action: 'move-left', label: 'move left', contexts: ['grid'] },
-	{ keys: ['right'], action: 'move-right', label: 'move right', contexts: ['grid'] },
-	{ keys: ['space'], action: 'toggle-select', label: 'select / unselect host', contexts: ['grid'], hint: 'select' },
-	{ keys: ['a'], action: 'toggle-all', label: 'select all / none (filtered)', contexts: ['grid'], hint: 'all' },
-	{ keys: ['/'], action: 'filter', label: 'filter: name, glob (web-*) or @tag', contexts: ['grid'], hint: 'filter' },
+	{ keys: ['right', 'l'], action: 'move-right', label: 'move right', contexts: ['grid'] },
+	{ keys: ['up', 'down', 'k', 'j'], action: 'pick-move', label: 'move the highlight', contexts: lists, hint: 'move', rank: 6, hintKeys: '↑↓' },
+	{ keys: ['up', 'k'], action: 'scroll-up', label: 'scroll up', contexts: scrolling },
+	{ keys: ['down', 'j'], action: 'scroll-down', label: 'scroll down', contexts: scrolling, hint: 'scroll', rank: 6, hintKeys: '↑↓' },
+	{ keys: ['pageup'], action: 'page-up', label: 'page up', contexts: ['grid', ...scrolling] },
+	{ keys: ['pagedown'], action: 'page-down', label: 'page down', contexts: ['grid', ...scrolling] },
+	{ keys: ['home'], action: 'top', label: 'to the top (first host, oldest line)', contexts: ['grid', ...scrolling] },
+	{ keys: ['end'], action: 'bottom', label: 'to the bottom (last host, follow the log)', contexts: ['grid', ...scrolling] },
+	{ keys: ['space'], action: 'toggle-select', label: 'select / unselect host', contexts: ['grid'], hint: 'select', rank: 2 },
+	{ keys: ['a'], action: 'toggle-all', label: 'select all / none (filtered)', contexts: ['grid'], hint: 'all', rank: 5 },
+	{ keys: ['/'], action: 'filter', label: 'filter: name, glob (web-*) or @tag', contexts: ['grid'], hint: 'filter', rank: 3 },
 	{ keys: ['escape'], action: 'clear-filter', label: 'clear the filter', contexts: ['grid'] },
-	{ keys: ['p'], action: 'pick-phases', label: 'pick phases (plan)', contexts: ['grid', 'log'], hint: 'phases' },
-	{ keys: ['enter', 'd'], action: 'deploy', label: 'deploy selected (or focused) hosts', contexts: ['grid'], hint: 'deploy' },
-	{ keys: ['c'], action: 'cancel', label: 'cancel the run (switches in flight finish)', contexts: ['grid', 'log'], hint: 'cancel' },
-	{ keys: ['R'], action: 'retry-failed', label: 'retry failed hosts', contexts: ['grid', 'log'] },
-	{ keys: ['g'], action: 'generations', label: 'generations of the focused host', contexts: ['grid', 'log'], hint: 'gens' },
-	{ keys: ['l'], action: 'tail-logs', label: 'tail service logs into the pane (toggle)', contexts: ['grid', 'log'], hint: 'svc logs' },
-	{ keys: ['tab'], action: 'switch-pane', label: 'switch between grid and log pane', contexts: ['grid', 'log'], hint: 'pane' },
+	{ keys: ['d', 'enter'], action: 'deploy', label: 'deploy the selected hosts on screen (else the focused)', contexts: ['grid'], hint: 'deploy', rank: 2 },
+	{ keys: ['p'], action: 'pick-phases', label: 'pick phases (plan)', contexts: ['grid', 'log'], hint: 'phases', rank: 4 },
+	{ keys: ['c'], action: 'cancel', label: 'cancel the run (switches in flight finish)', contexts: ['grid', 'log'], hint: 'cancel', rank: 3 },
+	{ keys: ['f'], action: 'next-failed', label: 'next failed host', contexts: ['grid', 'log'], hint: 'failed', rank: 4 },
+	{ keys: ['F'], action: 'previous-failed', label: 'previous failed host', contexts: ['grid', 'log'] },
+	{ keys: ['R'], action: 'retry-failed', label: 'retry failed hosts', contexts: ['grid', 'log'], hint: 'retry', rank: 8 },
+	{ keys: ['g'], action: 'generations', label: 'generations of the focused host', contexts: ['grid', 'log'], hint: 'gens', rank: 5 },
+	{ keys: ['tab'], action: 'switch-pane', label: 'switch between hosts and log pane', contexts: ['grid', 'log'], hint: 'pane', rank: 5 },
+	{ keys: ['T'], action: 'toggle-table', label: 'host table ⇄ tiles', contexts: ['grid'], hint: 'table', rank: 6 },
+	{ keys: ['s'], action: 'sort', label: 'sort: config order, state, name, generation', contexts: ['grid'], hint: 'sort', rank: 6 },
+	{ keys: ['@'], action: 'group', label: 'group by tag (1st tag, 2nd tag, …, off)', contexts: ['grid'], hint: 'group', rank: 9 },
+	{ keys: ['L'], action: 'host-log', label: 'full-screen log of the focused host', contexts: ['grid', 'log'], hint: 'log', rank: 7 },
+	{ keys: ['v'], action: 'all-logs', label: 'all hosts log, interleaved', contexts: ['grid', 'log'], hint: 'all logs', rank: 7 },
+	{ keys: ['t'], action: 'tail-logs', label: 'tail the service logs into the pane (toggle)', contexts: ['grid', 'log'], hint: 'tail', rank: 8 },
 	{ keys: ['B'], action: 'break-lock', label: 'break the host lock (asks; logged)', contexts: ['grid'] },
-	{ keys: ['L'], action: 'host-log', label: 'full-screen log of the focused host', contexts: ['grid', 'log'] },
-	{ keys: ['v'], action: 'all-logs', label: 'all hosts log, interleaved', contexts: ['grid', 'log'] },
-	{ keys: ['up', 'k'], action: 'scroll-up', label: 'scroll up', contexts: ['log'] },
-	{ keys: ['down', 'j'], action: 'scroll-down', label: 'scroll down', contexts: ['log'] },
-	{ keys: ['pageup'], action: 'page-up', label: 'page up', contexts: ['log'] },
-	{ keys: ['pagedown'], action: 'page-down', label: 'page down', contexts: ['log'] },
-	{ keys: ['G'], action: 'follow', label: 'follow the tail', contexts: ['log'], hint: 'follow' },
-	{ keys: ['/'], action: 'search', label: 'search the log', contexts: ['log'], hint: 'search' },
-	{ keys: ['n'], action: 'next-match', label: 'previous (older) match', contexts: ['log'] },
-	{ keys: ['escape'], action: 'close', label: 'back to the grid', contexts: ['log', 'generations', 'phases', 'help'], hint: 'back' },
-	{ keys: ['r'], action: 'rollback', label: 'roll back to it (several selected: its release)', contexts: ['generations'], hint: 'rollback' },
+	{ keys: ['G'], action: 'follow', label: 'follow the tail', contexts: ['log'], hint: 'follow', rank: 4 },
+	{ keys: ['/'], action: 'search', label: 'search the log', contexts: ['log'], hint: 'search', rank: 3 },
+	{ keys: ['n'], action: 'next-match', label: 'next match (older)', contexts: ['log'], hint: 'next', rank: 4 },
+	{ keys: ['N'], action: 'previous-match', label: 'previous match (newer)', contexts: ['log'], hint: 'prev', rank: 5 },
+	{ keys: ['escape'], action: 'close', label: 'back', contexts: ['log', 'generations', 'changes', 'diff', 'phases', 'help'], hint: 'back', rank: 2 },
+	{ keys: ['r'], action: 'rollback', label: 'roll back to it (several selected: its release)', contexts: ['generations'], hint: 'rollback', rank: 1 },
 	{ keys: ['g'], action: 'close', label: 'close generations', contexts: ['generations'] },
-	{ keys: ['y'], action: 'yes', label: 'yes', contexts: ['dialog'], hint: 'yes' },
-	{ keys: ['n', 'escape', 'enter'], action: 'no', label: 'no (the default)', contexts: ['dialog'], hint: 'no' },
-	{ keys: ['up', 'down', 'k', 'j'], action: 'pick-move', label: 'move', contexts: ['phases'], hint: 'move' },
-	{ keys: ['enter'], action: 'choose', label: 'use this plan', contexts: ['phases'], hint: 'choose' },
-	{ keys: ['enter'], action: 'accept-text', label: 'keep the text', contexts: ['text'], hint: 'keep' },
-	{ keys: ['escape'], action: 'cancel-text', label: 'cancel', contexts: ['text'], hint: 'cancel' },
+	{ keys: ['y'], action: 'yes', label: 'yes', contexts: ['dialog', 'switch'], hint: 'yes', rank: 1 },
+	{ keys: ['n', 'escape', 'enter'], action: 'no', label: 'no (the default)', contexts: ['dialog', 'switch'], hint: 'no', rank: 1 },
+	{ keys: ['v'], action: 'view-changes', label: "the highlighted host's changed files", contexts: ['switch'], hint: 'changes', rank: 2 },
+	{ keys: ['enter'], action: 'open-diff', label: "the highlighted file's diff (current → staged)", contexts: ['changes'], hint: 'diff', rank: 1 },
+	{ keys: ['enter'], action: 'choose', label: 'use this plan', contexts: ['phases'], hint: 'choose', rank: 1 },
+	{ keys: ['enter'], action: 'accept-text', label: 'keep the text', contexts: ['text'], hint: 'keep', rank: 1 },
+	{ keys: ['escape'], action: 'cancel-text', label: 'cancel', contexts: ['text'], hint: 'cancel', rank: 1 },
 	{ keys: ['backspace'], action: 'delete-char', label: 'delete a character', contexts: ['text'] },
-	{ keys: ['?'], action: 'help', label: 'help: all keys', contexts: ['grid', 'log', 'help'], hint: 'help' },
-	{ keys: ['q'], action: 'quit', label: 'quit (asks when work is running)', contexts: ['grid', 'log', 'help'], hint: 'quit' },
-	{ keys: ['ctrl+c'], action: 'interrupt', label: 'cancel the run, or quit when idle', contexts: ['grid', 'log', 'generations', 'phases', 'help', 'dialog', 'text'] },
+	{ keys: ['?'], action: 'help', label: 'help: all keys and marks', contexts: everywhere, hint: 'help', rank: 0 },
+	{ keys: ['q'], action: 'quit', label: 'quit (asks when work is running)', contexts: everywhere, hint: 'quit', rank: 1 },
+	{ keys: ['ctrl+c'], action: 'interrupt', label: 'cancel the run, or quit when idle', contexts: keyContexts },
 ];
-
-/** One name per key press, as the table spells keys. */
-export function keyNameOf(input: string, key: Key): string {
-	if (key.upArrow) return 'up';
-	if (key.downArrow) return 'down';
-	if (key.leftArrow) return 'left';
-	if (key.rightArrow) return 'right';
-	if (key.pageUp) return 'pageup';
-	if (key.pageDown) return 'pagedown';
-	if (key.return) return 'enter';
-	if (key.escape) return 'escape';
-	if (key.tab) return 'tab';
-	if (key.backspace || key.delete) return 'backspace';
-	if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
-	if (input === ' ') return 'space';
-	return input;
-}
 
 export function actionFor(context: KeyContext, keyName: string): Action | undefined {
 	return keymap.find((binding) => binding.contexts.includes(context) && binding.keys.includes(keyName))?.action;
@@ -132,6 +162,8 @@ const keyLabels: Record<string, string> = {
 	tab: 'tab',
 	pageup: 'PgUp',
 	pagedown: 'PgDn',
+	home: 'Home',
+	end: 'End',
 	backspace: 'bksp',
 	'ctrl+c': '^C',
 };
@@ -144,14 +176,41 @@ export function keysLabel(binding: Binding): string {
 	return binding.keys.map(keyLabel).join(' ');
 }
 
-/** Hints that must survive a narrow terminal come first; the line is cut at its end. */
-const leadingHints: readonly Action[] = ['help', 'quit'];
+/** Where a context is, in words (help headings, the README's "where" column). */
+export const contextNames: Record<KeyContext, string> = {
+	grid: 'hosts',
+	log: 'log pane',
+	generations: 'generations',
+	dialog: 'questions',
+	switch: 'switch question',
+	changes: 'changed files',
+	diff: 'diff',
+	phases: 'phases',
+	help: 'help',
+	text: 'typing a filter or search',
+};
 
-/** "? help · q quit · space select · …" for the status bar: help and quit, then table order. */
-export function hintsFor(context: KeyContext): string {
-	const hinted = keymap.filter((binding) => binding.hint !== undefined && binding.contexts.includes(context));
-	const ordered = [...hinted.filter((binding) => leadingHints.includes(binding.action)), ...hinted.filter((binding) => !leadingHints.includes(binding.action))];
-	return ordered.map((binding) => `${keyLabel(binding.keys[0] ?? '')} ${binding.hint}`).join(' · ');
+const hintSeparator = ' · ';
+
+/**
+ * "? help · q quit · space select · …" for the status bar, as many as fit in `width`: `?` first
+ * and always, then the others by rank (table order among equals), so the line is never cut mid-hint.
+ */
+export function hintsFor(context: KeyContext, width = Infinity): string {
+	const hinted = keymap
+		.map((binding, order) => ({ binding, order }))
+		.filter(({ binding }) => binding.hint !== undefined && binding.contexts.includes(context))
+		.sort((a, b) => (a.binding.rank ?? 9) - (b.binding.rank ?? 9) || a.order - b.order);
+	const shown: string[] = [];
+	let used = 0;
+	for (const { binding } of hinted) {
+		const text = `${binding.hintKeys ?? keyLabel(binding.keys[0] ?? '')} ${binding.hint}`;
+		const length = [...text].length + (shown.length > 0 ? hintSeparator.length : 0);
+		if (shown.length > 0 && used + length > width) continue;
+		shown.push(text);
+		used += length;
+	}
+	return shown.join(hintSeparator);
 }
 
 export interface HelpSection {
@@ -163,7 +222,7 @@ export interface HelpSection {
 export function helpSections(): HelpSection[] {
 	const sections = new Map<string, { keys: string; label: string }[]>();
 	for (const binding of keymap) {
-		const title = binding.contexts.join(' · ');
+		const title = binding.contexts.length === everywhere.length && everywhere.every((context) => binding.contexts.includes(context)) ? 'everywhere' : binding.contexts === keyContexts ? 'everywhere, typing too' : binding.contexts.map((context) => contextNames[context]).join(' · ');
 		const rows = sections.get(title) ?? [];
 		rows.push({ keys: keysLabel(binding), label: binding.label });
 		sections.set(title, rows);

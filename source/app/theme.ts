@@ -33,6 +33,10 @@ export const symbols = {
 	stderr: '!',
 	service: '≡',
 	match: '»',
+	/** No generation yet (nothing deployed). */
+	none: '∅',
+	/** The generation `current` points to, in the generation list. */
+	current: '●',
 } as const;
 
 export const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] as const;

@@ -6,6 +6,7 @@ import { outcomeWords } from '../engine/outcome/words.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import { presets } from '../engine/plan.js';
 import { filterHosts } from './host-filter.js';
+import { hostSorts, memoizedOrder, type HostSort } from './host-order.js';
 import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -31,6 +32,8 @@ export interface RunView {
 	readonly release: string | null;
 	readonly hosts: readonly string[];
 	readonly summary: RunSummary | null;
+	/** Selected hosts the filter hid when this deploy started: left out of it. */
+	readonly leftOut: readonly string[];
 }
 
 export interface HostGenerations {
@@ -40,7 +43,11 @@ export interface HostGenerations {
 	readonly error?: string;
 }
 
-/** At most one modal at a time; the key context follows from it. */
+/**
+ * What sits over the hosts. Modals stack: help over a question, the quit question over the
+ * switch question, a file's diff over the list of changed files; closing one shows the one below.
+ * The key context follows from the top one.
+ */
 export type Modal =
 	| { readonly kind: 'none' }
 	| { readonly kind: 'help' }
@@ -50,7 +57,16 @@ export type Modal =
 	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
 	| { readonly kind: 'confirm-quit' }
 	| { readonly kind: 'confirm-wave'; readonly progress: WaveProgress }
-	| { readonly kind: 'confirm-break-lock'; readonly host: string };
+	| { readonly kind: 'confirm-break-lock'; readonly host: string }
+	/** A staged host's changed files, looked at from the switch question. */
+	| { readonly kind: 'changes'; readonly host: string }
+	/** One changed file's diff, current generation against the staged one. */
+	| { readonly kind: 'diff'; readonly host: string; readonly path: string };
+
+export type ModalKind = Modal['kind'];
+
+/** Tiles or the table: 'auto' shows the table once the tiles don't fit. */
+export type HostsView = 'auto' | 'tiles' | 'table';
 
 /** What fills the screen above the status bar. */
 export type View = 'grid' | 'host-log' | 'all-logs';
@@ -70,7 +86,18 @@ export interface ConsoleData {
 	readonly filterDraft: string | null;
 	readonly plan: Plan;
 	readonly run: RunView;
+	/** The top of `modals` ({ kind: 'none' } when the stack is empty). */
 	readonly modal: Modal;
+	readonly modals: readonly Modal[];
+	readonly hostsView: HostsView;
+	readonly sort: HostSort;
+	/** 0: not grouped; n: grouped by each host's n-th tag. */
+	readonly group: number;
+	/** The most tags any host has: how far `@` cycles. */
+	readonly tagDepth: number;
+	/** Longest host name and tag list (`@a @b`): the table's column widths. */
+	readonly longestName: number;
+	readonly longestTags: number;
 	readonly view: View;
 	readonly pane: Pane;
 	readonly generations: Readonly<Record<string, HostGenerations>>;
@@ -101,8 +128,19 @@ export interface ConsoleActions {
 	cancelFilter(): void;
 	clearFilter(): void;
 	setPlan(plan: Plan): void;
+	/** Puts a modal on top of the stack. */
 	openModal(modal: Modal): void;
+	/** Closes the top modal. */
 	closeModal(): void;
+	/** Closes the modal of this kind, and whatever was opened over it. */
+	removeModal(kind: ModalKind): void;
+	/** The hosts on screen in display order (filter, group, sort). */
+	ordered(): readonly string[];
+	setHostsView(view: HostsView): void;
+	/** Next sort: config order → state → name → generation → config order. */
+	cycleSort(): void;
+	/** Next grouping: off → 1st tag → … → off. */
+	cycleGroup(): void;
 	setView(view: View): void;
 	setPane(pane: Pane): void;
 	setNotice(notice: string | null): void;
@@ -148,6 +186,9 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 	let timer: ReturnType<typeof setTimeout> | null = null;
 
 	const visibleFor = (filter: string): string[] => filterHosts(configs, filter).map((host) => host.name);
+	const order_ = memoizedOrder();
+	const none: Modal = { kind: 'none' };
+	const stacked = (modals: readonly Modal[]): Pick<ConsoleData, 'modal' | 'modals'> => ({ modals, modal: modals.at(-1) ?? none });
 
 	const store = createStore<ConsoleState>()((set, get) => {
 		const draftOf = (name: string): HostDraft | undefined => {
@@ -234,8 +275,15 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 			filter: '',
 			filterDraft: null,
 			plan: { name: 'full', phases: presets.full },
-			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null },
-			modal: { kind: 'none' },
+			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null, leftOut: [] },
+			modal: none,
+			modals: [],
+			hostsView: 'auto',
+			sort: 'config',
+			group: 0,
+			tagDepth: Math.max(0, ...configs.map((host) => host.tags.length)),
+			longestName: Math.max(0, ...configs.map((host) => [...host.name].length)),
+			longestTags: Math.max(0, ...configs.map((host) => host.tags.map((tag) => `@${tag}`).join(' ').length)),
 			view: 'grid',
 			pane: 'grid',
 			generations: {},
@@ -319,8 +367,25 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				set({ filter: '', filterDraft: null, visible: order, focus: setFocusInside(order, get().focus) });
 			},
 			setPlan: (plan) => set({ plan }),
-			openModal: (modal) => set({ modal }),
-			closeModal: () => set({ modal: { kind: 'none' } }),
+			openModal: (modal) => set(stacked([...get().modals, modal])),
+			closeModal: () => set(stacked(get().modals.slice(0, -1))),
+			removeModal(kind) {
+				const at = get().modals.findIndex((modal) => modal.kind === kind);
+				if (at !== -1) set(stacked(get().modals.slice(0, at)));
+			},
+			ordered() {
+				const { visible, hosts, sort, group } = get();
+				return order_({ visible, hosts, sort, group });
+			},
+			setHostsView: (hostsView) => set({ hostsView }),
+			cycleSort() {
+				const next = hostSorts[(hostSorts.indexOf(get().sort) + 1) % hostSorts.length] ?? 'config';
+				set({ sort: next });
+			},
+			cycleGroup() {
+				const { group, tagDepth } = get();
+				set({ group: group >= tagDepth ? 0 : group + 1 });
+			},
 			setView: (view) => set({ view }),
 			setPane: (pane) => set({ pane }),
 			setNotice: (notice) => set({ notice }),
@@ -355,8 +420,22 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 	return store;
 }
 
-/** Host names the next deploy should touch: the selection, else the focused host. */
-export function targetHosts(state: ConsoleData): string[] {
-	if (state.selected.size > 0) return state.order.filter((name) => state.selected.has(name));
-	return state.focus === null ? [] : [state.focus];
+export interface DeployTargets {
+	/** What the next deploy touches: the selected hosts on screen, else the focused host. */
+	readonly hosts: readonly string[];
+	/** Selected hosts the filter hides: left out, and said so. */
+	readonly hidden: readonly string[];
+}
+
+/** The operator acts on what they see: with a filter on, selected hosts it hides are left out. */
+export function deployTargets(state: Pick<ConsoleData, 'order' | 'visible' | 'selected' | 'focus'>): DeployTargets {
+	if (state.selected.size === 0) return { hosts: state.focus === null ? [] : [state.focus], hidden: [] };
+	const visible = new Set(state.visible);
+	const selected = state.order.filter((name) => state.selected.has(name));
+	return { hosts: selected.filter((name) => visible.has(name)), hidden: selected.filter((name) => !visible.has(name)) };
+}
+
+/** Host names the next deploy should touch (see `deployTargets`). */
+export function targetHosts(state: Pick<ConsoleData, 'order' | 'visible' | 'selected' | 'focus'>): string[] {
+	return [...deployTargets(state).hosts];
 }

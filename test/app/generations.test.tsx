@@ -49,12 +49,14 @@ describe('generations and rollback', () => {
 		await press(stdin, 'n');
 		await waitForFrame(lastFrame, 'rollback declined');
 		expect(engine.rollbacks).toEqual([]);
-		await press(stdin, 'g');
-		await waitForFrame(lastFrame, '(current)');
+		// No goes back to the list, to pick another generation.
+		await waitForFrame(lastFrame, (frame) => frame.includes('Generations of web-1') && /▸●\s+3 /.test(frame));
 		await press(stdin, ARROW_DOWN);
 		await waitForFrame(lastFrame, /▸\s+2 /);
 		await press(stdin, 'r', 'y');
 		await waitFor(() => engine.rollbacks.length === 1, 'a rollback');
+		// Yes goes back to the hosts, to watch it.
+		await waitForFrame(lastFrame, (frame) => !frame.includes('Generations of'));
 		expect(engine.rollbacks[0]?.target).toEqual({ generation: 2 });
 		expect(engine.rollbacks[0]?.hosts.map((host) => host.name)).toEqual(['web-1']);
 	});

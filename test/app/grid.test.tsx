@@ -79,17 +79,36 @@ describe('host grid', () => {
 		await waitForFrame(lastFrame, '3 of 5 selected');
 	});
 
-	it('keeps a 200-host fleet inside 80×24 and scrolls with the focus', async () => {
+	it('shows a 200-host fleet as a table inside 80×24 that scrolls with the focus and says what is off screen', async () => {
 		const hosts = Array.from({ length: 200 }, (_, index) => hostConfig(`node-${String(index + 1).padStart(3, '0')}`, ['fleet']));
 		const { lastFrame, stdin, store } = await renderConsole({ hosts, engine: new FakeEngine(), columns: 80, rows: 24 });
 		let frame = await waitForFrame(lastFrame, 'node-001');
 		expect(frameLines(frame).length).toBeLessThanOrEqual(23);
 		for (const line of frameLines(frame)) expect([...line].length).toBeLessThanOrEqual(80);
+		expect(frame).toMatch(/host +(tags +)?gen +phases/);
+		expect(frame).toMatch(/\d+ more ↓/);
+		for (let step = 0; step < 20; step += 1) await press(stdin, ARROW_DOWN);
+		expect(store.getState().focus).toBe('node-021');
+		frame = await waitForFrame(lastFrame, /▸○ +node-021/);
+		expect(frame).not.toContain('node-001');
+		expect(frame).toMatch(/\d+ more ↑/);
+		expect(frameLines(frame).length).toBeLessThanOrEqual(23);
+	});
+
+	it('T forces tiles on a big fleet: they scroll with the focus and say how many are off screen', async () => {
+		const hosts = Array.from({ length: 200 }, (_, index) => hostConfig(`node-${String(index + 1).padStart(3, '0')}`, ['fleet']));
+		const { lastFrame, stdin, store } = await renderConsole({ hosts, engine: new FakeEngine(), columns: 80, rows: 24 });
+		await waitForFrame(lastFrame, 'more ↓');
+		await press(stdin, 'T');
+		let frame = await waitForFrame(lastFrame, '194 more ↓');
 		for (let step = 0; step < 10; step += 1) await press(stdin, ARROW_DOWN);
 		expect(store.getState().focus).toBe('node-031');
 		frame = await waitForFrame(lastFrame, 'node-031');
 		expect(frame).not.toContain('node-001');
+		expect(frame).toMatch(/\d+ more ↑ · \d+ more ↓/);
 		expect(frameLines(frame).length).toBeLessThanOrEqual(23);
+		await press(stdin, 'T');
+		await waitForFrame(lastFrame, /host +(tags +)?gen +phases/);
 	});
 
 	it('reflows tiles when the terminal is resized', async () => {

@@ -3,7 +3,7 @@ import { consoleLayout, tileHeight } from '../../source/app/console-layout.js';
 import { highlightReducer, resolveHighlight, rollbackPlan } from '../../source/app/generation-list/use-generation-list-state.js';
 import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-grid-state.js';
 import { tileLines } from '../../source/app/host-grid/use-host-tile-state.js';
-import { actionFor, hintsFor, keymap } from '../../source/app/keymap.js';
+import { actionFor, hintsFor, keyContexts, keymap } from '../../source/app/keymap.js';
 import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
 import { spinnerIntervalMs, spinnerRunning, subscribeSpinner } from '../../source/app/spinner/spinner-clock.js';
 import { initialHostView } from '../../source/store/host-view.js';
@@ -34,9 +34,35 @@ describe('keymap', () => {
 		expect(actionFor('grid', 'up')).toBe('move-up');
 		expect(actionFor('log', 'up')).toBe('scroll-up');
 		expect(actionFor('dialog', 'enter')).toBe('no');
-		expect(actionFor('grid', 'l')).toBe('tail-logs');
-		expect(hintsFor('grid').startsWith('? help · q quit · space select')).toBe(true);
-		expect(hintsFor('dialog')).toBe('y yes · n no');
+		// l is right, as h is left; t tails.
+		expect(actionFor('grid', 'l')).toBe('move-right');
+		expect(actionFor('grid', 't')).toBe('tail-logs');
+		expect(hintsFor('grid').startsWith('? help · q quit · space select · d deploy')).toBe(true);
+		expect(hintsFor('dialog')).toBe('? help · y yes · n no · q quit');
+	});
+
+	it('fits the hints to the width by rank, never cutting one, ? always first', () => {
+		for (const context of keyContexts) {
+			for (const width of [30, 60, 80, 100, 160]) {
+				const hints = hintsFor(context, width);
+				expect([...hints].length, `${context} at ${width}`).toBeLessThanOrEqual(width);
+				if (context !== 'text') expect(hints.startsWith('? help')).toBe(true);
+				for (const hint of hints.split(' · ')) expect(hintsFor(context)).toContain(hint);
+			}
+		}
+		// Wider shows more; the most important stay.
+		expect(hintsFor('grid', 100).split(' · ').length).toBeGreaterThan(hintsFor('grid', 60).split(' · ').length);
+		expect(hintsFor('grid', 60)).toContain('d deploy');
+	});
+
+	it('answers ?, q, esc and ^C in every view (typing aside, where ? and q are text)', () => {
+		for (const context of keyContexts) {
+			expect(actionFor(context, 'ctrl+c'), context).toBe('interrupt');
+			expect(actionFor(context, 'escape'), context).toBeDefined();
+			if (context === 'text') continue;
+			expect(actionFor(context, '?'), context).toBe('help');
+			expect(actionFor(context, 'q'), context).toBe('quit');
+		}
 	});
 });
 
@@ -59,10 +85,25 @@ describe('grid geometry', () => {
 	});
 
 	it('fits 80×24 with two tile rows and a log pane, one row short of the terminal', () => {
-		const layout = consoleLayout(80, 24, 200);
+		const layout = consoleLayout(80, 24, 6);
+		expect(layout.hostsView).toBe('tiles');
 		expect(layout.tileColumns).toBe(3);
 		expect(layout.gridRows).toBe(2);
 		expect(1 + layout.gridRows * tileHeight + layout.logRows + 2).toBe(23);
+	});
+
+	it('shows the table once the tiles do not fit, or when asked; forced tiles keep a "more" line', () => {
+		const table = consoleLayout(80, 24, 200);
+		expect(table.hostsView).toBe('table');
+		expect(1 + table.hostsHeight + table.logRows + 2).toBe(23);
+		expect(table.logRows).toBeGreaterThanOrEqual(5);
+		expect(consoleLayout(120, 40, 16).hostsView).toBe('tiles');
+		expect(consoleLayout(120, 40, 17).hostsView).toBe('table');
+		expect(consoleLayout(100, 30, 4, 'table').hostsHeight).toBe(5);
+		const tiles = consoleLayout(80, 24, 200, 'tiles');
+		expect(tiles.hostsView).toBe('tiles');
+		expect(tiles.hostsHeight).toBe(tiles.gridRows * tileHeight + 1);
+		expect(1 + tiles.hostsHeight + tiles.logRows + 2).toBeLessThanOrEqual(23);
 	});
 });
 

@@ -72,7 +72,12 @@ describe('the console on real local hosts', () => {
 		await press(stdin, 'g');
 		let list = await waitForFrame(lastFrame, /●\s+2 .*\(current\)/, 20_000);
 		expect(list).toContain('Generations of alpha');
-		expect(list).toMatch(/\s1 {2}\d{4}-\d\d-\d\d/);
+		// Each generation with its status: the declined one says so; columns line up under the heading.
+		expect(list).toMatch(/\s1 {2}✓ live +\d{4}-\d\d-\d\d/);
+		expect(list).toMatch(/\s3 {2}◌ declined +\d{4}-\d\d-\d\d/);
+		const heading = list.split('\n').find((line) => line.includes(' id  status'))!;
+		const row = list.split('\n').find((line) => /\s1 {2}✓ live/.test(line))!;
+		expect(row.search(/\d{4}-/)).toBe(heading.indexOf('created'));
 		await press(stdin, ARROW_DOWN);
 		await waitForFrame(lastFrame, /▸\s+1 /);
 		await press(stdin, 'r');

@@ -82,7 +82,7 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console in a real t
 
 		// One host only: with both selected `r` would roll back every selected host to a release.
 		await t.press('a', '0 of 2 selected');
-		const list = await t.press('g', (screen) => screen.includes('Generations of alpha · current 2') && highlightedGeneration(screen) === 2 && /^\s+1\s+\d{4}-/m.test(screen));
+		const list = await t.press('g', (screen) => screen.includes('Generations of alpha · current 2') && highlightedGeneration(screen) === 2 && /^\s+1\s+✓ live\s+\d{4}-/m.test(screen));
 		expect(list).toContain('r rolls alpha back to the highlighted generation');
 		await t.press('Down', (screen) => highlightedGeneration(screen) === 1);
 		const question = await t.press('r', 'Roll back alpha to generation 1 (release');

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { build } from 'esbuild';
@@ -48,8 +48,11 @@ export async function dyingClients(): Promise<{
 					}),
 			};
 		},
+		/** Kills what is left and removes the bundle. */
 		killAll() {
 			for (const child of children) child.kill('SIGKILL');
+			rmSync(script, { force: true });
+			rmSync(`${script}.map`, { force: true });
 		},
 	};
 }

@@ -9,14 +9,15 @@ export interface ConfirmDialogProps {
 	readonly question: string;
 	readonly height: number;
 	readonly width: number;
-	readonly active: boolean;
+	/** The key target this dialog answers (see key-context.ts). */
+	readonly keyTarget: string;
 	readonly onAnswer: (yes: boolean) => void;
 	readonly onInterrupt: () => void;
 }
 
 /** A yes/no question whose default is No, with the details it is about above it. */
-export function ConfirmDialog({ title, lines, question, height, width, active, onAnswer, onInterrupt }: ConfirmDialogProps) {
-	useConfirmDialog(active, onAnswer, onInterrupt);
+export function ConfirmDialog({ title, lines, question, height, width, keyTarget, onAnswer, onInterrupt }: ConfirmDialogProps) {
+	useConfirmDialog(keyTarget, onAnswer, onInterrupt);
 	const inner = Math.max(10, width - 4);
 	// Border, title and question take four rows; the keys are in the status bar.
 	const room = Math.max(1, height - 4);

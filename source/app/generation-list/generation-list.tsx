@@ -1,19 +1,22 @@
 import { Box, Text } from 'ink';
 import { useConsoleState } from '../console-context.js';
+import { PickList } from '../pick-list/pick-list.js';
 import { truncate } from '../text-fit.js';
-import { symbols, tone } from '../theme.js';
+import { tone } from '../theme.js';
 import { useGenerationList } from './use-generation-list.js';
-import { generationRow, newestFirst, resolveHighlight, useGenerationListState } from './use-generation-list-state.js';
+import { generationTable, newestFirst, resolveHighlight, useGenerationListState } from './use-generation-list-state.js';
 
-/** `g`: the focused host's generations, newest first, current marked; `r` rolls back. */
-export function GenerationList({ host, height, width, active }: { readonly host: string; readonly height: number; readonly width: number; readonly active: boolean }) {
+/** Generations that never served: shown dimmed. */
+const neverLive = new Set(['staged', 'declined', 'failed']);
+
+/** `g`: the focused host's generations, newest first, current marked, each with its status; `r` rolls back. */
+export function GenerationList({ host, height, width }: { readonly host: string; readonly height: number; readonly width: number }) {
 	const { entry, selectedCount } = useConsoleState((state) => ({ entry: state.generations[host], selectedCount: state.selected.size }));
 	const list = entry ? newestFirst(entry.list) : [];
 	const [highlight, dispatch, current] = useGenerationListState();
-	useGenerationList(active, host, current, dispatch);
+	useGenerationList(host, current, dispatch);
 	const index = resolveHighlight(highlight, list);
-	const rows = Math.max(1, height - 2);
-	const first = Math.max(0, Math.min(index - Math.floor(rows / 2), list.length - rows));
+	const table = generationTable(list);
 	const scope = selectedCount > 1 ? `r rolls the ${selectedCount} selected hosts back to the highlighted release` : `r rolls ${host} back to the highlighted generation`;
 	return (
 		<Box flexDirection="column" height={height} width={width} overflow="hidden">
@@ -21,7 +24,7 @@ export function GenerationList({ host, height, width, active }: { readonly host:
 				{truncate(`Generations of ${host} · current ${entry?.current ?? '?'} · ${scope}`, width)}
 			</Text>
 			<Text dimColor wrap="truncate">
-				{truncate('    id  created           release  by  size', width)}
+				{truncate(table.heading, width)}
 			</Text>
 			{entry === undefined ? <Text>loading generations of {host}…</Text> : null}
 			{entry?.error ? (
@@ -30,14 +33,12 @@ export function GenerationList({ host, height, width, active }: { readonly host:
 				</Text>
 			) : null}
 			{entry !== undefined && !entry.error && list.length === 0 ? <Text>nothing deployed on {host} yet</Text> : null}
-			{list.slice(first, first + rows).map((generation, offset) => {
-				const highlighted = first + offset === index;
-				return (
-					<Text key={generation.id} wrap="truncate" inverse={highlighted} bold={generation.current}>
-						{truncate(`${highlighted ? symbols.focus : ' '}${generationRow(generation)}`, width)}
-					</Text>
-				);
-			})}
+			<PickList
+				items={list.map((generation, at) => ({ key: String(generation.id), label: table.rows[at] ?? '', strong: generation.current, muted: neverLive.has(generation.status) }))}
+				index={index}
+				rows={Math.max(1, height - 2)}
+				width={width}
+			/>
 		</Box>
 	);
 }

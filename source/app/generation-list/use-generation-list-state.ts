@@ -2,15 +2,54 @@ import { useSyncReducer } from '../use-sync-reducer.js';
 import type { GenerationInfo } from '../../engine/events.js';
 import type { RollbackTarget } from '../../engine/requests.js';
 import { formatBytes } from '../../engine/format-bytes.js';
+import { generationStatusText } from '../../engine/outcome/words.js';
+import { padEnd } from '../text-fit.js';
+import { symbols } from '../theme.js';
 
 /** Newest first: the generation you most likely want is near the top. */
 export function newestFirst(list: readonly GenerationInfo[]): GenerationInfo[] {
 	return [...list].sort((a, b) => b.id - a.id);
 }
 
+interface GenerationColumns {
+	readonly status: number;
+	readonly release: number;
+	readonly by: number;
+}
+
+/** "✓ live (current)": the status, and whether `current` points here. */
+const statusText = (generation: GenerationInfo): string => `${generationStatusText(generation)}${generation.current ? ' (current)' : ''}`;
+
+function columnsOf(list: readonly GenerationInfo[]): GenerationColumns {
+	const widest = (texts: readonly string[], title: string) => Math.max(title.length, ...texts.map((text) => [...text].length));
+	return { status: widest(list.map(statusText), 'status'), release: widest(list.map((each) => each.release), 'release'), by: widest(list.map((each) => each.by), 'by') };
+}
+
+/** The rows of a list and the heading above them, in the same columns (so they line up). */
+export function generationTable(list: readonly GenerationInfo[]): { readonly heading: string; readonly rows: readonly string[] } {
+	const columns = columnsOf(list);
+	const row = (mark: string, id: string, status: string, created: string, release: string, by: string, size: string) =>
+		`${mark} ${id.padStart(3)}  ${padEnd(status, columns.status)}  ${padEnd(created, 16)}  ${padEnd(release, columns.release)}  ${padEnd(by, columns.by)}  ${size}`;
+	return {
+		// One column more on the left than the rows: the list's highlight mark.
+		heading: ` ${row(' ', 'id', 'status', 'created', 'release', 'by', 'size')}`,
+		rows: list.map((generation) =>
+			row(
+				generation.current ? symbols.current : ' ',
+				String(generation.id),
+				statusText(generation),
+				generation.created.replace('T', ' ').slice(0, 16),
+				generation.release,
+				generation.by,
+				formatBytes(generation.bytes),
+			),
+		),
+	};
+}
+
+/** One generation as a line (for messages): mark, id, status, created, release, author, size. */
 export function generationRow(generation: GenerationInfo): string {
-	const created = generation.created.replace('T', ' ').slice(0, 16);
-	return `${generation.current ? '●' : ' '} ${String(generation.id).padStart(3)}  ${created}  ${generation.release}  ${generation.by}  ${formatBytes(generation.bytes)}${generation.current ? '  (current)' : ''}`;
+	return generationTable([generation]).rows[0] ?? '';
 }
 
 export interface RollbackPlan {

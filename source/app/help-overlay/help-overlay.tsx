@@ -1,25 +1,25 @@
 import { Box, Text } from 'ink';
-import { useState } from 'react';
-import { useConsoleServices } from '../console-context.js';
-import { useConsoleActions } from '../use-console-actions.js';
+import { useMemo } from 'react';
+import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
+import { useSyncReducer } from '../use-sync-reducer.js';
 import { useHelpOverlay } from './use-help-overlay.js';
-import { helpColumns, helpLines, maxHelpOffset } from './use-help-overlay-state.js';
+import { helpColumns, helpLines, legendLines, maxHelpOffset } from './use-help-overlay-state.js';
 
-/** `?`: every binding of the keymap, grouped by where it applies. Generated, never hand-written. */
-export function HelpOverlay({ height, width, active }: { readonly height: number; readonly width: number; readonly active: boolean }) {
-	const { store } = useConsoleServices();
-	const perform = useConsoleActions();
-	const lines = helpLines();
+const clampedScroll = (offset: number, action: { by: number; max: number }): number => Math.max(0, Math.min(action.max, offset + action.by));
+
+/** `?`: every binding of the keymap, grouped by where it applies, then what every mark means. Generated, never hand-written. */
+export function HelpOverlay({ height, width }: { readonly height: number; readonly width: number }) {
+	const lines = useMemo(() => [...helpLines(), ...legendLines()], []);
 	const rows = Math.max(1, height - 1);
-	const [offset, setOffset] = useState(0);
 	const maxOffset = maxHelpOffset(lines.length, width, rows);
-	useHelpOverlay(active, (by) => setOffset((value) => Math.max(0, Math.min(maxOffset, value + by))), perform, () => store.getState().closeModal());
-	const columns = helpColumns(lines, width, rows, offset);
+	const [offset, dispatch] = useSyncReducer(clampedScroll, 0);
+	useHelpOverlay(Math.max(1, rows - 1), (by) => dispatch({ by, max: maxOffset }));
+	const columns = helpColumns(lines, width, rows, Math.min(offset, maxOffset));
 	return (
 		<Box flexDirection="column" height={height} width={width} overflow="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
-				Keys {maxOffset > 0 ? `(↑↓ scroll ${offset}/${maxOffset})` : ''} · esc or ? closes
+				{truncate(`Keys and marks ${maxOffset > 0 ? `(↑↓ PgUp PgDn scroll, ${Math.min(offset, maxOffset)}/${maxOffset}) ` : ''}· esc or ? closes`, width)}
 			</Text>
 			<Box flexDirection="row">
 				{columns.map((column, index) => (

@@ -1,5 +1,6 @@
 import { helpSections } from '../keymap.js';
 import { padEnd, truncate } from '../text-fit.js';
+import { legendSections } from './legend.js';
 
 /** Wide enough for the longest "keys  label" row of the keymap. */
 export const helpColumnWidth = 64;
@@ -7,6 +8,11 @@ export const helpColumnWidth = 64;
 /** The keymap as lines: a heading per "where it applies", then "keys  label" rows. */
 export function helpLines(): string[] {
 	return helpSections().flatMap((section) => [`[${section.title}]`, ...section.rows.map((row) => `  ${padEnd(row.keys, 12)} ${row.label}`)]);
+}
+
+/** What each mark means, after the keys. */
+export function legendLines(): string[] {
+	return ['', 'Marks', ...legendSections().flatMap((section) => [`[${section.title}]`, ...section.rows.map((row) => `  ${padEnd(row.mark, 6)} ${row.meaning}`)])];
 }
 
 /** Lines laid out in as many columns as fit, starting `offset` lines in. */

@@ -1,19 +1,14 @@
-import { useInput } from 'ink';
-import { actionFor, keyNameOf, type Action } from '../keymap.js';
+import { useKeys } from '../input/use-keys.js';
+import { actionFor } from '../keymap.js';
+import { useConsoleActions } from '../use-console-actions.js';
 
-/** Help keys: esc/? close, ↑↓ scroll when the keymap doesn't fit, q and ^C as anywhere. */
-export function useHelpOverlay(active: boolean, onScroll: (by: number) => void, perform: (action: Action) => boolean, onClose: () => void): void {
-	useInput(
-		(input, key) => {
-			const keyName = keyNameOf(input, key);
-			if (keyName === 'up' || keyName === 'down') {
-				onScroll(keyName === 'up' ? -1 : 1);
-				return;
-			}
-			const action = actionFor('help', keyName);
-			if (action === 'close') onClose();
-			else if (action) perform(action);
-		},
-		{ isActive: active },
-	);
+/** Help keys: ↑↓ jk PgUp PgDn Home End scroll, esc or ? close, q and ^C as anywhere. */
+export function useHelpOverlay(page: number, onScroll: (by: number) => void): void {
+	const perform = useConsoleActions();
+	useKeys('help', (key) => {
+		const action = actionFor('help', key.name);
+		const by = { 'scroll-up': -1, 'scroll-down': 1, 'page-up': -page, 'page-down': page, top: -Infinity, bottom: Infinity }[action as string];
+		if (by !== undefined) onScroll(by);
+		else if (action) perform(action);
+	});
 }

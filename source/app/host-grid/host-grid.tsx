@@ -1,32 +1,34 @@
 import { Box, Text } from 'ink';
 import { useConsoleState } from '../console-context.js';
-import type { ConsoleLayout } from '../console-layout.js';
-import type { KeyContext } from '../keymap.js';
+import { tileHeight, type ConsoleLayout } from '../console-layout.js';
+import { truncate } from '../text-fit.js';
+import { tone } from '../theme.js';
 import { HostTile } from './host-tile.js';
-import { useHostGrid } from './use-host-grid.js';
 import { useHostGridState } from './use-host-grid-state.js';
 
-/** The tiles that fit, scrolled so the focused host is always on screen. */
-export function HostGrid({ layout, context }: { readonly layout: ConsoleLayout; readonly context: KeyContext }) {
-	const { visible, focus } = useConsoleState((state) => ({ visible: state.visible, focus: state.focus }));
-	useHostGrid(context, layout.tileColumns);
-	const window = useHostGridState(visible, focus, layout.tileColumns, layout.gridRows);
-	if (visible.length === 0) {
-		return (
-			<Box height={layout.gridHeight}>
-				<Text>no host matches the filter (esc clears it)</Text>
-			</Box>
-		);
-	}
+/** The tiles that fit, scrolled so the focused host is always on screen; a line says how many are not. */
+export function HostGrid({ layout, ordered }: { readonly layout: ConsoleLayout; readonly ordered: readonly string[] }) {
+	const focus = useConsoleState((state) => state.focus);
+	const window = useHostGridState(ordered, focus, layout.tileColumns, layout.gridRows);
+	const above = window.top * layout.tileColumns;
+	const below = Math.max(0, ordered.length - (window.top + window.rows.length) * layout.tileColumns);
+	const more = [above > 0 ? `${above} more ↑` : '', below > 0 ? `${below} more ↓` : ''].filter(Boolean).join(' · ');
 	return (
-		<Box height={layout.gridHeight} flexDirection="column" overflow="hidden">
-			{window.rows.map((row) => (
-				<Box key={row[0]} flexDirection="row">
-					{row.map((name) => (
-						<HostTile key={name} name={name} width={layout.tileWidth} />
-					))}
-				</Box>
-			))}
+		<Box height={layout.hostsHeight} flexDirection="column" overflow="hidden">
+			<Box height={Math.min(layout.hostsHeight, layout.gridRows * tileHeight)} flexDirection="column" overflow="hidden">
+				{window.rows.map((row) => (
+					<Box key={row[0]} flexDirection="row">
+						{row.map((name) => (
+							<HostTile key={name} name={name} width={layout.tileWidth} />
+						))}
+					</Box>
+				))}
+			</Box>
+			{more ? (
+				<Text color={tone('accent')} wrap="truncate">
+					{truncate(`  ${more}  (T: host table)`, layout.width)}
+				</Text>
+			) : null}
 		</Box>
 	);
 }

@@ -27,7 +27,8 @@ export const HostTile = memo(function HostTile({ name, width }: { readonly name:
 const borderTone = (outcome: HostView['outcome']): string | undefined =>
 	outcome === 'failed' || outcome === 'manual' ? tone('bad') : outcome === 'rolled-back' ? tone('warn') : tone('muted');
 
-function TileText({ line }: { readonly line: TileLine }) {
+/** A line of styled segments, cut at the end of its box. */
+export function TileText({ line }: { readonly line: TileLine }) {
 	return (
 		<Text wrap="truncate">
 			{line.map((segment, index) => (

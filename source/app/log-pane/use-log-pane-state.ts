@@ -4,7 +4,8 @@ import type { RingBuffer } from '../../store/ring-buffer.js';
 
 /**
  * Scroll and search state of one log pane. Positions are absolute line numbers (0 = first line
- * ever appended), so a view scrolled back stays put while new lines arrive below it.
+ * ever appended), so a view scrolled back stays put while new lines arrive below it, and the
+ * current search match stays the same line.
  */
 export interface LogPaneState {
 	/** Absolute number of the last line shown; null follows the tail. */
@@ -12,9 +13,11 @@ export interface LogPaneState {
 	/** Search text being typed after `/`; null when not typing. */
 	readonly searchDraft: string | null;
 	readonly term: string;
+	/** The match `n`/`N` walk from: an absolute line number, null before the first jump. */
+	readonly match: number | null;
 }
 
-export const initialLogPaneState: LogPaneState = { bottom: null, searchDraft: null, term: '' };
+export const initialLogPaneState: LogPaneState = { bottom: null, searchDraft: null, term: '', match: null };
 
 /** What the reducer needs to know about the buffer at the time of an action. */
 export interface BufferExtent {
@@ -29,6 +32,7 @@ export interface BufferExtent {
 export type LogPaneAction =
 	| { readonly type: 'scroll'; readonly by: number; readonly extent: BufferExtent }
 	| { readonly type: 'follow' }
+	| { readonly type: 'oldest'; readonly extent: BufferExtent }
 	| { readonly type: 'jump'; readonly to: number; readonly extent: BufferExtent }
 	| { readonly type: 'start-search' }
 	| { readonly type: 'edit-search'; readonly text: string }
@@ -51,8 +55,15 @@ export function logPaneReducer(state: LogPaneState, action: LogPaneAction): LogP
 		}
 		case 'follow':
 			return { ...state, bottom: null };
-		case 'jump':
-			return { ...state, bottom: clampBottom(action.to + Math.floor(action.extent.rows / 2), action.extent) ?? (action.to >= action.extent.total - action.extent.rows ? null : action.to) };
+		case 'oldest':
+			return { ...state, bottom: clampBottom(0, action.extent) };
+		case 'jump': {
+			// The match in the middle of the pane; near the tail, the last page (held still, so the match stays in view).
+			const last = action.extent.total - 1;
+			const wanted = Math.min(last, action.to + Math.floor(action.extent.rows / 2));
+			const bottom = wanted >= last ? last : (clampBottom(wanted, action.extent) ?? last);
+			return { ...state, bottom, match: action.to };
+		}
 		case 'start-search':
 			return { ...state, searchDraft: '' };
 		case 'edit-search':
@@ -61,7 +72,7 @@ export function logPaneReducer(state: LogPaneState, action: LogPaneAction): LogP
 			return { ...state, searchDraft: null };
 		case 'accept-search': {
 			const term = state.searchDraft ?? state.term;
-			const next = { ...state, searchDraft: null, term };
+			const next = { ...state, searchDraft: null, term, match: null };
 			return action.match === null ? next : logPaneReducer(next, { type: 'jump', to: action.match, extent: action.extent });
 		}
 	}
@@ -74,7 +85,7 @@ export function extentOf(buffer: RingBuffer<LogLine>, rows: number): BufferExten
 /** The lines to draw, oldest first, with their absolute numbers. */
 export function visibleLines(buffer: RingBuffer<LogLine>, state: LogPaneState, rows: number): { readonly number: number; readonly line: LogLine }[] {
 	const firstHeld = buffer.total - buffer.length;
-	const bottom = state.bottom ?? buffer.total - 1;
+	const bottom = Math.min(state.bottom ?? buffer.total - 1, buffer.total - 1);
 	const first = Math.max(firstHeld, bottom - rows + 1);
 	const out: { number: number; line: LogLine }[] = [];
 	for (let number = first; number <= bottom; number += 1) {
@@ -84,15 +95,73 @@ export function visibleLines(buffer: RingBuffer<LogLine>, state: LogPaneState, r
 	return out;
 }
 
-/** The newest line containing `term` strictly before absolute line `before` (case-insensitive). */
-export function findMatchBefore(buffer: RingBuffer<LogLine>, term: string, before: number): number | null {
-	if (term === '') return null;
-	const needle = term.toLowerCase();
-	const firstHeld = buffer.total - buffer.length;
-	for (let number = Math.min(before, buffer.total) - 1; number >= firstHeld; number -= 1) {
-		if (buffer.at(number - firstHeld)?.text.toLowerCase().includes(needle)) return number;
+/**
+ * Every held line containing the term (case-insensitive), by absolute number, oldest first.
+ * Kept between renders and extended only by the lines that arrived since, so a counter can be
+ * shown on every frame of a busy log.
+ */
+export class MatchIndex {
+	private term = '';
+	private scanned = 0;
+	private found: number[] = [];
+
+	matches(buffer: RingBuffer<LogLine>, term: string): readonly number[] {
+		const needle = term.toLowerCase();
+		const firstHeld = buffer.total - buffer.length;
+		if (needle !== this.term) {
+			this.term = needle;
+			this.scanned = firstHeld;
+			this.found = [];
+		}
+		if (needle === '') return this.found;
+		// Lines the ring buffer has dropped can't be shown: their matches go.
+		if (this.found.length > 0 && this.found[0]! < firstHeld) this.found = this.found.filter((number) => number >= firstHeld);
+		for (let number = Math.max(this.scanned, firstHeld); number < buffer.total; number += 1) {
+			if (buffer.at(number - firstHeld)?.text.toLowerCase().includes(needle)) this.found.push(number);
+		}
+		this.scanned = buffer.total;
+		return this.found;
 	}
-	return null;
+}
+
+/** The match after (`1`, newer) or before (`-1`, older) `from`, wrapping around; null when there is none. */
+export function stepMatch(matches: readonly number[], from: number, direction: 1 | -1): { readonly match: number; readonly wrapped: boolean } | null {
+	if (matches.length === 0) return null;
+	if (direction === -1) {
+		for (let index = matches.length - 1; index >= 0; index -= 1) if (matches[index]! < from) return { match: matches[index]!, wrapped: false };
+		return { match: matches.at(-1)!, wrapped: true };
+	}
+	for (const match of matches) if (match > from) return { match, wrapped: false };
+	return { match: matches[0]!, wrapped: true };
+}
+
+/** The newest match at or above `bottom` (where the operator is looking), else the newest of all. */
+export function matchFrom(matches: readonly number[], bottom: number): number | null {
+	for (let index = matches.length - 1; index >= 0; index -= 1) if (matches[index]! <= bottom) return matches[index]!;
+	return matches.at(-1) ?? null;
+}
+
+/** "3/7": which match is current, counted oldest first. */
+export function matchCounter(matches: readonly number[], match: number | null): string {
+	if (matches.length === 0) return '0/0';
+	const at = match === null ? -1 : matches.indexOf(match);
+	return `${at === -1 ? '–' : at + 1}/${matches.length}`;
+}
+
+/** Pieces of a line's text, the occurrences of `term` flagged (case-insensitive). */
+export function splitMatches(text: string, term: string): { readonly text: string; readonly match: boolean }[] {
+	if (term === '') return [{ text, match: false }];
+	const lower = text.toLowerCase();
+	const needle = term.toLowerCase();
+	const parts: { text: string; match: boolean }[] = [];
+	let from = 0;
+	for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + needle.length)) {
+		if (at > from) parts.push({ text: text.slice(from, at), match: false });
+		parts.push({ text: text.slice(at, at + needle.length), match: true });
+		from = at + needle.length;
+	}
+	if (from < text.length) parts.push({ text: text.slice(from), match: false });
+	return parts;
 }
 
 export function useLogPaneState() {

@@ -1,70 +1,66 @@
-import { useInput } from 'ink';
 import type { LogLine } from '../../store/console-store.js';
 import type { RingBuffer } from '../../store/ring-buffer.js';
 import { useConsoleServices } from '../console-context.js';
-import { actionFor, keyNameOf } from '../keymap.js';
+import { typedText, withoutLastCharacter } from '../input/key-reader.js';
+import { useKeys } from '../input/use-keys.js';
+import { actionFor } from '../keymap.js';
 import { useConsoleActions } from '../use-console-actions.js';
-import { extentOf, findMatchBefore, type LogPaneAction, type LogPaneState } from './use-log-pane-state.js';
+import { extentOf, matchFrom, stepMatch, type LogPaneAction, type LogPaneState, type MatchIndex } from './use-log-pane-state.js';
 
-/** Keys of a focused log pane: scrolling, follow, search, plus the shared console actions. */
-export function useLogPane(active: boolean, buffer: () => RingBuffer<LogLine>, rows: number, current: () => LogPaneState, dispatch: (action: LogPaneAction) => void): void {
+/** Keys of a log pane with the keys: scrolling, follow, search with n/N, plus the shared console actions. */
+export function useLogPane(keyTarget: string | null, buffer: () => RingBuffer<LogLine>, rows: number, current: () => LogPaneState, dispatch: (action: LogPaneAction) => void, index: MatchIndex): void {
 	const { store } = useConsoleServices();
 	const perform = useConsoleActions();
-	useInput(
-		(input, key) => {
-			const keyName = keyNameOf(input, key);
-			const state = current();
-			const extent = extentOf(buffer(), rows);
-			if (state.searchDraft !== null) {
-				const action = actionFor('text', keyName);
-				if (action === 'accept-text') {
-					const term = state.searchDraft;
-					dispatch({ type: 'accept-search', match: findMatchBefore(buffer(), term, extent.total), extent });
-				} else if (action === 'cancel-text') dispatch({ type: 'cancel-search' });
-				else if (action === 'delete-char') dispatch({ type: 'edit-search', text: state.searchDraft.slice(0, -1) });
-				else if (action === 'interrupt') perform('interrupt');
-				else if (input && !key.ctrl && !key.meta) dispatch({ type: 'edit-search', text: state.searchDraft + input });
+	useKeys(keyTarget, (key) => {
+		const state = current();
+		const log = buffer();
+		const extent = extentOf(log, rows);
+		const notice = (text: string): void => store.getState().setNotice(text);
+		if (state.searchDraft !== null) {
+			const action = actionFor('text', key.name);
+			if (action === 'accept-text') {
+				const matches = index.matches(log, state.searchDraft);
+				const match = matchFrom(matches, state.bottom ?? extent.total - 1);
+				dispatch({ type: 'accept-search', match, extent });
+				if (match === null && state.searchDraft !== '') notice(`no line matches "${state.searchDraft}"`);
+			} else if (action === 'cancel-text') dispatch({ type: 'cancel-search' });
+			else if (action === 'delete-char') dispatch({ type: 'edit-search', text: withoutLastCharacter(state.searchDraft) });
+			else if (action === 'interrupt') perform('interrupt');
+			else if (typedText(key)) dispatch({ type: 'edit-search', text: state.searchDraft + typedText(key) });
+			return;
+		}
+		const action = actionFor('log', key.name);
+		switch (action) {
+			case undefined:
+				return;
+			case 'scroll-up':
+				return dispatch({ type: 'scroll', by: -1, extent });
+			case 'scroll-down':
+				return dispatch({ type: 'scroll', by: 1, extent });
+			case 'page-up':
+				return dispatch({ type: 'scroll', by: -Math.max(1, rows - 1), extent });
+			case 'page-down':
+				return dispatch({ type: 'scroll', by: Math.max(1, rows - 1), extent });
+			case 'top':
+				return dispatch({ type: 'oldest', extent });
+			case 'bottom':
+			case 'follow':
+				return dispatch({ type: 'follow' });
+			case 'search':
+				return dispatch({ type: 'start-search' });
+			case 'next-match':
+			case 'previous-match': {
+				if (state.term === '') return notice('no search yet: press /');
+				const matches = index.matches(log, state.term);
+				const from = state.match ?? (state.bottom ?? extent.total - 1) + 1;
+				const step = stepMatch(matches, from, action === 'next-match' ? -1 : 1);
+				if (step === null) return notice(`no line matches "${state.term}"`);
+				dispatch({ type: 'jump', to: step.match, extent });
+				if (step.wrapped) notice(action === 'next-match' ? 'search went past the oldest line: back at the newest match' : 'search went past the newest line: back at the oldest match');
 				return;
 			}
-			const action = actionFor('log', keyName);
-			switch (action) {
-				case undefined:
-					return;
-				case 'scroll-up':
-					dispatch({ type: 'scroll', by: -1, extent });
-					return;
-				case 'scroll-down':
-					dispatch({ type: 'scroll', by: 1, extent });
-					return;
-				case 'page-up':
-					dispatch({ type: 'scroll', by: -Math.max(1, rows - 1), extent });
-					return;
-				case 'page-down':
-					dispatch({ type: 'scroll', by: Math.max(1, rows - 1), extent });
-					return;
-				case 'follow':
-					dispatch({ type: 'follow' });
-					return;
-				case 'search':
-					dispatch({ type: 'start-search' });
-					return;
-				case 'next-match': {
-					const from = state.bottom ?? extent.total;
-					const match = findMatchBefore(buffer(), state.term, from);
-					if (match !== null) dispatch({ type: 'jump', to: match, extent });
-					else store.getState().setNotice(state.term ? `no older line matches "${state.term}"` : 'no search yet: press /');
-					return;
-				}
-				case 'close': {
-					const current = store.getState();
-					if (current.view !== 'grid') current.setView('grid');
-					else current.setPane('grid');
-					return;
-				}
-				default:
-					perform(action);
-			}
-		},
-		{ isActive: active },
-	);
+			default:
+				perform(action);
+		}
+	});
 }

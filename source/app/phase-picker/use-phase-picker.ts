@@ -1,24 +1,20 @@
-import { useInput } from 'ink';
-import { actionFor, keyNameOf } from '../keymap.js';
+import { useKeys } from '../input/use-keys.js';
+import { actionFor } from '../keymap.js';
+import { pickDirection } from '../pick-list/pick-list-state.js';
+import { useConsoleActions } from '../use-console-actions.js';
 
 export interface PhasePickerKeys {
 	readonly move: (by: number) => void;
 	readonly choose: () => void;
-	readonly close: () => void;
-	readonly interrupt: () => void;
 }
 
-/** ↑↓/jk move, enter chooses, esc closes. State is read synchronously, so fast keys don't act on a stale highlight. */
-export function usePhasePicker(active: boolean, keys: PhasePickerKeys): void {
-	useInput(
-		(input, key) => {
-			const keyName = keyNameOf(input, key);
-			const action = actionFor('phases', keyName);
-			if (action === 'pick-move') keys.move(keyName === 'up' || keyName === 'k' ? -1 : 1);
-			else if (action === 'choose') keys.choose();
-			else if (action === 'close') keys.close();
-			else if (action === 'interrupt') keys.interrupt();
-		},
-		{ isActive: active },
-	);
+/** ↑↓/jk move, enter chooses, esc closes, `?`/`q` as anywhere. State is read synchronously, so keys typed ahead act on the highlight they follow. */
+export function usePhasePicker(keys: PhasePickerKeys): void {
+	const perform = useConsoleActions();
+	useKeys('phases', (key) => {
+		const action = actionFor('phases', key.name);
+		if (action === 'pick-move') keys.move(pickDirection(key.name));
+		else if (action === 'choose') keys.choose();
+		else if (action) perform(action);
+	});
 }

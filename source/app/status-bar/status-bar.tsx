@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { outcomeWords } from '../../engine/outcome/words.js';
 import { useConsoleState } from '../console-context.js';
 import { hintsFor, type KeyContext } from '../keymap.js';
 import { Spinner } from '../spinner/spinner.js';
@@ -6,18 +7,20 @@ import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
 import { statusCounts } from './status-counts.js';
 
-/** Two rows: run counts and the latest notice; then the keys of the active context. */
+/** Two rows: run counts and the latest notice; then the keys of the active context, as many as fit. */
 export function StatusBar({ width, context }: { readonly width: number; readonly context: KeyContext }) {
 	// Flat fields: the shallow comparison sees through one level only.
 	const { runState, kind, notice, ...counts } = useConsoleState((state) => ({ ...statusCounts(state), runState: state.run.state, kind: state.run.kind, notice: state.notice }));
 	const active = runState === 'running' || runState === 'cancelling';
-	// Zero counts are left out so the notice keeps room on an 80-column terminal.
+	// Zero counts are left out so the notice keeps room on an 80-column terminal; running always shows.
 	const countText = [
 		`${counts.running} running`,
-		counts.ok > 0 ? `✓ ${counts.ok} ok` : '',
-		counts.failed > 0 ? `✗ ${counts.failed} failed` : '',
-		counts.rolledBack > 0 ? `↺ ${counts.rolledBack} rolled back` : '',
-		counts.staged > 0 ? `◐ ${counts.staged} staged` : '',
+		counts.queued > 0 ? `${counts.queued} queued` : '',
+		counts.ok > 0 ? `${outcomeWords.ok.mark} ${counts.ok} ok` : '',
+		counts.failed > 0 ? `${outcomeWords.failed.mark} ${counts.failed} failed` : '',
+		counts.rolledBack > 0 ? `${outcomeWords['rolled-back'].mark} ${counts.rolledBack} rolled back` : '',
+		counts.staged > 0 ? `${outcomeWords.staged.mark} ${counts.staged} staged` : '',
+		counts.cancelled > 0 ? `${outcomeWords.cancelled.mark} ${counts.cancelled} cancelled` : '',
 	]
 		.filter(Boolean)
 		.join(' · ');
@@ -30,7 +33,7 @@ export function StatusBar({ width, context }: { readonly width: number; readonly
 				<Text color={counts.failed > 0 ? tone('bad') : undefined}> {truncate(first, width - 2)}</Text>
 			</Text>
 			<Text dimColor wrap="truncate">
-				{truncate(hintsFor(context), width)}
+				{hintsFor(context, width)}
 			</Text>
 		</Box>
 	);

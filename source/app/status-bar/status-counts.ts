@@ -1,25 +1,30 @@
 import type { ConsoleData } from '../../store/console-store.js';
-import { isHostBusy } from '../../store/host-view.js';
 
 export interface StatusCounts {
+	/** In the run, nothing of their own started yet (waiting for a slot or for the build). */
+	readonly queued: number;
+	/** A phase of their own under way: at most `jobs` of them. */
 	readonly running: number;
 	readonly ok: number;
 	readonly failed: number;
 	readonly rolledBack: number;
 	readonly staged: number;
+	readonly cancelled: number;
 }
 
-/** Counts over the hosts of the latest run (hosts never run don't count). */
+/** Counts over the hosts of the latest run (hosts never run don't count), from the outcome model's progress. */
 export function statusCounts(state: Pick<ConsoleData, 'hosts' | 'run'>): StatusCounts {
-	const counts = { running: 0, ok: 0, failed: 0, rolledBack: 0, staged: 0 };
+	const counts = { queued: 0, running: 0, ok: 0, failed: 0, rolledBack: 0, staged: 0, cancelled: 0 };
 	for (const name of state.run.hosts) {
 		const host = state.hosts[name];
 		if (!host) continue;
-		if (isHostBusy(host)) counts.running += 1;
+		if (host.progress === 'queued') counts.queued += 1;
+		else if (host.progress === 'working') counts.running += 1;
 		else if (host.outcome === 'ok') counts.ok += 1;
 		else if (host.outcome === 'failed' || host.outcome === 'manual') counts.failed += 1;
 		else if (host.outcome === 'rolled-back') counts.rolledBack += 1;
 		else if (host.outcome === 'staged') counts.staged += 1;
+		else if (host.outcome === 'cancelled') counts.cancelled += 1;
 	}
 	return counts;
 }

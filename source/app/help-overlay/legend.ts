@@ -1,0 +1,57 @@
+import { generationWords, outcomeWords, statusMarks } from '../../engine/outcome/words.js';
+import { phaseLetters, spinnerFrames, symbols } from '../theme.js';
+
+/**
+ * What every mark on screen means, for the help overlay: read from the same tables the screen
+ * draws from (words.ts for run states, theme.ts for the console's own), never spelled twice.
+ */
+export interface LegendSection {
+	readonly title: string;
+	readonly rows: readonly { readonly mark: string; readonly meaning: string }[];
+}
+
+export function legendSections(): LegendSection[] {
+	return [
+		{
+			title: 'hosts',
+			rows: [
+				{ mark: symbols.focus, meaning: 'focused host' },
+				{ mark: `${symbols.selected} ${symbols.unselected}`, meaning: 'selected / not selected' },
+				{ mark: `3${symbols.arrow}4`, meaning: 'current → staged or target generation' },
+				{ mark: symbols.none, meaning: 'no generation yet (nothing deployed)' },
+				{ mark: '?', meaning: 'generation not known yet (host not heard from)' },
+				{ mark: spinnerFrames[0], meaning: 'being worked on' },
+				{ mark: statusMarks.pending, meaning: 'queued: waiting for a slot (jobs) or the build' },
+				{ mark: symbols.service, meaning: 'service logs tailing into its pane' },
+			],
+		},
+		{
+			title: 'outcome of the latest run',
+			rows: Object.values(outcomeWords).map((words) => ({ mark: words.mark, meaning: words.label })),
+		},
+		{
+			title: `phases (${Object.entries(phaseLetters)
+				.map(([phase, letter]) => `${letter} ${phase}`)
+				.join(', ')})`,
+			rows: [
+				{ mark: statusMarks.pending, meaning: 'pending' },
+				{ mark: spinnerFrames[0], meaning: 'running' },
+				{ mark: statusMarks.ok, meaning: 'ok' },
+				{ mark: statusMarks.failed, meaning: 'failed' },
+				{ mark: statusMarks.skipped, meaning: 'skipped (not reached, not asked for, or cancelled)' },
+			],
+		},
+		{
+			title: 'generations',
+			rows: [{ mark: symbols.current, meaning: 'current' }, ...Object.values(generationWords).map((words) => ({ mark: words.mark, meaning: words.label }))],
+		},
+		{
+			title: 'log lines',
+			rows: [
+				{ mark: symbols.match, meaning: 'search match (the match itself is highlighted)' },
+				{ mark: symbols.stderr, meaning: 'standard error' },
+				{ mark: symbols.service, meaning: 'service log line' },
+			],
+		},
+	];
+}
