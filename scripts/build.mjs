@@ -12,6 +12,16 @@ const noDevtools = {
 	},
 };
 
+// ssh2 loads its optional native crypto binding (built by its install script) relative to its own
+// file; from a bundle chunk that path would point into dist/chunks and never exist. Load it from
+// the installed package instead; without it ssh2 falls back to Node's crypto, as before.
+const sshBinding = {
+	name: 'ssh2-binding',
+	setup(builder) {
+		builder.onResolve({ filter: /\/sshcrypto\.node$/ }, () => ({ path: 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', external: true }));
+	},
+};
+
 await build({
 	entryPoints: ['source/cli.tsx'],
 	outdir: 'dist',
@@ -27,8 +37,8 @@ await build({
 	legalComments: 'none',
 	define: { 'process.env.NODE_ENV': '"production"' },
 	// ssh2 (CommonJS) needs require/__dirname, given by the banner; its optional native helpers are loaded with try/require; keep them out of the bundle.
-	external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-	plugins: [noDevtools],
+	external: ['cpu-features'],
+	plugins: [noDevtools, sshBinding],
 	banner: {
 		js: [
 			'#!/usr/bin/env node',

@@ -8,5 +8,6 @@ export function artifactDigest(artifact: Artifact): string {
 	hash.update(manifestText(artifact));
 	for (const file of artifact.files) hash.update(`mode ${file.mode.toString(8)} ${file.path}\n`);
 	for (const link of artifact.links) hash.update(`link ${link.path} -> ${link.target}\n`);
+	for (const dir of artifact.emptyDirs ?? []) hash.update(`dir ${dir.mode.toString(8)} ${dir.path}\n`);
 	return `sha256:${hash.digest('hex')}`;
 }

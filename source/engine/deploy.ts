@@ -311,7 +311,7 @@ function checkHostState(d: Deploy, host: HostRun, state: HostState): void {
 	host.expected = state.current;
 	d.run.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
 	if (!host.artifact) return;
-	host.diff = strategyFor(config).diff(state, host.artifact);
+	host.diff = strategyFor(config).diff(config, state, host.artifact);
 	if (host.diff) {
 		const { added, changed, removed, bytes } = host.diff;
 		host.session!.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);

@@ -86,10 +86,3 @@ export function statusLine(status: GenerationStatus, at: string): string {
 	if (!/^[a-z][a-z-]*$/.test(status)) throw new Error(`a generation status is one lower-case word, got ${JSON.stringify(status)}`);
 	return `${status} ${at}\n`;
 }
-
-/** `.env` lines: KEY="value" with the characters that matter to shells and dotenv escaped. */
-export function envFileText(values: Readonly<Record<string, string>>): string {
-	return Object.entries(values)
-		.map(([key, value]) => `${key}="${value.replace(/["\\$`]/g, (char) => `\\${char}`).replace(/\n/g, '\\n')}"\n`)
-		.join('');
-}

@@ -7,6 +7,8 @@ export interface HostState {
 	readonly freeKb?: number;
 	/** Manifest of the current generation, path → sha256. */
 	readonly manifest: ReadonlyMap<string, string> | null;
+	/** Modes of the current generation's files that are not 0644 (null: it recorded none). */
+	readonly modes?: ReadonlyMap<string, number> | null;
 	/** Nix: a closure staged by an earlier run and not switched to yet (switch later). */
 	readonly stagedPath?: { readonly path: string; readonly release: string };
 	/** Nix: the closure to deploy is already in the host's store. */

@@ -28,8 +28,9 @@ export async function makeRelease(cwd: string, now = new Date()): Promise<{ rele
 	return { release: `${stamp}-${rev ?? 'norev'}${dirty ? '-dirty' : ''}`, rev };
 }
 
+/** `20261121-234012-345-k3x9`: to the millisecond, so run records sort in the order the runs started. */
 export const newRunId = (now = new Date()): string =>
-	`${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
+	`${now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace('.', '-').slice(0, 19)}-${Math.random().toString(36).slice(2, 6)}`;
 
 export function operatorName(): string {
 	const user = process.env.SWITCHYARD_OPERATOR ?? process.env.USER ?? safeUser();

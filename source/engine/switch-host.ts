@@ -59,12 +59,13 @@ export async function switchAndValidate(request: SwitchRequest, to: number, reas
 	const { session, emit } = request;
 	const host = session.host.name;
 	const started = Date.now();
+	const tripsBefore = session.trips;
 	const token = session.host.watchdog && request.current !== null && request.current !== to ? `${request.runId}-${to}` : undefined;
 	emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 	// Nothing after the swap can change the outcome: finish in the same round trip.
 	const settled = !token && (!request.validate || healthCheckCount(session.host) === 0);
 	const swap = await switchTo(request, to, reason, { token, finish: settled ? request.finish?.() : undefined });
-	const tripsOf = () => ({ ms: Date.now() - started });
+	const tripsOf = () => ({ ms: Date.now() - started, trips: session.trips - tripsBefore });
 	if (!swap.swapped) {
 		if (token) await session.run(confirmWatchdog(session.host.root, token, 'engine: the switch did not happen')).catch(() => undefined);
 		emit({ type: 'phase', host, phase: 'switch', status: 'failed', reason: swap.reason, ...tripsOf() });
@@ -73,13 +74,17 @@ export async function switchAndValidate(request: SwitchRequest, to: number, reas
 	const activatedAt = Date.now();
 	emit({ type: 'switched', host, from: swap.from, to, reason });
 	emit({ type: 'phase', host, phase: 'switch', status: swap.reason ? 'failed' : 'ok', reason: swap.reason, ...tripsOf() });
+	// The confirming login starts now, while validation runs: it is made after the switch, which is
+	// all it must prove, and its handshake no longer adds to the host's time.
+	const login = token && !swap.reason ? newLogin(request) : undefined;
 
 	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to, false) : undefined);
 	const failedBy = swap.reason ? 'activation' : 'validation';
 	if (!failure) {
-		if (!token) return { outcome: 'ok', from: swap.from, finished: swap.finished, current: swap.current };
-		return confirmOverNewConnection(request, token, swap.from, to, activatedAt);
+		if (!token || !login) return { outcome: 'ok', from: swap.from, finished: swap.finished, current: swap.current };
+		return confirmOverNewConnection(request, login, token, swap.from, to, activatedAt);
 	}
+	void login?.then((fresh) => fresh.transport.close()).catch(() => undefined);
 	if (token) {
 		// The engine rolls back itself: the watchdog must not revert a second time later.
 		const claim = await session.run(confirmWatchdog(session.host.root, token, 'engine: rolling back')).catch(() => undefined);
@@ -113,12 +118,26 @@ async function revert(request: SwitchRequest, from: number | null, failedId: num
  * watchdog decided first (validation and login took longer than its deadline), that is reported
  * as the failure it is, never as ok.
  */
-async function confirmOverNewConnection(request: SwitchRequest, token: string, from: number | null, to: number, activatedAt: number): Promise<SwitchOutcome> {
+/** A second connection to the host (a new login), connecting from now on; settles with the session or the reason it failed. */
+function newLogin(request: SwitchRequest): Promise<HostSession> {
+	const fresh = request.session.over(request.openTransport(request.session.host));
+	const connected = fresh.transport.connect().then(
+		() => fresh,
+		async (error: unknown) => {
+			await fresh.transport.close().catch(() => undefined);
+			throw error;
+		},
+	);
+	connected.catch(() => undefined);
+	return connected;
+}
+
+async function confirmOverNewConnection(request: SwitchRequest, login: Promise<HostSession>, token: string, from: number | null, to: number, activatedAt: number): Promise<SwitchOutcome> {
 	const { session } = request;
 	const host = session.host;
-	const fresh = session.over(request.openTransport(host));
+	let fresh: HostSession | undefined;
 	try {
-		await fresh.transport.connect();
+		fresh = await login;
 		const finish = from === request.current ? request.finish?.() : undefined;
 		const confirm = script(confirmWatchdog(host.root, token), strategyFor(host).readCurrent(host));
 		const result = await fresh.run(finish ? thenIfOk(confirmWatchdog(host.root, token), finish) : confirm);
@@ -132,7 +151,7 @@ async function confirmOverNewConnection(request: SwitchRequest, token: string, f
 	} catch (error) {
 		return awaitWatchdog(request, token, from, activatedAt, `new logins failed after the switch (${(error as Error).message.split('\n')[0]})`);
 	} finally {
-		await fresh.transport.close().catch(() => undefined);
+		await fresh?.transport.close().catch(() => undefined);
 	}
 }
 

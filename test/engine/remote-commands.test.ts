@@ -92,11 +92,11 @@ describe('remote command builders', () => {
 		const text = armWatchdog({ root: '/opt/app', token: 'run-1-7', runId: 'run-1', activationSeconds: 610, confirmSeconds: 32.5, revert: "echo 'back'" });
 		expect(text).toContain('[ -d /opt/app/.watchdog ] || mkdir -p /opt/app/.watchdog');
 		// Activation's deadline, then the confirmation window once the switch marked itself activated.
-		expect(text).toContain('i=0; deadline=643; activated=');
+		expect(text).toContain('i=0; deadline=643; settled=; owner=$1');
 		expect(text).toContain('deadline=$((i + 33))');
 		expect(text).toContain("( echo '\\''back'\\''");
 		expect(text).toContain('(umask 077 && printf');
-		expect(text).toContain('$detach sh /opt/app/.watchdog/run-1-7.sh >/dev/null 2>&1 </dev/null &');
+		expect(text).toContain('$detach sh /opt/app/.watchdog/run-1-7.sh "$$" >/dev/null 2>&1 </dev/null &');
 		expect(() => armWatchdog({ root: '/opt/app', token: 'x;reboot', runId: 'x', activationSeconds: 1, confirmSeconds: 1, revert: 'true' })).toThrow('bad watchdog token');
 		expect(confirmWatchdog('/opt/app', 'run-1-7')).toContain('if mkdir /opt/app/.watchdog/run-1-7.decided 2>/dev/null; then echo confirmed > /opt/app/.watchdog/run-1-7.decided/by; echo "SY:watchdog-confirmed"');
 	});

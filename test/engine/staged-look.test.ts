@@ -6,15 +6,16 @@ import { runDeploy } from '../../source/engine/deploy.js';
 import type { FileChange } from '../../source/engine/events.js';
 import type { FileDiff } from '../../source/engine/requests.js';
 import { transportFactory } from '../../source/transport/open-transport.js';
-import { trackedFleets } from '../support/local-fleet.js';
+import { repo, trackedFleets } from '../support/local-fleet.js';
 
 const fleet = trackedFleets();
 
 describe('looking at a staged change before switching', () => {
 	it('lists the changed files and diffs a text file, current against staged, while the host waits', async () => {
-		const demo = await fleet(['alpha']);
+		// Every build's version.txt differs (two builds in one second would carry the same release).
+		const demo = await fleet(['alpha'], { build: `node ${path.join(repo, 'demo', 'build.mjs')} dist && date +%s%N >> dist/version.txt` });
 		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
-		const before = readFileSync(path.join(demo.root('alpha'), 'current', 'version.txt'), 'utf8').trim();
+		const before = readFileSync(path.join(demo.root('alpha'), 'current', 'version.txt'), 'utf8').trim().split('\n');
 		const config = loadConfig(demo.config);
 		let changes: readonly FileChange[] = [];
 		let diff: FileDiff | undefined;
@@ -34,11 +35,11 @@ describe('looking at a staged change before switching', () => {
 		});
 		expect(summary.outcomes).toEqual({ alpha: 'staged' });
 		expect(changes.map((change) => `${change.change} ${change.path}`)).toEqual(['changed frontend/index.html', 'changed version.txt']);
-		const after = readFileSync(path.join(demo.root('alpha'), 'generations', '2', 'version.txt'), 'utf8').trim();
+		const after = readFileSync(path.join(demo.root('alpha'), 'generations', '2', 'version.txt'), 'utf8').trim().split('\n');
 		expect(diff).toMatchObject({ kind: 'text', truncated: false });
 		const lines = (diff as Extract<FileDiff, { kind: 'text' }>).lines;
-		expect(lines).toContain(`-${before}`);
-		expect(lines).toContain(`+${after}`);
+		expect(lines).toContain(`-${before.at(-1)}`);
+		expect(lines).toContain(`+${after.at(-1)}`);
 		expect(lines[0]).toBe('--- a/version.txt\tgeneration 1');
 		// Only the files the staging reported can be read.
 		expect(outside).toMatchObject({ kind: 'unavailable' });

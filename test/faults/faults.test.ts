@@ -186,7 +186,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		const result = await run.done;
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(1);
-		expect(result.stdout).toMatch(/↺ swap +rolled back — .*connection lost.*; reverted by watchdog to generation 1/);
+		expect(result.stdout).toMatch(/↺ swap +rolled back — .*(connection lost|new logins failed).*; reverted by watchdog to generation 1/);
 		// The watchdog ran on the host while we could not reach it.
 		await waitFor(() => readlinkSync(path.join(root('swap'), 'current')) === 'generations/1', 'the watchdog to put current back on 1');
 		expect(readlinkSync(path.join(root('swap'), 'current'))).toBe('generations/1');

@@ -1,4 +1,5 @@
-import { parseManifest } from '../artifact.js';
+import { parseManifest, parseModes } from '../artifact.js';
+import { stageFiles } from './stage.js';
 import type { GenerationInfo } from '../events.js';
 import type { HostState } from '../host-state.js';
 import { printStatus, readStatuses, statusFile } from './generation-status.js';
@@ -8,7 +9,7 @@ import { marker, script } from './quote.js';
 export const requiredTools = ['tar', 'mkdir', 'ln', 'mv', 'df', 'readlink', 'sha256sum'] as const;
 
 /** Markers of the inspect and listing scripts (`SY:<name> …`), read by `parseHostState` below. */
-export const inspectMarkers = { missing: 'missing', current: 'current-id', generation: 'gen', free: 'free', partial: 'partial', manifest: 'manifest' } as const;
+export const inspectMarkers = { missing: 'missing', current: 'current-id', generation: 'gen', free: 'free', partial: 'partial', manifest: 'manifest', modes: 'modes' } as const;
 
 /**
  * Reads what a host has: free space under the root, the `current` link, every complete
@@ -26,6 +27,9 @@ export function inspectHost(root: string): string {
 		`df -Pk -- "$sy_df" | { read -r _; read -r _ _ _ free _; echo "${marker}${inspectMarkers.free} $free"; }`,
 		`if [ -f ${paths.current}/.switchyard/manifest.sha256 ]; then`,
 		`  echo "${marker}${inspectMarkers.manifest}-begin"; cat ${paths.current}/.switchyard/manifest.sha256; echo "${marker}${inspectMarkers.manifest}-end"`,
+		'fi',
+		`if [ -f ${paths.current}/${stageFiles.modes} ]; then`,
+		`  echo "${marker}${inspectMarkers.modes}-begin"; cat ${paths.current}/${stageFiles.modes}; echo "${marker}${inspectMarkers.modes}-end"`,
 		'fi',
 	);
 }
@@ -79,7 +83,8 @@ export function parseHostState(result: { readonly markers: readonly string[]; re
 	}
 	generations.sort((a, b) => a.id - b.id);
 	const manifest = result.blocks.get(inspectMarkers.manifest);
-	return { current, generations, freeKb, manifest: manifest ? parseManifest(manifest.join('\n')) : null };
+	const modes = result.blocks.get(inspectMarkers.modes);
+	return { current, generations, freeKb, manifest: manifest ? parseManifest(manifest.join('\n')) : null, modes: modes ? parseModes(modes.join('\n')) : null };
 }
 
 /** A generation's metadata line; a damaged one still lists the generation, saying so. */

@@ -38,7 +38,8 @@ const files = (root: string, token: string) => {
 /**
  * Dead-man revert (deploy-rs's "magic rollback"): before `current` moves, a detached process on
  * the host starts counting. The switch touches `<token>.activated` once its restarts and hooks are
- * done; from then on the engine has `confirmSeconds` to validate and confirm over a new login
+ * done (or its shell ends without: it failed, or died with its connection); from then on the
+ * engine has `confirmSeconds` to validate and confirm over a new login
  * (which proves new logins still work). Whoever decides first creates `<token>.decided` (mkdir is
  * atomic): a confirmation that comes after the watchdog decided fails and says so, and the
  * watchdog never reverts after a confirmation. It reverts only holding the lock (a free one, or
@@ -53,13 +54,15 @@ export function armWatchdog(input: WatchdogInput): string {
 	const done = `rm -f ${paths.script} ${paths.activated} ${paths.pid}`;
 	const body = script(
 		`echo $$ > ${paths.pid}`,
-		`i=0; deadline=${phase1 + phase2}; activated=`,
+		// $1: the shell running the switch. Once it has marked the switch activated, or ended
+		// without doing so (failed, killed with its connection), the confirmation window starts.
+		`i=0; deadline=${phase1 + phase2}; settled=; owner=$1`,
 		'while [ "$i" -lt "$deadline" ]; do',
 		// The host's root is gone (removed, unmounted): nothing left to guard or revert to.
 		`  [ -d ${paths.dir} ] || exit 0`,
 		// Confirmed or disarmed: nobody will claim again, so nothing of this switch needs to stay.
 		`  if [ -d ${paths.decided} ]; then rm -rf ${paths.decided}; ${done}; exit 0; fi`,
-		`  if [ -z "$activated" ] && [ -f ${paths.activated} ]; then activated=$i; [ $((i + ${phase2})) -lt "$deadline" ] && deadline=$((i + ${phase2})); fi`,
+		`  if [ -z "$settled" ] && { [ -f ${paths.activated} ] || ! kill -0 "$owner" 2>/dev/null; }; then settled=$i; [ $((i + ${phase2})) -lt "$deadline" ] && deadline=$((i + ${phase2})); fi`,
 		'  sleep 1; i=$((i + 1))',
 		'done',
 		`mkdir ${paths.decided} 2>/dev/null || { ${done}; exit 0; }`,
@@ -79,7 +82,7 @@ export function armWatchdog(input: WatchdogInput): string {
 		`(umask 077 && printf '%s\n' ${quote(body)} > ${paths.script})`,
 		// Its own session and no terminal, every stream redirected: no hangup can reach it.
 		'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=; fi',
-		`$detach sh ${paths.script} >/dev/null 2>&1 </dev/null &`,
+		`$detach sh ${paths.script} "$$" >/dev/null 2>&1 </dev/null &`,
 		`echo "${marker}${watchdogMarkers.armed} $!"`,
 	);
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { HostConfig } from '../../config/types.js';
-import { diffArtifact, type Artifact, type ArtifactDiff } from '../artifact.js';
+import { diffArtifact, withoutShared, type Artifact, type ArtifactDiff } from '../artifact.js';
 import { activation, type Skips } from '../activation.js';
 import { generationArchive } from '../generation-archive.js';
 import { envFileText } from '../generation-env.js';
@@ -10,7 +10,7 @@ import { pruneGenerations } from '../remote/cleanup.js';
 import { markStatus, statusFile } from '../remote/generation-status.js';
 import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent } from '../remote/inspect.js';
 import { layout } from '../remote/layout.js';
-import { discardPartial, stageFromHeader, stageHeader } from '../remote/stage.js';
+import { discardPartial, readStageFailure, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
 import { giveToUser, requireUser } from '../remote/deploy-user.js';
 import { quote, script } from '../remote/quote.js';
@@ -27,7 +27,8 @@ export const releasesStrategy: Strategy = {
 	parseState: parseHostState,
 	readCurrent: (host) => readCurrent(host.root),
 	parseCurrent,
-	diff: (state, artifact) => diffArtifact(state.manifest, artifact),
+	// What lies under a shared dir is never shipped (see withoutShared); a mode change is a change.
+	diff: (host, state, artifact) => diffArtifact(state.manifest, withoutShared(artifact, host.shared), state.modes ?? null),
 	requirements: activationRequirements,
 	dryRun: (run, state) => runConfiguredDryRun(run, run.session.host, state),
 	hasDryRun: (host) => host.dryRun !== undefined,
@@ -98,6 +99,7 @@ function prepare(run: StrategyRun, state: HostState, artifact: Artifact, diff: A
 		metadata: { id, release: run.release, created, by: run.operator, rev: run.rev, host: host.name, files: artifact.files.length, bytes: artifact.bytes },
 		env: envFileText(generationEnv(host, run.release, id)),
 		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
+		shared: host.shared,
 		status: 'staged',
 	});
 	return { id, header: stageHeader(id, reuseFrom), body, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
@@ -126,8 +128,8 @@ async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptRe
 	if (result.code !== 0 || !result.markers.includes(`staged ${upload.id}`)) {
 		await session.run(discardPartial(session.host.root, upload.id)).catch(() => undefined);
 		if (signal?.aborted) throw new HostFailure('cancelled during upload; partial generation removed');
-		const verify = result.markers.includes('verify-failed') ? 'checksum mismatch after upload' : undefined;
-		throw new HostFailure(`upload of generation ${upload.id} failed: ${verify ?? (result.failure || result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
+		const why = readStageFailure(result.markers);
+		throw new HostFailure(`upload of generation ${upload.id} failed: ${why ?? (result.failure || result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
 	}
 	return { id: upload.id, diff: upload.diff };
 }

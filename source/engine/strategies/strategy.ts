@@ -101,8 +101,8 @@ export interface Strategy {
 	/** Prints where `current` is, for the closing round trip; `parseCurrent` reads it. */
 	readCurrent(host: HostConfig): string;
 	parseCurrent(markers: readonly string[]): number | null | undefined;
-	/** What would change; undefined when the strategy can't tell from here. */
-	diff(state: HostState, artifact: Artifact): ArtifactDiff | undefined;
+	/** What would change on this host; undefined when the strategy can't tell from here. */
+	diff(host: HostConfig, state: HostState, artifact: Artifact): ArtifactDiff | undefined;
 	/** What the switch will need from the artifact, as one-line problems; checked before anything is staged. */
 	requirements(host: HostConfig, artifact: Artifact, skips: Skips): string[];
 	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. Resolves with the warnings it printed. */
