@@ -7,6 +7,8 @@ import { loadConfig } from '../../source/config/load-config.js';
 import { tailLogs } from '../../source/engine/tail-logs.js';
 import { transportFactory } from '../../source/transport/open-transport.js';
 import { cli, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
+import { hasTool } from '../support/require-tool.js';
+import { TmuxTerminal } from '../support/tmux.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
@@ -199,6 +201,25 @@ describe('what reaches the screen and the records', () => {
 			expect(shown).toContain('␛]2;PWNED␇␛[2Jafter');
 		}
 	});
+});
+
+describe.runIf(hasTool('tmux', 'apt-get install tmux'))('host output in the console', () => {
+	it('cannot retitle or clear the operator\'s terminal', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["printf '\\\\033]2;PWNED\\\\007\\\\033[2Jafter\\\\n'"]` } });
+		const terminal = TmuxTerminal.start({ command: `node ${cli} --config ${demo.config}`, cwd: demo.dir, columns: 120, rows: 36, env: { TERM: 'xterm-256color' } });
+		try {
+			terminal.tmux('set-option', '-t', terminal.session, 'set-titles', 'on');
+			const title = terminal.pane('pane_title');
+			await terminal.waitFor('0 of 1 selected');
+			await terminal.press('d', 'Switch now? [y/N]', 30_000);
+			const screen = await terminal.press('y', '␛]2;PWNED␇␛[2Jafter', 30_000);
+			expect(screen).toContain('Switchyard demo');
+			expect(terminal.pane('pane_title')).toBe(title);
+			expect(terminal.pane('pane_title')).not.toContain('PWNED');
+		} finally {
+			terminal.kill();
+		}
+	}, 60_000);
 });
 
 describe('odd things on hosts and in configs', () => {
