@@ -5,7 +5,7 @@ import { runDeploy } from '../engine/deploy.js';
 import { runRollback } from '../engine/rollback.js';
 import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
 import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
-import { describeDiff, generationStatusText } from '../engine/outcome/words.js';
+import { describeDiff, describeWarnings, generationStatusText, warningMark } from '../engine/outcome/words.js';
 import type { OpenTransport, ReuseRelease, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
@@ -84,8 +84,9 @@ function confirmOnTerminal(context: HeadlessContext, question: string, lines: re
 		.finally(() => prompt.close());
 }
 
+/** Each staged host's change, then its build's and dry run's warnings (pantherOS reads them before saying yes). */
 const describeStaged = (staged: readonly StagedHost[]): string[] =>
-	staged.map((host) => `  ${host.host}: generation ${host.from ?? 'none'} → ${host.to} (${describeDiff(host.diff)})`);
+	staged.flatMap((host) => [`  ${host.host}: generation ${host.from ?? 'none'} → ${host.to} (${describeDiff(host.diff)})`, ...describeWarnings(host.warnings ?? []).map((line) => `    ${warningMark} ${line}`)]);
 
 export async function headlessDeploy(context: HeadlessContext): Promise<number> {
 	const { args, config, openTransport } = context;

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli, repo } from '../support/local-fleet.js';
 import { hasTool } from '../support/require-tool.js';
+import { TmuxTerminal } from '../support/tmux.js';
 
 // As root without a nix daemon (Debian's nix-bin): no build users, no sandbox.
-const nixEnv = { NIX_CONFIG: 'build-users-group =\nsandbox = false\n', NO_COLOR: '1' };
+// No substituters: this machine has no network, and a build must not wait for (or warn about) one.
+const nixEnv = { NIX_CONFIG: 'build-users-group =\nsandbox = false\nsubstituters =\n', NO_COLOR: '1' };
 
 function nixFleet(hosts: readonly string[]) {
 	const base = path.join(repo, 'test', '.tmp');
@@ -20,7 +22,7 @@ function nixFleet(hosts: readonly string[]) {
 		[
 			'[app]\nname = "panther"\nkeep = 5\n',
 			'[build]',
-			`command = "nix-build ${path.join(repo, 'test/seeds/fixtures/system.nix')} --argstr host {host} --argstr version $SWITCHYARD_RELEASE --argstr log ${activations} --argstr fail \${FAIL:-0} -o result-{host} >/dev/null"`,
+			`command = "nix-build ${path.join(repo, 'test/seeds/fixtures/system.nix')} --argstr host {host} --argstr version $SWITCHYARD_RELEASE --argstr log ${activations} --argstr fail \${FAIL:-0} --argstr warn \${WARN:-0} --argstr nonce $(date +%s%N) -o result-{host} >/dev/null"`,
 			'artifact = "result-{host}"\n',
 			'[defaults]\nstrategy = "nix"\nroot = "state/{host}"\n',
 			...hosts.map((host) => `[[host]]\nname = "${host}"\nlocal = true\nprofile = "${dir}/profiles/${host}/system"\n`),
@@ -46,7 +48,7 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 		for (let deploy = 1; deploy <= 3; deploy += 1) {
 			const result = await fleet.run(['deploy', '--yes']);
 			expect(result.stderr).toBe('');
-			expect(result.exitCode).toBe(0);
+			expect(result.exitCode, result.stdout).toBe(0);
 		}
 		for (const host of ['yoga', 'hetzner-vps']) {
 			expect(fleet.profileGenerations(host)).toEqual([
@@ -87,7 +89,10 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 
 	it('switches later to the closure a declined deploy staged, recorded as that release', { timeout: 240_000 }, async () => {
 		const fleet = nixFleet(['yoga']);
-		for (let deploy = 1; deploy <= 3; deploy += 1) expect((await fleet.run(['deploy', '--yes'])).exitCode).toBe(0);
+		for (let deploy = 1; deploy <= 3; deploy += 1) {
+			const result = await fleet.run(['deploy', '--yes']);
+			expect(result.exitCode, result.stdout).toBe(0);
+		}
 		expect((await fleet.run(['rollback', '--to', '2', '--yes'])).exitCode).toBe(0);
 		// No terminal, no --yes: built and copied, not switched.
 		const declined = await fleet.run(['deploy']);
@@ -108,6 +113,40 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 		const again = await fleet.run(['deploy', '--phases', 'switch,validate', '--yes']);
 		expect(again.exitCode).toBe(1);
 		expect(again.stdout).toMatch(/nothing staged to switch to/);
+	});
+
+	it('collects the warning: lines of the build and of dry-activate per host, for the confirm and the summary', { timeout: 240_000 }, async () => {
+		const fleet = nixFleet(['yoga', 'zephyrus']);
+		// A real Nix warning from the build (an unknown setting), and one from dry-activate.
+		const warned = { WARN: '1', NIX_CONFIG: `${nixEnv.NIX_CONFIG}sy-unknown-setting = 1\n` };
+		const dry = await fleet.run(['deploy', '--dry-run'], warned);
+		expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
+		for (const host of ['yoga', 'zephyrus']) {
+			expect(dry.stdout).toMatch(new RegExp(`^  ⚠ ${host} +warning: unknown setting 'sy-unknown-setting'$`, 'm'));
+			expect(dry.stdout).toMatch(new RegExp(`^  ⚠ ${host} +warning: the option services.foo.enable is deprecated \\(${host}\\)$`, 'm'));
+		}
+		// Each host's own: yoga's dry-activate warning is not zephyrus's.
+		expect(dry.stdout).not.toMatch(/⚠ zephyrus +warning: .*\(yoga\)/);
+		// (Nix may warn of its own, e.g. of a busy database when builds run at once: those are shown too.)
+		const quiet = await fleet.run(['deploy', '--dry-run']);
+		expect(quiet.stdout).not.toMatch(/⚠ .*(unknown setting|deprecated)/);
+
+		// Asked on a terminal, the question shows them before anything switches.
+		const wrapper = path.join(fleet.dir, 'deploy-on-a-terminal.sh');
+		writeFileSync(wrapper, `export WARN=1 NO_COLOR=1 NIX_CONFIG='${warned.NIX_CONFIG}'\nnode ${cli} deploy --host yoga --config ${path.join(fleet.dir, 'hosts.toml')}\necho "exit status $?"; sleep 600\n`);
+		const terminal = TmuxTerminal.start({ command: `sh ${wrapper}`, cwd: fleet.dir, columns: 160, rows: 40 });
+		try {
+			const asked = await terminal.waitFor('Switch 1 host(s) to the new generation? [y/N]', 120_000);
+			const question = asked.split('\n');
+			const at = question.findIndex((line) => line.startsWith('  yoga: generation none → 1'));
+			expect(at, asked).toBeGreaterThanOrEqual(0);
+			expect(question.slice(at + 1, at + 3).sort()).toEqual(["    ⚠ warning: the option services.foo.enable is deprecated (yoga)", "    ⚠ warning: unknown setting 'sy-unknown-setting'"]);
+			terminal.send('n', 'Enter');
+			await terminal.waitFor('exit status 3', 30_000);
+		} finally {
+			terminal.kill();
+		}
+		expect(existsSync(path.join(fleet.dir, 'profiles', 'yoga', 'system'))).toBe(false);
 	});
 
 	it('stops at a failed build before any host is touched', { timeout: 120_000 }, async () => {
