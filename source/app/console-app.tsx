@@ -50,17 +50,17 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 	// Keys no view claims (a screen without keys of its own): the keys that work everywhere.
 	const performRef = useRef(perform);
 	performRef.current = perform;
-	const [queue] = useState<KeyQueue>(
-		() =>
-			services.keys ??
-			createKeyQueue({
-				target: () => keyTargetOf(store.getState()).id,
-				fallback: (key) => {
-					const action = actionFor(keyTargetOf(store.getState()).context, key.name);
-					if (action === 'help' || action === 'quit' || action === 'interrupt' || action === 'close' || action === 'switch-pane') performRef.current(action);
-				},
-			}),
-	);
+	const [queue] = useState<KeyQueue>(() => {
+		const created = createKeyQueue({
+			target: () => keyTargetOf(store.getState()).id,
+			fallback: (key) => {
+				const action = actionFor(keyTargetOf(store.getState()).context, key.name);
+				if (action === 'help' || action === 'quit' || action === 'interrupt' || action === 'close' || action === 'switch-pane') performRef.current(action);
+			},
+		});
+		services.onKeyQueue?.(created);
+		return created;
+	});
 	useKeyFeed(queue);
 	// Typing a filter: handled here, whatever the body shows (a question may have opened meanwhile).
 	const editFilter = useRef((key: KeyPress) => {

@@ -10,8 +10,8 @@ export interface ConsoleServices {
 	readonly controller: ConsoleController;
 	/** Leaves the console (unmounts Ink); runConsole then restores the terminal. */
 	readonly exit: () => void;
-	/** The key queue, when the caller wants to watch it (benches); the console makes its own otherwise. */
-	readonly keys?: KeyQueue;
+	/** Told the console's key queue once it exists (benches count keys read and handled). */
+	readonly onKeyQueue?: (queue: KeyQueue) => void;
 }
 
 const ConsoleContext = createContext<ConsoleServices | null>(null);

@@ -85,6 +85,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	let running: Promise<void> | null = null;
 	const pending = new Map<Question, (yes: boolean) => void>();
 	const tails = new Map<string, AbortController>();
+	// The read-only generation listings (tiles' "gen N"): stopped when the console closes.
+	const listings = new AbortController();
 	const tailsDone = new Set<Promise<void>>();
 
 	const context = (names: readonly string[], signal?: AbortSignal, forced?: AbortSignal): RunContext => ({
@@ -244,7 +246,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				if (event.type === 'host-done' && event.outcome !== 'ok') failures.push(`${event.host}: ${event.reason ?? event.outcome}`);
 			};
 			try {
-				await engine.listGenerations({ ...context(config.hosts.map((host) => host.name)), emit: onlyGenerations });
+				await engine.listGenerations({ ...context(config.hosts.map((host) => host.name), listings.signal), emit: onlyGenerations });
 			} catch (error) {
 				failures.push(error instanceof Error ? error.message : String(error));
 			}
@@ -286,6 +288,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		},
 		async dispose() {
 			if (abort) this.cancel();
+			listings.abort();
 			for (const tail of tails.values()) tail.abort();
 			await Promise.all([running, ...tailsDone]);
 			await sinks.close();

@@ -4,6 +4,7 @@ import { useConsoleState } from './console-context.js';
 import { describePlan } from './phase-picker/phase-options.js';
 import { truncate } from './text-fit.js';
 import { tone } from './theme.js';
+import { EnvironmentBadge, environmentBadgeWidth } from './environment/environment-badge.js';
 
 /** App, plan, selection, filter (with its match count while typing) and where the focus is. */
 export function Header({ app, width }: { readonly app: string; readonly width: number }) {
@@ -37,7 +38,8 @@ export function Header({ app, width }: { readonly app: string; readonly width: n
 	].filter(Boolean);
 	return (
 		<Text bold wrap="truncate">
-			{truncate(parts.join(' │ '), width)}
+			<EnvironmentBadge />
+			{truncate(parts.join(' │ '), width - environmentBadgeWidth())}
 		</Text>
 	);
 }

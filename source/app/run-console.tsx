@@ -24,6 +24,9 @@ export interface RunConsoleOptions {
 
 const enterAlternateScreen = '\x1b[?1049h\x1b[H';
 const leaveAlternateScreen = '\x1b[?1049l';
+// Bracketed paste: the terminal marks pasted text, so a paste is typed into a field and never acts as keys.
+const startBracketedPaste = '\x1b[?2004h';
+const stopBracketedPaste = '\x1b[?2004l';
 const showCursor = '\x1b[?25h';
 
 /**
@@ -48,7 +51,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 	const restore = (): void => {
 		if (restored) return;
 		restored = true;
-		stdout.write(leaveAlternateScreen + showCursor);
+		stdout.write(stopBracketedPaste + leaveAlternateScreen + showCursor);
 	};
 	// Signals and crashes must not leave the operator's terminal on the alternate screen.
 	let signalled: Interruption | undefined;
@@ -73,7 +76,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		['unhandledRejection', onCrash],
 		['exit', restore],
 	];
-	stdout.write(enterAlternateScreen);
+	stdout.write(enterAlternateScreen + startBracketedPaste);
 	for (const [event, listener] of listeners) process.on(event, listener);
 
 	let exit = (): void => {};

@@ -78,10 +78,8 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 		draft.busySince = null;
 	}
 	if (draft.progress === 'working' && before !== 'working') draft.startedAt = now;
-	if (draft.progress === 'done' && before !== 'done') {
-		draft.finishedAt = now;
-		draft.startedAt ??= now;
-	}
+	// A host that ended without ever being worked on (cancelled in the build, skipped) has no clock.
+	if (draft.progress === 'done' && before !== 'done') draft.finishedAt = now;
 	// The clock runs while a phase of the host's own is under way: not while it is queued, nor
 	// while it waits, staged, for the operator's answer.
 	const busy = draft.progress === 'working' && draft.phases.some((mark) => mark.status === 'running');

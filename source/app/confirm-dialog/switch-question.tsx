@@ -10,6 +10,7 @@ import { truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';
 import { useConsoleActions } from '../use-console-actions.js';
 import { useSyncReducer } from '../use-sync-reducer.js';
+import { stagedWarnings } from './staged-warnings.js';
 
 /** Rows the question needs to show every staged host: border, title, left-out line, hosts, question. */
 export function switchQuestionRows(staged: number, leftOut: number): number {
@@ -19,7 +20,7 @@ export function switchQuestionRows(staged: number, leftOut: number): number {
 /** "alpha    1 → 2   +3 ~1 -0   2.0 KB": a staged host's line, its name padded to line up with the others. */
 export function stagedLine(staged: StagedHost, nameWidth: number): string {
 	const name = staged.host.padEnd(nameWidth);
-	return ` ${name}  ${staged.from ?? symbols.none} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}`;
+	return ` ${name}  ${staged.from ?? symbols.none} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}${stagedWarnings(staged)}`;
 }
 
 const moveReducer = (index: number, action: { by: number; count: number }): number => movedHighlight(index, action.by, action.count);

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import type { HostsScroll } from '../host-table/use-host-table-state.js';
 
 export type Direction = 'up' | 'down' | 'left' | 'right';
 
@@ -40,11 +40,10 @@ export function gridWindow(visible: readonly string[], columns: number, top: num
 	return { rows, top, totalRows };
 }
 
-/** The grid's scroll position follows the focus; it is kept between renders, not in the store. */
-export function useHostGridState(visible: readonly string[], focus: string | null, columns: number, windowRows: number): GridWindow {
-	const topRef = useRef(0);
+/** The grid's scroll position (in tile rows) follows the focus; it is kept between renders by the hosts pane, not in the store. */
+export function useHostGridState(visible: readonly string[], focus: string | null, columns: number, windowRows: number, scroll: HostsScroll): GridWindow {
 	const index = focus === null ? 0 : Math.max(0, visible.indexOf(focus));
 	const totalRows = Math.ceil(visible.length / columns);
-	topRef.current = scrolledTop(topRef.current, Math.floor(index / columns), windowRows, totalRows);
-	return gridWindow(visible, columns, topRef.current, windowRows);
+	scroll.top = scrolledTop(Math.max(0, scroll.top), Math.floor(index / columns), windowRows, totalRows);
+	return gridWindow(visible, columns, scroll.top, windowRows);
 }

@@ -1,4 +1,3 @@
-import { useRef } from 'react';
 import { outcomeWords, statusMarks } from '../../engine/outcome/words.js';
 import { groupOf } from '../../store/host-order.js';
 import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
@@ -164,9 +163,13 @@ export function tableWindow(lines: readonly TableLine[], focus: string | null, p
 	return { shown: lines.slice(top, top + room), above, below, rows, top };
 }
 
-export function useTableWindow(lines: readonly TableLine[], focus: string | null, rows: number): TableWindow {
-	const topRef = useRef(0);
-	const window = tableWindow(lines, focus, topRef.current, rows);
-	topRef.current = window.top;
+/** Where the hosts are scrolled to (first line or tile row shown): kept by the hosts pane, moved by paging keys, corrected on render so the focus stays in view. */
+export interface HostsScroll {
+	top: number;
+}
+
+export function useTableWindow(lines: readonly TableLine[], focus: string | null, rows: number, scroll: HostsScroll): TableWindow {
+	const window = tableWindow(lines, focus, Math.max(0, scroll.top), rows);
+	scroll.top = window.top;
 	return window;
 }

@@ -1,6 +1,7 @@
 import { sortNames } from '../../store/host-order.js';
 import { useConsoleServices } from '../console-context.js';
 import { movedFocus, type Direction } from '../host-grid/use-host-grid-state.js';
+import type { HostsScroll } from '../host-table/use-host-table-state.js';
 import { typedText } from '../input/key-reader.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor, type Action } from '../keymap.js';
@@ -13,8 +14,8 @@ export interface HostsGeometry {
 	readonly view: 'tiles' | 'table';
 	/** Hosts per row: tile columns, or 1 in the table. */
 	readonly columns: number;
-	/** Hosts one PgUp/PgDn moves by. */
-	readonly page: number;
+	/** Rows (table lines or tile rows) one PgUp/PgDn scrolls by; the focus moves as many hosts (× columns). */
+	readonly pageRows: number;
 	/** Whether a log pane is on screen for `tab` to go to. */
 	readonly logPane: boolean;
 }
@@ -24,7 +25,7 @@ export interface HostsGeometry {
  * filter, sort, grouping, the table toggle, and the shared console actions. A paste here starts
  * a filter with the pasted text: pasted text never acts as keys.
  */
-export function useHostsKeys(geometry: HostsGeometry): void {
+export function useHostsKeys(geometry: HostsGeometry, scroll: HostsScroll): void {
 	const { store } = useConsoleServices();
 	const perform = useConsoleActions();
 	useKeys('grid', (key) => {
@@ -50,14 +51,21 @@ export function useHostsKeys(geometry: HostsGeometry): void {
 			if (next !== null) state.setFocus(next);
 			return;
 		}
+		// Paging scrolls the view a page and the focus with it; the render keeps the focus in view.
+		const page = (by: number): void => {
+			scroll.top += by * geometry.pageRows;
+			focusAt(index + by * geometry.pageRows * geometry.columns);
+		};
 		switch (action) {
 			case 'page-up':
-				return focusAt(index - geometry.page);
+				return page(-1);
 			case 'page-down':
-				return focusAt(index + geometry.page);
+				return page(1);
 			case 'top':
+				scroll.top = 0;
 				return focusAt(0);
 			case 'bottom':
+				scroll.top = Number.MAX_SAFE_INTEGER;
 				return focusAt(order.length - 1);
 			case 'toggle-select':
 				return state.toggleSelected();
