@@ -19,6 +19,8 @@ export function measureStartup(options: { cli: string; demoConfig: string; cwd: 
 	const fleetDir = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-startup-'));
 	const bigConfig = path.join(fleetDir, 'hosts.toml');
 	writeFileSync(bigConfig, generatedFleet(200));
+	const hugeConfig = path.join(fleetDir, 'hosts-1000.toml');
+	writeFileSync(hugeConfig, generatedFleet(1000));
 	const terminal = TmuxTerminal.start({ command: 'exec cat', cwd: options.cwd, columns: 100, rows: 30, env: { TERM: 'xterm-256color' } });
 	try {
 		const baseline = (round: number) => time(terminal, `node -e "process.stdout.write('node ready ${round}')"; exec cat`, (screen) => screen.includes(`node ready ${round}`), false);
@@ -28,7 +30,48 @@ export function measureStartup(options: { cli: string; demoConfig: string; cwd: 
 			sample('node -e 0 (baseline)', options.rounds, baseline),
 			sample('console, demo fleet (4 hosts)', options.rounds, consoleOn(options.demoConfig, 4)),
 			sample('console, 200 local hosts', options.rounds, consoleOn(bigConfig, 200)),
+			sample('console, 1000 local hosts', Math.max(1, Math.floor(options.rounds / 2)), consoleOn(hugeConfig, 1000)),
 		];
+	} finally {
+		terminal.kill();
+		rmSync(fleetDir, { recursive: true, force: true });
+	}
+}
+
+export interface ScrollSample {
+	/** Start to the first full frame. */
+	readonly openMs: number;
+	/** End pressed → the last host focused on screen; then PgUp → the page above. */
+	readonly endMs: number;
+	readonly pageUpMs: number;
+	readonly homeMs: number;
+}
+
+/** A 1000-host config in a real terminal: opens, End, PgUp, Home, each until the screen shows it. */
+export function measureScroll(options: { cli: string; cwd: string; hosts: number }): ScrollSample {
+	const fleetDir = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-scroll-'));
+	const config = path.join(fleetDir, 'hosts.toml');
+	writeFileSync(config, generatedFleet(options.hosts));
+	const terminal = TmuxTerminal.start({ command: 'exec cat', cwd: options.cwd, columns: 100, rows: 30, env: { TERM: 'xterm-256color' } });
+	const last = `node-${String(options.hosts).padStart(3, '0')}`;
+	const focused = (name: string) => (screen: string) => new RegExp(`^▸[○◉] . ${name} `, 'm').test(screen);
+	try {
+		const openMs = time(terminal, `node ${options.cli} --config ${config}; echo switchyard-exited; exec cat`, (screen) => fullFrame(screen, options.hosts), false);
+		const key = (name: string, shown: (screen: string) => boolean): number => {
+			const started = performance.now();
+			terminal.send(name);
+			const deadline = started + 10_000;
+			while (!shown(terminal.capture())) {
+				if (performance.now() > deadline) throw new Error(`scroll: ${name} never showed its effect:\n${terminal.capture()}`);
+				pause(pollMs);
+			}
+			return performance.now() - started;
+		};
+		const endMs = key('End', focused(last));
+		const pageUpMs = key('PageUp', (screen) => !focused(last)(screen) && /^▸[○◉]/m.test(screen) && screen.includes('more ↑'));
+		const homeMs = key('Home', focused('node-001'));
+		terminal.send('q');
+		return { openMs, endMs, pageUpMs, homeMs };
 	} finally {
 		terminal.kill();
 		rmSync(fleetDir, { recursive: true, force: true });
@@ -53,9 +96,10 @@ function time(terminal: TmuxTerminal, command: string, shown: (screen: string) =
 	const elapsed = performance.now() - started;
 	if (quit) {
 		terminal.send('q');
-		const quitBy = performance.now() + 10_000;
+		// Quitting waits for the generation listing of every host begun at start (bounded by the command deadlines).
+		const quitBy = performance.now() + 60_000;
 		while (!terminal.capture().includes('switchyard-exited')) {
-			if (performance.now() > quitBy) throw new Error('startup: the console did not quit on q');
+			if (performance.now() > quitBy) throw new Error(`startup: the console did not quit on q:\n${terminal.capture()}`);
 			pause(20);
 		}
 	}

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { render } from 'ink';
 import { ConsoleApp } from '../source/app/console-app.js';
 import { ConsoleProvider } from '../source/app/console-context.js';
+import type { KeyQueue } from '../source/app/input/key-queue.js';
 import { createConsoleController } from '../source/app/controller.js';
 import * as engine from '../source/engine/index.js';
 import type { EngineEvent, Phase, RunSummary } from '../source/engine/events.js';
@@ -19,7 +20,9 @@ import { fleetConfig, hostConfig } from '../test/store/host-fixtures.js';
  * The console under a log flood, in its own process (started by bench/ui.ts) so CPU time and
  * RSS are the console's own: the real store, controller and Ink app rendering into a headless
  * terminal, fed engine events the way the engine's emit feeds them, while the real run recorder
- * writes the per-host log files. Prints one JSON line with the figures.
+ * writes the per-host log files. Meanwhile an operator presses keys: single ones, each timed
+ * from the key to the first frame that shows its effect, then 1,000 typed ahead in one read,
+ * which must all be handled. Prints one JSON line with the figures.
  */
 export interface WorkloadOptions {
 	readonly hosts: number;
@@ -46,6 +49,15 @@ export interface WorkloadResult {
 	readonly consoleHostsComplete: number;
 	readonly missingHosts: string[];
 	readonly lastFrameHasHosts: boolean;
+	/** Key → frame showing its effect, ms, one per probe. */
+	readonly keyLatenciesMs: number[];
+	/** 1,000 keys in one read: until the frame showed where they lead. */
+	readonly typeaheadMs: number;
+	readonly typeaheadKeys: number;
+	/** Keys read but never handled (the queue's counts at the end). */
+	readonly keysLost: number;
+	/** The focus ended where the 1,000 keys lead (none lost, none doubled). */
+	readonly typeaheadLanded: boolean;
 }
 
 /**
@@ -61,6 +73,8 @@ class HeadlessTerminal extends Writable {
 	frames = 0;
 	bytes = 0;
 	last = '';
+	/** Called with every frame as it is written. */
+	onFrame: (text: string) => void = () => {};
 
 	constructor(
 		readonly columns: number,
@@ -76,22 +90,29 @@ class HeadlessTerminal extends Writable {
 		if (isFrame(text)) {
 			this.frames += 1;
 			this.last = text;
+			this.onFrame(text);
 		}
 		done();
 	}
 }
 
-/** A keyboard nobody types on: enough of a TTY stdin for Ink's raw mode and input hooks. */
-class IdleKeyboard extends EventEmitter {
+/** A TTY stdin as far as Ink is concerned (raw mode, 'readable'), typed on by `press`. */
+class Keyboard extends EventEmitter {
 	readonly isTTY = true;
+	private readonly pending: string[] = [];
+	/** One read's worth of input, as a terminal delivers it. */
+	press(data: string): void {
+		this.pending.push(data);
+		this.emit('readable');
+	}
 	setRawMode(): this {
 		return this;
 	}
 	setEncoding(): this {
 		return this;
 	}
-	read(): null {
-		return null;
+	read(): string | null {
+		return this.pending.shift() ?? null;
 	}
 	resume(): this {
 		return this;
@@ -133,7 +154,7 @@ const phases: readonly Phase[] = ['preflight', 'upload', 'switch', 'validate'];
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
 	const commits = countCommits();
 
-	const names = Array.from({ length: options.hosts }, (_, index) => `web-${String(index + 1).padStart(2, '0')}`);
+	const names = Array.from({ length: options.hosts }, (_, index) => `web-${String(index + 1).padStart(3, '0')}`);
 	const config = fleetConfig(names.map((name, index) => hostConfig(name, ['web', index % 2 === 0 ? 'eu' : 'us'])));
 	// The store and controller as run-console.tsx makes them (default publish interval).
 	const store = createConsoleStore({ hosts: config.hosts });
@@ -146,14 +167,16 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	};
 
 	const terminal = new HeadlessTerminal(options.columns, options.rows);
+	const keyboard = new Keyboard();
+	let keys: KeyQueue | null = null;
 	let inkRenders = 0;
 	const instance = render(
-		<ConsoleProvider services={{ store, controller, exit: () => {} }}>
+		<ConsoleProvider services={{ store, controller, exit: () => {}, onKeyQueue: (queue) => (keys = queue) }}>
 			<ConsoleApp app="bench" />
 		</ConsoleProvider>,
 		{
 			stdout: terminal as unknown as NodeJS.WriteStream,
-			stdin: new IdleKeyboard() as unknown as NodeJS.ReadStream,
+			stdin: keyboard as unknown as NodeJS.ReadStream,
 			exitOnCtrlC: false,
 			patchConsole: false,
 			// What run-console.tsx passes.
@@ -161,7 +184,31 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 			onRender: () => (inkRenders += 1),
 		},
 	);
-	await until(() => terminal.last.includes('web-01'), () => `no grid in ${terminal.writes} writes; last: ${JSON.stringify(terminal.last.slice(0, 400))}`);
+	await until(() => terminal.last.includes('web-001'), () => `no hosts in ${terminal.writes} writes; last: ${JSON.stringify(terminal.last.slice(0, 400))}`);
+
+	// A key, and the text the first frame after it must show: timed from press to that frame.
+	const latencies: number[] = [];
+	let probe: { shows: string; at: number; resolve: () => void } | null = null;
+	terminal.onFrame = (text) => {
+		if (probe && text.includes(probe.shows)) {
+			latencies.push(performance.now() - probe.at);
+			probe.resolve();
+			probe = null;
+		}
+	};
+	const pressAndWait = (data: string, shows: string): Promise<number> =>
+		new Promise((resolve) => {
+			const at = performance.now();
+			probe = { shows, at, resolve: () => resolve(performance.now() - at) };
+			keyboard.press(data);
+		});
+	// j and k in turn: the header says which host has the focus ("host 2/200").
+	const probeTimes = { first: 1, last: Math.max(2, options.seconds - 4), every: 0.3 };
+	let probes = 0;
+	let probing: Promise<number> | null = null;
+	const typeahead = `${'j'.repeat(options.hosts - 1)}${'kj'.repeat(400)}k`.slice(0, 1000);
+	let typeaheadMs = 0;
+	let typeaheadStarted = false;
 
 	const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 	loopDelay.enable();
@@ -204,6 +251,24 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 			}
 			sent.set(host, due);
 		}
+		if (!probing && elapsed >= probeTimes.first + probes * probeTimes.every && elapsed < probeTimes.last) {
+			const down = probes % 2 === 0;
+			probes += 1;
+			probing = pressAndWait(down ? 'j' : 'k', `host ${down ? 2 : 1}/${names.length}`).finally(() => (probing = null));
+		}
+		// Near the end, still streaming: 1,000 keys typed ahead arrive in one read.
+		if (!typeaheadStarted && !probing && elapsed >= options.seconds - 2.5) {
+			typeaheadStarted = true;
+			const at = performance.now();
+			const landed = `host ${names.length - 1}/${names.length}`;
+			void new Promise<void>((resolve) => {
+				probe = { shows: landed, at, resolve };
+				keyboard.press(typeahead);
+			}).then(() => {
+				typeaheadMs = performance.now() - at;
+				latencies.pop();
+			});
+		}
 		if (done) break;
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
@@ -228,6 +293,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 		() => hostsComplete() === names.length,
 		() => `the console has the last line of ${hostsComplete()} of ${names.length} hosts`,
 	);
+	await until(() => typeaheadMs > 0, () => `the typed-ahead keys never showed where they lead (focus ${store.getState().focus}; keys ${JSON.stringify(keys?.counts)})`);
 	await new Promise((resolve) => setTimeout(resolve, 250));
 	const seconds = (performance.now() - started) / 1000;
 	const cpu = process.cpuUsage(cpuBefore);
@@ -237,7 +303,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	// What the console really holds (ring buffers, views), as opposed to garbage V8 let pile up.
 	(globalThis as { gc?: () => void }).gc?.();
 	const heapLiveMb = process.memoryUsage().heapUsed / 1024 / 1024;
-	const lastFrameHasHosts = terminal.last.includes('web-01');
+	const lastFrameHasHosts = terminal.last.includes('web-');
+	const counts = (keys as KeyQueue | null)?.counts ?? { received: 0, handled: 0 };
+	const typeaheadLanded = store.getState().focus === names.at(-2);
 	const complete = hostsComplete();
 	instance.unmount();
 	await controller.dispose();
@@ -272,6 +340,11 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 		consoleHostsComplete: complete,
 		missingHosts,
 		lastFrameHasHosts,
+		keyLatenciesMs: latencies,
+		typeaheadMs,
+		typeaheadKeys: typeahead.length,
+		keysLost: counts.received - counts.handled,
+		typeaheadLanded,
 	};
 }
 
