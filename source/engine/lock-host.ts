@@ -1,7 +1,7 @@
 import { HostFailure, type HostSession, type ScriptResult } from './host-session.js';
 import { connect, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
-import { inspectMarkers } from './remote/inspect.js';
+import { readMissingTools } from './remote/inspect.js';
 import { breakLock, lockHeldExit, peekLock, readLocked, readLockOwner, releaseLock, takeLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
 import { readBusy, readDisarmed, readEarlierReverts, settleEarlierWatchdogs } from './remote/watchdog.js';
@@ -45,8 +45,8 @@ export function reportLock(host: HostRun, session: HostSession, result: Pick<Scr
 	const held = readLockOwner(result.markers, 'held');
 	if (peeked && held.printed) session.info(`lock: ${lockHolder(held.owner, host.host.staleLockMs).reason}`);
 	if (result.code === lockHeldExit) throw new HostFailure(lockHolder(held.owner, host.host.staleLockMs).reason);
-	const missing = result.markers.find((line) => line.startsWith(`${inspectMarkers.missing} `));
-	if (missing) throw new HostFailure(`missing tools on host:${missing.slice(inspectMarkers.missing.length)}`);
+	const missing = readMissingTools(result.markers);
+	if (missing) throw new HostFailure(`missing tools on host: ${missing.join(' ')}`);
 	if (result.code !== 0) throw new HostFailure(`preflight: ${result.failure ?? (result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
 }
 

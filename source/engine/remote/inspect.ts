@@ -34,6 +34,12 @@ export function inspectHost(root: string): string {
 	);
 }
 
+/** The tools the host lacks, when the inspect stopped for them. */
+export function readMissingTools(markers: readonly string[]): string[] | undefined {
+	const line = markers.find((each) => each.startsWith(`${inspectMarkers.missing} `));
+	return line === undefined ? undefined : line.slice(inspectMarkers.missing.length + 1).split(' ').filter(Boolean);
+}
+
 /** Prints `SY:current-id <N>` (empty: no current generation). */
 export function readCurrent(root: string): string {
 	const paths = layout(root);

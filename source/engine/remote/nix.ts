@@ -6,6 +6,7 @@ import { leftBehindStatus, swappedMarker } from './switch.js';
 import { layout } from './layout.js';
 import { inspectMarkers, parseMetadata } from './inspect.js';
 import { marker, quote, script } from './quote.js';
+import { stageMarkers } from './stage.js';
 
 /** Markers of the nix scripts, read by the parsers below. */
 export const nixMarkers = { generation: 'nixgen', closurePresent: 'closure-present', staged: 'nix-staged', current: inspectMarkers.current } as const;
@@ -125,7 +126,7 @@ export function stageNix(root: string, operator: string, release: string, at: st
 		'nix-store --check-validity "$sy_path" >/dev/null',
 		`mkdir -p ${where.dir}`,
 		`printf '{"path":"%s","release":"%s","created":"%s","by":"%s"}\\n' "$sy_path" ${quote(release)} ${quote(at)} ${quote(operator)} > ${where.staged}`,
-		`echo "${marker}staged $sy_id"`,
+		`echo "${marker}${stageMarkers.staged} $sy_id"`,
 	);
 }
 

@@ -191,6 +191,9 @@ export interface NoSpace {
 	readonly root: string;
 }
 
+/** The stage finished: generation `id` is in place (`SY:staged <id>`, printed by every strategy's staging). */
+export const readStaged = (markers: readonly string[], id: number): boolean => markers.includes(`${stageMarkers.staged} ${id}`);
+
 /** The stage ran out of inodes or space while extracting (`SY:no-space …`), if it said so. */
 export function readNoSpace(markers: readonly string[]): NoSpace | undefined {
 	for (const line of markers) {

@@ -21,6 +21,7 @@ import {
 	switchNixProfile,
 } from '../remote/nix.js';
 import { fillTemplate } from '../remote/quote.js';
+import { readStaged } from '../remote/stage.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import type { Strategy, StrategyRun, TemplateContext } from './strategy.js';
 import type { HostConfig } from '../../config/types.js';
@@ -77,7 +78,7 @@ export const nixStrategy: Strategy = {
 			return { id, header: nixStageHeader(id, storePath, present), ...(body ? { body } : {}), diff: { added: 0, changed: 0, removed: 0, bytes: 0 }, path: storePath };
 		},
 		async settle(run, upload, result) {
-			if (result.code !== 0 || !result.markers.includes(`staged ${upload.id}`)) {
+			if (result.code !== 0 || !readStaged(result.markers, upload.id)) {
 				if (run.signal?.aborted) throw new HostFailure('cancelled while copying the closure');
 				throw new HostFailure(`copying the closure failed: ${result.failure ?? (result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
 			}

@@ -10,7 +10,7 @@ import { pruneGenerations } from '../remote/cleanup.js';
 import { markStatus, statusFile } from '../remote/generation-status.js';
 import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent } from '../remote/inspect.js';
 import { layout } from '../remote/layout.js';
-import { discardPartial, readStageFailure, stageFromHeader, stageHeader } from '../remote/stage.js';
+import { discardPartial, readStaged, readStageFailure, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
 import { giveToUser, requireUser } from '../remote/deploy-user.js';
 import { quote, script } from '../remote/quote.js';
@@ -125,7 +125,7 @@ export function generationEnv(host: HostConfig, release: string, id: number): Re
 /** A staged generation, or a failure with the `.partial` removed. */
 async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged> {
 	const { session, signal } = run;
-	if (result.code !== 0 || !result.markers.includes(`staged ${upload.id}`)) {
+	if (result.code !== 0 || !readStaged(result.markers, upload.id)) {
 		await session.run(discardPartial(session.host.root, upload.id)).catch(() => undefined);
 		if (signal?.aborted) throw new HostFailure('cancelled during upload; partial generation removed');
 		const why = readStageFailure(result.markers);
