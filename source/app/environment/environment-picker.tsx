@@ -1,4 +1,4 @@
-import { Box, render, Text, useApp, useStdin } from 'ink';
+import { Box, render, Text, useApp, useInput, useStdin } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { Config } from '../../config/types.js';
 import { selectEnvironment } from '../../config/select-environment.js';
@@ -27,6 +27,8 @@ function EnvironmentPicker({ config, onDone }: PickerProps) {
 	const highlight = useRef(0);
 	const { exit } = useApp();
 	const { internal_eventEmitter: events } = useStdin();
+	// Puts the terminal in raw mode and keeps stdin read; the keys themselves come split by the console's reader below.
+	useInput(() => undefined);
 	useEffect(() => {
 		const reader = createKeyReader();
 		const finish = (choice: EnvironmentChoice | null) => {
