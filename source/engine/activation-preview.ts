@@ -58,7 +58,8 @@ function binariesLine(host: HostConfig, artifact: Artifact | undefined, read: Ac
 		const built = files.get(path.posix.join(host.binDir, binary));
 		const installed = read.installed.get(binary);
 		const size = built ? ` ${formatBytes(built.size)}` : '';
-		const state = !built ? 'not in the artifact' : installed === undefined ? 'unknown' : installed === null ? 'new' : installed.sha256 === built.sha256 ? 'unchanged' : `changed (was ${formatBytes(installed.bytes)})`;
+		const now = installed ? `installed: ${formatBytes(installed.bytes)}` : installed === null ? 'not installed yet' : 'unknown';
+		const state = !artifact ? `(no artifact to compare; ${now})` : !built ? 'not in the artifact' : installed === undefined ? 'unknown' : installed === null ? 'new' : installed.sha256 === built.sha256 ? 'unchanged' : `changed (was ${formatBytes(installed.bytes)})`;
 		return `${binary}${size} ${state}`;
 	});
 	return [`binaries → ${host.binPrefix} (root-owned, sudo install): ${each.join(' · ')}`];

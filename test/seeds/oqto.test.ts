@@ -1,8 +1,22 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
+import { execa } from 'execa';
+import { cli, createLocalFleet, repo, type LocalFleet } from '../support/local-fleet.js';
+
+/** The seed's host block, verbatim. */
+const seedBlock = `[[host]]
+name = "archvm"          # Label for filtering and logs
+ssh = "localhost"        # SSH alias or user@host
+local = true             # true = local machine, skip SSH
+mode = "local"           # "local" or "multi-user"
+user = "wismut"          # OS user that owns the deployment
+frontend = true          # Deploy frontend assets
+web_root = "/var/www/oqto"  # Where frontend dist is served
+binaries = ["oqto", "oqto-runner", "oqto-files"]  # Binaries to install
+services = ["oqto", "oqto-runner"]  # Systemd user services to restart
+`;
 
 const fleets: LocalFleet[] = [];
 afterAll(async () => Promise.all(fleets.map((fleet) => fleet.stop())));
@@ -94,6 +108,19 @@ describe('Oqto: binaries, frontend and services, local and multi-user', () => {
 		const exited = new Promise((resolve) => runner.on('exit', (code, signal) => resolve(signal)));
 		expect((await oqto.fleet.run('deploy', '--yes', '--host', 'octo-azure')).exitCode).toBe(0);
 		expect(await exited).toBe('SIGTERM');
+	});
+
+	it('a deploy/hosts.toml without [app] name and root deploys to /opt/<project>, and the dry run says so', async () => {
+		const project = mkdtempSync(path.join(repo, 'test', '.tmp', 'oqto-'));
+		mkdirSync(path.join(project, 'oqto', 'deploy'), { recursive: true });
+		const config = path.join(project, 'oqto', 'deploy', 'hosts.toml');
+		// The seed's block as written, but for a user this machine has.
+		writeFileSync(config, seedBlock.replace('user = "wismut"', 'user = "root"'));
+		const result = await execa('node', [cli, 'deploy', '--dry-run', '--config', config], { reject: false, stdin: 'ignore', cwd: path.dirname(config), env: { NO_COLOR: '1' } });
+		expect(result.exitCode, String(result.stdout)).toBe(0);
+		expect(result.stdout).toContain('[archvm] root /opt/oqto: no root set, so /opt/<app> with app "oqto", named after the project\'s directory (set root = "…" to choose)');
+		expect(result.stdout).toMatch(/\[archvm\] binaries → \/usr\/local\/bin \(root-owned, sudo install\): oqto \(no artifact to compare; (not installed yet|installed: .*)\)/);
+		expect(existsSync('/opt/oqto')).toBe(false);
 	});
 
 	it('changes nothing with --dry-run and shows the diff', async () => {
