@@ -123,6 +123,16 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 		expect(readdirSync(path.join(root(), 'generations'))).toEqual(['1']);
 	});
 
+	it('switchyard logs reads the services\' logs as the user, in its session', async () => {
+		const config = configure('logs = "echo {service} log read by $(id -un) with XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR"');
+		const logs = await run(config, 'logs');
+		expect(logs.exitCode, logs.stdout + logs.stderr).toBe(0);
+		expect(logs.stdout.trim().split('\n').sort()).toEqual([
+			`[octo-azure] oqto log read by ${user.name} with XDG_RUNTIME_DIR=/run/user/${user.uid}`,
+			`[octo-azure] oqto-runner log read by ${user.name} with XDG_RUNTIME_DIR=/run/user/${user.uid}`,
+		]);
+	});
+
 	it('runners = [] leaves the runners alone', async () => {
 		const config = configure('runners = []');
 		const dry = await run(config, 'deploy', '--dry-run');
