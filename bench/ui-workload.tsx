@@ -42,6 +42,10 @@ export interface WorkloadResult {
 	readonly cpuMs: number;
 	readonly peakRssMb: number;
 	readonly heapLiveMb: number;
+	/** Largest V8 heap (used, total) and memory outside it (buffers) seen during the flood. */
+	readonly peakHeapUsedMb: number;
+	readonly peakHeapTotalMb: number;
+	readonly peakExternalMb: number;
 	readonly loopDelayP99Ms: number;
 	readonly linesSent: number;
 	readonly linesInFiles: number;
@@ -180,7 +184,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 			exitOnCtrlC: false,
 			patchConsole: false,
 			// What run-console.tsx passes.
-			maxFps: 20,
+			maxFps: 30,
 			onRender: () => (inkRenders += 1),
 		},
 	);
@@ -210,6 +214,13 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	let typeaheadMs = 0;
 	let typeaheadStarted = false;
 
+	const peaks = { used: 0, total: 0, external: 0 };
+	const sampleMemory = setInterval(() => {
+		const memory = process.memoryUsage();
+		peaks.used = Math.max(peaks.used, memory.heapUsed);
+		peaks.total = Math.max(peaks.total, memory.heapTotal);
+		peaks.external = Math.max(peaks.external, memory.external + memory.arrayBuffers);
+	}, 100);
 	const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 	loopDelay.enable();
 	const cpuBefore = process.cpuUsage();
@@ -299,6 +310,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	const cpu = process.cpuUsage(cpuBefore);
 	loopDelay.disable();
 
+	clearInterval(sampleMemory);
 	const peakRssMb = process.resourceUsage().maxRSS / 1024;
 	// What the console really holds (ring buffers, views), as opposed to garbage V8 let pile up.
 	(globalThis as { gc?: () => void }).gc?.();
@@ -334,6 +346,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 		cpuMs: (cpu.user + cpu.system) / 1000,
 		peakRssMb,
 		heapLiveMb,
+		peakHeapUsedMb: peaks.used / 1024 / 1024,
+		peakHeapTotalMb: peaks.total / 1024 / 1024,
+		peakExternalMb: peaks.external / 1024 / 1024,
 		loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
 		linesSent: perHost * names.length,
 		linesInFiles,

@@ -1,5 +1,5 @@
 import { Box } from 'ink';
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ChangeList } from './change-view/change-list.js';
 import { FileDiffView } from './change-view/file-diff-view.js';
 import { useConsoleServices, useConsoleState } from './console-context.js';
@@ -17,6 +17,7 @@ import { keyTargetOf } from './key-context.js';
 import { actionFor } from './keymap.js';
 import { LogPane } from './log-pane/log-pane.js';
 import { PhasePicker } from './phase-picker/phase-picker.js';
+import { tickWithFrame } from './spinner/spinner-clock.js';
 import { StatusBar } from './status-bar/status-bar.js';
 import { useConsoleActions } from './use-console-actions.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -75,6 +76,8 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 	useLayoutEffect(() => queue.register('text', (key) => editFilter.current(key)), [queue]);
 	// After the views of this frame have registered: keys waiting for a view nobody drew go on.
 	useLayoutEffect(() => queue.rendered(target.id), [queue, target.id]);
+	// Spinners move with each published batch (one commit, one frame) rather than on a timer of their own.
+	useEffect(() => store.subscribe((state, previous) => state.version !== previous.version && tickWithFrame()), [store]);
 
 	// Dialogs and the generation list sit under the hosts (in the log pane's place) when there is
 	// room, so the operator sees the hosts they are about; otherwise they take the whole body.
@@ -204,9 +207,9 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 
 	return (
 		<KeyQueueContext.Provider value={queue}>
-			<Box flexDirection="column" width={layout.width} height={layout.bodyRows + 3} overflow="hidden">
+			<Box flexDirection="column" width={layout.width} height={layout.bodyRows + 3} overflowY="hidden">
 				<Header app={app} width={layout.width} />
-				<Box height={layout.bodyRows} flexDirection="column" overflow="hidden">
+				<Box height={layout.bodyRows} flexDirection="column" overflowY="hidden">
 					{body}
 				</Box>
 				<StatusBar width={layout.width} context={context} />

@@ -85,7 +85,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		<ConsoleProvider services={services}>
 			<ConsoleApp app={options.config.app.name} />
 		</ConsoleProvider>,
-		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 20 },
+		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
 	);
 	exit = () => instance.unmount();
 	// Tiles show "gen N" from the start; a slow or unreachable host only delays its own tile.

@@ -14,10 +14,15 @@ export function padEnd(text: string, width: number): string {
 	return length >= width ? truncate(text, width) : text + ' '.repeat(width - length);
 }
 
+/**
+ * "2.5s", "42s", "3m07s". Tenths only under ten seconds: a clock that changes less often draws
+ * fewer distinct lines, and Ink keeps every distinct line it ever measured.
+ */
 export function formatElapsed(ms: number): string {
 	if (ms < 0) return '';
 	const seconds = ms / 1000;
-	if (seconds < 60) return `${seconds.toFixed(1)}s`;
+	if (seconds < 10) return `${seconds.toFixed(1)}s`;
+	if (seconds < 60) return `${Math.floor(seconds)}s`;
 	const minutes = Math.floor(seconds / 60);
 	return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
 }

@@ -158,7 +158,7 @@ export type ConsoleStore = StoreApi<ConsoleState>;
 export interface ConsoleStoreOptions {
 	readonly hosts: readonly HostConfig[];
 	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
-	/** Lines kept per host (and ×4 for the all-hosts view). */
+	/** Lines kept per host (default: `logCapacityFor` the fleet's size). */
 	readonly logCapacity?: number;
 	/** Engine events are published at most once per this many ms. */
 	readonly publishIntervalMs?: number;
@@ -166,11 +166,22 @@ export interface ConsoleStoreOptions {
 }
 
 export const defaultLogCapacity = 2000;
+/**
+ * Lines the console keeps over all hosts: a big fleet keeps fewer per host (never under
+ * `minLogCapacity`), so memory stays flat however many hosts stream. The run record keeps every line.
+ */
+export const logLineBudget = 100_000;
+const minLogCapacity = 200;
+
+/** Lines kept per host for a fleet of `hosts`. */
+export function logCapacityFor(hosts: number): number {
+	return Math.max(minLogCapacity, Math.min(defaultLogCapacity, Math.floor(logLineBudget / Math.max(1, hosts))));
+}
 export const defaultPublishIntervalMs = 160;
 
 export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 	const now = options.now ?? Date.now;
-	const capacity = options.logCapacity ?? defaultLogCapacity;
+	const capacity = options.logCapacity ?? logCapacityFor(options.hosts.length);
 	const interval = options.publishIntervalMs ?? defaultPublishIntervalMs;
 	const configs = options.hosts;
 	const order = configs.map((host) => host.name);

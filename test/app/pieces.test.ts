@@ -5,7 +5,8 @@ import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-gri
 import { tileLines } from '../../source/app/host-grid/use-host-tile-state.js';
 import { actionFor, hintsFor, keyContexts, keymap } from '../../source/app/keymap.js';
 import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
-import { spinnerIntervalMs, spinnerRunning, subscribeSpinner } from '../../source/app/spinner/spinner-clock.js';
+import { spinnerIntervalMs, spinnerRunning, subscribeSpinner, tickWithFrame } from '../../source/app/spinner/spinner-clock.js';
+import { logCapacityFor } from '../../source/store/console-store.js';
 import { initialHostView } from '../../source/store/host-view.js';
 import { hostConfig } from '../store/host-fixtures.js';
 import { generation } from './fake-engine.js';
@@ -176,6 +177,35 @@ describe('spinner clock', () => {
 		expect(ticks).toHaveLength(50);
 		for (const stop of stops) stop();
 		expect(spinnerRunning()).toBe(false);
+	});
+
+	it('moves with the frames the store publishes, and its own timer skips a tick a frame already gave', () => {
+		vi.useFakeTimers({ now: Date.now() + 60_000 });
+		let ticks = 0;
+		const stop = subscribeSpinner(() => (ticks += 1));
+		vi.advanceTimersByTime(spinnerIntervalMs);
+		expect(ticks).toBe(1);
+		// A frame 100 ms later moves the spinner; the timer 60 ms after that does not add a frame of its own.
+		vi.advanceTimersByTime(100);
+		tickWithFrame();
+		expect(ticks).toBe(2);
+		tickWithFrame();
+		expect(ticks).toBe(2);
+		vi.advanceTimersByTime(60);
+		expect(ticks).toBe(2);
+		// A silent phase: the timer keeps it turning.
+		vi.advanceTimersByTime(spinnerIntervalMs * 3);
+		expect(ticks).toBeGreaterThanOrEqual(4);
+		stop();
+	});
+});
+
+describe('log capacity', () => {
+	it('keeps fewer lines per host on a big fleet, within bounds', () => {
+		expect(logCapacityFor(4)).toBe(2000);
+		expect(logCapacityFor(200)).toBe(500);
+		expect(logCapacityFor(1000)).toBe(200);
+		expect(logCapacityFor(5000)).toBe(200);
 	});
 });
 

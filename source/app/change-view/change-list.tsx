@@ -39,7 +39,7 @@ export function ChangeList({ host, height, width }: { readonly host: string; rea
 	const pathWidth = Math.min(Math.max(0, width - 16), Math.max(4, ...changes.map((change) => [...change.path].length)));
 	const step = staged ? ` · generation ${staged.from ?? symbols.none} → ${staged.to} · ${describeDiff(staged.diff)}` : '';
 	return (
-		<Box flexDirection="column" height={height} width={width} overflow="hidden">
+		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
 				{truncate(`Changes on ${host}${step} · enter: diff · esc: back to the question`, width)}
 			</Text>

@@ -58,7 +58,7 @@ export function FileDiffView({ host, path, height, width }: { readonly host: str
 	const first = Math.min(top, max);
 	const position = lines.length > rows ? ` · lines ${first + 1}–${Math.min(lines.length, first + rows)} of ${lines.length}` : '';
 	return (
-		<Box flexDirection="column" height={height} width={width} overflow="hidden">
+		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
 				{truncate(`${path} on ${host}: current → staged${position} · esc: back to the files`, width)}
 			</Text>

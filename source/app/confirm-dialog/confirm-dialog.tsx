@@ -23,7 +23,7 @@ export function ConfirmDialog({ title, lines, question, height, width, keyTarget
 	const room = Math.max(1, height - 4);
 	const shown = lines.length > room ? [...lines.slice(0, room - 1), `… and ${lines.length - room + 1} more`] : lines;
 	return (
-		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, shown.length + 4)} paddingX={1} overflow="hidden">
+		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, shown.length + 4)} paddingX={1} overflowY="hidden">
 			<Text bold wrap="truncate">
 				{truncate(title, inner)}
 			</Text>

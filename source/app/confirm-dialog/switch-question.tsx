@@ -50,7 +50,7 @@ export function SwitchQuestion({ staged, height, width }: { readonly staged: rea
 	const leftOutLine = leftOut.length > 0 ? `${leftOut.length} selected host${leftOut.length === 1 ? '' : 's'} hidden by the filter left out: ${leftOut.slice(0, 5).join(', ')}${leftOut.length > 5 ? ', …' : ''}` : null;
 	const rows = Math.max(1, height - 4 - (leftOutLine ? 1 : 0));
 	return (
-		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, switchQuestionRows(Math.min(rows, staged.length), leftOut.length))} paddingX={1} overflow="hidden">
+		<Box flexDirection="column" borderStyle="double" borderColor={tone('warn')} width={width} height={Math.min(height, switchQuestionRows(Math.min(rows, staged.length), leftOut.length))} paddingX={1} overflowY="hidden">
 			<Text bold wrap="truncate">
 				{truncate(`Switch ${staged.length} staged host${staged.length === 1 ? '' : 's'} to the new generation?`, inner)}
 			</Text>

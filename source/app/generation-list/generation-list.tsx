@@ -19,7 +19,7 @@ export function GenerationList({ host, height, width }: { readonly host: string;
 	const table = generationTable(list);
 	const scope = selectedCount > 1 ? `r rolls the ${selectedCount} selected hosts back to the highlighted release` : `r rolls ${host} back to the highlighted generation`;
 	return (
-		<Box flexDirection="column" height={height} width={width} overflow="hidden">
+		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
 				{truncate(`Generations of ${host} · current ${entry?.current ?? '?'} · ${scope}`, width)}
 			</Text>

@@ -17,7 +17,7 @@ export function HelpOverlay({ height, width }: { readonly height: number; readon
 	useHelpOverlay(Math.max(1, rows - 1), (by) => dispatch({ by, max: maxOffset }));
 	const columns = helpColumns(lines, width, rows, Math.min(offset, maxOffset));
 	return (
-		<Box flexDirection="column" height={height} width={width} overflow="hidden">
+		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
 				{truncate(`Keys and marks ${maxOffset > 0 ? `(↑↓ PgUp PgDn scroll, ${Math.min(offset, maxOffset)}/${maxOffset}) ` : ''}· esc or ? closes`, width)}
 			</Text>

@@ -15,8 +15,8 @@ export function HostGrid({ layout, ordered, scroll }: { readonly layout: Console
 	const below = Math.max(0, ordered.length - (window.top + window.rows.length) * layout.tileColumns);
 	const more = [above > 0 ? `${above} more ↑` : '', below > 0 ? `${below} more ↓` : ''].filter(Boolean).join(' · ');
 	return (
-		<Box height={layout.hostsHeight} flexDirection="column" overflow="hidden">
-			<Box height={Math.min(layout.hostsHeight, layout.gridRows * tileHeight)} flexDirection="column" overflow="hidden">
+		<Box height={layout.hostsHeight} flexDirection="column" overflowY="hidden">
+			<Box height={Math.min(layout.hostsHeight, layout.gridRows * tileHeight)} flexDirection="column" overflowY="hidden">
 				{window.rows.map((row) => (
 					<Box key={row[0]} flexDirection="row">
 						{row.map((name) => (

@@ -27,7 +27,7 @@ export function HostTable({ lines, columns, width, height, scroll }: HostTablePr
 	const window = useTableWindow(lines, focus, Math.max(1, height - 1), scroll);
 	const above = window.above > 0 ? `${window.above} more ↑` : '';
 	return (
-		<Box height={height} flexDirection="column" overflow="hidden">
+		<Box height={height} flexDirection="column" overflowY="hidden">
 			<Text dimColor wrap="truncate">
 				{truncate(`${padEnd(headingText(columns), Math.max(0, width - above.length - 1))} ${above}`, width)}
 			</Text>

@@ -42,7 +42,7 @@ export function LogPane({ host, keyTarget, height, width }: LogPaneProps) {
 	const search = state.searchDraft !== null ? `search: ${state.searchDraft}▏ (enter find · esc cancel)` : state.term ? `"${state.term}" ${matchCounter(matches, state.match)} · n older · N newer` : '';
 	const title = [`${active ? symbols.focus : ' '} ${host ?? 'all hosts'} log`, tailing ? `${symbols.service} service logs` : '', position, search].filter(Boolean).join(' │ ');
 	return (
-		<Box flexDirection="column" height={height} width={width} overflow="hidden">
+		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold={active} color={active ? tone('accent') : undefined} wrap="truncate">
 				{truncate(`${title} ${'─'.repeat(width)}`, width)}
 			</Text>

@@ -27,7 +27,7 @@ export function PhasePicker({ plan, height, width, onChoose }: PhasePickerProps)
 		},
 	});
 	return (
-		<Box flexDirection="column" height={height} width={width} overflow="hidden">
+		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
 				{truncate(`Phases to run (now: ${plan.name})`, width)}
 			</Text>

@@ -1,22 +1,34 @@
 import { useSyncExternalStore } from 'react';
 
 /**
- * One interval for every spinner and elapsed-time display on screen: a hundred running tiles
+ * One clock for every spinner and elapsed-time display on screen: a hundred running tiles
  * must not mean a hundred timers. The clock runs only while something subscribes.
+ *
+ * A tick that comes with a frame the screen draws anyway (`tickWithFrame`, called as the store
+ * publishes a batch) costs no frame of its own: the spinners move in the same React commit. The
+ * clock's own timer ticks only when no such frame came for a whole interval (a silent phase),
+ * so a busy fleet draws about half the frames it would with two independent timers.
  */
 export const spinnerIntervalMs = 160;
 
 const listeners = new Set<() => void>();
 let tick = 0;
+let lastTickAt = 0;
 let timer: ReturnType<typeof setInterval> | null = null;
+
+function advance(now: number): void {
+	tick += 1;
+	lastTickAt = now;
+	for (const each of listeners) each();
+}
 
 /** Exported for tests; components use `useSpinnerTick`. */
 export function subscribeSpinner(listener: () => void): () => void {
 	listeners.add(listener);
 	if (timer === null) {
 		timer = setInterval(() => {
-			tick += 1;
-			for (const each of listeners) each();
+			const now = Date.now();
+			if (now - lastTickAt >= spinnerIntervalMs * 0.9) advance(now);
 		}, spinnerIntervalMs);
 		timer.unref?.();
 	}
@@ -27,6 +39,11 @@ export function subscribeSpinner(listener: () => void): () => void {
 			timer = null;
 		}
 	};
+}
+
+/** A frame is about to be drawn anyway: move the spinners in it, if half an interval has passed. */
+export function tickWithFrame(now = Date.now()): void {
+	if (listeners.size > 0 && now - lastTickAt >= spinnerIntervalMs / 2) advance(now);
 }
 
 const idle = (): (() => void) => () => {};
