@@ -38,7 +38,7 @@ interface Deploy {
 	/** No upload and no switch: nothing on any host may change (no lock, no directories). */
 	readonly readOnly: boolean;
 	sharedArtifact?: Artifact;
-	/** Per-host builds, started at once and run at most `buildJobs` at a time, apart from the hosts' own concurrency. */
+	/** Per-host builds, started at once and run a few at a time (see `startBuilds`), apart from the hosts' own concurrency. */
 	builds?: Map<HostRun, Promise<Artifact>>;
 	/** `warning:` lines of the builds and dry runs, by host ('' for the shared build), for the confirm. */
 	readonly warnings: Map<string, string[]>;
