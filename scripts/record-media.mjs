@@ -1,7 +1,8 @@
 // Records the README's pictures of the console: drives the real built console (dist/cli.js) in
 // tmux at 100×30 on a private copy of the demo fleet, captures the screen with its colours at
 // the moments worth showing, and renders them as SVG: media/console.svg cycles through the
-// frames, media/console-deploy.svg is the deploy in progress.
+// frames, media/console-deploy.svg is the deploy in progress. Then a 200-host fleet of local
+// hosts: media/console-table.svg is its host table mid-run, sorted by state.
 //
 //   npm run build && node scripts/record-media.mjs
 import { execFileSync } from 'node:child_process';
@@ -39,6 +40,20 @@ function freePort() {
 			server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
 		});
 	});
+}
+
+/** 200 local hosts with a small build; their dry runs take a moment and print a line, three fail. */
+function bigFleet(dir) {
+	const failing = new Set([37, 74, 148]);
+	const hosts = Array.from({ length: 200 }, (_, index) => {
+		const number = index + 1;
+		const name = `node-${String(number).padStart(3, '0')}`;
+		const dryRun = failing.has(number) ? 'echo checking free space; echo "/opt: 97% used, 512 MB needed"; false' : `echo checking free space; sleep 0.${(number * 7) % 10}; echo ok`;
+		return `[[host]]\nname = "${name}"\nlocal = true\ntags = ["${['web', 'api', 'db'][index % 3]}", "${index % 2 === 0 ? 'eu' : 'us'}"]\ndry_run = ${JSON.stringify(dryRun)}\n`;
+	});
+	const file = path.join(dir, 'hosts.toml');
+	writeFileSync(file, ['[app]\nname = "fleet"\n', '[build]\ncommand = "mkdir -p dist && echo $SWITCHYARD_RELEASE > dist/version.txt"\nartifact = "dist"\n', '[defaults]\nroot = "hosts/{host}"\njobs = 12\n', ...hosts].join('\n'));
+	return file;
 }
 
 /** One tmux server of our own (`-L`), never the operator's. */
@@ -133,6 +148,31 @@ async function record(terminal) {
 	return frames;
 }
 
+/** The table mid-run: failed hosts on top (sorted by state), hosts under way, staged ones waiting, queued ones. */
+async function recordTable(terminal) {
+	const runningRows = (text) => (text.match(/^[ ▸][○◉] [⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /gm) ?? []).length;
+	await waitFor(terminal, (screen) => screen.includes('0 of 200 selected') && screen.includes('more ↓'), 'the host table');
+	terminal.send('a');
+	await waitFor(terminal, (screen) => screen.includes('200 of 200 selected'), 'all selected');
+	terminal.send('s');
+	await waitFor(terminal, (screen) => screen.includes('by state'), 'sorted by state');
+	terminal.send('d');
+	// The busiest screen before the switch question: the most hosts under way with some failed already.
+	let best = { score: -1, screen: '' };
+	for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 15))) {
+		const screen = terminal.capture(true);
+		const text = screen.replace(sgrCodes, '');
+		if (text.includes('[y/N]')) break;
+		const score = runningRows(text) * 10 + (text.match(/✗ \d+ failed/) ? 50 : 0) + (text.match(/\d+ waiting/) ? 20 : 0);
+		if (score > best.score) best = { score, screen };
+	}
+	await waitFor(terminal, (screen) => screen.includes('Switch now? [y/N]'), 'the switch question', 120_000);
+	terminal.send('n');
+	await waitFor(terminal, (screen) => screen.includes('deploy finished'), 'the run to end', 120_000);
+	terminal.send('q');
+	return best.screen;
+}
+
 async function main() {
 	const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-media-'));
 	const config = await privateDemoFleet(dir);
@@ -149,6 +189,17 @@ async function main() {
 		terminal.kill();
 		execFileSync('node', [path.join(repo, 'demo', 'stop-services.mjs'), path.join(dir, 'hosts')], { stdio: 'ignore' });
 		rmSync(dir, { recursive: true, force: true });
+	}
+
+	const fleetDir = mkdtempSync(path.join(tmpdir(), 'switchyard-media-fleet-'));
+	const table = startTerminal(`node ${path.join(repo, 'dist', 'cli.js')} --config ${bigFleet(fleetDir)}; exec cat`, fleetDir);
+	try {
+		const screen = await recordTable(table);
+		writeFileSync(path.join(repo, 'media', 'console-table.svg'), renderSvg(screen, { columns, rows, title: 'Switchyard: 200 hosts mid-run in the host table, sorted by state' }));
+		console.log('media/console-table.svg: 200 hosts mid-run');
+	} finally {
+		table.kill();
+		rmSync(fleetDir, { recursive: true, force: true });
 	}
 }
 
