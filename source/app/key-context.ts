@@ -3,7 +3,7 @@ import type { KeyContext } from './keymap.js';
 
 /**
  * Which view gets the next key: its part of the keymap (`context`) and which view exactly (`id`),
- * read from the store at the moment the key is handled. Typing beats modals, modals beat panes.
+ * read from the store at the moment the key is handled. Questions beat typing, typing beats panes.
  * The id names what the view shows (`log:grid:web-1`), so a key typed ahead never reaches a view
  * that is about to go: it waits for the one registered under that id (see input/key-queue.ts).
  */
@@ -15,8 +15,9 @@ export interface KeyTarget {
 type TargetState = Pick<ConsoleData, 'filterDraft' | 'modal' | 'view' | 'pane' | 'focus'>;
 
 export function keyTargetOf(state: TargetState): KeyTarget {
-	if (state.filterDraft !== null) return { context: 'text', id: 'text' };
 	const modal = state.modal;
+	// Nothing opens over a filter being typed except the engine's own questions, which take the keys.
+	if (state.filterDraft !== null && modal.kind === 'none') return { context: 'text', id: 'text' };
 	switch (modal.kind) {
 		case 'help':
 			return { context: 'help', id: 'help' };

@@ -2,6 +2,7 @@ import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeyQueue } from '../../source/app/input/key-queue.js';
 import { createKeyReader, typedText, withoutLastCharacter, type KeyPress } from '../../source/app/input/key-reader.js';
+import { keyTargetOf } from '../../source/app/key-context.js';
 import { hostConfig, smallFleet } from '../store/host-fixtures.js';
 import { FakeEngine } from './fake-engine.js';
 import { waitFor, waitForFrame } from './keys.js';
@@ -81,6 +82,18 @@ describe('key queue', () => {
 		expect(fallback).toEqual([]);
 		queue.rendered('log:grid:web-1');
 		expect(fallback).toEqual(['?', 'q']);
+	});
+});
+
+describe('key targets', () => {
+	it('a question the engine asks takes the keys even from a filter being typed; panes name their host', () => {
+		const base = { filterDraft: null, modal: { kind: 'none' }, view: 'grid', pane: 'grid', focus: 'web-1' } as const;
+		expect(keyTargetOf(base)).toEqual({ context: 'grid', id: 'grid' });
+		expect(keyTargetOf({ ...base, filterDraft: 'we' })).toEqual({ context: 'text', id: 'text' });
+		expect(keyTargetOf({ ...base, filterDraft: 'we', modal: { kind: 'confirm-switch', staged: [] } })).toEqual({ context: 'switch', id: 'switch' });
+		expect(keyTargetOf({ ...base, pane: 'log' })).toEqual({ context: 'log', id: 'log:grid:web-1' });
+		expect(keyTargetOf({ ...base, view: 'all-logs' })).toEqual({ context: 'log', id: 'log:all-logs:*' });
+		expect(keyTargetOf({ ...base, modal: { kind: 'diff', host: 'web-1', path: 'a.txt' } })).toEqual({ context: 'diff', id: 'diff:web-1:a.txt' });
 	});
 });
 
