@@ -172,6 +172,13 @@ async function stageHost(d: Deploy, host: HostRun): Promise<void> {
 	}
 	if (phases.includes('preflight')) await inPhase(run.emit, host, 'preflight', () => preflight(d, host));
 	throwIfCancelled(run.signal);
+	if (host.state?.alreadyLive && phases.includes('upload')) {
+		// Staging it again would make no new generation to switch to (nix-env --set to its own path).
+		const live = `generation ${host.state.current} already runs this build`;
+		host.session!.info(`${live}: nothing to stage or switch`);
+		await run.end(host, 'ok', live);
+		return;
+	}
 	if (phases.includes('upload')) await inPhase(run.emit, host, 'upload', () => stageAlone(d, host));
 	else if (phases.includes('switch')) pickStaged(d, host);
 }
@@ -277,6 +284,7 @@ async function preflight(d: Deploy, host: HostRun): Promise<void> {
 	const state = strategy.parseState(result);
 	checkHostState(d, host, state);
 	declareSteps(d, host, result);
+	if (state.alreadyLive && !d.readOnly) return;
 	noteWarnings(d, config.name, await strategy.dryRun(strategyRun(d, host), state, host.artifact));
 	if (!d.readOnly) return;
 	const app = request.config.app;

@@ -42,7 +42,8 @@ function healthChecks(session: HostSession, health: HealthConfig, version: strin
 	const serviceCheck: Check[] =
 		health.servicesActive && session.host.services.length > 0
 			? [async (signal) => {
-					const result = await session.run(servicesActive(session.host.services), { signal });
+					const host = session.host;
+					const result = await session.run(servicesActive(host.services, { userUnits: host.mode !== undefined, ...(host.user ? { user: host.user } : {}) }), { signal });
 					return result.code === 0 ? undefined : failureReason(result);
 				}]
 			: [];

@@ -13,6 +13,8 @@ export interface HostState {
 	readonly stagedPath?: { readonly path: string; readonly release: string };
 	/** Nix: the closure to deploy is already in the host's store. */
 	readonly closurePresent?: boolean;
+	/** What would be staged is exactly what runs now (nix: the profile already points at this closure). */
+	readonly alreadyLive?: boolean;
 }
 
 export const nextGenerationId = (state: HostState): number => Math.max(0, ...state.generations.map((generation) => generation.id)) + 1;

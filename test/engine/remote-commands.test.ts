@@ -227,3 +227,14 @@ describe('staging on the preflight round trip', () => {
 		});
 	});
 });
+
+describe('service checks', () => {
+	it('checks system units, or user units as the deployment user in its session', async () => {
+		const { servicesActive } = await import('../../source/engine/remote/run-in-current.js');
+		expect(servicesActive(['shop'])).toBe(`systemctl is-active --quiet shop || { echo 'shop is not active' >&2; exit 1; }`);
+		expect(servicesActive(['oqto'], { userUnits: true })).toBe(`systemctl --user is-active --quiet oqto || { echo 'oqto is not active' >&2; exit 1; }`);
+		const asUser = servicesActive(['oqto', 'oqto-runner'], { userUnits: true, user: 'wismut' });
+		expect(asUser).toContain("sy_as_user 'systemctl --user is-active --quiet oqto' || { echo 'oqto is not active' >&2; exit 1; }");
+		expect(asUser).toContain('sudo -n -H -u wismut -- env XDG_RUNTIME_DIR=/run/user/$sy_uid');
+	});
+});

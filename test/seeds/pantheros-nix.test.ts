@@ -149,6 +149,17 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 		expect(existsSync(path.join(fleet.dir, 'profiles', 'yoga', 'system'))).toBe(false);
 	});
 
+	it('deploying the closure that already runs is ok and changes nothing', { timeout: 240_000 }, async () => {
+		const fleet = nixFleet(['yoga']);
+		expect((await fleet.run(['deploy', '--yes'])).exitCode).toBe(0);
+		// The same build result again: nix-env --set to its own path would make no new generation.
+		const again = await fleet.run(['deploy', '--yes', '--skip-build']);
+		expect(again.exitCode, again.stdout).toBe(0);
+		expect(again.stdout).toMatch(/\[yoga\] generation 1 already runs this build: nothing to stage or switch/);
+		expect(again.stdout).toMatch(/✓ yoga +ok · gen 1/);
+		expect(fleet.profileGenerations('yoga')).toEqual([{ id: 1, current: true }]);
+	});
+
 	it('stops at a failed build before any host is touched', { timeout: 120_000 }, async () => {
 		const fleet = nixFleet(['yoga']);
 		writeFileSync(path.join(fleet.dir, 'hosts.toml'), readFileSync(path.join(fleet.dir, 'hosts.toml'), 'utf8').replace('system.nix', 'missing.nix'));

@@ -9,7 +9,7 @@ import { marker, quote, script } from './quote.js';
 import { stageMarkers } from './stage.js';
 
 /** Markers of the nix scripts, read by the parsers below. */
-export const nixMarkers = { generation: 'nixgen', closurePresent: 'closure-present', staged: 'nix-staged', current: inspectMarkers.current } as const;
+export const nixMarkers = { generation: 'nixgen', closurePresent: 'closure-present', closureLive: 'closure-live', staged: 'nix-staged', current: inspectMarkers.current } as const;
 
 /** The profile's generation number, read from its link (`system -> system-12-link`). */
 const generationOf = (profile: string) => `$(readlink ${quote(profile)} 2>/dev/null | sed -n 's/.*-\\([0-9][0-9]*\\)-link$/\\1/p')`;
@@ -31,6 +31,8 @@ export function inspectNixHost(root: string, profile: string, storePath?: string
 		listNixGenerations(root, profile),
 		`echo "${marker}${inspectMarkers.free} $(df -Pk /nix/store 2>/dev/null | awk 'NR==2 {print $4}')"`,
 		storePath && `if nix-store --check-validity ${quote(storePath)} >/dev/null 2>&1; then echo "${marker}${nixMarkers.closurePresent}"; fi`,
+		// nix-env --set to the profile's own path makes no new generation: the engine must know.
+		storePath && `if [ "$(readlink -f ${quote(profile)} 2>/dev/null)" = ${quote(storePath)} ]; then echo "${marker}${nixMarkers.closureLive}"; fi`,
 	);
 }
 
@@ -93,7 +95,7 @@ export function parseNixState(result: { readonly markers: readonly string[] }): 
 			...(status?.note ? { statusNote: status.note } : {}),
 		});
 	}
-	return { current, generations, freeKb, manifest: null, closurePresent: closurePresent(result.markers), ...(stagedPath ? { stagedPath } : {}) };
+	return { current, generations, freeKb, manifest: null, closurePresent: closurePresent(result.markers), alreadyLive: result.markers.includes(nixMarkers.closureLive), ...(stagedPath ? { stagedPath } : {}) };
 }
 
 export const closurePresent = (markers: readonly string[]): boolean => markers.includes(nixMarkers.closurePresent);
