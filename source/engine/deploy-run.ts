@@ -1,0 +1,61 @@
+import type { Artifact } from './artifact.js';
+import type { Phase } from './events.js';
+import { HostFailure } from './host-session.js';
+import type { HostRun } from './host-run.js';
+import type { StrategyRun } from './strategies/strategy.js';
+import type { DeployRequest } from './requests.js';
+import type { FleetRun } from './run-fleet.js';
+import type { MissingValue } from './secrets.js';
+import { addWarnings } from './warnings.js';
+
+/** One deploy: the fleet run, what was asked, and the artifact every host gets (unless built per host). */
+export interface Deploy {
+	readonly run: FleetRun;
+	readonly request: DeployRequest;
+	readonly phases: readonly Phase[];
+	/** No upload and no switch: nothing on any host may change (no lock, no directories). */
+	readonly readOnly: boolean;
+	sharedArtifact?: Artifact;
+	/** Per-host builds, started at once and run a few at a time (see `startBuilds`), apart from the hosts' own concurrency. */
+	builds?: Map<HostRun, Promise<Artifact>>;
+	/** `warning:` lines of the builds and dry runs, by host ('' for the shared build), for the confirm. */
+	readonly warnings: Map<string, string[]>;
+	/** Values from this machine (secrets) a host could not get: it fails its preflight, untouched. */
+	readonly missing: readonly MissingValue[];
+}
+
+export const strategyRun = (d: Deploy, host: HostRun): StrategyRun => ({
+	session: host.session!,
+	release: d.run.release,
+	rev: d.run.rev,
+	operator: d.run.operator,
+	runId: d.run.runId,
+	emit: d.run.emit,
+	signal: d.run.signal,
+});
+
+/** What a host gets staged: the build's artifact; a script host may deploy with none. */
+export function uploadArtifact(host: HostRun): Artifact | undefined {
+	return host.artifact ?? (host.host.strategy === 'script' ? emptyArtifact : undefined);
+}
+
+export function noteWarnings(d: Deploy, host: string, found: readonly string[]): void {
+	if (found.length === 0) return;
+	const list = d.warnings.get(host) ?? [];
+	addWarnings(list, found);
+	d.warnings.set(host, list);
+}
+
+/** A host's warnings for the confirm: the shared build's, its own build's and its dry run's. */
+export const warningsOf = (d: Deploy, host: string): readonly string[] => {
+	const all: string[] = [];
+	addWarnings(all, d.warnings.get('') ?? []);
+	addWarnings(all, d.warnings.get(host) ?? []);
+	return all;
+};
+
+const emptyArtifact: Artifact = { dir: '', files: [], links: [], bytes: 0 };
+
+export function throwIfCancelled(signal?: AbortSignal): void {
+	if (signal?.aborted) throw new HostFailure('cancelled');
+}

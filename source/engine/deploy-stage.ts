@@ -1,0 +1,214 @@
+import { PassThrough, Readable } from 'node:stream';
+import type { Artifact } from './artifact.js';
+import { diffArtifact, linksLeavingArtifact } from './artifact.js';
+import { HostFailure, type ScriptResult } from './host-session.js';
+import { pendingGeneration, type HostState } from './host-state.js';
+import { connect, inPhase, type HostRun } from './host-run.js';
+import { lockScript, reportLock, preflightScript } from './lock-host.js';
+import { declineStage } from './remote/stage.js';
+import { script } from './remote/quote.js';
+import { strategyFor } from './strategies/index.js';
+import type { PreparedUpload } from './strategies/strategy.js';
+import { formatBytes } from './format-bytes.js';
+import { fileChanges } from './file-changes.js';
+import { noSkips } from './activation.js';
+import { type Deploy, strategyRun, uploadArtifact, noteWarnings, warningsOf, throwIfCancelled } from './deploy-run.js';
+
+/** Preflight and upload of a deploy, per host: artifact checks, lock, state, dry run, staging. */
+export async function stageHost(d: Deploy, host: HostRun): Promise<void> {
+	const { run, request, phases } = d;
+	const built = d.builds?.get(host);
+	host.artifact = built ? await built : d.sharedArtifact;
+	const artifact = uploadArtifact(host);
+	throwIfCancelled(run.signal);
+	if (artifact && (phases.includes('upload') || phases.includes('preflight'))) {
+		const problems = [...strategyFor(host.host).requirements(host.host, artifact, request.skips ?? noSkips), ...externalLinks(host, artifact)];
+		// Checked here, before the host is even contacted: a missing file would otherwise fail only after `current` moved.
+		if (problems.length > 0) {
+			const reason = `${problems.join('; ')} — nothing was staged`;
+			await inPhase(run.emit, host, 'preflight', () => Promise.reject(new HostFailure(reason)));
+		}
+	}
+	if (canStreamUpload(d, host)) {
+		await preflightAndUpload(d, host);
+		return;
+	}
+	if (phases.includes('preflight')) await inPhase(run.emit, host, 'preflight', () => preflight(d, host));
+	throwIfCancelled(run.signal);
+	if (host.state?.alreadyLive && phases.includes('upload')) {
+		// Staging it again would make no new generation to switch to (nix-env --set to its own path).
+		const live = `generation ${host.state.current} already runs this build`;
+		host.session!.info(`${live}: nothing to stage or switch`);
+		await run.end(host, 'ok', live);
+		return;
+	}
+	if (phases.includes('upload')) await inPhase(run.emit, host, 'upload', () => stageAlone(d, host));
+	else if (phases.includes('switch')) pickStaged(d, host);
+}
+
+/** Symlinks that leave the artifact are refused unless the host allows them (a link out of the tree can be written through). */
+function externalLinks(host: HostRun, artifact: Artifact): string[] {
+	if (host.host.allowExternalLinks) return [];
+	const leaving = linksLeavingArtifact(artifact);
+	if (leaving.length === 0) return [];
+	const shown = leaving.slice(0, 3).map((link) => `${link.path} -> ${link.target}`).join(', ');
+	return [`the artifact ${artifact.dir} has symlinks leaving it (${shown}${leaving.length > 3 ? `, +${leaving.length - 3} more` : ''}); set allow_external_links = true to ship them`];
+}
+
+/** Preflight and upload share one round trip when nothing has to run on the host between them. */
+function canStreamUpload(d: Deploy, host: HostRun): boolean {
+	return d.phases.includes('preflight') && d.phases.includes('upload') && !strategyFor(host.host).hasDryRun(host.host) && uploadArtifact(host) !== undefined;
+}
+
+/**
+ * One script: lock, inspect, then the strategy's staging, waiting. When the host's state is in,
+ * the engine checks disk and diff and answers with the new generation's header and bytes on the
+ * same stdin; on any objection it answers "no" and the script ends with nothing staged.
+ */
+async function preflightAndUpload(d: Deploy, host: HostRun): Promise<void> {
+	const { run } = d;
+	const config = host.host;
+	const strategy = strategyFor(config);
+	const stdin = new PassThrough();
+	let ready: (soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => void = () => {};
+	const whenReady = new Promise<Pick<ScriptResult, 'markers' | 'blocks'>>((resolve) => (ready = resolve));
+
+	const { running } = await inPhase(run.emit, host, 'preflight', async () => {
+		const session = await connect(host, run.context.openTransport, run.emit);
+		const text = lockScript(run, host, script(strategy.inspect(config, uploadArtifact(host)), strategy.staging.script(strategyRun(d, host))));
+		const running = session.run(text, { stdin, signal: run.signal, timeoutMs: config.timeouts.uploadMs, onMarker: (line, soFar) => line === 'ready' && ready(soFar) });
+		// The script ends before "ready" when the lock is held or a tool is missing: that is the answer then.
+		const early = running.then((result) => {
+			reportLock(host, session, result);
+			throw new HostFailure('preflight: the host ended the script before it was ready');
+		});
+		early.catch(() => undefined);
+		try {
+			const soFar = await Promise.race([whenReady, early]);
+			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
+			checkHostState(d, host, strategy.parseState(soFar));
+			declareSteps(d, host, soFar);
+			throwIfCancelled(run.signal);
+		} catch (error) {
+			stdin.end(declineStage);
+			await running.catch(() => undefined);
+			throw error;
+		}
+		// Wrapped: returning the promise itself would make the phase wait for the whole script.
+		return { running };
+	});
+
+	await inPhase(run.emit, host, 'upload', async () => {
+		let upload: PreparedUpload;
+		try {
+			upload = prepareUpload(d, host);
+		} catch (error) {
+			// The host waits for an answer on stdin: "no", or it would wait until the deadline.
+			stdin.end(declineStage);
+			await running.catch(() => undefined);
+			throw error;
+		}
+		stdin.write(upload.header);
+		if (upload.body) upload.body.on('error', (error) => stdin.destroy(error)).pipe(stdin);
+		else stdin.end();
+		settleStaged(d, host, await strategy.staging.settle(strategyRun(d, host), upload, await running));
+	});
+}
+
+/**
+ * Preflight on its own: the lock (none for a read-only run), the host's state, the dry run. A
+ * dry run (read-only) also reads what a switch would replace, in the same round trip, and says
+ * what a deploy would do on the host.
+ */
+async function preflight(d: Deploy, host: HostRun): Promise<void> {
+	const { run, request } = d;
+	const config = host.host;
+	const strategy = strategyFor(config);
+	const skips = request.skips ?? noSkips;
+	const session = await connect(host, run.context.openTransport, run.emit);
+	const inspect = strategy.inspect(config, host.artifact);
+	const result = await session.run(d.readOnly ? preflightScript(host, script(inspect, strategy.preview.script(config, skips))) : lockScript(run, host, inspect), { signal: run.signal });
+	reportLock(host, session, result, d.readOnly);
+	const state = strategy.parseState(result);
+	checkHostState(d, host, state);
+	declareSteps(d, host, result);
+	if (state.alreadyLive && !d.readOnly) return;
+	noteWarnings(d, config.name, await strategy.dryRun(strategyRun(d, host), state, host.artifact));
+	if (!d.readOnly) return;
+	const app = request.config.app;
+	for (const line of strategy.preview.describe({ host: config, state, ...(host.artifact ? { artifact: host.artifact } : {}), skips, release: run.release, result, app })) session.info(line);
+	session.info('nothing was changed (dry run)');
+}
+
+/** Steps a deploy script declares (FastDeploy's config.json) show as pending from the preflight on. */
+function declareSteps(d: Deploy, host: HostRun, result: Pick<ScriptResult, 'markers' | 'blocks'>): void {
+	for (const name of strategyFor(host.host).declaredSteps(result)) d.run.emit({ type: 'step', host: host.host.name, name, state: 'pending' });
+}
+
+/** Records what the host has, shows the diff, and refuses a host without room for the upload. */
+function checkHostState(d: Deploy, host: HostRun, state: HostState): void {
+	const config = host.host;
+	host.state = state;
+	host.expected = state.current;
+	d.run.emit({ type: 'generations', host: config.name, current: state.current, generations: [...state.generations] });
+	if (!host.artifact) return;
+	host.diff = strategyFor(config).diff(config, state, host.artifact);
+	if (host.diff) {
+		const { added, changed, removed, bytes } = host.diff;
+		host.session!.info(`diff against generation ${state.current ?? '(none)'}: +${added} ~${changed} -${removed}, ${formatBytes(bytes)} to send`);
+	}
+	const neededKb = Math.ceil(((host.diff?.bytes ?? 0) * 1.1) / 1024) + config.minFreeMb * 1024;
+	if (state.freeKb !== undefined && state.freeKb < neededKb) {
+		throw new HostFailure(`disk full: ${formatBytes(state.freeKb * 1024)} free under ${config.root}, need ${formatBytes(neededKb * 1024)} (min_free_mb = ${config.minFreeMb})`);
+	}
+}
+
+function prepareUpload(d: Deploy, host: HostRun): PreparedUpload {
+	const artifact = uploadArtifact(host);
+	if (!artifact) throw new HostFailure('nothing to upload: no [build] artifact in the config');
+	return strategyFor(host.host).staging.prepare(strategyRun(d, host), host.state!, artifact, host.diff ?? diffArtifact(null, artifact));
+}
+
+/** The staging script in a round trip of its own (after a dry run). */
+async function stageAlone(d: Deploy, host: HostRun): Promise<void> {
+	const strategy = strategyFor(host.host);
+	const upload = prepareUpload(d, host);
+	const stdin = upload.body ? Readable.from(concatStreams(upload.header, upload.body)) : upload.header;
+	const result = await host.session!.run(strategy.staging.script(strategyRun(d, host)), { stdin, signal: d.run.signal, timeoutMs: host.host.timeouts.uploadMs });
+	settleStaged(d, host, await strategy.staging.settle(strategyRun(d, host), upload, result));
+}
+
+async function* concatStreams(header: string, body: Readable): AsyncGenerator<Buffer> {
+	yield Buffer.from(header);
+	for await (const chunk of body) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+}
+
+function settleStaged(d: Deploy, host: HostRun, staged: { id: number; diff: PreparedUpload['diff']; path?: string }): void {
+	const artifact = uploadArtifact(host);
+	// Kept here, not sent in the event: a first deploy of a big artifact would fill every record with file names.
+	host.changes = artifact && host.diff ? fileChanges(host.state!.manifest, artifact) : [];
+	const warnings = warningsOf(d, host.host.name);
+	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff, ...(warnings.length > 0 ? { warnings } : {}) };
+	host.stagedPath = staged.path;
+	d.run.emit({ type: 'staged', staged: host.staged });
+}
+
+/**
+ * A switch without an upload goes to what an earlier run staged and never switched to (e.g.
+ * after a declined confirm): the newest staged or declined generation newer than current, or a
+ * nix host's staged closure. It keeps the release it was built as.
+ */
+function pickStaged(d: Deploy, host: HostRun): void {
+	const state = host.state!;
+	const none = { added: 0, changed: 0, removed: 0, bytes: 0 };
+	if (state.stagedPath) {
+		const id = Math.max(0, ...state.generations.map((generation) => generation.id)) + 1;
+		host.staged = { host: host.host.name, from: state.current, to: id, release: state.stagedPath.release, diff: none };
+		host.stagedPath = state.stagedPath.path;
+	} else {
+		const pending = pendingGeneration(state);
+		if (!pending) throw new HostFailure(`nothing staged to switch to: no staged generation newer than ${state.current ?? '(none)'}; run the upload phase first`);
+		host.staged = { host: host.host.name, from: state.current, to: pending.id, release: pending.release, diff: none };
+	}
+	d.run.emit({ type: 'staged', staged: host.staged });
+}
