@@ -43,7 +43,3 @@ export function keyTargetOf(state: TargetState): KeyTarget {
 	}
 }
 
-/** Which part of the keymap is live (for hints and help). */
-export function keyContextOf(state: TargetState): KeyContext {
-	return keyTargetOf(state).context;
-}

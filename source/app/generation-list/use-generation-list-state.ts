@@ -47,11 +47,6 @@ export function generationTable(list: readonly GenerationInfo[]): { readonly hea
 	};
 }
 
-/** One generation as a line (for messages): mark, id, status, created, release, author, size. */
-export function generationRow(generation: GenerationInfo): string {
-	return generationTable([generation]).rows[0] ?? '';
-}
-
 export interface RollbackPlan {
 	readonly hosts: readonly string[];
 	readonly target: RollbackTarget;
