@@ -287,7 +287,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 		emit({ type: 'phase', host, phase: phases[phaseIndex]!, status: 'ok', ms: 1 });
 		emit({ type: 'host-done', host, outcome: 'ok' });
 	}
-	const summary: RunSummary = { passed: names.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, total: names.length, outcomes: Object.fromEntries(names.map((host) => [host, 'ok'])), reasons: {}, current: {} };
+	const summary: RunSummary = { passed: names.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, interrupted: false, total: names.length, outcomes: Object.fromEntries(names.map((host) => [host, 'ok'])), reasons: {}, current: {} };
 	emit({ type: 'run-finished', runId: 'bench-ui', summary, at: new Date().toISOString(), cancelled: false });
 	// The last batch reaches the screen within one publish interval and one frame.
 	// The console keeps the newest lines only; the last one sent must be among them.

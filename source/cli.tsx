@@ -3,11 +3,8 @@ import type { Config, HostConfig } from './config/types.js';
 import { SelectionError, selectHosts } from './engine/plan.js';
 import { transportFactory } from './transport/open-transport.js';
 import { parseArguments, usage, UsageError, type Arguments } from './cli/arguments.js';
-import { printRuns } from './cli/list-runs-command.js';
-import { headlessCheck, headlessDeploy, headlessGenerations, headlessRollback, type HeadlessContext } from './cli/run-headless.js';
 import { exitCodes } from './engine/outcome/exit-code.js';
 import { Output } from './cli/output.js';
-import { printLogs } from './cli/logs-command.js';
 import { EnvironmentError, selectEnvironment } from './config/select-environment.js';
 
 const version = '0.1.0';
@@ -36,7 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
 		return 2;
 	}
 	const stdout = new Output(process.stdout);
-	if (args.command === 'runs') return printRuns(config, args.json, (text) => stdout.write(text), args.environment === undefined ? undefined : config.hosts.map((host) => host.name));
+	if (args.command === 'runs') return (await import('./cli/list-runs-command.js')).printRuns(config, args.json, (text) => stdout.write(text), args.environment === undefined ? undefined : config.hosts.map((host) => host.name));
 
 	const ssh = { configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys };
 	if (args.command === 'console') {
@@ -61,7 +58,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
 	// e.g. "Permanently added [10.0.0.5]:2222 (ssh-ed25519 SHA256:…) to ~/.ssh/known_hosts", as OpenSSH says it.
 	const openTransport = transportFactory({ ...ssh, onNotice: (message) => process.stderr.write(`switchyard: ${message}\n`) });
-	const context: HeadlessContext = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
+	// Loaded only headless, as the console is only for the console: each path parses what it runs.
+	const [{ headlessCheck, headlessDeploy, headlessGenerations, headlessRollback }, { printLogs }] = await Promise.all([import('./cli/run-headless.js'), import('./cli/logs-command.js')]);
+	const context = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
 		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), stdout }),
 		deploy: () => headlessDeploy(context),

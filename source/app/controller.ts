@@ -14,7 +14,7 @@ export interface ConsoleEngine {
 	runRollback(request: RollbackRequest): Promise<RunSummary>;
 	breakLocks(context: RunContext): Promise<RunSummary>;
 	listGenerations(context: RunContext): Promise<unknown>;
-	tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+	tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal, options?: { readonly cwd?: string }): Promise<void>;
 }
 
 export interface ConsoleControllerOptions {
@@ -270,7 +270,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			state().appendLog(host, 'info', `≡ tailing service logs of ${host} (l stops)`);
 			const done = (async () => {
 				try {
-					await engine.tailLogs(hostConfig, options.openTransport, (line) => state().appendLog(host, 'service', line), controller.signal);
+					// Secret commands (for masking) run where hosts.toml is, as they do for a deploy.
+					await engine.tailLogs(hostConfig, options.openTransport, (line) => state().appendLog(host, 'service', line), controller.signal, { cwd: config.dir });
 				} catch (error) {
 					if (!controller.signal.aborted) state().appendLog(host, 'info', `✗ service logs: ${error instanceof Error ? error.message : String(error)}`);
 				} finally {

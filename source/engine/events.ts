@@ -83,6 +83,8 @@ export interface RunSummary {
 	readonly rolledBack: number;
 	readonly staged: number;
 	readonly cancelled: number;
+	/** The run was cancelled before it ended on its own (Ctrl-C, `c`, quitting, a closed output). */
+	readonly interrupted: boolean;
 	readonly total: number;
 	readonly outcomes: Readonly<Record<string, HostOutcome>>;
 	/** One-line reason per host that has one (failures, rollbacks, skips). */

@@ -18,6 +18,8 @@ function eachConnected(context: RunContext, kind: 'generations' | 'check' | 'bre
 		name: async () => ({ release: kind }),
 		work: (run) =>
 			run.each(run.hosts, async (host) => {
+				// A listing given up (the console closing) reaches no more hosts.
+				if (run.cancelled) return run.end(host, 'cancelled', 'cancelled before this host was reached');
 				await work(run, host, await connect(host, context.openTransport, run.emit));
 				await run.end(host, 'ok');
 			}),

@@ -142,7 +142,7 @@ export class FleetRun {
 			await Promise.all(pending);
 		}
 		for (const host of this.hosts) skipUnreported(this.emit, host, this.phases);
-		const summary = summarize(this.fold.record);
+		const summary = summarize(this.fold.record, this.cancelled);
 		this.emit({ type: 'run-finished', runId: this.runId, summary, at: new Date().toISOString(), cancelled: this.cancelled });
 		return summary;
 	}

@@ -75,7 +75,7 @@ export class FakeEngine implements ConsoleEngine {
 	}
 
 	async breakLocks(context: RunContext): Promise<RunSummary> {
-		const summary = { passed: context.hosts.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, total: context.hosts.length, outcomes: {}, reasons: {}, current: {} };
+		const summary = { passed: context.hosts.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, interrupted: false, total: context.hosts.length, outcomes: {}, reasons: {}, current: {} };
 		for (const host of context.hosts) context.emit({ type: 'log', host: host.name, stream: 'info', line: 'lock removed' });
 		return summary;
 	}
@@ -104,7 +104,7 @@ export class FakeEngine implements ConsoleEngine {
 export function summaryOf(outcomes: Record<string, HostOutcome>): RunSummary {
 	const values = Object.values(outcomes);
 	const count = (outcome: HostOutcome) => values.filter((value) => value === outcome).length;
-	return { passed: count('ok'), failed: count('failed') + count('manual'), rolledBack: count('rolled-back'), staged: count('staged'), cancelled: count('cancelled'), total: values.length, outcomes, reasons: {}, current: {} };
+	return { passed: count('ok'), failed: count('failed') + count('manual'), rolledBack: count('rolled-back'), staged: count('staged'), cancelled: count('cancelled'), interrupted: count('cancelled') > 0, total: values.length, outcomes, reasons: {}, current: {} };
 }
 
 export function generation(id: number, release: string, current = false): GenerationInfo {

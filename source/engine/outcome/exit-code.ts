@@ -27,6 +27,8 @@ export const exitCodes = {
 export function exitCode(summary: RunSummary | null, interruption?: Interruption): number {
 	if (interruption) return exitCodes[interruption];
 	if (!summary) return exitCodes.ok;
+	// Cancelled from the console (c, q) as headless is by Ctrl-C: whatever the hosts had reached.
+	if (summary.interrupted) return exitCodes.interrupt;
 	if (summary.failed + summary.rolledBack > 0) return exitCodes.failed;
 	if (summary.cancelled > 0) return exitCodes.interrupt;
 	if (summary.staged > 0) return exitCodes.notSwitched;

@@ -79,7 +79,7 @@ export class RunFold {
 }
 
 /** Counts, reasons and where each host ended, over the run's hosts. A host without an outcome failed. */
-export function summarize(record: Pick<RunRecord, 'hosts' | 'records' | 'warnings'>): RunSummary {
+export function summarize(record: Pick<RunRecord, 'hosts' | 'records' | 'warnings'>, interrupted = false): RunSummary {
 	const outcomes: Record<string, HostOutcome> = {};
 	const reasons: Record<string, string> = {};
 	const current: Record<string, number | null> = {};
@@ -96,6 +96,7 @@ export function summarize(record: Pick<RunRecord, 'hosts' | 'records' | 'warning
 		rolledBack: count('rolled-back'),
 		staged: count('staged'),
 		cancelled: count('cancelled'),
+		interrupted,
 		total: record.hosts.length,
 		outcomes,
 		reasons,
