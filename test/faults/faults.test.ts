@@ -97,11 +97,18 @@ function startCli(deploy: SshDeployFleet, fleet: Fleet, args: string[]) {
 	});
 	let stderr = '';
 	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+	const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+	// A scenario that hangs says what the CLI had printed, instead of only that the test timed out.
+	const within = <T,>(promise: Promise<T>, what: string): Promise<T> => {
+		const bounded = Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen in 100 s; the CLI printed:\n${stdout}\n${stderr}`)), 100_000).unref())]);
+		// Handled here too: a scenario that failed before awaiting it must not see it reject later.
+		bounded.catch(() => undefined);
+		return bounded;
+	};
 	return {
 		child,
-		done,
-		waitFor: (pattern: RegExp) => (pattern.test(stdout) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ pattern, resolve }))),
+		done: within(exited, 'the CLI exiting'),
+		waitFor: (pattern: RegExp) => within(pattern.test(stdout) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ pattern, resolve })), `output matching ${pattern}`),
 	};
 }
 
