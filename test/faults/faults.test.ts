@@ -126,7 +126,8 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 			'int-validate': 'health = { command = "sleep 1", retries = 0 }',
 			rollback: 'health = { command = "test ! -f data/sick", retries = 2 }',
 			// A short validation keeps the watchdog's deadline (validation + confirm_timeout) short.
-			swap: 'health = { command = "true", retries = 0 }',
+			// While {root}/hold exists the health check holds the host in validation: the test strikes then.
+			swap: 'health = { command = "while [ -f {root}/hold ]; do sleep 0.05; done", timeout = 8, retries = 0 }',
 			disk: 'min_free_mb = 999999999',
 			'big-line': `after_switch = ["head -c 1048576 /dev/zero | tr '\\\\000' x; echo"]`,
 			// #11.1: a restart slower than confirm_timeout must not let the watchdog revert a good switch.
@@ -184,9 +185,11 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 	}, 120_000);
 
 	it('sshd killed right after the swap: the watchdog reverts', async () => {
+		writeFileSync(path.join(root('swap'), 'hold'), '');
 		const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'swap']);
-		await run.waitFor(/\[swap\] current: 1 → 2 \(deploy\)/);
+		await run.waitFor(/\[swap\] ▸ validate/);
 		await fleet.kill('swap');
+		rmSync(path.join(root('swap'), 'hold'));
 		// The engine can't reach the host any more and waits out the watchdog; the host comes back meanwhile.
 		await run.waitFor(/\[swap\] .*waiting for the watchdog to revert to generation 1/);
 		await fleet.restart('swap');
