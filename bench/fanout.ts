@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { Readable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { repoRoot, sshdPath, startFleet, type Fleet, type FleetHost } from '../test/fleet/fleet.js';
 import type { WanShape } from '../test/fleet/wan-proxy.js';
+import { run, type RunResult } from './support/run.js';
 
 /**
  * `npm run bench:fanout`: wall time of a real deploy of a ~5 MB artifact to 1, 10 and 30 sshd
@@ -348,25 +348,6 @@ async function sshOnce(fleet: Fleet, host: string, command: string): Promise<num
 	return performance.now() - started;
 }
 
-interface RunResult {
-	readonly code: number | null;
-	readonly stdout: string;
-	readonly stderr: string;
-}
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdinFile?: string } = {}): Promise<RunResult> {
-	return new Promise((done, fail) => {
-		const stdin = options.stdinFile === undefined ? 'ignore' : openSync(options.stdinFile, 'r');
-		const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [stdin, 'pipe', 'pipe'] }) as ChildProcessByStdio<null, Readable, Readable>;
-		if (typeof stdin === 'number') closeSync(stdin);
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-		child.once('error', fail);
-		child.once('close', (code) => done({ code, stdout, stderr }));
-	});
-}
 
 async function must(command: string, args: string[], stdinFile?: string): Promise<void> {
 	const result = await run(command, args, { stdinFile });

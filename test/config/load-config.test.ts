@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../source/config/load-config.js';
+import { oqtoSeedBlock } from '../seeds/fixtures/oqto-seed.js';
 
 const file = '/srv/project/hosts.toml';
-
-/** The host block of the Oqto seed, verbatim. */
-const oqtoBlock = `[[host]]
-name = "archvm"          # Label for filtering and logs
-ssh = "localhost"        # SSH alias or user@host
-local = true             # true = local machine, skip SSH
-mode = "local"           # "local" or "multi-user"
-user = "wismut"          # OS user that owns the deployment
-frontend = true          # Deploy frontend assets
-web_root = "/var/www/oqto"  # Where frontend dist is served
-binaries = ["oqto", "oqto-runner", "oqto-files"]  # Binaries to install
-services = ["oqto", "oqto-runner"]  # Systemd user services to restart
-`;
 
 function problemsOf(text: string) {
 	try {
@@ -28,7 +16,7 @@ function problemsOf(text: string) {
 
 describe('hosts.toml', () => {
 	it('loads the Oqto seed host block verbatim', () => {
-		const config = parseConfig(oqtoBlock, file);
+		const config = parseConfig(oqtoSeedBlock(), file);
 		const host = config.hosts[0]!;
 		expect(host).toMatchObject({
 			name: 'archvm',

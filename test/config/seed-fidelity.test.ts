@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../source/config/load-config.js';
-
-/** The host block of the Oqto seed, verbatim (mode as the seed allows it). */
-const oqtoBlock = (mode: 'local' | 'multi-user') => `[[host]]
-name = "archvm"          # Label for filtering and logs
-ssh = "localhost"        # SSH alias or user@host
-local = true             # true = local machine, skip SSH
-mode = "${mode}"           # "local" or "multi-user"
-user = "wismut"          # OS user that owns the deployment
-frontend = true          # Deploy frontend assets
-web_root = "/var/www/oqto"  # Where frontend dist is served
-binaries = ["oqto", "oqto-runner", "oqto-files"]  # Binaries to install
-services = ["oqto", "oqto-runner"]  # Systemd user services to restart
-`;
+import { oqtoSeedBlock } from '../seeds/fixtures/oqto-seed.js';
 
 function problemsOf(text: string, file = '/srv/project/hosts.toml') {
 	try {
@@ -26,19 +14,19 @@ function problemsOf(text: string, file = '/srv/project/hosts.toml') {
 
 describe('Oqto: defaults an operator coming from the seed relies on', () => {
 	it('takes the app name (and the root /opt/<app>) from the project, not from deploy/', () => {
-		const config = parseConfig(oqtoBlock('local').replace('local = true', 'local = false'), '/home/wismut/oqto/deploy/hosts.toml');
+		const config = parseConfig(oqtoSeedBlock('local').replace('local = true', 'local = false'), '/home/wismut/oqto/deploy/hosts.toml');
 		expect(config.app).toMatchObject({ name: 'oqto', nameFrom: 'directory' });
 		expect(config.hosts[0]).toMatchObject({ root: '/opt/oqto', rootDefaulted: true });
 		// A project whose own directory holds hosts.toml keeps its name.
-		expect(parseConfig(oqtoBlock('local'), '/srv/shop/hosts.toml').app.name).toBe('shop');
-		expect(parseConfig(`[app]\nname = "x"\n${oqtoBlock('local')}`, '/srv/oqto/deploy/hosts.toml').app).toMatchObject({ name: 'x', nameFrom: 'config' });
+		expect(parseConfig(oqtoSeedBlock('local'), '/srv/shop/hosts.toml').app.name).toBe('shop');
+		expect(parseConfig(`[app]\nname = "x"\n${oqtoSeedBlock('local')}`, '/srv/oqto/deploy/hosts.toml').app).toMatchObject({ name: 'x', nameFrom: 'config' });
 	});
 
 	it('ends every *-runner binary in multi-user mode by default; runners = [...] overrides, [] turns it off', () => {
-		expect(parseConfig(oqtoBlock('multi-user'), '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual(['oqto-runner']);
-		expect(parseConfig(oqtoBlock('local'), '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual([]);
-		expect(parseConfig(`${oqtoBlock('multi-user')}runners = []\n`, '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual([]);
-		expect(parseConfig(`${oqtoBlock('multi-user')}runners = ["oqto-files"]\n`, '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual(['oqto-files']);
+		expect(parseConfig(oqtoSeedBlock('multi-user'), '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual(['oqto-runner']);
+		expect(parseConfig(oqtoSeedBlock('local'), '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual([]);
+		expect(parseConfig(`${oqtoSeedBlock('multi-user')}runners = []\n`, '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual([]);
+		expect(parseConfig(`${oqtoSeedBlock('multi-user')}runners = ["oqto-files"]\n`, '/srv/oqto/hosts.toml').hosts[0]!.runners).toEqual(['oqto-files']);
 	});
 });
 
@@ -103,7 +91,7 @@ ssh = "builder"
 	});
 
 	it('keeps a config without environments as it was', () => {
-		const config = parseConfig(oqtoBlock('local'), '/srv/oqto/hosts.toml');
+		const config = parseConfig(oqtoSeedBlock('local'), '/srv/oqto/hosts.toml');
 		expect(config.environments).toEqual({});
 		expect(config.hosts[0]!.environment).toBeUndefined();
 	});

@@ -4,19 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { cli, createLocalFleet, repo, type LocalFleet } from '../support/local-fleet.js';
-
-/** The seed's host block, verbatim. */
-const seedBlock = `[[host]]
-name = "archvm"          # Label for filtering and logs
-ssh = "localhost"        # SSH alias or user@host
-local = true             # true = local machine, skip SSH
-mode = "local"           # "local" or "multi-user"
-user = "wismut"          # OS user that owns the deployment
-frontend = true          # Deploy frontend assets
-web_root = "/var/www/oqto"  # Where frontend dist is served
-binaries = ["oqto", "oqto-runner", "oqto-files"]  # Binaries to install
-services = ["oqto", "oqto-runner"]  # Systemd user services to restart
-`;
+import { oqtoSeedBlock } from './fixtures/oqto-seed.js';
 
 const fleets: LocalFleet[] = [];
 afterAll(async () => Promise.all(fleets.map((fleet) => fleet.stop())));
@@ -115,7 +103,7 @@ describe('Oqto: binaries, frontend and services, local and multi-user', () => {
 		mkdirSync(path.join(project, 'oqto', 'deploy'), { recursive: true });
 		const config = path.join(project, 'oqto', 'deploy', 'hosts.toml');
 		// The seed's block as written, but for a user this machine has.
-		writeFileSync(config, seedBlock.replace('user = "wismut"', 'user = "root"'));
+		writeFileSync(config, oqtoSeedBlock().replace('user = "wismut"', 'user = "root"'));
 		const result = await execa('node', [cli, 'deploy', '--dry-run', '--config', config], { reject: false, stdin: 'ignore', cwd: path.dirname(config), env: { NO_COLOR: '1' } });
 		expect(result.exitCode, String(result.stdout)).toBe(0);
 		expect(result.stdout).toContain('[archvm] root /opt/oqto: no root set, so /opt/<app> with app "oqto", named after the project\'s directory (set root = "…" to choose)');
