@@ -65,6 +65,10 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console for operato
 		expect(question).toMatch(/stage-1 +∅ → 1 .*⚠ 1 warning: warning: disk almost full on stage-1/);
 		// FastDeploy: the steps config.json declares, pending on the tile before the script runs.
 		expect(question).toMatch(/│· ansible · verify +│/);
+		// Every warning in full on the host's changes, before answering.
+		const changes = await t.press('v', 'Changes on stage-1', 15_000);
+		expect(changes).toMatch(/⚠ warning: disk almost full on stage-1/);
+		await t.press('Escape', 'Switch now? [y/N]', 15_000);
 		await t.press('n', 'deploy finished: 0 ok, 2 staged of 2', 30_000);
 		await t.press('q', 'switchyard exited with 3', 30_000);
 	});

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { FileChange } from '../../engine/events.js';
 import { formatBytes } from '../../engine/format-bytes.js';
-import { describeDiff } from '../../engine/outcome/words.js';
+import { describeDiff, warningMark } from '../../engine/outcome/words.js';
 import { useConsoleServices, useConsoleState } from '../console-context.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor } from '../keymap.js';
@@ -38,15 +38,22 @@ export function ChangeList({ host, height, width }: { readonly host: string; rea
 	});
 	const pathWidth = Math.min(Math.max(0, width - 16), Math.max(4, ...changes.map((change) => [...change.path].length)));
 	const step = staged ? ` · generation ${staged.from ?? symbols.none} → ${staged.to} · ${describeDiff(staged.diff)}` : '';
+	// Every warning of the host's build and dry run, above its files: the question's line has room for one.
+	const warnings = (staged?.warnings ?? []).slice(0, Math.max(0, Math.floor((height - 2) / 2)));
 	return (
 		<Box flexDirection="column" height={height} width={width} overflowY="hidden">
 			<Text bold color={tone('accent')} wrap="truncate">
 				{truncate(`Changes on ${host}${step} · enter: diff · esc: back to the question`, width)}
 			</Text>
+			{warnings.map((warning, at) => (
+				<Text key={`warning-${at}`} color={tone('warn')} wrap="truncate">
+					{truncate(`${warningMark} ${warning}`, width)}
+				</Text>
+			))}
 			{changes.length === 0 ? (
 				<Text wrap="truncate">{truncate(`no file list for ${host}: its strategy stages without one`, width)}</Text>
 			) : (
-				<PickList items={changes.map((change) => ({ key: change.path, label: changeLine(change, pathWidth), muted: change.change === 'removed' }))} index={index} rows={Math.max(1, height - 1)} width={width} />
+				<PickList items={changes.map((change) => ({ key: change.path, label: changeLine(change, pathWidth), muted: change.change === 'removed' }))} index={index} rows={Math.max(1, height - 1 - warnings.length)} width={width} />
 			)}
 		</Box>
 	);
