@@ -23,8 +23,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
 	let config: Config;
 	let hosts: HostConfig[];
+	// Every environment's hosts, for the console's picker; `config` is narrowed to --env's.
+	let everyEnvironment: Config;
 	try {
-		config = loadConfig(args.config);
+		config = everyEnvironment = loadConfig(args.config);
 		if (args.environment !== undefined) config = selectEnvironment(config, args.environment);
 		hosts = selectHosts(config, args.hosts, args.tags);
 	} catch (error) {
@@ -42,18 +44,27 @@ async function main(argv: readonly string[]): Promise<number> {
 			process.stderr.write(`switchyard: the console needs a terminal (no terminal on ${process.stdin.isTTY ? 'stdout' : 'stdin'}); nothing was run. Headless, name a command:\n\n${usage}\n`);
 			return exitCodes.usage;
 		}
-		// A config with environments opens on one of them, asked first unless the command line chose.
-		let opened = config;
-		if (args.environment === undefined && args.hosts.length + args.tags.length === 0 && Object.keys(config.environments ?? {}).length > 0) {
-			const { pickEnvironment } = await import('./app/environment/environment-picker.js');
-			const picked = await pickEnvironment(config);
-			if (picked === null) return exitCodes.ok;
-			opened = picked;
+		// A config with environments opens on one of them, asked first unless the command line chose;
+		// `E` in the console comes back here to ask again.
+		const environments = Object.keys(everyEnvironment.environments ?? {}).length > 0;
+		let ask = environments && args.environment === undefined && args.hosts.length + args.tags.length === 0;
+		let code: number = exitCodes.ok;
+		for (;;) {
+			let opened = config;
+			if (ask) {
+				const { pickEnvironment } = await import('./app/environment/environment-picker.js');
+				const picked = await pickEnvironment(everyEnvironment);
+				if (picked === null) return code;
+				opened = picked;
+			}
+			// Loaded only for the console, so headless runs never parse Ink and React.
+			const [{ runConsole }, { showEnvironment }] = await Promise.all([import('./app/run-console.js'), import('./app/environment/environment-badge.js')]);
+			showEnvironment(opened);
+			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments });
+			code = exit.code;
+			if (!exit.switchEnvironment) return code;
+			ask = true;
 		}
-		// Loaded only for the console, so headless runs never parse Ink and React.
-		const [{ runConsole }, { showEnvironment }] = await Promise.all([import('./app/run-console.js'), import('./app/environment/environment-badge.js')]);
-		showEnvironment(opened);
-		return runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs });
 	}
 
 	// e.g. "Permanently added [10.0.0.5]:2222 (ssh-ed25519 SHA256:…) to ~/.ssh/known_hosts", as OpenSSH says it.

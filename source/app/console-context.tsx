@@ -10,6 +10,8 @@ export interface ConsoleServices {
 	readonly controller: ConsoleController;
 	/** Leaves the console (unmounts Ink); runConsole then restores the terminal. */
 	readonly exit: () => void;
+	/** Leaves the console to pick another environment and open it on that one; absent without environments. */
+	readonly switchEnvironment?: () => void;
 	/** Told the console's key queue once it exists (benches count keys read and handled). */
 	readonly onKeyQueue?: (queue: KeyQueue) => void;
 }

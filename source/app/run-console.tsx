@@ -20,6 +20,15 @@ export interface RunConsoleOptions {
 	readonly engine?: ConsoleEngine;
 	readonly stdin?: NodeJS.ReadStream;
 	readonly stdout?: NodeJS.WriteStream;
+	/** The config has environments: `E` leaves the console for the caller to pick another and reopen it. */
+	readonly environments?: boolean;
+}
+
+export interface ConsoleExit {
+	/** The exit status, by the same rule as headless. */
+	readonly code: number;
+	/** The operator asked for another environment (`E`): pick one and open the console again. */
+	readonly switchEnvironment: boolean;
 }
 
 const enterAlternateScreen = '\x1b[?1049h\x1b[H';
@@ -35,7 +44,7 @@ const showCursor = '\x1b[?25h';
  * rule as headless (`exitCode`), 0 when nothing ran. After the screen closes it prints that
  * run's summary, as a headless run ends with it.
  */
-export async function runConsole(options: RunConsoleOptions): Promise<number> {
+export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExit> {
 	const stdout = options.stdout ?? process.stdout;
 	const store = createConsoleStore({ hosts: options.config.hosts, preselect: options.preselect });
 	const controller = createConsoleController({
@@ -80,7 +89,20 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 	for (const [event, listener] of listeners) process.on(event, listener);
 
 	let exit = (): void => {};
-	const services = { store, controller, exit: () => exit() };
+	let switchEnvironment = false;
+	const services = {
+		store,
+		controller,
+		exit: () => exit(),
+		...(options.environments
+			? {
+					switchEnvironment: () => {
+						switchEnvironment = true;
+						exit();
+					},
+				}
+			: {}),
+	};
 	const instance = render(
 		<ConsoleProvider services={services}>
 			<ConsoleApp app={options.config.app.name} />
@@ -105,7 +127,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<number> {
 		const recorded = controller.runDir();
 		stdout.write(`${[...formatSummary(summary), ...(recorded ? [`Run recorded in ${recorded}`] : [])].join('\n')}\n`);
 	}
-	return exitCode(summary, signalled);
+	return { code: exitCode(summary, signalled), switchEnvironment: switchEnvironment && signalled === undefined };
 }
 
 export type { ConsoleController };

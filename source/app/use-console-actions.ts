@@ -11,7 +11,7 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
  * back. Returns false for actions it does not own, so the caller handles those.
  */
 export function useConsoleActions(): (action: Action) => boolean {
-	const { store, controller, exit } = useConsoleServices();
+	const { store, controller, exit, switchEnvironment } = useConsoleServices();
 	return useCallback(
 		(action: Action): boolean => {
 			const state = store.getState();
@@ -69,6 +69,11 @@ export function useConsoleActions(): (action: Action) => boolean {
 					if (state.modal.kind === 'help') state.closeModal();
 					else state.openModal({ kind: 'help' });
 					return true;
+				case 'switch-environment':
+					if (!switchEnvironment) state.setNotice('no environments in this config ([environments.<name>] tables)');
+					else if (controller.isBusy()) state.setNotice('a run is in progress: wait for it or cancel it (c) before switching environment');
+					else switchEnvironment();
+					return true;
 				case 'quit':
 					if (state.modal.kind === 'confirm-quit') return true;
 					if (controller.isBusy()) state.openModal({ kind: 'confirm-quit' });
@@ -89,6 +94,6 @@ export function useConsoleActions(): (action: Action) => boolean {
 					return false;
 			}
 		},
-		[store, controller, exit],
+		[store, controller, exit, switchEnvironment],
 	);
 }

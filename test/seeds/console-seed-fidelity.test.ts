@@ -95,4 +95,15 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console for operato
 		expect(attributes).toContain('31');
 		await t.press('q', 'switchyard exited with 0', 15_000);
 	});
+
+	it('E leaves one environment for another without leaving the console', async () => {
+		const demo = await consoleFleet();
+		const t = open(demo, '--env production');
+		await t.waitFor('of 1 selected', 15_000);
+		await t.press('E', 'which environment?', 15_000);
+		const staging = await t.press('Enter', (screen) => screen.split('\n')[0]!.startsWith(' staging') && screen.includes('of 2 selected'), 15_000);
+		expect(staging).toContain('stage-1');
+		expect(staging).not.toContain('web-1');
+		await t.press('q', 'switchyard exited with 0', 15_000);
+	});
 });
