@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client as ClientType } from 'ssh2';
 import { repoRoot, startFleet } from '../test/fleet/fleet.js';
-import { cpuSecondsOf, descendantsOf } from './support/processes.js';
+import { cpuSecondsOf, descendantsOf } from '../test/support/processes.js';
 import { medianOf, must, ratio } from './support/run.js';
 
 /**

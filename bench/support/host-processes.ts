@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sshdPath, type Fleet } from '../../test/fleet/fleet.js';
-import { descendantsOf } from './processes.js';
+import { descendantsOf } from '../../test/support/processes.js';
 
 /**
  * Counts the processes a host starts: one fleet host's sshd is relaunched under

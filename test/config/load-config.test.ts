@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../source/config/load-config.js';
+import { parseConfig } from '../../source/config/load-config.js';
+import { problemsOf } from '../support/config-problems.js';
 import { oqtoSeedBlock } from '../seeds/fixtures/oqto-seed.js';
 
 const file = '/srv/project/hosts.toml';
 
-function problemsOf(text: string) {
-	try {
-		parseConfig(text, file);
-	} catch (error) {
-		if (error instanceof ConfigError) return error.problems;
-		throw error;
-	}
-	throw new Error('expected a ConfigError');
-}
 
 describe('hosts.toml', () => {
 	it('loads the Oqto seed host block verbatim', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../source/config/load-config.js';
+import { parseConfig } from '../../source/config/load-config.js';
+import { problemsOf } from '../support/config-problems.js';
 import { oqtoSeedBlock } from '../seeds/fixtures/oqto-seed.js';
 
-function problemsOf(text: string, file = '/srv/project/hosts.toml') {
-	try {
-		parseConfig(text, file);
-	} catch (error) {
-		if (error instanceof ConfigError) return error.problems;
-		throw error;
-	}
-	throw new Error('expected a ConfigError');
-}
 
 describe('Oqto: defaults an operator coming from the seed relies on', () => {
 	it('takes the app name (and the root /opt/<app>) from the project, not from deploy/', () => {

@@ -1,12 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 import { startWanProxy, type WanCounters, type WanProxy, type WanShape } from './wan-proxy.js';
 import { readWanCounters, startWanProxyProcess } from './wan-proxy-process.js';
+import { descendantsOf } from '../support/processes.js';
 
 /**
  * A fleet of real OpenSSH servers on 127.0.0.1, one sshd per host, each with its own host
@@ -383,29 +384,6 @@ function signalTree(pid: number | undefined, signal: NodeJS.Signals): void {
 			// Already gone.
 		}
 	}
-}
-
-function descendantsOf(pid: number): number[] {
-	const children = new Map<number, number[]>();
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			// Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may contain spaces.
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-			children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-		} catch {
-			// Exited while we looked.
-		}
-	}
-	const found: number[] = [];
-	const queue = [pid];
-	while (queue.length > 0) {
-		const next = children.get(queue.shift() as number) ?? [];
-		found.push(...next);
-		queue.push(...next);
-	}
-	return found;
 }
 
 function isAlive(pid: number): boolean {
