@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { repoRoot, sshdPath, startFleet, type Fleet, type FleetHost } from '../test/fleet/fleet.js';
+import { repoRoot, startFleet, type Fleet, type FleetHost } from '../test/fleet/fleet.js';
 import type { WanShape } from '../test/fleet/wan-proxy.js';
 import { run, type RunResult } from './support/run.js';
+import { relaunchWithEmptyHome } from './support/empty-home.js';
 
 /**
  * `npm run bench:fanout`: wall time of a real deploy of a ~5 MB artifact to 1, 10 and 30 sshd
@@ -280,34 +281,6 @@ async function profileDeploy(bench: Bench): Promise<string[]> {
 	});
 	lines.push(`  CLI start-up (node dist/cli.js --help): ${(startup / 1000).toFixed(2)} s`);
 	return lines;
-}
-
-/**
- * sshd takes HOME from the password database; `SetEnv HOME=<empty dir>` hands the session
- * another one, so bash (started by sshd, hence reading ~/.bashrc) finds none. The fleet's
- * own sshd processes are replaced by ones with that line on the same ports.
- */
-async function relaunchWithEmptyHome(fleet: Fleet): Promise<ChildProcess[]> {
-	const home = join(fleet.dir, 'empty-home');
-	mkdirSync(home, { recursive: true });
-	const children: ChildProcess[] = [];
-	for (const host of fleet.hosts) {
-		await fleet.kill(host.name);
-		writeFileSync(host.sshdConfigFile, readFileSync(host.sshdConfigFile, 'utf8') + `SetEnv HOME=${home}\n`);
-		writeFileSync(host.logFile, '');
-		const log = openSync(host.logFile, 'a');
-		const child = spawn(sshdPath, ['-D', '-e', '-f', host.sshdConfigFile], { stdio: ['ignore', 'ignore', log] });
-		closeSync(log);
-		children.push(child);
-		const deadline = Date.now() + 10_000;
-		while (!/Server listening on 127\.0\.0\.1/.test(readFileSync(host.logFile, 'utf8'))) {
-			if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sshd for ${host.name} did not restart: ${readFileSync(host.logFile, 'utf8')}`);
-			await new Promise((done) => setTimeout(done, 20));
-		}
-	}
-	const check = await run('ssh', [...sshArgs(fleet), 'fleet-1', 'echo $HOME']);
-	if (check.stdout.trim() !== home) throw new Error(`SetEnv HOME did not take: ${check.stdout}${check.stderr}`);
-	return children;
 }
 
 function hostsToml(fleet: Fleet, artifact: string, watchdog: boolean): string {

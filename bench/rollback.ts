@@ -1,9 +1,11 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../test/fleet/fleet.js';
 import type { WanShape } from '../test/fleet/wan-proxy.js';
 import { writeArtifact } from './support/artifact.js';
+import { relaunchWithEmptyHome } from './support/empty-home.js';
 import { medianOf, must, ratio, seconds, timed } from './support/run.js';
 import { cli, hostsToml, phaseSummary, reportsTrips, requireCli, switchyard, type PhaseEvent } from './support/switchyard.js';
 
@@ -15,9 +17,12 @@ import { cli, hostsToml, phaseSummary, reportsTrips, requireCli, switchyard, typ
  * "true"`) so its cost shows. The baseline: one `ssh host 'ln -s … && mv -T …'` per host, all at
  * once, between two release dirs. BENCH_WAN=1 puts the hosts behind the WAN proxy (BENCH_RTT 40,
  * BENCH_MBIT 100, BENCH_UPLINK_MBIT 1000). Medians of BENCH_ROUNDS (3) after a warm-up round.
+ * BENCH_RC=clean hands every ssh session an empty HOME, so the login shell reads no ~/.bashrc
+ * (this machine's runs `pyenv init`, which dominates the watchdog's second login).
  */
 const hostCount = Number(process.env.BENCH_HOSTS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const cleanLogin = process.env.BENCH_RC === 'clean';
 const wan: WanShape | undefined =
 	process.env.BENCH_WAN === '1' ? { rttMs: Number(process.env.BENCH_RTT ?? 40), mbit: Number(process.env.BENCH_MBIT ?? 100), uplinkMbit: Number(process.env.BENCH_UPLINK_MBIT ?? 1000) } : undefined;
 
@@ -34,7 +39,9 @@ async function main(): Promise<void> {
 	const fleet = await startFleet({ hosts: hostCount, wan, keepDir: process.env.BENCH_KEEP === '1' });
 	const interrupted = (signal: NodeJS.Signals) => void fleet.stop().finally(() => process.kill(process.pid, signal));
 	process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+	const relaunched: ChildProcess[] = [];
 	try {
+		if (cleanLogin) relaunched.push(...(await relaunchWithEmptyHome(fleet)));
 		const work = join(fleet.dir, 'bench');
 		const artifact = writeArtifact(join(work, 'artifact'), 20, 200 * 1024);
 		const hosts = fleet.hosts.map((host) => ({ name: host.name, ssh: host.name, root: join(host.root, 'switchyard') }));
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
 			for (const release of ['a', 'b']) mkdirSync(join(host.root, 'floor', 'releases', release), { recursive: true });
 			symlinkSync('releases/b', join(host.root, 'floor', 'current'));
 		}
-		console.log(`rollback: ${cli}, ${hostCount} sshd hosts${wan ? ` behind the WAN proxy (${wan.rttMs} ms round trip, ${wan.mbit} Mbit/s per host, ${wan.uplinkMbit} Mbit/s operator link)` : ' on loopback'}, medians of ${rounds}, load ${loadavg()[0]!.toFixed(2)}`);
+		console.log(`rollback: ${cli}, ${hostCount} sshd hosts${wan ? ` behind the WAN proxy (${wan.rttMs} ms round trip, ${wan.mbit} Mbit/s per host, ${wan.uplinkMbit} Mbit/s operator link)` : ' on loopback'}, login shell ${cleanLogin ? 'with an empty HOME' : "the machine's (~/.bashrc)"}, medians of ${rounds}, load ${loadavg()[0]!.toFixed(2)}`);
 
 		const samples = new Map<Method, number[]>();
 		const phases = new Map<Method, readonly PhaseEvent[]>();
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
 		}
 		console.log(`\ncaveats: ${hostCount} sshd on one ${cpus().length}-core machine (load now ${loadavg().map((value) => value.toFixed(2)).join(' ')}); the baseline pays one ssh process per host here, Switchyard one Node process for all; Switchyard also locks, records the switch in switches.log and the run in .switchyard/runs.`);
 	} finally {
+		for (const child of relaunched) child.kill('SIGKILL');
 		await fleet.stop();
 	}
 }
