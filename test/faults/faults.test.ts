@@ -133,8 +133,9 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 			// #11.1: a restart slower than confirm_timeout must not let the watchdog revert a good switch.
 			'slow-restart': 'restart = "sleep 8"\nconfirm_timeout = 5\nhealth = { command = "true", retries = 0 }',
 			// #11.1: a confirmation that comes after the watchdog decided is a failure. With stop-logins
-			// there, the health check stops the host's sshd listener: the confirming login hangs.
-			'late-confirm': `health = { command = "[ ! -f {root}/stop-logins ] || kill -STOP ${fleet.host('late-confirm').pid}", retries = 0, timeout = 1, interval = 0.1 }`,
+			// there, the switch itself stops the host's sshd listener, so the confirming login (which
+			// starts once the switch is done) hangs; in validation it could be accepted before the stop.
+			'late-confirm': `after_switch = ["[ ! -f {root}/stop-logins ] || kill -STOP ${fleet.host('late-confirm').pid}"]\nhealth = { command = "true", retries = 0, timeout = 1 }`,
 			// #11.2: the watchdog of a killed run must not undo the next deploy.
 			'killed-run': 'health = { command = "sleep 2", retries = 0, timeout = 20 }\nconfirm_timeout = 5',
 			// #11.6: a health check that never ends is killed on the host, every time.
@@ -352,7 +353,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		writeFileSync(path.join(root('late-confirm'), 'stop-logins'), '');
 		const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'late-confirm']);
 		try {
-			// Validation stops new logins; the watchdog's window passes while the confirming login waits.
+			// The switch stops new logins; the watchdog's window passes while the confirming login waits.
 			await waitFor(() => existsSync(path.join(root('late-confirm'), '.watchdog')) && readdirSync(path.join(root('late-confirm'), '.watchdog')).some((name) => name.endsWith('.reverted')), 'the watchdog to revert');
 		} finally {
 			rmSync(path.join(root('late-confirm'), 'stop-logins'), { force: true });
@@ -360,7 +361,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		}
 		const result = await run.done;
 		expect(result.code).toBe(1);
-		expect(result.stdout).toMatch(/↺ late-confirm +rolled back — .*reverted by watchdog to generation 1 · gen 1/);
+		expect(result.stdout).toMatch(/↺ late-confirm +rolled back — the confirmation of generation 2 came too late.*reverted by watchdog to generation 1 · gen 1/);
 		expect(result.stdout).not.toMatch(/✓ late-confirm +ok/);
 		expect(readlinkSync(path.join(root('late-confirm'), 'current'))).toBe('generations/1');
 		assertTruthful(result.stdout, 'late-confirm', root('late-confirm'));
