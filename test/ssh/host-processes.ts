@@ -39,15 +39,6 @@ export function isRunning(pid: number): boolean {
 	}
 }
 
-/** Polls until `check` holds; the deadline only turns a hang into a failure with a reason. */
-export async function waitUntil(check: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-	const until = Date.now() + deadlineMs;
-	while (!check()) {
-		if (Date.now() > until) throw new Error(`still waiting after ${deadlineMs / 1000} s: ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-}
-
 /** Two `yes > /dev/null` hogs: a busy 2-core host, as in the reports from the field. */
 export function startLoad(count = 2): { stop(): void } {
 	const hogs: ChildProcess[] = Array.from({ length: count }, () => spawn('yes', { stdio: ['ignore', 'ignore', 'ignore'] }));

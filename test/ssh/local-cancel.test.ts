@@ -6,7 +6,8 @@ import { LocalTransport } from '../../source/transport/local.js';
 import { cancelAnswerMs } from '../../source/transport/transport.js';
 import { repoRoot } from '../fleet/fleet.js';
 import { dyingClients } from './dying-client-runner.js';
-import { processesWithArgv, uniqueSleep, waitUntil } from './host-processes.js';
+import { processesWithArgv, uniqueSleep } from './host-processes.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A `local = true` host: cancelling ends everything the script started, not just its `sh`. */
 describe('cancelling a local command', () => {
@@ -19,7 +20,7 @@ describe('cancelling a local command', () => {
 			onLine: (line) => line === 'started' && controller.abort(),
 		});
 		expect(result).toMatchObject({ code: null, failure: 'cancelled', stdout: 'started\n' });
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
+		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
 	});
 
 	test('a child that ignores TERM is killed after the grace period, and exec answers within its bound', async () => {
@@ -37,7 +38,7 @@ describe('cancelling a local command', () => {
 		});
 		const answeredAfter = Date.now() - abortedAt;
 		expect(result).toMatchObject({ code: null, failure: 'cancelled' });
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} (TERM ignored) to be killed`);
+		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} (TERM ignored) to be killed`);
 		// A bound, not a speed: the generous margin only absorbs a busy machine.
 		expect(answeredAfter).toBeLessThan(cancelAnswerMs + 10_000);
 	});
@@ -67,8 +68,8 @@ describe('a local client that dies without closing', () => {
 		const hook = markerFile();
 		const client = await clients.start({ onDisconnect: [`touch ${hook}`], script: `echo started; ${sleep.command}` }, 'started');
 		await client.kill();
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
-		await waitUntil(() => existsSync(hook), 'the disconnect script to run');
+		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
+		await waitFor(() => existsSync(hook), 'the disconnect script to run');
 	});
 
 	test('a command marked to finish runs to its end first', async () => {
@@ -80,7 +81,7 @@ describe('a local client that dies without closing', () => {
 			'started',
 		);
 		await client.kill();
-		await waitUntil(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
+		await waitFor(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
 		expect(existsSync(before)).toBe(false);
 	});
 

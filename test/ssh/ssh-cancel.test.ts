@@ -6,7 +6,8 @@ import { cancelAnswerMs } from '../../source/transport/transport.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { fleetTransport } from './fleet-transport.js';
-import { processesWithArgv, startBystander, startLoad, uniqueSleep, waitUntil } from './host-processes.js';
+import { processesWithArgv, startBystander, startLoad, uniqueSleep } from './host-processes.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * Cancelling ends the command on the host, whatever it printed and however early the cancel
@@ -46,7 +47,7 @@ describe.runIf(requireSshd('ssh cancel'))('cancelling a remote command, against 
 				onLine: (line) => line === 'started' && controller.abort(),
 			});
 			expect(result).toMatchObject({ code: null, failure: 'cancelled' });
-			await waitUntil(() => processesWithArgv(sleep.argv).length === 0, "the cancelled script's sleep to end");
+			await waitFor(() => processesWithArgv(sleep.argv).length === 0, "the cancelled script's sleep to end");
 			// Whatever the cancel sent to the host has been acted on once the next command answers.
 			expect((await ssh.exec('echo next')).stdout).toBe('next\n');
 			expect(bystander.running()).toBe(true);
@@ -79,18 +80,15 @@ describe.runIf(requireSshd('ssh cancel'))('cancelling a remote command, against 
 					signal: controller.signal,
 					onLine: (line) => line === 'started' && controller.abort(),
 				});
-				let abortedAt = 0;
-				schedule(() => {
-					abortedAt = Date.now();
-					controller.abort();
-				});
-				const result = await withDeadline(running, () => (abortedAt ? abortedAt + cancelAnswerMs + 10_000 : Date.now() + 60_000), moment);
+				const abort = timedAbort(controller);
+				schedule(abort.now);
+				const result = await withDeadline(running, abort.deadline, moment);
 				expect(result.failure, moment).toMatch(/^cancelled/);
 				expect(result.stdout, moment).not.toContain('never');
 			}
 			// As the engine does at the end of a run: nothing may depend on the connection staying up.
 			await ssh.close();
-			for (const sleep of sleeps) await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be gone from the host`);
+			for (const sleep of sleeps) await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be gone from the host`);
 		} finally {
 			load.stop();
 			for (const sleep of sleeps) for (const pid of processesWithArgv(sleep.argv)) process.kill(pid, 'SIGKILL');
@@ -101,41 +99,33 @@ describe.runIf(requireSshd('ssh cancel'))('cancelling a remote command, against 
 		const ssh = transport(options);
 		const sleep = uniqueSleep();
 		const controller = new AbortController();
-		let abortedAt = 0;
+		const abort = timedAbort(controller);
 		const running = ssh.exec(`trap '' TERM; echo started; ${sleep.command}`, {
 			signal: controller.signal,
-			onLine: (line) => {
-				if (line !== 'started') return;
-				abortedAt = Date.now();
-				controller.abort();
-			},
+			onLine: (line) => line === 'started' && abort.now(),
 		});
-		const result = await withDeadline(running, () => (abortedAt ? abortedAt + cancelAnswerMs + 10_000 : Date.now() + 60_000), 'TERM ignored');
+		const result = await withDeadline(running, abort.deadline, 'TERM ignored');
 		expect(result).toMatchObject({ code: null, signal: 'SIGKILL', failure: 'cancelled' });
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} (TERM ignored) to be killed`);
+		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} (TERM ignored) to be killed`);
 	});
 
 	test.each(paths)('%s: a script that stops reading a large stdin cannot make a cancel hang', async (_, options) => {
 		const ssh = transport(options);
 		const sleep = uniqueSleep();
 		const controller = new AbortController();
-		let abortedAt = 0;
+		const abort = timedAbort(controller);
 		// The upload fills every buffer on the way; the cancel request queues behind it.
 		const running = ssh.exec(`echo started; ${sleep.command}`, {
 			stdin: Readable.from((function* () {
 				for (let i = 0; i < 64; i++) yield Buffer.alloc(256 * 1024, 120);
 			})()),
 			signal: controller.signal,
-			onLine: (line) => {
-				if (line !== 'started') return;
-				abortedAt = Date.now();
-				controller.abort();
-			},
+			onLine: (line) => line === 'started' && abort.now(),
 		});
-		const result = await withDeadline(running, () => (abortedAt ? abortedAt + cancelAnswerMs + 10_000 : Date.now() + 60_000), 'a stuck upload');
+		const result = await withDeadline(running, abort.deadline, 'a stuck upload');
 		expect(result.code).toBeNull();
 		expect(result.failure).toMatch(/^cancelled/);
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped on the host`);
+		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped on the host`);
 		// The connection is still good for the next command.
 		expect((await ssh.exec('echo next')).stdout).toBe('next\n');
 	});
@@ -152,7 +142,7 @@ describe('cancelling while the connection is still being made', () => {
 		try {
 			const controller = new AbortController();
 			const running = ssh.exec('true', { signal: controller.signal });
-			await waitUntil(() => sockets.length > 0, 'the connection attempt to arrive');
+			await waitFor(() => sockets.length > 0, 'the connection attempt to arrive');
 			controller.abort();
 			const result = await withDeadline(running, () => Date.now() + 50_000, 'aborted during the handshake');
 			expect(result).toMatchObject({ code: null, failure: 'cancelled' });
@@ -163,6 +153,18 @@ describe('cancelling while the connection is still being made', () => {
 		}
 	});
 });
+
+/** Aborts and remembers when: an exec must answer within its bound of that moment, not of the test's start. */
+function timedAbort(controller: AbortController): { now(): void; deadline(): number } {
+	let abortedAt = 0;
+	return {
+		now() {
+			abortedAt = Date.now();
+			controller.abort();
+		},
+		deadline: () => (abortedAt ? abortedAt + cancelAnswerMs + 10_000 : Date.now() + 60_000),
+	};
+}
 
 /** The exec's answer, or a failure once `deadline()` (re-read as time passes) is past. */
 async function withDeadline<T>(running: Promise<T>, deadline: () => number, what: string): Promise<T> {

@@ -6,7 +6,8 @@ import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import type { DyingClientPlan } from './dying-client.js';
 import { dyingClients } from './dying-client-runner.js';
-import { processesWithArgv, uniqueSleep, waitUntil } from './host-processes.js';
+import { processesWithArgv, uniqueSleep } from './host-processes.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * `kill -9` of the CLI mid-command: the host must not keep running what it was running, and a
@@ -39,10 +40,10 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 		const sleep = uniqueSleep();
 		const hook = markerFile();
 		const client = await startClient({ persistentShell, onDisconnect: [`touch ${hook}`], script: `echo started; ${sleep.command}` }, 'started');
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 1, `${sleep.command} to run`);
+		await waitFor(() => processesWithArgv(sleep.argv).length === 1, `${sleep.command} to run`);
 		await client.kill();
-		await waitUntil(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped on the host`);
-		await waitUntil(() => existsSync(hook), 'the disconnect script to run');
+		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped on the host`);
+		await waitFor(() => existsSync(hook), 'the disconnect script to run');
 	});
 
 	test('killed while idle, the disconnect script runs; only the last one armed', async () => {
@@ -50,7 +51,7 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 		const hook = markerFile();
 		const client = await startClient({ persistentShell: true, onDisconnect: [`touch ${replaced}`, `touch ${hook}`] }, 'idle');
 		await client.kill();
-		await waitUntil(() => existsSync(hook), 'the disconnect script to run');
+		await waitFor(() => existsSync(hook), 'the disconnect script to run');
 		expect(existsSync(replaced)).toBe(false);
 	});
 
@@ -60,7 +61,7 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 		// Disarmed, then a different one armed: the first must never run, the second shows the host noticed.
 		const client = await startClient({ persistentShell: true, onDisconnect: [`touch ${hook}`, undefined, `touch ${after}`] }, 'idle');
 		await client.kill();
-		await waitUntil(() => existsSync(after), 'the host to notice the disconnect');
+		await waitFor(() => existsSync(after), 'the host to notice the disconnect');
 		expect(existsSync(hook)).toBe(false);
 	});
 
@@ -81,7 +82,7 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 			'started',
 		);
 		await client.kill();
-		await waitUntil(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
+		await waitFor(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
 		expect(existsSync(done)).toBe(true);
 		expect(existsSync(before)).toBe(false);
 	});
