@@ -6,7 +6,6 @@ import { fingerprint, type Artifact } from './artifact.js';
 import type { EmitEvent } from './events.js';
 import { HostFailure } from './host-session.js';
 import { fillTemplate } from './remote/quote.js';
-import { isWarning } from './warnings.js';
 
 export interface BuildRequest {
 	readonly build: BuildConfig;
@@ -17,8 +16,6 @@ export interface BuildRequest {
 	readonly signal?: AbortSignal;
 	/** False to only fingerprint an artifact built earlier (--skip-build). */
 	readonly run: boolean;
-	/** Collects the build's `warning:` lines (pantherOS looks at them before switching). */
-	readonly warnings?: string[];
 }
 
 export const artifactDir = (build: BuildConfig, host?: string): string => (host ? build.artifact.replaceAll('{host}', host) : build.artifact);
@@ -42,7 +39,6 @@ export async function buildArtifact(request: BuildRequest): Promise<Artifact> {
 		for (const stream of ['stdout', 'stderr'] as const) {
 			const splitter = new LineSplitter((line) => {
 				if (stream === 'stderr' && line.trim()) lastError = line.trim();
-				if (request.warnings && isWarning(line) && !request.warnings.includes(line.trimEnd())) request.warnings.push(line.trimEnd());
 				emit({ type: 'log', host: logHost, stream, line });
 			});
 			child[stream]?.on('data', (chunk: Buffer) => splitter.push(chunk));

@@ -5,7 +5,7 @@ import { artifactDigest } from './artifact-digest.js';
 import { buildArtifact } from './build.js';
 import { HostFailure } from './host-session.js';
 import { inPhase, type HostRun } from './host-run.js';
-import { type Deploy, noteWarnings } from './deploy-run.js';
+import { type Deploy } from './deploy-run.js';
 
 /** The build phase of a deploy: one shared build, or per-host builds at their own concurrency. */
 /**
@@ -54,12 +54,10 @@ async function buildOrFingerprint(d: Deploy, host: HostRun | null): Promise<Arti
 	const { run, request, phases } = d;
 	const build = request.config.build!;
 	const runBuild = phases.includes('build');
-	const warnings: string[] = [];
-	const work = () => buildArtifact({ build, ...(host ? { host: host.host.name } : {}), release: run.release, emit: run.emit, signal: run.signal, run: runBuild, warnings });
+	const work = () => buildArtifact({ build, ...(host ? { host: host.host.name } : {}), release: run.release, emit: run.emit, signal: run.signal, run: runBuild });
 	const artifact = runBuild ? await inPhase(run.emit, host, 'build', work) : await work();
 	const digest = artifactDigest(artifact);
 	run.emit({ type: 'artifact', host: host?.host.name ?? null, digest, files: artifact.files.length, bytes: artifact.bytes });
-	noteWarnings(d, host?.host.name ?? '', warnings);
 	const expected = request.reuse?.digests[host?.host.name ?? ''];
 	if (expected !== undefined && expected !== digest) throw new HostFailure(`the artifact ${artifact.dir} changed since run ${request.reuse!.runId}; deploy it as a new release instead of retrying`);
 	return artifact;

@@ -6,7 +6,6 @@ import type { StrategyRun } from './strategies/strategy.js';
 import type { DeployRequest } from './requests.js';
 import type { FleetRun } from './run-fleet.js';
 import type { MissingValue } from './secrets.js';
-import { addWarnings } from './warnings.js';
 
 /** One deploy: the fleet run, what was asked, and the artifact every host gets (unless built per host). */
 export interface Deploy {
@@ -18,8 +17,6 @@ export interface Deploy {
 	sharedArtifact?: Artifact;
 	/** Per-host builds, started at once and run a few at a time (see `startBuilds`), apart from the hosts' own concurrency. */
 	builds?: Map<HostRun, Promise<Artifact>>;
-	/** `warning:` lines of the builds and dry runs, by host ('' for the shared build), for the confirm. */
-	readonly warnings: Map<string, string[]>;
 	/** Values from this machine (secrets) a host could not get: it fails its preflight, untouched. */
 	readonly missing: readonly MissingValue[];
 }
@@ -38,21 +35,6 @@ export const strategyRun = (d: Deploy, host: HostRun): StrategyRun => ({
 export function uploadArtifact(host: HostRun): Artifact | undefined {
 	return host.artifact ?? (host.host.strategy === 'script' ? emptyArtifact : undefined);
 }
-
-export function noteWarnings(d: Deploy, host: string, found: readonly string[]): void {
-	if (found.length === 0) return;
-	const list = d.warnings.get(host) ?? [];
-	addWarnings(list, found);
-	d.warnings.set(host, list);
-}
-
-/** A host's warnings for the confirm: the shared build's, its own build's and its dry run's. */
-export const warningsOf = (d: Deploy, host: string): readonly string[] => {
-	const all: string[] = [];
-	addWarnings(all, d.warnings.get('') ?? []);
-	addWarnings(all, d.warnings.get(host) ?? []);
-	return all;
-};
 
 const emptyArtifact: Artifact = { dir: '', files: [], links: [], bytes: 0 };
 

@@ -12,7 +12,7 @@ import type { PreparedUpload } from './strategies/strategy.js';
 import { formatBytes } from './format-bytes.js';
 import { fileChanges } from './file-changes.js';
 import { noSkips } from './activation.js';
-import { type Deploy, strategyRun, uploadArtifact, noteWarnings, warningsOf, throwIfCancelled } from './deploy-run.js';
+import { type Deploy, strategyRun, uploadArtifact, throwIfCancelled } from './deploy-run.js';
 
 /** Preflight and upload of a deploy, per host: artifact checks, lock, state, dry run, staging. */
 export async function stageHost(d: Deploy, host: HostRun): Promise<void> {
@@ -133,7 +133,7 @@ async function preflight(d: Deploy, host: HostRun): Promise<void> {
 	checkHostState(d, host, state);
 	declareSteps(d, host, result);
 	if (state.alreadyLive && !d.readOnly) return;
-	noteWarnings(d, config.name, await strategy.dryRun(strategyRun(d, host), state, host.artifact));
+	await strategy.dryRun(strategyRun(d, host), state, host.artifact);
 	if (!d.readOnly) return;
 	const app = request.config.app;
 	for (const line of strategy.preview.describe({ host: config, state, ...(host.artifact ? { artifact: host.artifact } : {}), skips, release: run.release, result, app })) session.info(line);
@@ -187,7 +187,7 @@ function settleStaged(d: Deploy, host: HostRun, staged: { id: number; diff: Prep
 	const artifact = uploadArtifact(host);
 	// Kept here, not sent in the event: a first deploy of a big artifact would fill every record with file names.
 	host.changes = artifact && host.diff ? fileChanges(host.state!.manifest, artifact) : [];
-	const warnings = warningsOf(d, host.host.name);
+	const warnings = d.run.warningsOf(host.host.name);
 	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff, ...(warnings.length > 0 ? { warnings } : {}) };
 	host.stagedPath = staged.path;
 	d.run.emit({ type: 'staged', staged: host.staged });

@@ -29,7 +29,7 @@ export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
 			connectEarly: phases.some((phase) => phase !== 'build') && values.missing.length === 0,
 			...(reuse ? { retryOf: reuse.runId } : {}),
 			name: async () => (reuse ? { release: reuse.release } : makeRelease(request.config.build?.cwd ?? request.config.dir)),
-			work: (run) => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch'), warnings: new Map(), missing: values.missing }),
+			work: (run) => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch'), missing: values.missing }),
 		},
 	);
 }

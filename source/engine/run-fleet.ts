@@ -59,6 +59,11 @@ export class FleetRun {
 		return this.spec.phases;
 	}
 
+	/** The `warning:` lines a host's build and dry run printed, as shown (secrets masked). */
+	warningsOf(host: string): readonly string[] {
+		return this.fold.warningsOf(host);
+	}
+
 	get cancelled(): boolean {
 		return this.signal?.aborted === true;
 	}

@@ -159,6 +159,17 @@ describe('what reaches the screen and the records', () => {
 		expect(statSync(path.join(demo.root('alpha'), 'current', '.env')).mode & 0o777).toBe(0o600);
 	}, 60_000);
 
+	it('masks a secret and escape sequences in a dry run warning, in the switch question and every --json event', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `dry_run = "printf 'warning: token %s \\\\033]0;pwned\\\\007\\\\n' hunter3-secret-value"` } });
+		addEnv(demo, 'alpha', 'TOKEN = { value = "hunter3-secret-value", secret = true }');
+		const result = await demo.run('deploy', '--yes', '--json');
+		expect(result.exitCode, result.stdout).toBe(0);
+		const staged = result.stdout.split('\n').filter((line) => line.includes('"type":"staged"') || line.includes('"type":"confirm"'));
+		expect(staged.join('\n')).toContain('warning: token ••••••');
+		expect(result.stdout).not.toContain('hunter3-secret-value');
+		expect(result.stdout).not.toContain('\u001b');
+	}, 60_000);
+
 	it('masks the service log tail too', async () => {
 		const demo = await fleet(['alpha'], { hostToml: { alpha: `logs = "printf 'token=%s\\\\n' hunter2-secret-value; sleep 30"` } });
 		addEnv(demo, 'alpha', 'TOKEN = { value = "hunter2-secret-value", secret = true }');

@@ -59,9 +59,13 @@ export class RunFold {
 		for (const name of hosts) {
 			if (!this.draft(name).phases.some((mark) => warningPhases.has(mark.phase) && mark.status === 'running')) continue;
 			const list = this.warnings.get(name) ?? [];
-			if (!list.includes(line)) list.push(line);
+			if (!list.includes(line.trimEnd())) list.push(line.trimEnd());
 			this.warnings.set(name, list);
 		}
+	}
+
+	warningsOf(name: string): readonly string[] {
+		return this.warnings.get(name) ?? [];
 	}
 
 	host(name: string): HostRecord {

@@ -3,7 +3,6 @@ import type { Artifact } from '../artifact.js';
 import { HostFailure } from '../host-session.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
 import { nextGeneration } from '../activation-preview.js';
-import { warningsIn } from '../warnings.js';
 import { parseCurrent } from '../remote/inspect.js';
 import {
 	checkStorePath,
@@ -44,16 +43,13 @@ export const nixStrategy: Strategy = {
 	// dry-activate, as pantherOS tests a configuration before switching to it.
 	hasDryRun: () => true,
 	async dryRun(run, state, artifact) {
-		const warnings: string[] = [];
 		if (artifact) {
 			const storePath = requireStorePath(artifact);
 			await ensureClosure(run, storePath, state);
 			run.session.info(`$ ${dryActivate(storePath)}`);
-			const result = await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
-			warnings.push(...warningsIn(result.stdout, result.stderr));
+			await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
 		}
-		warnings.push(...(await runConfiguredDryRun(run, run.session.host, state)));
-		return warnings;
+		await runConfiguredDryRun(run, run.session.host, state);
 	},
 
 	preview: {

@@ -4,13 +4,11 @@ import { fillTemplate } from '../remote/quote.js';
 import { runInRoot } from '../remote/run-in-current.js';
 import type { StrategyRun } from './strategy.js';
 import { strategyFor } from './index.js';
-import { warningsIn } from '../warnings.js';
 
-/** The host's own `dry_run` command (e.g. `nginx -t`), run from its root. Shared by every strategy. Resolves with its warnings. */
-export async function runConfiguredDryRun(run: StrategyRun, host: HostConfig, state: HostState): Promise<string[]> {
-	if (!host.dryRun) return [];
+/** The host's own `dry_run` command (e.g. `nginx -t`), run from its root. Shared by every strategy. */
+export async function runConfiguredDryRun(run: StrategyRun, host: HostConfig, state: HostState): Promise<void> {
+	if (!host.dryRun) return;
 	const command = fillTemplate(host.dryRun, strategyFor(host).templateValues(host, { release: run.release, generation: nextGenerationId(state) }));
 	run.session.info(`$ ${command}`);
-	const result = await run.session.must(runInRoot(host.root, command), 'dry run failed', { signal: run.signal, timeoutMs: host.timeouts.dryRunMs });
-	return warningsIn(result.stdout, result.stderr);
+	await run.session.must(runInRoot(host.root, command), 'dry run failed', { signal: run.signal, timeoutMs: host.timeouts.dryRunMs });
 }

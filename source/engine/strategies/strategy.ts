@@ -105,8 +105,8 @@ export interface Strategy {
 	diff(host: HostConfig, state: HostState, artifact: Artifact): ArtifactDiff | undefined;
 	/** What the switch will need from the artifact, as one-line problems; checked before anything is staged. */
 	requirements(host: HostConfig, artifact: Artifact, skips: Skips): string[];
-	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. Resolves with the warnings it printed. */
-	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<readonly string[]>;
+	/** The preflight's dry run (the host's `dry_run` command and/or the strategy's own); changes nothing it can avoid. Its `warning:` lines reach the confirm through the run's log. */
+	dryRun(run: StrategyRun, state: HostState, artifact: Artifact | undefined): Promise<void>;
 	/** What `--dry-run` shows a host would get: read-only script (run with the inspect) and its description. */
 	readonly preview: Preview;
 	/** The steps the inspect found declared (FastDeploy's config.json beside a deploy script), in order. */
