@@ -7,6 +7,7 @@ import { runCancellation } from '../engine/run-cancellation.js';
 import { DeployTracker, lastDeploy, retriedOutcomes } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
+import { keysOf } from './keymap.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
 export interface ConsoleEngine {
@@ -267,7 +268,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			const controller = new AbortController();
 			tails.set(host, controller);
 			state().setTailing(host, true);
-			state().appendLog(host, 'info', `≡ tailing service logs of ${host} (l stops)`);
+			state().appendLog(host, 'info', `≡ tailing service logs of ${host} (${keysOf('tail-logs')} stops)`);
 			const done = (async () => {
 				try {
 					// Secret commands (for masking) run where hosts.toml is, as they do for a deploy.

@@ -178,6 +178,12 @@ export function keysLabel(binding: Binding): string {
 	return binding.keys.map(keyLabel).join(' ');
 }
 
+/** The keys of an action's first binding, as help shows them ("t"), for messages that name a key. */
+export function keysOf(action: Action): string {
+	const binding = keymap.find((candidate) => candidate.action === action);
+	return binding ? keysLabel(binding) : '';
+}
+
 /** Where a context is, in words (help headings, the README's "where" column). */
 export const contextNames: Record<KeyContext, string> = {
 	grid: 'hosts',

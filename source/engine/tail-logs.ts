@@ -14,12 +14,12 @@ export interface LogsOptions {
 	readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The command `l` (and `switchyard logs`) runs on the host. */
+/** The command the console's tail (and `switchyard logs`) runs on the host. */
 export const logsCommand = (host: HostConfig, options: Pick<LogsOptions, 'follow' | 'lines'> = {}): string =>
 	tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services, follow: options.follow ?? true, ...(options.lines === undefined ? {} : { lines: options.lines }), ...(host.user === undefined ? {} : { user: host.user }) });
 
 /**
- * Streams the service's logs (`l` in the console, `switchyard logs`) over a connection of its own
+ * Streams the service's logs (the console's tail, `switchyard logs`) over a connection of its own
  * until the command ends or the signal aborts; a deploy running at the same time keeps its own
  * connection. Lines are host output like any other: secrets masked (those from this machine
  * too, fetched for it), control characters made visible.

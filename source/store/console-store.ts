@@ -112,7 +112,7 @@ export interface ConsoleData {
 export interface ConsoleActions {
 	/** Queue an engine event; it becomes visible with the next batch (≤ one per publish interval). */
 	ingest(event: EngineEvent): void;
-	/** Queue a line for a host's log pane (service logs from `l`). */
+	/** Queue a line for a host's log pane (service logs from the console's tail key). */
 	appendLog(host: string, stream: LogLine['stream'], text: string): void;
 	/** Publish queued events now (tests, end of a run). */
 	flush(): void;

@@ -172,6 +172,8 @@ describe('log panes and steps', () => {
 		await press(stdin, 't');
 		await waitForFrame(lastFrame, 'service says hello');
 		await waitForFrame(lastFrame, '≡ service logs');
+		// The hint names the key that stops it, the one that started it.
+		expect(lastFrame()).toContain('(t stops)');
 		await press(stdin, 't');
 		await waitForFrame(lastFrame, 'tail of web-1 ended');
 	});

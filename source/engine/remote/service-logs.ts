@@ -6,7 +6,7 @@ export interface ServiceLogsInput {
 	/** The host's `logs` template; {service} runs it once per service. */
 	readonly logs: string;
 	readonly services: readonly string[];
-	/** Keep following (the console's `l`, `switchyard logs -f`), or print the last lines and end. */
+	/** Keep following (the console's tail, `switchyard logs -f`), or print the last lines and end. */
 	readonly follow: boolean;
 	/** How many earlier lines each command shows; unset: what the template says (50 for `{lines}`). */
 	readonly lines?: number;
