@@ -4,6 +4,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import type { FileChange } from './events.js';
 
 export interface ArtifactFile {
 	/** Relative, "/"-separated. */
@@ -198,7 +199,12 @@ export interface ArtifactDiff {
 	readonly bytes: number;
 	/** Files identical to the current generation's: hard-linked on the host instead of sent. */
 	readonly unchanged: ReadonlySet<string>;
+	/** The files the counts count, by path (at most `maxListedChanges`): what the switch question lists. */
+	readonly changes: readonly FileChange[];
 }
+
+/** At most this many changes are kept for a staged host (a dialog shows a screenful; the counts are exact anyway). */
+export const maxListedChanges = 2000;
 
 /**
  * `.switchyard/modes`: `<octal mode> <path>` for each file whose mode is not 0644. A hard link
@@ -229,19 +235,19 @@ const defaultMode = 0o644;
  */
 export function diffArtifact(current: ReadonlyMap<string, string> | null, artifact: Artifact, currentModes: ReadonlyMap<string, number> | null = null): ArtifactDiff {
 	const unchanged = new Set<string>();
-	let added = 0;
-	let changed = 0;
+	const changes: FileChange[] = [];
 	let bytes = 0;
 	for (const file of artifact.files) {
 		const before = current?.get(file.path);
 		if (before === file.sha256 && (currentModes === null || (currentModes.get(file.path) ?? defaultMode) === file.mode)) unchanged.add(file.path);
 		else {
-			if (before === undefined) added += 1;
-			else changed += 1;
+			changes.push({ path: file.path, change: before === undefined ? 'added' : 'changed', bytes: file.size, sha256: file.sha256 });
 			bytes += file.size;
 		}
 	}
 	const paths = new Set(artifact.files.map((file) => file.path));
-	const removed = current ? [...current.keys()].filter((file) => !paths.has(file)).length : 0;
-	return { added, changed, removed, bytes, unchanged };
+	for (const [path, sha256] of current ?? []) if (!paths.has(path)) changes.push({ path, change: 'removed', sha256 });
+	const count = (change: FileChange['change']) => changes.filter((each) => each.change === change).length;
+	const listed = changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).slice(0, maxListedChanges);
+	return { added: count('added'), changed: count('changed'), removed: count('removed'), bytes, unchanged, changes: listed };
 }

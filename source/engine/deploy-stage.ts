@@ -10,7 +10,6 @@ import { script } from './remote/quote.js';
 import { strategyFor } from './strategies/index.js';
 import type { PreparedUpload } from './strategies/strategy.js';
 import { formatBytes } from './format-bytes.js';
-import { fileChanges } from './file-changes.js';
 import { noSkips } from './activation.js';
 import { type Deploy, strategyRun, uploadArtifact, throwIfCancelled } from './deploy-run.js';
 
@@ -184,9 +183,8 @@ async function* concatStreams(header: string, body: Readable): AsyncGenerator<Bu
 }
 
 function settleStaged(d: Deploy, host: HostRun, staged: { id: number; diff: PreparedUpload['diff']; path?: string }): void {
-	const artifact = uploadArtifact(host);
 	// Kept here, not sent in the event: a first deploy of a big artifact would fill every record with file names.
-	host.changes = artifact && host.diff ? fileChanges(host.state!.manifest, artifact) : [];
+	host.changes = host.diff?.changes ?? [];
 	const warnings = d.run.warningsOf(host.host.name);
 	host.staged = { host: host.host.name, from: host.state!.current, to: staged.id, release: d.run.release, diff: staged.diff, ...(warnings.length > 0 ? { warnings } : {}) };
 	host.stagedPath = staged.path;

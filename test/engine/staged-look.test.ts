@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../source/config/load-config.js';
@@ -45,4 +45,33 @@ describe('looking at a staged change before switching', () => {
 		expect(outside).toMatchObject({ kind: 'unavailable' });
 		expect(demo.current('alpha')).toBe(1);
 	});
+
+	it('lists exactly the files its counts count: nothing under a shared dir, and a file whose mode alone changed', async () => {
+		// The artifact carries a shared dir (never shipped) and, from the second build on, one file made executable.
+		const build = `node ${path.join(repo, 'demo', 'build.mjs')} dist && mkdir -p dist/data/uploads && echo seed > dist/data/uploads/seed.txt && if [ -f second ]; then chmod 700 dist/bin/demo-cli; fi`;
+		const demo = await fleet(['alpha'], { build, hostToml: { alpha: 'shared = ["data/uploads"]' } });
+		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
+		writeFileSync(path.join(demo.dir, 'second'), '');
+		const config = loadConfig(demo.config);
+		let changes: readonly FileChange[] = [];
+		let counted = 0;
+		await runDeploy({
+			config,
+			hosts: config.hosts,
+			emit: () => {},
+			openTransport: transportFactory(),
+			phases: ['build', 'preflight', 'upload', 'switch', 'validate'],
+			confirm: async (staged, look) => {
+				changes = look.changes('alpha');
+				const diff = staged[0]!.diff;
+				counted = diff.added + diff.changed + diff.removed;
+				return false;
+			},
+		});
+		const listed = changes.map((change) => `${change.change} ${change.path}`);
+		expect(listed).toContain('changed bin/demo-cli');
+		expect(listed.filter((line) => line.includes('data/uploads'))).toEqual([]);
+		expect(listed).toHaveLength(counted);
+	});
 });
+
