@@ -37,19 +37,23 @@ export class LocalTransport implements Transport {
 
 		let cancelled = false;
 		let answerTimer: NodeJS.Timeout | undefined;
+		// Something outside the group (a daemon that setsid'd itself) may hold the output open: a cancel does not wait for it.
+		let answer!: (value: undefined) => void;
+		const bound = new Promise<undefined>((resolve) => (answer = resolve));
 		const forget = () => group !== undefined && this.tell(`- ${group}\n`);
 		const abort = () => {
 			cancelled = true;
 			signalGroup(group, 'SIGTERM');
+			// Not cleared when exec answers: the group's KILL is still due (the guardian watches it until then).
 			setTimeout(() => {
 				signalGroup(group, 'SIGKILL');
 				forget();
 			}, cancelKillAfterMs);
+			answerTimer = setTimeout(answer, cancelAnswerMs, undefined);
 		};
 		options.signal?.addEventListener('abort', abort, { once: true });
-		// Something outside the group (a daemon that setsid'd itself) may hold the output open: a cancel does not wait for it.
-		const bound = new Promise<undefined>((resolve) => options.signal?.addEventListener('abort', () => (answerTimer = setTimeout(resolve, cancelAnswerMs, undefined)), { once: true }));
 		const result = await Promise.race([child, bound]);
+		// The signal may outlive this command by far (a run's deadline): it keeps nothing of it alive.
 		options.signal?.removeEventListener('abort', abort);
 		clearTimeout(answerTimer);
 		// A group whose leader ended on its own keeps what it left running (a service it started);
