@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
@@ -112,8 +113,13 @@ interface Hop {
  * whatever is being sent; a busy sshd draining a large upload answers them late and was given up
  * on while it was acknowledging data. ssh2 still sends the pings (so a quiet connection has
  * something to answer), but gives up only here: after `keepaliveCountMax` intervals of silence.
+ * Exported for its test (test/ssh/ssh-keepalive.test.ts pins the count with fake timers).
  */
-function watchLiveness(hop: Hop, settings: ConnectSettings, onSilent: () => void): void {
+export function watchLiveness(
+	hop: { readonly client: EventEmitter; readonly sock: EventEmitter },
+	settings: Pick<ConnectSettings, 'keepaliveIntervalMs' | 'keepaliveCountMax'>,
+	onSilent: () => void,
+): void {
 	let heard = false;
 	let silentIntervals = 0;
 	hop.sock.on('data', () => (heard = true));
@@ -121,7 +127,7 @@ function watchLiveness(hop: Hop, settings: ConnectSettings, onSilent: () => void
 		if (heard) {
 			heard = false;
 			silentIntervals = 0;
-		} else if (++silentIntervals > settings.keepaliveCountMax) {
+		} else if (++silentIntervals >= settings.keepaliveCountMax) {
 			clearInterval(timer);
 			onSilent();
 		}

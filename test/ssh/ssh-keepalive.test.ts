@@ -1,7 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { watchLiveness } from '../../source/transport/ssh-connect.js';
 import type { SshTransportOptions } from '../../source/transport/ssh.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
@@ -75,6 +77,49 @@ describe.runIf(requireSshd('ssh keepalive'))('keepalive during slow uploads, aga
 			fleet.resume('hung-1');
 			await ssh.close();
 		}
+	});
+});
+
+/** The count itself, on a fake clock: `keepaliveCountMax` silent intervals and no more. */
+describe('how long a silent host is waited for', () => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	function watched() {
+		vi.useFakeTimers();
+		const hop = { client: new EventEmitter(), sock: new EventEmitter() };
+		const onSilent = vi.fn();
+		watchLiveness(hop, { keepaliveIntervalMs: 1000, keepaliveCountMax: 3 }, onSilent);
+		return { hop, onSilent };
+	}
+
+	test('given up on at the third silent interval, not the fourth', () => {
+		const { onSilent } = watched();
+		vi.advanceTimersByTime(2999);
+		expect(onSilent).not.toHaveBeenCalled();
+		vi.advanceTimersByTime(1);
+		expect(onSilent).toHaveBeenCalledTimes(1);
+		vi.advanceTimersByTime(10_000);
+		expect(onSilent).toHaveBeenCalledTimes(1);
+	});
+
+	test('anything heard starts the count again', () => {
+		const { hop, onSilent } = watched();
+		vi.advanceTimersByTime(2500);
+		hop.sock.emit('data', Buffer.from('x'));
+		// The tick at 3 s sees what was heard; silence is counted from there.
+		vi.advanceTimersByTime(3499);
+		expect(onSilent).not.toHaveBeenCalled();
+		vi.advanceTimersByTime(1);
+		expect(onSilent).toHaveBeenCalledTimes(1);
+	});
+
+	test('a closed client is no longer watched', () => {
+		const { hop, onSilent } = watched();
+		hop.client.emit('close');
+		vi.advanceTimersByTime(10_000);
+		expect(onSilent).not.toHaveBeenCalled();
 	});
 });
 
