@@ -1,4 +1,4 @@
-import { HostFailure, type HostSession, type ScriptResult } from './host-session.js';
+import { failureReason, HostFailure, type HostSession, type ScriptResult } from './host-session.js';
 import { connect, type HostRun } from './host-run.js';
 import { lockHolder } from './lock-holder.js';
 import { readMissingTools } from './remote/inspect.js';
@@ -47,7 +47,7 @@ export function reportLock(host: HostRun, session: HostSession, result: Pick<Scr
 	if (result.code === lockHeldExit) throw new HostFailure(lockHolder(held.owner, host.host.staleLockMs).reason);
 	const missing = readMissingTools(result.markers);
 	if (missing) throw new HostFailure(`missing tools on host: ${missing.join(' ')}`);
-	if (result.code !== 0) throw new HostFailure(`preflight: ${result.failure ?? (result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
+	if (result.code !== 0) throw new HostFailure(`preflight: ${failureReason(result)}`);
 }
 
 /**

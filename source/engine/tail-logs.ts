@@ -1,5 +1,6 @@
 import type { HostConfig } from '../config/types.js';
 import { textCleaner } from './clean-output.js';
+import { failureReason } from './host-session.js';
 import { tailServiceLogs } from './remote/service-logs.js';
 import { needsResolving, resolveValues } from './secrets.js';
 import { strategyFor } from './strategies/index.js';
@@ -33,7 +34,7 @@ export async function tailLogs(host: HostConfig, openTransport: OpenTransport, o
 		]);
 		const clean = textCleaner(resolved ? resolved.hosts : [host]);
 		const result = await transport.exec(logsCommand(host, options), { onLine: (line) => onLine(clean(line)), signal });
-		if (!signal.aborted && result.code !== 0) throw new Error(result.failure ?? (clean(result.stderr.trim().split('\n').at(-1) ?? '') || `exit status ${result.code}`));
+		if (!signal.aborted && result.code !== 0) throw new Error(clean(failureReason(result)));
 	} finally {
 		await transport.close().catch(() => {});
 	}

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { Artifact } from '../artifact.js';
-import { HostFailure } from '../host-session.js';
+import { failureReason, HostFailure } from '../host-session.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
 import { nextGeneration } from '../activation-preview.js';
 import { parseCurrent } from '../remote/inspect.js';
@@ -76,7 +76,7 @@ export const nixStrategy: Strategy = {
 		async settle(run, upload, result) {
 			if (result.code !== 0 || !readStaged(result.markers, upload.id)) {
 				if (run.signal?.aborted) throw new HostFailure('cancelled while copying the closure');
-				throw new HostFailure(`copying the closure failed: ${result.failure ?? (result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
+				throw new HostFailure(`copying the closure failed: ${failureReason(result)}`);
 			}
 			return { id: upload.id, diff: upload.diff, path: upload.path };
 		},
@@ -126,6 +126,6 @@ async function ensureClosure(run: StrategyRun, storePath: string, state: HostSta
 	const result = await session.run(importClosure(), { stdin: exporter.stdout!, signal: run.signal, timeoutMs: session.host.timeouts.uploadMs });
 	const exported = await exporter;
 	if (exported.exitCode !== 0) throw new HostFailure(`nix-store --export failed here (exit ${exported.exitCode})`);
-	if (result.code !== 0) throw new HostFailure(`copying the closure failed: ${result.stderr.trim().split('\n').at(-1) ?? `exit ${result.code}`}`);
+	if (result.code !== 0) throw new HostFailure(`copying the closure failed: ${failureReason(result)}`);
 	copied.add(state);
 }

@@ -4,7 +4,7 @@ import { diffArtifact, withoutShared, type Artifact, type ArtifactDiff } from '.
 import { activation, type Skips } from '../activation.js';
 import { generationArchive } from '../generation-archive.js';
 import { envFileText } from '../generation-env.js';
-import { HostFailure } from '../host-session.js';
+import { failureReason, HostFailure } from '../host-session.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
 import { pruneGenerations } from '../remote/cleanup.js';
 import { markStatus, statusFile } from '../remote/generation-status.js';
@@ -129,7 +129,7 @@ async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptRe
 		await session.run(discardPartial(session.host.root, upload.id)).catch(() => undefined);
 		if (signal?.aborted) throw new HostFailure('cancelled during upload; partial generation removed');
 		const why = readStageFailure(result.markers);
-		throw new HostFailure(`upload of generation ${upload.id} failed: ${why ?? (result.failure || result.stderr.trim().split('\n').at(-1) || `exit status ${result.code}`)}`);
+		throw new HostFailure(`upload of generation ${upload.id} failed: ${why ?? failureReason(result)}`);
 	}
 	return { id: upload.id, diff: upload.diff };
 }
