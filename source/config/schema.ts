@@ -124,10 +124,6 @@ const hostSettings = {
 	tags: z.array(tagName).optional(),
 } as const;
 
-function hostSettingsWithout<K extends keyof typeof hostSettings>(key: K): Omit<typeof hostSettings, K> {
-	return Object.fromEntries(Object.entries(hostSettings).filter(([name]) => name !== key)) as Omit<typeof hostSettings, K>;
-}
-
 export const hostSchema = z
 	.strictObject({
 		name: hostName,
@@ -162,10 +158,12 @@ export const defaultsSchema = z.strictObject({
  * [defaults]: env values and secrets, health, any host setting. `production = true` makes the
  * console show it in red (the default for an environment named production or prod).
  */
-export const environmentSchema = z.strictObject({
-	production: z.boolean().optional(),
-	...hostSettingsWithout('environment'),
-});
+export const environmentSchema = z
+	.strictObject({
+		production: z.boolean().optional(),
+		...hostSettings,
+	})
+	.omit({ environment: true });
 
 export const configSchema = z.strictObject({
 	app: z
