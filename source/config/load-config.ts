@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { configSchema, type RawConfig, type RawHealth, type RawHost } from './schema.js';
+import { configSchema, defaultsSchema, environmentSchema, healthSchema, hostSchema, type RawConfig, type RawHealth, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
 import type { Config, EnvironmentConfig, EnvValue, HealthConfig, HostConfig } from './types.js';
 
@@ -139,14 +139,26 @@ function hostNameAt(text: string, index: number): string | undefined {
 	}
 }
 
+/** "a, b and c". */
+const inWords = (words: readonly string[]): string => (words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? ''));
+
+/** A section that takes the [[host]] keys (all but a few) and its own. */
+function hostKeysAnd(shape: object): string {
+	const keys = Object.keys(shape);
+	const hostKeys = Object.keys(hostSchema.shape);
+	const own = keys.filter((key) => !hostKeys.includes(key));
+	return `${own.join(', ')} and every [[host]] key but ${inWords(hostKeys.filter((key) => !keys.includes(key)))}`;
+}
+
+/** Read from the schema, so a key added there is listed here too. */
 const allowedKeys: Record<string, string> = {
-	'': 'app, build, defaults, environments, health, env, host',
-	app: 'name, keep',
-	build: 'command, artifact, cwd, jobs',
-	health: 'command, http, expect, timeout, retries, interval, services_active',
-	host: 'name, ssh, local, tags, environment, root, strategy, profile, script, user, run_as, mode, frontend, web_root, frontend_dir, binaries, bin_dir, bin_prefix, services, runners, restart, logs, dry_run, after_switch, shared, health, env, min_free_mb, stale_lock_minutes, watchdog, confirm_timeout, command_timeout, switch_timeout, dry_run_timeout, upload_timeout, allow_external_links',
-	defaults: 'jobs, canary, batch, max_failures and every [[host]] key but name, ssh and local',
-	environments: 'production and every [[host]] key but name, ssh, local and environment',
+	'': Object.keys(configSchema.shape).join(', '),
+	app: Object.keys(configSchema.shape.app.unwrap().shape).join(', '),
+	build: Object.keys(configSchema.shape.build.unwrap().shape).join(', '),
+	health: Object.keys(healthSchema.shape).join(', '),
+	host: Object.keys(hostSchema.shape).join(', '),
+	defaults: hostKeysAnd(defaultsSchema.shape),
+	environments: hostKeysAnd(environmentSchema.shape),
 };
 
 function explain(issue: z.core.$ZodIssue, keyPath: KeyPath): string {

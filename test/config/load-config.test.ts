@@ -49,6 +49,8 @@ describe('hosts.toml', () => {
 		{ what: 'no hosts', text: '[app]\nname = "x"\n', line: undefined, key: 'host', says: /is required/ },
 		{ what: 'unknown top-level key', text: '[aap]\nname = "x"\n[[host]]\nname = "a"\nlocal = true\n', line: 1, key: 'aap', says: /unknown key; allowed here: app, build/ },
 		{ what: 'unknown host key', text: '[[host]]\nname = "a"\nlocal = true\nservice = ["x"]\n', line: 4, key: '[[host]] "a" service', says: /unknown key; allowed here: .*services/ },
+		{ what: 'unknown [defaults] key', text: '[defaults]\nnmae = "x"\n[[host]]\nname = "a"\nlocal = true\n', line: 2, key: 'defaults.nmae', says: /^unknown key; allowed here: jobs, canary, batch, max_failures and every \[\[host\]\] key but name, ssh and local$/ },
+		{ what: 'unknown [environments.<name>] key', text: '[environments.staging]\nenvironment = "x"\n[[host]]\nname = "a"\nlocal = true\n', line: 2, key: 'environments.staging.environment', says: /^unknown key; allowed here: production and every \[\[host\]\] key but name, ssh, local and environment$/ },
 		{ what: 'host without ssh or local', text: '[[host]]\nname = "a"\nmode = "local"\n', line: 1, key: '[[host]] "a" ssh', says: /needs ssh = "alias" or "user@host", or local = true/ },
 		{ what: 'bad mode', text: '[[host]]\nname = "a"\nlocal = true\nmode = "multiuser"\n', line: 4, key: '[[host]] "a" mode', says: /must be one of "local", "multi-user", found "multiuser"/ },
 		{ what: 'string instead of list', text: '[[host]]\nname = "a"\nlocal = true\nbinaries = "oqto"\n', line: 4, key: '[[host]] "a" binaries', says: /expected a list, e.g. \["a", "b"\], found "oqto"/ },
