@@ -84,7 +84,7 @@ async function preflightAndUpload(d: Deploy, host: HostRun): Promise<void> {
 		early.catch(() => undefined);
 		try {
 			const soFar = await Promise.race([whenReady, early]);
-			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '' });
+			reportLock(host, session, { markers: soFar.markers, code: 0, stderr: '', stdout: '' });
 			checkHostState(d, host, strategy.parseState(soFar));
 			declareSteps(d, host, soFar);
 			throwIfCancelled(run.signal);

@@ -32,7 +32,7 @@ export const preflightScript = (host: HostRun, then: string): string => script(p
  * Reads what the lock part of a script said: notes a broken lock and earlier watchdog reverts,
  * and fails the host on a held lock (unless it only peeked), missing tools or any other failure.
  */
-export function reportLock(host: HostRun, session: HostSession, result: Pick<ScriptResult, 'markers' | 'code' | 'failure' | 'stderr'>, peeked = false): void {
+export function reportLock(host: HostRun, session: HostSession, result: Pick<ScriptResult, 'markers' | 'code' | 'failure' | 'stderr' | 'stdout' | 'signal'>, peeked = false): void {
 	if (readLocked(result.markers)) host.locked = true;
 	// A script that ended (or got past its lock part) has said whether it took the lock.
 	if (result.code !== null) host.lockSent = false;
