@@ -60,13 +60,14 @@ export function parseConfig(text: string, file: string): Config {
 		throw error;
 	}
 
+	const lines = indexKeyLines(text);
 	const result = configSchema.safeParse(document, { reportInput: true });
-	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, file));
+	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, lines, file));
 
-	const problems = [...duplicateHostNames(result.data, text, file), ...missingScripts(result.data, text, file), ...unknownEnvironments(result.data, text, file), ...misplacedRunAs(result.data, text, file)];
+	const problems = [...duplicateHostNames(result.data, lines, file), ...missingScripts(result.data, lines, file), ...unknownEnvironments(result.data, lines, file), ...misplacedRunAs(result.data, lines, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
 	const config = resolveConfig(result.data, file);
-	const placement = misplacedPaths(config, result.data, text, file);
+	const placement = misplacedPaths(config, result.data, lines, file);
 	if (placement.length > 0) throw new ConfigError(placement);
 	return config;
 }
@@ -77,15 +78,14 @@ export function parseConfig(text: string, file: string): Config {
  * overlaps the root would let a sync delete generations. Local hosts resolve relative paths
  * against the config file's directory, so they are absolute by then.
  */
-function misplacedPaths(config: Config, raw: RawConfig, text: string, file: string): ConfigProblem[] {
-	const lines = indexKeyLines(text);
+function misplacedPaths(config: Config, raw: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
 	const keys = [['web_root', 'webRoot'], ['bin_prefix', 'binPrefix']] as const;
 	return config.hosts.flatMap((host, index) =>
 		keys.flatMap(([key, field]) => {
 			const value = host[field];
 			if (value === undefined) return [];
-			const rawValue = raw.host[index]?.[key] ?? raw.defaults?.[key];
-			const where = { file, line: locateKey(lines, ['host', index, key]) ?? locateKey(lines, ['defaults', key]) ?? locateKey(lines, ['host', index]), key: `[[host]] "${host.name}" ${key}` };
+			const rawValue = mergedSettings(raw, raw.host[index]!)[key];
+			const where = { file, line: settingLine(lines, raw, index, key), key: `[[host]] "${host.name}" ${key}` };
 			if (!value.startsWith('/')) return [{ ...where, message: `must be an absolute path on an SSH host (found ${JSON.stringify(rawValue ?? value)}), e.g. ${key === 'web_root' ? '"/var/www/app"' : '"/usr/local/bin"'}` }];
 			if (host.root.startsWith('/') && pathsOverlap(value, host.root)) {
 				return [{ ...where, message: `${JSON.stringify(value)} overlaps the host's root ${JSON.stringify(host.root)}; it must be outside it (and not contain it), e.g. ${key === 'web_root' ? '"/var/www/app"' : '"/usr/local/bin"'}` }];
@@ -102,8 +102,7 @@ function pathsOverlap(a: string, b: string): boolean {
 	return within(x, y) || within(y, x);
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], text: string, file: string): ConfigProblem[] {
-	const lines = indexKeyLines(text);
+function describeIssues(issues: readonly z.core.$ZodIssue[], text: string, lines: KeyLines, file: string): ConfigProblem[] {
 	return issues.flatMap((issue) => {
 		const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
 		return keys.map((keyPath) => ({
@@ -205,8 +204,7 @@ function describeValue(value: unknown): string {
 	return String(value);
 }
 
-function duplicateHostNames(config: RawConfig, text: string, file: string): ConfigProblem[] {
-	const lines = indexKeyLines(text);
+function duplicateHostNames(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
 	const seen = new Map<string, number>();
 	return config.host.flatMap((host, index) => {
 		const first = seen.get(host.name);
@@ -223,36 +221,51 @@ function mergedSettings(config: RawConfig, host: RawHost) {
 	return { ...config.defaults, ...layer, ...host, environment };
 }
 
+type KeyLines = ReturnType<typeof indexKeyLines>;
+
+/**
+ * Where a host's setting is written, in the order mergedSettings lets one outrank another: its
+ * own block, its [environments.<name>] table, [defaults]; else the host's [[host]] header.
+ */
+function settingLine(lines: KeyLines, config: RawConfig, index: number, key: string): number | undefined {
+	const host = config.host[index];
+	const environment = host?.environment ?? config.defaults?.environment;
+	const places: KeyPath[] = [['host', index, key], ...(environment === undefined ? [] : [['environments', environment, key]]), ['defaults', key]];
+	// Exact keys: locateKey would answer a missing key with its table's header and end the search there.
+	for (const place of places) {
+		const line = lines.get(place.join('.'));
+		if (line !== undefined) return line;
+	}
+	return locateKey(lines, ['host', index]);
+}
+
 /** [defaults] can set the strategy, so this is checked after merging. */
-function missingScripts(config: RawConfig, text: string, file: string): ConfigProblem[] {
-	const lines = indexKeyLines(text);
+function missingScripts(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
 	return config.host.flatMap((host, index) => {
 		const merged = mergedSettings(config, host);
 		if (merged.strategy !== 'script' || merged.script !== undefined) return [];
-		return [{ file, line: locateKey(lines, ['host', index, 'strategy']) ?? locateKey(lines, ['host', index]), key: `[[host]] "${host.name}" script`, message: 'strategy = "script" needs script = "/path/to/deploy.py" (run with --config <file>)' }];
+		return [{ file, line: settingLine(lines, config, index, 'strategy'), key: `[[host]] "${host.name}" script`, message: 'strategy = "script" needs script = "/path/to/deploy.py" (run with --config <file>)' }];
 	});
 }
 
 /** A host naming an environment that has no [environments.<name>] table is a typo until proven otherwise. */
-function unknownEnvironments(config: RawConfig, text: string, file: string): ConfigProblem[] {
-	const lines = indexKeyLines(text);
+function unknownEnvironments(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
 	const known = Object.keys(config.environments ?? {});
 	return config.host.flatMap((host, index) => {
 		const environment = host.environment ?? config.defaults?.environment;
 		if (environment === undefined || known.includes(environment)) return [];
-		const line = locateKey(lines, ['host', index, 'environment']) ?? locateKey(lines, ['defaults', 'environment']) ?? locateKey(lines, ['host', index]);
+		const line = settingLine(lines, config, index, 'environment');
 		const listed = known.length > 0 ? `; environments: ${known.join(', ')}` : '';
 		return [{ file, line, key: `[[host]] "${host.name}" environment`, message: `"${environment}" is not defined: add an [environments.${environment}] table (it may be empty)${listed}` }];
 	});
 }
 
 /** run_as is how a deploy script runs; no other strategy runs one. */
-function misplacedRunAs(config: RawConfig, text: string, file: string): ConfigProblem[] {
-	const lines = indexKeyLines(text);
+function misplacedRunAs(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
 	return config.host.flatMap((host, index) => {
 		const merged = mergedSettings(config, host);
 		if (merged.run_as === undefined || (merged.strategy ?? 'releases') === 'script') return [];
-		const line = locateKey(lines, ['host', index, 'run_as']) ?? locateKey(lines, ['defaults', 'run_as']) ?? locateKey(lines, ['host', index]);
+		const line = settingLine(lines, config, index, 'run_as');
 		return [{ file, line, key: `[[host]] "${host.name}" run_as`, message: `run_as is for strategy = "script" (the user its deploy script runs as); this host's strategy is "${merged.strategy ?? 'releases'}" — use user = "…" for the user that owns the deployment` }];
 	});
 }

@@ -66,6 +66,24 @@ describe('hosts.toml', () => {
 		{ what: 'jobs zero', text: '[defaults]\njobs = 0\n[[host]]\nname = "a"\nlocal = true\n', line: 2, key: 'defaults.jobs', says: /must be 1 or more/ },
 	];
 
+	// A setting is reported where it is written: the host's block, its environment's table, [defaults], else the host's header.
+	const placed: { what: string; text: string; line: number; key: string; says: RegExp }[] = [
+		{ what: 'relative web_root in [environments.<name>]', text: '[environments.staging]\nweb_root = "www"\n[[host]]\nname = "a"\nssh = "a"\nenvironment = "staging"\n', line: 2, key: '[[host]] "a" web_root', says: /absolute path on an SSH host \(found "www"\)/ },
+		{ what: 'bin_prefix in [environments.<name>] over [defaults]', text: '[defaults]\nbin_prefix = "/usr/bin"\n[environments.staging]\nbin_prefix = "bin"\n[[host]]\nname = "a"\nssh = "a"\nenvironment = "staging"\n', line: 4, key: '[[host]] "a" bin_prefix', says: /found "bin"/ },
+		{ what: 'run_as in [environments.<name>]', text: '[environments.staging]\nrun_as = "app"\n[[host]]\nname = "a"\nlocal = true\nenvironment = "staging"\n', line: 2, key: '[[host]] "a" run_as', says: /run_as is for strategy = "script"/ },
+		{ what: 'run_as in [defaults], environment from [defaults]', text: '[defaults]\nenvironment = "staging"\nrun_as = "app"\n[environments.staging]\n[[host]]\nname = "a"\nlocal = true\n', line: 3, key: '[[host]] "a" run_as', says: /run_as is for strategy = "script"/ },
+		{ what: 'strategy = "script" in [environments.<name>] without a script', text: '[environments.staging]\nstrategy = "script"\n[[host]]\nname = "a"\nlocal = true\nenvironment = "staging"\n', line: 2, key: '[[host]] "a" script', says: /needs script = / },
+		{ what: 'web_root on the host outranks its environment', text: '[environments.staging]\nweb_root = "/var/www/x"\n[[host]]\nname = "a"\nssh = "a"\nenvironment = "staging"\nweb_root = "www"\n', line: 7, key: '[[host]] "a" web_root', says: /found "www"/ },
+	];
+
+	for (const { what, text, line, key, says } of placed) {
+		it(`points at where the setting is written: ${what}`, () => {
+			const [problem] = problemsOf(text);
+			expect(problem).toMatchObject({ file, line, key });
+			expect(problem!.message).toMatch(says);
+		});
+	}
+
 	for (const { what, text, line, key, says } of malformed) {
 		it(`points at the problem: ${what}`, () => {
 			const [problem] = problemsOf(text);
