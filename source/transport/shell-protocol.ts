@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { cancelKillAfterMs } from './transport.js';
 
 /**
  * The remote side of every SSH command: a small `sh` supervisor. One long-lived instance per
@@ -33,8 +34,11 @@ import { constants } from 'node:os';
 /** ASCII record separator: starts every line the supervisor itself prints. */
 export const shellMark = '\u001e';
 
-/** Seconds between the TERM a cancelled script's process group gets and the KILL for what ignored it. */
-export const killGraceSeconds = 2;
+/**
+ * Seconds between the TERM a cancelled script's process group gets and the KILL for what ignored
+ * it: the contract's `cancelKillAfterMs`, in the whole seconds `sleep` takes everywhere.
+ */
+export const killGraceSeconds = Math.ceil(cancelKillAfterMs / 1000);
 
 /** A script that reads its stdin: a wrapper in the script's group reports its exit, since `wait` on a pipeline waits for all of it. */
 const withStdinWrapper = [
