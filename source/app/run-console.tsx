@@ -2,7 +2,7 @@ import { render } from 'ink';
 import type { Config } from '../config/types.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
-import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
+import { exitCode, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
 import { formatSummary } from '../engine/outcome/words.js';
 import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
@@ -65,7 +65,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	// Signals and crashes must not leave the operator's terminal on the alternate screen.
 	let signalled: Interruption | undefined;
 	const onSignal = (signal: NodeJS.Signals): void => {
-		signalled = signal === 'SIGINT' ? 'interrupt' : signal === 'SIGHUP' ? 'hangup' : 'terminate';
+		signalled = interruptionOf(signal);
 		controller.cancel();
 		instance.unmount();
 		restore();
@@ -77,10 +77,9 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	};
 
 	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
-	const listeners: [string, Parameters<typeof process.on>[1]][] = [
-		['SIGINT', onSignal],
-		['SIGTERM', onSignal],
-		['SIGHUP', onSignal],
+	type Listener = [string, Parameters<typeof process.on>[1]];
+	const listeners: Listener[] = [
+		...interruptingSignals.map((signal): Listener => [signal, onSignal]),
 		['uncaughtException', onCrash],
 		['unhandledRejection', onCrash],
 		['exit', restore],

@@ -1,5 +1,5 @@
 import type { Config, HostConfig } from '../config/types.js';
-import { exitCodes } from '../engine/outcome/exit-code.js';
+import { exitCodes, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { tailLogs } from '../engine/tail-logs.js';
 import type { Output } from './output.js';
@@ -17,18 +17,19 @@ export interface LogsContext {
  * `switchyard logs [selection] [-f] [-n N]`: each chosen host's service logs (its `logs`
  * command, as its user), every line prefixed with the host, all hosts at once. Without -f it
  * ends when every host's command has; with -f, Ctrl-C (or a closed output) ends it. Exit 0 when
- * every host's logs could be read, 1 otherwise (`[host] ✗ why`).
+ * every host's logs could be read (a follow ended by Ctrl-C included), 1 otherwise (`[host] ✗
+ * why`); stopped by any other signal, that signal's status as for every command (130, 143, 129).
  */
 export async function printLogs(context: LogsContext): Promise<number> {
 	const { stdout } = context;
 	const stop = new AbortController();
-	let interrupted = false;
-	const onSignal = () => {
-		interrupted = true;
+	let interrupted: Interruption | undefined;
+	const onSignal = (signal: NodeJS.Signals) => {
+		interrupted ??= interruptionOf(signal);
 		stop.abort();
 	};
 	const onClosed = () => stop.abort();
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+	for (const signal of interruptingSignals) process.on(signal, onSignal);
 	stdout.onClosed(onClosed);
 	try {
 		const results = await Promise.all(
@@ -52,11 +53,12 @@ export async function printLogs(context: LogsContext): Promise<number> {
 			}),
 		);
 		if (stdout.closed) return exitCodes['output-closed'];
-		// Ending a follow is what Ctrl-C is for here: not a cancelled run.
-		if (interrupted && !context.follow) return exitCodes.interrupt;
+		// Ending a follow is what Ctrl-C is for here: not a cancelled run. Any other stop is one
+		// (SIGTERM 143, SIGHUP 129), as for every command.
+		if (interrupted && !(interrupted === 'interrupt' && context.follow)) return exitCodes[interrupted];
 		return results.every(Boolean) ? exitCodes.ok : exitCodes.failed;
 	} finally {
-		for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
+		for (const signal of interruptingSignals) process.off(signal, onSignal);
 		stdout.offClosed(onClosed);
 	}
 }

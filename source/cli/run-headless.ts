@@ -4,7 +4,7 @@ import { checkFleet, listGenerations } from '../engine/inspect-fleet.js';
 import { runDeploy } from '../engine/deploy.js';
 import { runRollback } from '../engine/rollback.js';
 import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
-import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
+import { exitCode, exitCodes, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
 import { describeDiff, describeWarnings, generationStatusText, warningMark } from '../engine/outcome/words.js';
 import type { OpenTransport, ReuseRelease, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
@@ -28,8 +28,6 @@ export interface HeadlessContext {
 
 type Work = (emit: EmitEvent, signal: AbortSignal, force: AbortSignal) => Promise<RunSummary>;
 
-const signalInterruptions: Record<string, Interruption> = { SIGINT: 'interrupt', SIGTERM: 'terminate', SIGHUP: 'hangup' };
-
 /**
  * Runs one engine entry point with the printer and the recorder attached. Ctrl-C (or SIGTERM,
  * SIGHUP, or the output going away: `| head`) cancels: unstarted work is skipped, locks are
@@ -52,9 +50,9 @@ async function runRecorded(context: HeadlessContext, work: Work): Promise<number
 			force.abort();
 		}
 	};
-	const onSignal = (signal: NodeJS.Signals) => interrupt(signalInterruptions[signal] ?? 'interrupt');
+	const onSignal = (signal: NodeJS.Signals) => interrupt(interruptionOf(signal));
 	const onClosed = () => interrupt('output-closed');
-	for (const signal of Object.keys(signalInterruptions)) process.on(signal, onSignal);
+	for (const signal of interruptingSignals) process.on(signal, onSignal);
 	stdout.onClosed(onClosed);
 	try {
 		const summary = await work(sinks.emit, controller.signal, force.signal);
@@ -62,7 +60,7 @@ async function runRecorded(context: HeadlessContext, work: Work): Promise<number
 		if (sinks.runDir() && !args.json) stdout.write(`Run recorded in ${sinks.runDir()}\n`);
 		return exitCode(summary, interruption);
 	} finally {
-		for (const signal of Object.keys(signalInterruptions)) process.off(signal, onSignal);
+		for (const signal of interruptingSignals) process.off(signal, onSignal);
 		stdout.offClosed(onClosed);
 		await sinks.close();
 	}

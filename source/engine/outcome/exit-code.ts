@@ -3,6 +3,19 @@ import type { RunSummary } from '../events.js';
 /** What ended a run early, from outside the engine: a key or signal, or the output going away. */
 export type Interruption = 'interrupt' | 'terminate' | 'hangup' | 'output-closed';
 
+/** The signals that cancel a run (or end `switchyard logs`), each with the interruption it is. */
+export const signalInterruptions = { SIGINT: 'interrupt', SIGTERM: 'terminate', SIGHUP: 'hangup' } as const satisfies Record<string, Interruption>;
+
+export type InterruptingSignal = keyof typeof signalInterruptions;
+
+/** The signals to listen for, in one place with what they mean. */
+export const interruptingSignals = Object.keys(signalInterruptions) as InterruptingSignal[];
+
+/** The interruption a received signal is (one not listened for counts as Ctrl-C). */
+export function interruptionOf(signal: NodeJS.Signals): Interruption {
+	return signal in signalInterruptions ? signalInterruptions[signal as InterruptingSignal] : 'interrupt';
+}
+
 /**
  * Exit statuses, the same for the console and headless (README "Exit status" lists this table).
  * 128 + the signal's number, as shells report it; a closed output pipe is SIGPIPE's.
