@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../source/config/load-config.js';
 import { tailLogs } from '../../source/engine/tail-logs.js';
 import { transportFactory } from '../../source/transport/open-transport.js';
 import { cli, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
+import { processesWith } from '../support/processes.js';
 import { hasTool } from '../support/require-tool.js';
 import { TmuxTerminal } from '../support/tmux.js';
 import { waitFor } from '../support/wait-for.js';
@@ -18,14 +18,6 @@ import { waitFor } from '../support/wait-for.js';
  */
 
 const fleet = trackedFleets();
-
-/** Processes on this machine whose command line contains `text` (the hosts are local). */
-async function processesWith(text: string): Promise<string[]> {
-	const { stdout } = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
-	return String(stdout)
-		.split('\n')
-		.filter((line) => line.includes(text) && !line.includes('ps -eo'));
-}
 
 function assertConsistent(demo: LocalFleet, host: string): void {
 	expect(existsSync(path.join(demo.root(host), '.lock')), `${host} is still locked`).toBe(false);

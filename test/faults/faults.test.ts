@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli } from '../support/local-fleet.js';
+import { processesWith } from '../support/processes.js';
 import { sshDeployFleet, stopFleetServices, type SshDeployFleet } from '../support/ssh-fleet-config.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -59,13 +60,6 @@ function assertTruthful(output: string, host: string, root: string): void {
 	const link = path.join(root, 'current');
 	const actual = existsSync(link) ? readlinkSync(link).replace('generations/', '') : null;
 	expect(said![1] ?? null, `${host}: ${line}`).toBe(actual);
-}
-
-/** Processes on this machine (the hosts' sshds run here) whose command line contains `text`. */
-function processesWith(text: string): string[] {
-	return execSync('ps -eo args=', { encoding: 'utf8' })
-		.split('\n')
-		.filter((line) => line.includes(text) && !line.startsWith('ps '));
 }
 
 const watchdogScripts = (root: string): string[] => (existsSync(path.join(root, '.watchdog')) ? readdirSync(path.join(root, '.watchdog')).filter((name) => name.endsWith('.sh')) : []);

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { cli, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
+import { processesWith } from '../support/processes.js';
 import { waitFor } from '../support/wait-for.js';
 
 const fleet = trackedFleets();
@@ -142,6 +142,6 @@ describe('tako: environments and secrets that are not in hosts.toml', () => {
 		expect(ended.exitCode).toBe(0);
 		expect(output).not.toContain('[stage-1]');
 		// Nothing is left tailing on the host.
-		expect(execFileSync('sh', ['-c', `ps -eo args= | grep -F "tail -n 0 -f ${demo.root('stage-2')}" | grep -v grep || true`], { encoding: 'utf8' })).toBe('');
+		await waitFor(() => processesWith(`tail -n 0 -f ${demo.root('stage-2')}`).length === 0, 'the tail to end on the host');
 	});
 });

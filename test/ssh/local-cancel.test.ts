@@ -6,7 +6,7 @@ import { LocalTransport } from '../../source/transport/local.js';
 import { cancelAnswerMs } from '../../source/transport/transport.js';
 import { repoRoot } from '../fleet/fleet.js';
 import { dyingClients } from './dying-client-runner.js';
-import { processesWithArgv, uniqueSleep } from './host-processes.js';
+import { processesWithArgv, uniqueSleep } from '../support/processes.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** A `local = true` host: cancelling ends everything the script started, not just its `sh`. */

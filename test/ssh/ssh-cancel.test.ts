@@ -6,7 +6,8 @@ import { cancelAnswerMs } from '../../source/transport/transport.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { fleetTransport } from './fleet-transport.js';
-import { processesWithArgv, startBystander, startLoad, uniqueSleep } from './host-processes.js';
+import { processesWithArgv, uniqueSleep } from '../support/processes.js';
+import { startBystander, startLoad } from './host-processes.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**

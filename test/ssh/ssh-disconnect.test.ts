@@ -6,7 +6,7 @@ import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import type { DyingClientPlan } from './dying-client.js';
 import { dyingClients } from './dying-client-runner.js';
-import { processesWithArgv, uniqueSleep } from './host-processes.js';
+import { processesWithArgv, uniqueSleep } from '../support/processes.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
