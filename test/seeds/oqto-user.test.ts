@@ -7,6 +7,8 @@ import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli } from '../support/local-fleet.js';
 import { canCreateUsers, createUser, removeUser, type OsUser } from '../support/os-user.js';
+import { isRunning } from '../support/processes.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Oqto's artifact: backend binaries (oqto-files never changes) and a frontend whose asset names change every build. */
 const buildScript = `set -e
@@ -74,7 +76,19 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 		if (!existsSync(binary)) copyFileSync('/bin/sleep', binary);
 		chmodSync(binary, 0o755);
 		const runner = spawn(binary, ['300'], { stdio: 'ignore', uid: user.uid, gid: user.gid });
-		return new Promise<NodeJS.Signals | null>((resolve) => runner.on('exit', (_code, signal) => resolve(signal)));
+		const exited = new Promise<NodeJS.Signals | null>((resolve) => runner.on('exit', (_code, signal) => resolve(signal)));
+		return Object.assign(exited, {
+			pid: runner.pid as number,
+			/** Running under its own name (exec done), as the deploy looks for it. */
+			named: () => {
+				try {
+					return readFileSync(`/proc/${runner.pid}/comm`, 'utf8').trim() === 'oqto-runner' && isRunning(runner.pid as number);
+				} catch {
+					return false;
+				}
+			},
+			kill: () => runner.kill('SIGKILL'),
+		});
 	};
 
 	it('dry run: says per host what would be installed, synced, restarted and ended, and changes nothing', async () => {
@@ -135,11 +149,20 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 
 	it('runners = [] leaves the runners alone', async () => {
 		const config = configure('runners = []');
-		const dry = await run(config, 'deploy', '--dry-run');
-		expect(dry.stdout).toContain('[octo-azure] runners to end: none');
-		const deploy = await run(config, 'deploy', '--yes');
-		expect(deploy.exitCode, deploy.stdout).toBe(0);
-		expect(deploy.stdout).not.toMatch(/ended \d+ oqto-runner/);
+		// A runner is running, as in the first test, where the deploy ends it.
+		const runner = startRunner();
+		try {
+			await waitFor(runner.named, 'the oqto-runner process to run');
+			const dry = await run(config, 'deploy', '--dry-run');
+			expect(dry.stdout).toContain('[octo-azure] runners to end: none');
+			const deploy = await run(config, 'deploy', '--yes');
+			expect(deploy.exitCode, deploy.stdout).toBe(0);
+			expect(deploy.stdout).not.toMatch(/ended \d+ oqto-runner/);
+			expect(runner.named(), 'the runner survived the deploy').toBe(true);
+		} finally {
+			runner.kill();
+		}
+		expect(await runner).toBe('SIGKILL');
 	});
 
 	it('refuses a user the host does not have, before anything is staged', async () => {
