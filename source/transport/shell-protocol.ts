@@ -28,7 +28,7 @@ import { cancelKillAfterMs } from './transport.js';
  * script `␞sy-exit <id> <status>` (scripts with stdin: from then on only the frames must end) and
  * `␞sy-end <id> <status>`; on stderr `␞sy-end <id>`, so both streams are known to be complete.
  * `<id>` is random per command and never reaches the script, so a script cannot fake them.
- * Frames are read with `head -c`, which stops at exactly n bytes from a pipe (GNU, BSD, busybox).
+ * Frames are read with `head -c`, which stops at exactly n bytes from a pipe (GNU coreutils; others untested).
  */
 
 /** ASCII record separator: starts every line the supervisor itself prints. */
@@ -183,7 +183,7 @@ export function abandonSupervisorScript(pid: number): string {
 }
 
 /** What the supervisor says on a line starting with `shellMark`, or undefined for anything else. */
-export type ShellLine =
+type ShellLine =
 	| { readonly kind: 'ready'; readonly pid: number }
 	| { readonly kind: 'hooked'; readonly id: string }
 	| { readonly kind: 'exit' | 'end'; readonly id: string; readonly status?: number };
@@ -214,7 +214,10 @@ export function statusToExit(status: number): { code: number | null; signal?: st
 	return signal ? { code: null, signal } : { code: status };
 }
 
-/** One word for sh: single quotes, with embedded ones closed, escaped and reopened. */
-export function shellQuote(text: string): string {
+/**
+ * One word for sh: single quotes, with embedded ones closed, escaped and reopened. Not the
+ * engine's `quote` (engine/remote/quote.ts): the engine sits on the transport, not the other way.
+ */
+function shellQuote(text: string): string {
 	return `'${text.replace(/'/g, `'\\''`)}'`;
 }
