@@ -274,10 +274,10 @@ function misplacedRunAs(config: RawConfig, lines: KeyLines, file: string): Confi
  * Directories that hold a project's deploy config rather than name the project: Oqto keeps its
  * hosts in `oqto/deploy/hosts.toml`, whose app is "oqto", not "deploy".
  */
-export const configDirNames: readonly string[] = ['deploy', 'deployment', 'deployments', 'config', 'ops', 'infra', '.switchyard'];
+const configDirNames: readonly string[] = ['deploy', 'deployment', 'deployments', 'config', 'ops', 'infra', '.switchyard'];
 
 /** The app name when [app] name is not set: the project's directory (above a `deploy/`-like one). */
-export function appNameFromDirectory(dir: string): string {
+function appNameFromDirectory(dir: string): string {
 	const own = path.basename(dir);
 	const project = configDirNames.includes(own) && path.dirname(dir) !== dir ? path.basename(path.dirname(dir)) : own;
 	return project.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'app';

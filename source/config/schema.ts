@@ -35,7 +35,7 @@ export const sshTarget = z
 	.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/, 'ssh must be an alias from ~/.ssh/config or user@host[:port] (e.g. "deploy@10.0.0.5:2222")');
 
 /** Node's timers overflow past 2^31 ms (~24.8 days) and fire at once: deadlines are held to a week. */
-export const maxSeconds = 7 * 24 * 3600;
+const maxSeconds = 7 * 24 * 3600;
 const seconds = z.number().positive('must be a positive number of seconds').max(maxSeconds, `must be at most ${maxSeconds} seconds (a week)`);
 
 const command = z.string().min(1, 'must not be empty (leave the key out instead)');
