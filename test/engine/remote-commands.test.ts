@@ -97,6 +97,9 @@ describe('remote command builders', () => {
 		expect(text).toContain("( echo '\\''back'\\''");
 		expect(text).toContain('(umask 077 && printf');
 		expect(text).toContain('$detach sh /opt/app/.watchdog/run-1-7.sh "$$" >/dev/null 2>&1 </dev/null &');
+		// It takes a free lock as a run does: a draft naming it, renamed into place; never an empty .lock a run could rename onto.
+		expect(text).toContain('mv -T /opt/app/.lock.$$ /opt/app/.lock 2>/dev/null');
+		expect(text).not.toContain('mkdir /opt/app/.lock 2>/dev/null');
 		expect(() => armWatchdog({ root: '/opt/app', token: 'x;reboot', runId: 'x', activationSeconds: 1, confirmSeconds: 1, revert: 'true' })).toThrow('bad watchdog token');
 		expect(confirmWatchdog('/opt/app', 'run-1-7')).toContain('if mkdir /opt/app/.watchdog/run-1-7.decided 2>/dev/null; then echo confirmed > /opt/app/.watchdog/run-1-7.decided/by; echo "SY:watchdog-confirmed"');
 	});

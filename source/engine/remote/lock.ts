@@ -42,13 +42,27 @@ export function takeLock(root: string, owner: LockOwner): string {
 	);
 }
 
+/**
+ * A shell condition that takes the lock as takeLock does (a draft naming its owner, renamed into
+ * place), for a taker that decides for itself what a held lock means (the watchdog). True when
+ * taken; no draft is left either way.
+ */
+export function claimLock(root: string, owner: LockOwner): string {
+	const paths = layout(root);
+	const draft = `${paths.root}/.lock.$$`;
+	return `{ rm -rf ${draft}; mkdir ${draft} && printf '%s\\n' ${quote(JSON.stringify(owner))} > ${draft}/owner.json && mv -T ${draft} ${paths.lock} 2>/dev/null || { rm -rf ${draft}; false; }; }`;
+}
+
+/** A `case` pattern matching the owner line of a lock this run took. */
+export const ownedByRun = (runId: string): string => `*${quote(`"runId":${JSON.stringify(runId)}`)}*`;
+
 /** Removes the lock only if this run owns it, so a late cleanup never frees someone else's lock. */
 export function releaseLock(root: string, runId: string): string {
 	const paths = layout(root);
 	// owner.json is one line (takeLock writes it): read by the shell itself, no grep to start.
 	return script(
 		`owner=; [ -f ${paths.lock}/owner.json ] && IFS= read -r owner < ${paths.lock}/owner.json`,
-		`case "$owner" in *${quote(`"runId":${JSON.stringify(runId)}`)}*) rm -rf ${paths.lock} && echo "${marker}${lockMarkers.unlocked}" ;; esac`,
+		`case "$owner" in ${ownedByRun(runId)}) rm -rf ${paths.lock} && echo "${marker}${lockMarkers.unlocked}" ;; esac`,
 	);
 }
 

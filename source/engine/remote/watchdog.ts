@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { layout } from './layout.js';
+import { claimLock, ownedByRun } from './lock.js';
 import { marker, quote, script } from './quote.js';
 
 /** Markers of the watchdog scripts, read by the readers below. */
@@ -32,7 +33,7 @@ export interface WatchdogInput {
 const files = (root: string, token: string) => {
 	const dir = path.posix.join(root, '.watchdog');
 	const at = (suffix: string) => quote(`${dir}/${token}${suffix}`);
-	return { dir: quote(dir), script: at('.sh'), decided: at('.decided'), activated: at('.activated'), reverted: at('.reverted'), skipped: at('.skipped'), log: at('.log'), pid: at('.pid') };
+	return { dir: quote(dir), script: at('.sh'), decided: at('.decided'), activated: at('.activated'), reverted: at('.reverted'), skipped: at('.skipped'), log: at('.log') };
 };
 
 /**
@@ -51,9 +52,8 @@ export function armWatchdog(input: WatchdogInput): string {
 	const lock = layout(input.root).lock;
 	const phase1 = Math.max(1, Math.ceil(input.activationSeconds));
 	const phase2 = Math.max(1, Math.ceil(input.confirmSeconds));
-	const done = `rm -f ${paths.script} ${paths.activated} ${paths.pid}`;
+	const done = `rm -f ${paths.script} ${paths.activated}`;
 	const body = script(
-		`echo $$ > ${paths.pid}`,
 		// $1: the shell running the switch. Once it has marked the switch activated, or ended
 		// without doing so (failed, killed with its connection), the confirmation window starts.
 		`i=0; deadline=${phase1 + phase2}; settled=; owner=$1`,
@@ -68,8 +68,9 @@ export function armWatchdog(input: WatchdogInput): string {
 		`mkdir ${paths.decided} 2>/dev/null || { ${done}; exit 0; }`,
 		`echo watchdog > ${paths.decided}/by`,
 		`owner=; [ ! -f ${lock}/owner.json ] || IFS= read -r owner < ${lock}/owner.json || true`,
-		`if mkdir ${lock} 2>/dev/null; then took=1; printf '%s\\n' ${quote(JSON.stringify({ operator: 'watchdog', machine: '', pid: 0, runId: `${input.runId}-watchdog`, startedAt: '' }))} > ${lock}/owner.json`,
-		`else case "$owner" in *${quote(`"runId":${JSON.stringify(input.runId)}`)}*) took=0 ;; *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) lock held by another run: $owner" > ${paths.skipped}; ${done}; exit 0 ;; esac; fi`,
+		// Taken as every run takes it, so no one ever sees it without its owner (and none can rename onto it).
+		`if ${claimLock(input.root, { operator: 'watchdog', machine: '', pid: 0, runId: `${input.runId}-watchdog`, startedAt: '' })}; then took=1`,
+		`else case "$owner" in ${ownedByRun(input.runId)}) took=0 ;; *) echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) lock held by another run: $owner" > ${paths.skipped}; ${done}; exit 0 ;; esac; fi`,
 		`( ${input.revert}\n) > ${paths.log} 2>&1`,
 		`echo "$? $(date -u +%Y-%m-%dT%H:%M:%SZ)" > ${paths.reverted}`,
 		`[ "$took" = 0 ] || rm -rf ${lock}`,
