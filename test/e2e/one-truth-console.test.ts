@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
+import { processesWithArgv } from '../support/processes.js';
 import { hasTool } from '../support/require-tool.js';
 import { TmuxTerminal } from '../support/tmux.js';
+import { waitFor } from '../support/wait-for.js';
 
 /**
  * One truth (issue #10) in a real terminal: what the console shows, records, prints after it
@@ -116,17 +118,19 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('one truth, in the conso
 	}, 120_000);
 
 	it('quitting mid-run cancels, then prints the summary and exits 130', async () => {
-		const demo = await fleet(['alpha', 'bravo'], { hostToml: { alpha: 'dry_run = "sleep 30"' } });
+		// A sleep no other test runs: the test finds it on the host (this machine) to quit while it runs.
+		const demo = await fleet(['alpha', 'bravo'], { hostToml: { alpha: 'dry_run = "sleep 621"' } });
 		const t = openConsole(demo);
 		await t.waitFor((screen) => tileLine(screen, 'bravo', 0).includes('gen ∅'), 15_000, 'the grid');
 		await t.press('a', '2 of 2 selected');
 		await t.press('d', (screen) => screen.includes('deploy running'), 30_000);
-		await t.waitFor((screen) => screen.includes('$ sleep 30') || tileLine(screen, 'alpha', 2).includes('p'), 30_000, 'the dry run');
+		await waitFor(() => processesWithArgv(['sleep', '621']).length > 0 && existsSync(path.join(demo.root('alpha'), '.lock')), "alpha's dry run to run, holding the lock");
 		await t.press('q', 'Quit anyway?');
 		const after = await t.press('y', 'switchyard exited with', 30_000);
 		expect(after).toContain('switchyard exited with 130');
 		expect(after).toMatch(/Summary: .*cancelled/);
 		expect(after).toMatch(/⊘ alpha +cancelled/);
 		expect(demo.current('alpha')).toBeNull();
+		await waitFor(() => processesWithArgv(['sleep', '621']).length === 0, 'the dry run to be stopped on the host');
 	}, 120_000);
 });
