@@ -6,7 +6,8 @@ import { cancelKillAfterMs } from './transport.js';
  * connection runs script after script (a host costs one login-shell start per run instead of one
  * per command: sshd starts the user's login shell, ~/.bashrc and all, for every exec); a command
  * that finds it busy gets a one-shot instance on an exec channel of its own. Either way each
- * script runs in its own `sh -c` under `setsid` (its own process group), with its own stdin,
+ * script runs in its own `sh -c` under `setsid` (its own process group; on a host without
+ * `setsid`, in the supervisor's, and a cancel signals that `sh` alone), with its own stdin,
  * output and exit status, and the supervisor, not the transport, decides what to kill: it is
  * the parent, it knows the group, and nothing a script prints can change that.
  *

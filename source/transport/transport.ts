@@ -61,10 +61,15 @@ export function commandResult({ output, exit, cancelled, stdinFailure, lost }: C
  *
  * What a transport guarantees (tests: test/ssh/ssh-cancel, ssh-disconnect, ssh-keepalive, local-cancel):
  *
- * - Every script runs in a process group of its own. Only the transport's side decides what to
- *   signal: nothing a script prints (e.g. a line shaped like a protocol message) can redirect it.
+ * - Every script runs in a process group of its own, with two exceptions on SSH hosts: a host
+ *   without `setsid` (the supervisor then signals the script's own `sh` only, so what it started
+ *   may outlive a cancel), and a host where the supervisor cannot start at all (`runPlain` in
+ *   ssh.ts: a plain exec channel, where a cancel is a "signal" request sshd may ignore, and a lost
+ *   connection stops nothing). Only the transport's side decides what to signal: nothing a script
+ *   prints (e.g. a line shaped like a protocol message) can redirect it.
  * - Cancel (`signal` aborts, at any moment, even before the host has started the script): the
- *   script's group gets TERM, and KILL `cancelKillAfterMs` later if anything in it is left.
+ *   script's group (see the exceptions above) gets TERM, and KILL `cancelKillAfterMs` later if
+ *   anything in it is left.
  *   `exec` answers within `cancelAnswerMs` of the abort, whatever the host does:
  *   `{ code: null, signal: "SIGTERM" | "SIGKILL" (what ended it, when known), failure: "cancelled" }`,
  *   or, when the host did not confirm the end in time, `failure: "cancelled; the host did not
