@@ -5,7 +5,7 @@ import { HostFailure, type ScriptResult } from './host-session.js';
 import { pendingGeneration, type HostState } from './host-state.js';
 import { connect, inPhase, type HostRun } from './host-run.js';
 import { lockScript, reportLock, preflightScript } from './lock-host.js';
-import { declineStage } from './remote/stage.js';
+import { declineStage, isReady } from './remote/stage.js';
 import { script } from './remote/quote.js';
 import { strategyFor } from './strategies/index.js';
 import type { PreparedUpload } from './strategies/strategy.js';
@@ -75,7 +75,7 @@ async function preflightAndUpload(d: Deploy, host: HostRun): Promise<void> {
 	const { running } = await inPhase(run.emit, host, 'preflight', async () => {
 		const session = await connect(host, run.context.openTransport, run.emit);
 		const text = lockScript(run, host, script(strategy.inspect(config, uploadArtifact(host)), strategy.staging.script(strategyRun(d, host))));
-		const running = session.run(text, { stdin, signal: run.signal, timeoutMs: config.timeouts.uploadMs, onMarker: (line, soFar) => line === 'ready' && ready(soFar) });
+		const running = session.run(text, { stdin, signal: run.signal, timeoutMs: config.timeouts.uploadMs, onMarker: (line, soFar) => isReady(line) && ready(soFar) });
 		// The script ends before "ready" when the lock is held or a tool is missing: that is the answer then.
 		const early = running.then((result) => {
 			reportLock(host, session, result);

@@ -120,9 +120,9 @@ export const importClosure = (): string => 'nix-store --import >/dev/null';
 export function stageNix(root: string, operator: string, release: string, at: string): string {
 	const where = files(root);
 	return script(
-		`echo "${marker}ready"`,
+		`echo "${marker}${stageMarkers.ready}"`,
 		'IFS=" " read -r sy_what sy_id sy_path || sy_what=',
-		`case "$sy_what" in import|skip) ;; *) echo "${marker}stage-skipped"; exit 0 ;; esac`,
+		`case "$sy_what" in import|skip) ;; *) echo "${marker}${stageMarkers.skipped}"; exit 0 ;; esac`,
 		'set -e',
 		'if [ "$sy_what" = import ]; then nix-store --import >/dev/null; fi',
 		'nix-store --check-validity "$sy_path" >/dev/null',

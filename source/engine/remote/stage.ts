@@ -192,6 +192,9 @@ export interface NoSpace {
 }
 
 /** The stage finished: generation `id` is in place (`SY:staged <id>`, printed by every strategy's staging). */
+/** The stage script is ready for the upload on its stdin (and has printed the host's state above). */
+export const isReady = (marker: string): boolean => marker === stageMarkers.ready;
+
 export const readStaged = (markers: readonly string[], id: number): boolean => markers.includes(`${stageMarkers.staged} ${id}`);
 
 /** The stage ran out of inodes or space while extracting (`SY:no-space …`), if it said so. */
