@@ -4,7 +4,7 @@ import { describeSummary } from '../engine/outcome/words.js';
 import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
-import { DeployTracker, lastDeploy, retriedOutcomes } from '../record/last-run.js';
+import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
 import { keysOf } from './keymap.js';
@@ -179,12 +179,12 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			}
 			// The last deploy, read as headless `deploy --retry` reads its record: same release, same artifact.
 			const last = deploys.last ?? lastDeploy(config.dir);
-			const failed = last ? Object.entries(last.outcomes).filter(([, outcome]) => retriedOutcomes.has(outcome)).map(([host]) => host) : [];
-			if (!last || failed.length === 0) {
+			const source = last && retrySource(last);
+			if (!source) {
 				notice('no failed hosts to retry');
 				return false;
 			}
-			void planRetry(config, { runId: last.runId, release: last.release, phases: last.phases, hosts: failed, digests: last.digests }).then(
+			void planRetry(config, source).then(
 				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, confirm, continueWaves })),
 				(error: unknown) => notice(error instanceof RetryRefused ? `retry refused: ${error.message}` : `retry failed: ${error instanceof Error ? error.message : String(error)}`),
 			);

@@ -11,7 +11,7 @@ import { formatBytes } from '../engine/format-bytes.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
 import { createPrinter } from '../headless/printer.js';
-import { lastDeploy, retriedOutcomes } from '../record/last-run.js';
+import { lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks } from '../record/run-sinks.js';
 import type { Arguments } from './arguments.js';
 import type { Output } from './output.js';
@@ -124,13 +124,11 @@ async function retryPlan(context: HeadlessContext) {
 	};
 	const last = lastDeploy(config.dir);
 	if (!last) return refuse('nothing to retry: no deploy recorded yet under .switchyard/runs');
-	const selected = new Set(context.hosts.map((host) => host.name));
-	const failed = Object.entries(last.outcomes)
-		.filter(([host, outcome]) => retriedOutcomes.has(outcome) && (args.hosts.length + args.tags.length === 0 || selected.has(host)))
-		.map(([host]) => host);
-	if (failed.length === 0) return refuse(`nothing to retry: no host failed in run ${last.runId}`);
+	const selected = args.hosts.length + args.tags.length === 0 ? undefined : new Set(context.hosts.map((host) => host.name));
+	const source = retrySource(last, selected);
+	if (!source) return refuse(`nothing to retry: no host failed in run ${last.runId}`);
 	try {
-		return await planRetry(config, { runId: last.runId, release: last.release, phases: last.phases, hosts: failed, digests: last.digests });
+		return await planRetry(config, source);
 	} catch (error) {
 		if (error instanceof RetryRefused) return refuse(error.message);
 		throw error;

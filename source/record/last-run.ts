@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineEvent, HostOutcome, Phase } from '../engine/events.js';
+import type { RetrySource } from '../engine/retry.js';
 import { listRuns } from './list-runs.js';
 
 /** What a retry needs from the last deploy: its release, phases, outcomes and artifact digests. */
@@ -14,7 +15,20 @@ export interface RecordedDeploy {
 }
 
 /** Outcomes a retry deploys again. */
-export const retriedOutcomes: ReadonlySet<HostOutcome> = new Set(['failed', 'manual', 'rolled-back', 'cancelled']);
+const retriedOutcomes: ReadonlySet<HostOutcome> = new Set(['failed', 'manual', 'rolled-back', 'cancelled']);
+
+/**
+ * What a retry of `last` deploys again: its failed hosts (only those `within`, when given), with
+ * its release, phases and artifact digests; undefined when no such host failed. The console's
+ * `R` and headless `deploy --retry` both ask this.
+ */
+export function retrySource(last: RecordedDeploy, within?: ReadonlySet<string>): RetrySource | undefined {
+	const hosts = Object.entries(last.outcomes)
+		.filter(([host, outcome]) => retriedOutcomes.has(outcome) && (within === undefined || within.has(host)))
+		.map(([host]) => host);
+	if (hosts.length === 0) return undefined;
+	return { runId: last.runId, release: last.release, phases: last.phases, hosts, digests: last.digests };
+}
 
 /**
  * Reads deploys from their events, live (the console, as they happen) or from a record on disk:
