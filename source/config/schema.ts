@@ -177,7 +177,7 @@ export const configSchema = z.strictObject({
 			command: command.optional(),
 			artifact: pathValue,
 			cwd: pathValue.optional(),
-			/** Per-host builds run at most this many at once (default: this machine's CPU count). */
+			/** Per-host builds run at most this many at once (default: CPU count; --jobs overrides). */
 			jobs: z.number().int().min(1, 'must be 1 or more').max(256, 'must be at most 256').optional(),
 		})
 		.optional(),

@@ -102,7 +102,7 @@ export interface BuildConfig {
 	readonly cwd: string;
 	/** True when command or artifact mention {host}: one build per host. */
 	readonly perHost: boolean;
-	/** Per-host builds at once; unset = this machine's CPU count (or --jobs). */
+	/** Per-host builds at once (default: CPU count; --jobs overrides). */
 	readonly jobs?: number;
 }
 
