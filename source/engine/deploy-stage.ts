@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import type { Artifact } from './artifact.js';
 import { diffArtifact, linksLeavingArtifact } from './artifact.js';
 import { HostFailure, type ScriptResult } from './host-session.js';
-import { pendingGeneration, type HostState } from './host-state.js';
+import { nextGenerationId, pendingGeneration, type HostState } from './host-state.js';
 import { connect, inPhase, type HostRun } from './host-run.js';
 import { lockScript, reportLock, preflightScript } from './lock-host.js';
 import { declineStage, isReady } from './remote/stage.js';
@@ -200,7 +200,7 @@ function pickStaged(d: Deploy, host: HostRun): void {
 	const state = host.state!;
 	const none = { added: 0, changed: 0, removed: 0, bytes: 0 };
 	if (state.stagedPath) {
-		const id = Math.max(0, ...state.generations.map((generation) => generation.id)) + 1;
+		const id = nextGenerationId(state);
 		host.staged = { host: host.host.name, from: state.current, to: id, release: state.stagedPath.release, diff: none };
 		host.stagedPath = state.stagedPath.path;
 	} else {

@@ -1,4 +1,4 @@
-import type { GenerationInfo } from './events.js';
+import type { GenerationInfo, GenerationStatus } from './events.js';
 
 /** What a host reported about itself (see `remote/inspect.ts` and `remote/nix.ts`). */
 export interface HostState {
@@ -19,10 +19,14 @@ export interface HostState {
 
 export const nextGenerationId = (state: HostState): number => Math.max(0, ...state.generations.map((generation) => generation.id)) + 1;
 
-/**
- * The generation a switch without an upload goes to: the newest one staged earlier and never
- * switched to (staged or declined), newer than current.
- */
+/** Went live at some point: a rollback may go there and `keep` counts it. Those from before statuses existed are assumed to have. */
+export const wentLive = (status: GenerationStatus): boolean => status === 'live' || status === 'rolled-back-from' || status === 'unknown';
+
+/** Staged earlier and never switched to (staged or declined), newer than current: waiting for a switch. */
+export const isPending = (generation: { readonly id: number; readonly status: GenerationStatus }, current: number | null): boolean =>
+	(generation.status === 'staged' || generation.status === 'declined') && (current === null || generation.id > current);
+
+/** The generation a switch without an upload goes to: the newest pending one. */
 export function pendingGeneration(state: HostState): GenerationInfo | undefined {
-	return state.generations.filter((generation) => (generation.status === 'staged' || generation.status === 'declined') && (state.current === null || generation.id > state.current)).at(-1);
+	return state.generations.filter((generation) => isPending(generation, state.current)).at(-1);
 }

@@ -1,12 +1,10 @@
 import type { GenerationStatus } from './events.js';
+import { isPending, wentLive } from './host-state.js';
 
 export interface KeepCandidate {
 	readonly id: number;
 	readonly status: GenerationStatus;
 }
-
-/** Generations that went live count towards `keep`; those from before statuses existed are assumed to have. */
-const wentLive = (status: GenerationStatus): boolean => status === 'live' || status === 'rolled-back-from' || status === 'unknown';
 
 /**
  * Which generations cleanup deletes. Never the current one, the last known-good one (the newest
@@ -18,7 +16,7 @@ const wentLive = (status: GenerationStatus): boolean => status === 'live' || sta
 export function generationsToPrune(generations: readonly KeepCandidate[], keep: number, current: number | null): number[] {
 	const newestFirst = [...generations].sort((a, b) => b.id - a.id);
 	const lastKnownGood = newestFirst.find((generation) => generation.id !== current && generation.status === 'live') ?? newestFirst.find((generation) => generation.id !== current && wentLive(generation.status));
-	const pending = newestFirst.find((generation) => (generation.status === 'staged' || generation.status === 'declined') && (current === null || generation.id > current));
+	const pending = newestFirst.find((generation) => isPending(generation, current));
 	const kept = new Set([current, lastKnownGood?.id, pending?.id].filter((id): id is number => id !== null && id !== undefined));
 	const room = () => keep - [...kept].filter((id) => id !== pending?.id).length;
 	for (const generation of newestFirst) if (wentLive(generation.status) && room() > 0) kept.add(generation.id);

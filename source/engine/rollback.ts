@@ -1,6 +1,6 @@
 import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
-import type { HostState } from './host-state.js';
+import { wentLive, type HostState } from './host-state.js';
 import { strategyFor } from './strategies/index.js';
 import { inPhase, type HostRun } from './host-run.js';
 import { lockAndRun } from './lock-host.js';
@@ -82,7 +82,7 @@ export function pickTarget(state: HostState, target: RollbackTarget, host: strin
 		return match.id;
 	}
 	// "Previous": the newest older generation that went live, not one that failed or was never switched to.
-	const older = state.generations.filter((generation) => (state.current === null || generation.id < state.current) && !['failed', 'staged', 'declined', 'reverted'].includes(generation.status)).at(-1);
+	const older = state.generations.filter((generation) => (state.current === null || generation.id < state.current) && wentLive(generation.status)).at(-1);
 	if (older === undefined) throw new HostFailure(`no good generation older than ${state.current ?? '(none)'}; ${available}`);
 	return older.id;
 }
