@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalTransport } from '../../source/transport/local.js';
@@ -76,12 +76,16 @@ describe('a local client that dies without closing', () => {
 		const done = markerFile();
 		const after = markerFile();
 		const before = markerFile();
+		// The command finishes only once the client is gone: it waits for a gate the test opens then.
+		const gate = markerFile();
 		const client = await clients.start(
-			{ onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`], script: `echo started; sleep 1; touch ${done}`, ifDisconnected: 'finish' },
+			{ onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`], script: `echo started; while [ ! -e ${gate} ]; do sleep 0.05; done; touch ${done}`, ifDisconnected: 'finish' },
 			'started',
 		);
 		await client.kill();
+		writeFileSync(gate, '');
 		await waitFor(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
+		expect(existsSync(done)).toBe(true);
 		expect(existsSync(before)).toBe(false);
 	});
 

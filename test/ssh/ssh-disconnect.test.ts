@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
@@ -72,16 +72,19 @@ describe.runIf(requireSshd('ssh disconnect'))('a client that dies without closin
 		const done = markerFile();
 		const after = markerFile();
 		const before = markerFile();
+		// The command finishes only once the client is gone: it waits for a gate the test opens then.
+		const gate = markerFile();
 		const client = await startClient(
 			{
 				persistentShell,
 				onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`],
-				script: `echo started; sleep 1; touch ${done}`,
+				script: `echo started; while [ ! -e ${gate} ]; do sleep 0.05; done; touch ${done}`,
 				ifDisconnected: 'finish',
 			},
 			'started',
 		);
 		await client.kill();
+		writeFileSync(gate, '');
 		await waitFor(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
 		expect(existsSync(done)).toBe(true);
 		expect(existsSync(before)).toBe(false);
