@@ -1,5 +1,5 @@
 import type { HostOutcome, Phase, PhaseStatus } from '../engine/events.js';
-import { outcomeWords, statusMarks } from '../engine/outcome/words.js';
+import { noGenerationMark, outcomeWords } from '../engine/outcome/words.js';
 
 /**
  * Colours and symbols in one place. Every state has a symbol, so the console still reads with
@@ -34,7 +34,7 @@ export const symbols = {
 	service: '≡',
 	match: '»',
 	/** No generation yet (nothing deployed). */
-	none: '∅',
+	none: noGenerationMark,
 	/** The generation `current` points to, in the generation list. */
 	current: '●',
 } as const;
@@ -49,9 +49,6 @@ export const phaseLetters: Record<Phase, string> = {
 	validate: 'v',
 	cleanup: 'c',
 };
-
-/** The mark for a settled status (the outcome model's); `running` shows the shared spinner instead. */
-export const statusSymbols: Record<Exclude<PhaseStatus, 'running'>, string> = statusMarks;
 
 export function statusTone(status: PhaseStatus): string | undefined {
 	if (status === 'ok') return tone('ok');

@@ -1,8 +1,6 @@
 import type { EngineEvent } from '../engine/events.js';
 import { formatBytes } from '../engine/format-bytes.js';
-import { describeDiff, formatSummary, outcomeWords, statusMarks } from '../engine/outcome/words.js';
-
-const stepMarks = { pending: '·', running: '▸', success: '✓', failure: '✗' } as const;
+import { describeDiff, formatSummary, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
 
 /** One event as plain lines, prefixed by host (or "build"); none for events with nothing to say. */
 export function formatEvent(event: EngineEvent): string[] {
@@ -15,7 +13,7 @@ export function formatEvent(event: EngineEvent): string[] {
 		case 'artifact':
 			return [`${tag(event.host)} artifact: ${event.files} files, ${formatBytes(event.bytes)} (${event.digest.slice(0, 19)}…)`];
 		case 'phase': {
-			const revert = event.revert ? ' (rolling back)' : '';
+			const revert = revertSuffix(event.revert);
 			if (event.status === 'running' || event.status === 'pending') return [`${tag(event.host)} ${statusMarks[event.status]} ${event.phase}${revert}`];
 			if (event.status === 'skipped') return [];
 			return [`${tag(event.host)} ${statusMarks[event.status]} ${event.phase}${revert}${event.ms === undefined ? '' : ` (${(event.ms / 1000).toFixed(1)}s)`}${event.reason ? `: ${event.reason}` : ''}`];

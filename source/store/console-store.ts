@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { HostConfig } from '../config/types.js';
 import type { EngineEvent, GenerationInfo, Phase, RunKind, RunSummary, StagedHost } from '../engine/events.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { outcomeWords } from '../engine/outcome/words.js';
+import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import { presets } from '../engine/plan.js';
 import { filterHosts } from './host-filter.js';
@@ -251,19 +251,19 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 		const infoLine = (event: EngineEvent): string | null => {
 			switch (event.type) {
 				case 'phase': {
-					const revert = event.revert ? ' (rolling back)' : '';
-					if (event.status === 'running') return `▸ ${event.phase}${revert}`;
-					if (event.status === 'failed') return `✗ ${event.phase}${revert}${event.reason ? `: ${event.reason}` : ''}`;
+					const revert = revertSuffix(event.revert);
+					if (event.status === 'running') return `${statusMarks.running} ${event.phase}${revert}`;
+					if (event.status === 'failed') return `${statusMarks.failed} ${event.phase}${revert}${event.reason ? `: ${event.reason}` : ''}`;
 					return null;
 				}
 				case 'step':
-					return event.state === 'running' || event.state === 'pending' ? null : `${event.state === 'success' ? '✓' : '✗'} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
+					return event.state === 'running' || event.state === 'pending' ? null : `${stepMarks[event.state]} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
 				case 'switched':
-					return `⇄ switched ${event.from ?? '∅'} → ${event.to} (${event.reason})`;
+					return `⇄ switched ${event.from ?? noGenerationMark} → ${event.to} (${event.reason})`;
 				case 'host-done':
 					return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
 				case 'confirm':
-					return event.answer ? '✓ switch confirmed' : `✗ switch declined${event.why ? ` (${event.why})` : ''}`;
+					return event.answer ? `${statusMarks.ok} switch confirmed` : `${statusMarks.failed} switch declined${event.why ? ` (${event.why})` : ''}`;
 				default:
 					return null;
 			}

@@ -218,7 +218,10 @@ describe('NO_COLOR', () => {
 		expect(theme.tone('bad')).toBeUndefined();
 		expect(theme.statusTone('failed')).toBeUndefined();
 		expect(theme.outcomeTone('failed')).toBeUndefined();
-		expect(theme.statusSymbols.failed).toBe('✗');
+		// The marks come from the outcome model's words, which colour does not touch.
+		const words = await import('../../source/engine/outcome/words.js');
+		expect(words.statusMarks.failed).toBe('✗');
+		expect(theme.outcomeLabels.failed).toBe('✗ failed');
 	});
 
 	it('uses colour when NO_COLOR is unset or empty', async () => {

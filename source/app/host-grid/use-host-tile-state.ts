@@ -1,8 +1,7 @@
+import { statusMarks, stepMarks } from '../../engine/outcome/words.js';
 import { elapsedOf, isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
-import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusSymbols, statusTone, symbols, tone } from '../theme.js';
-
-const stepMarks = { pending: '·', success: '✓', failure: '✗' } as const;
+import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
 
 /** A run of text with one style; a tile line is a few of these. */
 export interface Segment {
@@ -79,7 +78,7 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	const marks: Segment[] = host.phases.flatMap((mark, index) => [
 		...(index > 0 ? [{ text: ' ' }] : []),
 		{ text: phaseLetters[mark.phase], dim: true },
-		{ text: mark.status === 'running' ? spinner : statusSymbols[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
+		{ text: mark.status === 'running' ? spinner : statusMarks[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
 	]);
 	const phaseLine = spreadSegments(marks.length > 0 ? marks : [{ text: 'idle', dim: true }], [], width);
 

@@ -4,7 +4,7 @@ import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
 import { spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
 import { scrolledTop } from '../host-grid/use-host-grid-state.js';
 import { formatElapsed, padEnd } from '../text-fit.js';
-import { outcomeTone, phaseLetters, spinnerFrames, statusSymbols, statusTone, symbols, tone } from '../theme.js';
+import { outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
 
 /** One line of the table: a group heading or a host. */
 export type TableLine = { readonly kind: 'group'; readonly tag: string } | { readonly kind: 'host'; readonly name: string };
@@ -100,7 +100,7 @@ export function rowSegments({ host, focused, selected, columns, width, now, tick
 	const marks: Segment[] = host.phases.flatMap((mark, index) => [
 		...(index > 0 ? [{ text: ' ' }] : []),
 		{ text: phaseLetters[mark.phase], dim: true },
-		{ text: mark.status === 'running' ? spinner : statusSymbols[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
+		{ text: mark.status === 'running' ? spinner : statusMarks[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
 	]);
 	const phaseLength = marks.reduce((sum, segment) => sum + segment.text.length, 0);
 	const worked = elapsedOf(host, now);

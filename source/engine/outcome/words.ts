@@ -1,4 +1,4 @@
-import type { DiffSummary, GenerationInfo, GenerationStatus, HostOutcome, PhaseStatus, RunSummary } from '../events.js';
+import type { DiffSummary, EngineEvent, GenerationInfo, GenerationStatus, HostOutcome, PhaseStatus, RunSummary } from '../events.js';
 import { formatBytes } from '../format-bytes.js';
 import { warningsShown } from '../warnings.js';
 
@@ -9,6 +9,17 @@ import { warningsShown } from '../warnings.js';
  */
 
 export const statusMarks: Record<PhaseStatus, string> = { pending: '·', running: '▸', ok: '✓', failed: '✗', skipped: '–' };
+
+type StepState = Extract<EngineEvent, { type: 'step' }>['state'];
+
+/** A strategy script's steps, marked as phases are. */
+export const stepMarks: Record<StepState, string> = { pending: statusMarks.pending, running: statusMarks.running, success: statusMarks.ok, failure: statusMarks.failed };
+
+/** After a phase's name when it runs on the way back (a failed validation's rollback). */
+export const revertSuffix = (revert: boolean | undefined): string => (revert ? ' (rolling back)' : '');
+
+/** No generation yet (nothing deployed), where a generation number would be. */
+export const noGenerationMark = '∅';
 
 export const outcomeWords: Record<HostOutcome, { readonly mark: string; readonly label: string; readonly short: string }> = {
 	ok: { mark: '✓', label: 'ok', short: 'ok' },
