@@ -76,7 +76,6 @@ async function switchHost(d: Deploy, host: HostRun): Promise<void> {
 	const keep = request.config.app.keep;
 	const prune = (current: number, changes: Record<number, GenerationStatus>) => generationsToPrune(statusesAfter(host, changes), keep, current);
 	const releaseOf = (id: number) => (id === to ? host.staged!.release : (state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`));
-	const cleanupScript = (ids: readonly number[]) => script(strategyFor(host.host).prune(host.host, ids), releaseLock(host.host.root, run.runId), strategyFor(host.host).readCurrent(host.host));
 	const result = await switchAndValidate(
 		{
 			session: host.session!,
@@ -91,7 +90,7 @@ async function switchHost(d: Deploy, host: HostRun): Promise<void> {
 			staged: { id: to, path: host.stagedPath },
 			...(request.force ? { force: request.force } : {}),
 			// A good switch's cleanup rides along with its last round trip when nothing after it can fail.
-			finish: () => cleanupScript(prune(to, { [to]: 'live' })),
+			finish: () => cleanupScript(d, host, prune(to, { [to]: 'live' })),
 		},
 		to,
 		'deploy',
@@ -109,16 +108,17 @@ async function switchHost(d: Deploy, host: HostRun): Promise<void> {
 	await run.end(host, result.outcome, result.reason);
 }
 
-/**
- * Prunes per the keep rule, releases the lock and reads `current` back, in one round trip — or
- * none, when the switch's last round trip already did (`done`).
- */
+/** Prunes per the keep rule, releases the lock and reads `current` back: the script of a host's last round trip. */
+const cleanupScript = (d: Deploy, host: HostRun, prune: readonly number[]): string =>
+	script(strategyFor(host.host).prune(host.host, prune), releaseLock(host.host.root, d.run.runId), strategyFor(host.host).readCurrent(host.host));
+
+/** Runs cleanupScript in one round trip — or none, when the switch's last round trip already did (`done`). */
 async function cleanup(d: Deploy, host: HostRun, prune: readonly number[], current: number, done: boolean): Promise<void> {
 	const { run, request } = d;
 	const strategy = strategyFor(host.host);
 	await inPhase(run.emit, host, 'cleanup', async () => {
 		if (!done) {
-			const result = await host.session!.must(script(strategy.prune(host.host, prune), releaseLock(host.host.root, run.runId), strategy.readCurrent(host.host)), 'cleanup');
+			const result = await host.session!.must(cleanupScript(d, host, prune), 'cleanup');
 			host.readBack = strategy.parseCurrent(result.markers) ?? host.readBack;
 		}
 		host.locked = false;
