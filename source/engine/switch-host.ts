@@ -112,12 +112,6 @@ async function revert(request: SwitchRequest, from: number | null, failedId: num
 	return { outcome: 'rolled-back', reason: `${failure}; rolled back to generation ${from}`, from };
 }
 
-/**
- * A new login claims the decision. When it can't (the switch broke sshd, the network, the login
- * shell…), the watchdog reverts on its own; we wait for it and report what it did. When the
- * watchdog decided first (validation and login took longer than its deadline), that is reported
- * as the failure it is, never as ok.
- */
 /** A second connection to the host (a new login), connecting from now on; settles with the session or the reason it failed. */
 function newLogin(request: SwitchRequest): Promise<HostSession> {
 	const fresh = request.session.over(request.openTransport(request.session.host));
@@ -132,6 +126,12 @@ function newLogin(request: SwitchRequest): Promise<HostSession> {
 	return connected;
 }
 
+/**
+ * A new login claims the decision. When it can't (the switch broke sshd, the network, the login
+ * shell…), the watchdog reverts on its own; we wait for it and report what it did. When the
+ * watchdog decided first (validation and login took longer than its deadline), that is reported
+ * as the failure it is, never as ok.
+ */
 async function confirmOverNewConnection(request: SwitchRequest, login: Promise<HostSession>, token: string, from: number | null, to: number, activatedAt: number): Promise<SwitchOutcome> {
 	const { session } = request;
 	const host = session.host;
@@ -157,10 +157,9 @@ async function confirmOverNewConnection(request: SwitchRequest, login: Promise<H
 
 /** Someone else took the decision: the watchdog (it reverts; wait for it) or a later run (it owns the host now). */
 async function watchdogDecided(request: SwitchRequest, over: HostSession, token: string, from: number | null, why: string, by: string): Promise<SwitchOutcome> {
-	const host = over.host;
 	if (by !== 'watchdog') return { outcome: 'manual', reason: `${why}; the watchdog was taken over (${by}) — check the host`, from };
 	over.info(`${why}: the watchdog decided first and is reverting to generation ${from}`);
-	const result = await over.run(script(awaitWatchdogRevert(host.root, token, host.timeouts.switchMs / 1000), strategyFor(host).readCurrent(host)), { timeoutMs: host.timeouts.switchMs + 30_000 }).catch(() => undefined);
+	const result = await readWatchdogRevert(over, token).catch(() => undefined);
 	return watchdogResult(request, result, token, from, `${why} (validation and the confirming login took longer than the watchdog's deadline)`);
 }
 
@@ -171,20 +170,19 @@ async function awaitWatchdog(request: SwitchRequest, token: string, from: number
 	session.info(`${why}; waiting for the watchdog to revert to generation ${from}`);
 	const deadline = activatedAt + watchdogConfirmSeconds(host, request.validate) * 1000 + 2500;
 	await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())));
-	const read = script(awaitWatchdogRevert(host.root, token, host.timeouts.switchMs / 1000), strategyFor(host).readCurrent(host));
-	let result = await session.run(read, { timeoutMs: host.timeouts.switchMs + 30_000 }).catch(() => undefined);
+	let result = await readWatchdogRevert(session, token).catch(() => undefined);
 	if (result?.code !== 0) {
-		const fresh = session.over(request.openTransport(host));
-		try {
-			await fresh.transport.connect();
-			result = await fresh.run(read, { timeoutMs: host.timeouts.switchMs + 30_000 });
-		} catch {
-			result = undefined;
-		} finally {
-			await fresh.transport.close().catch(() => undefined);
-		}
+		const fresh = await newLogin(request).catch(() => undefined);
+		result = fresh && (await readWatchdogRevert(fresh, token).catch(() => undefined));
+		await fresh?.transport.close().catch(() => undefined);
 	}
 	return watchdogResult(request, result, token, from, why);
+}
+
+/** Waits (up to the switch's deadline) for the watchdog's revert to end, then reads `current`. */
+function readWatchdogRevert(over: HostSession, token: string): Promise<ScriptResult> {
+	const host = over.host;
+	return over.run(script(awaitWatchdogRevert(host.root, token, host.timeouts.switchMs / 1000), strategyFor(host).readCurrent(host)), { timeoutMs: host.timeouts.switchMs + 30_000 });
 }
 
 function watchdogResult(request: SwitchRequest, result: ScriptResult | undefined, token: string, from: number | null, why: string): SwitchOutcome {
@@ -237,9 +235,9 @@ function switchScript(request: SwitchRequest, to: number, reason: SwitchReason, 
 }
 
 /**
- * The watchdog must not fire while the engine is still working: it allows the switch's own
- * deadline for activation, then the longest validation the host's [health] allows plus
- * `confirm_timeout` for the confirming login.
+ * How long the watchdog waits once the switch is activated: the longest validation the host's
+ * [health] allows plus `confirm_timeout` for the confirming login (activation has its own
+ * allowance, the switch's deadline, in switchTo).
  */
 export function watchdogConfirmSeconds(host: HostConfig, validate: boolean): number {
 	const health = host.health;
