@@ -202,22 +202,28 @@ describe('? q esc in every view', () => {
 		const engine = new FakeEngine();
 		engine.generations = { 'web-1': [] };
 		const { lastFrame, stdin, store } = await renderConsole({ hosts: smallFleet(), engine, columns: 100, rows: 30 });
-		const views: [string, string[], string][] = [
-			['hosts', [], 'web-1'],
-			['log pane', ['\t'], '▸ web-1 log'],
-			['full-screen log', ['L'], 'web-1 log'],
-			['all hosts log', ['v'], 'all hosts log'],
-			['phases', ['p'], 'Phases to run'],
-			['generations', ['g'], 'Generations of web-1'],
+		type State = ReturnType<typeof store.getState>;
+		// Each view by what it shows and where the store says the console is (the frame alone
+		// cannot tell the hosts or the full-screen log from the plain grid, which shows both texts).
+		const views: [string, string[], string, (state: State) => boolean][] = [
+			['hosts', [], 'web-1', (state) => state.modal.kind === 'none' && state.view === 'grid' && state.pane === 'grid'],
+			['log pane', ['\t'], '▸ web-1 log', (state) => state.modal.kind === 'none' && state.view === 'grid' && state.pane === 'log'],
+			['full-screen log', ['L'], 'web-1 log', (state) => state.modal.kind === 'none' && state.view === 'host-log'],
+			['all hosts log', ['v'], 'all hosts log', (state) => state.modal.kind === 'none' && state.view === 'all-logs'],
+			['phases', ['p'], 'Phases to run', (state) => state.modal.kind === 'phases'],
+			['generations', ['g'], 'Generations of web-1', (state) => state.modal.kind === 'generations'],
 		];
-		for (const [name, open, shown] of views) {
+		for (const [name, open, shown, isIn] of views) {
 			if (open.length > 0) await press(stdin, ...open);
 			await waitForFrame(lastFrame, shown);
+			await waitFor(() => isIn(store.getState()), `the store to be in ${name}`, 10_000);
 			await press(stdin, '?');
 			await waitForFrame(lastFrame, 'esc or ? closes');
+			expect(store.getState().modal.kind, name).toBe('help');
 			await press(stdin, ESC);
 			const back = await waitForFrame(lastFrame, (frame) => !frame.includes('esc or ? closes'));
 			expect(back, name).toContain(shown);
+			await waitFor(() => isIn(store.getState()), `the store to be back in ${name} after help`, 10_000);
 			// Back to the hosts for the next one.
 			await press(stdin, ESC);
 			await waitFor(() => store.getState().modal.kind === 'none' && store.getState().view === 'grid' && store.getState().pane === 'grid', `leaving ${name}`);
