@@ -66,9 +66,6 @@ export function releaseLock(root: string, runId: string): string {
 	);
 }
 
-/** releaseLock removed this run's lock. */
-export const readUnlocked = (markers: readonly string[]): boolean => markers.includes(lockMarkers.unlocked);
-
 /** takeLock got the lock. */
 export const readLocked = (markers: readonly string[]): boolean => markers.includes(lockMarkers.locked);
 
