@@ -7,7 +7,8 @@ import { HostFailure } from './host-session.js';
 import { inPhase, type HostRun } from './host-run.js';
 import { type Deploy } from './deploy-run.js';
 
-/** The build phase of a deploy: one shared build, or per-host builds at their own concurrency. */
+// The build phase of a deploy: one shared build, or per-host builds at their own concurrency.
+
 /**
  * Per-host builds are this machine's work, not the hosts': they run at most `--jobs` (else
  * `[build] jobs`, else the CPU count, as pantherOS's build-all.sh does) at once, whatever the
