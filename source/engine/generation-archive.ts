@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack, type Header } from 'tar-stream';
+import { statusLine } from './remote/generation-status.js';
 import { stageFiles } from './remote/stage.js';
 import type { GenerationStatus } from './events.js';
 import { keptContent, manifestText, modesText, withoutShared, type Artifact } from './artifact.js';
@@ -78,11 +79,4 @@ export function generationArchive(request: ArchiveInput): Readable {
 	write().catch((error: Error) => archive.destroy(error));
 	// tar-stream's streams are streamx streams; transports take Node streams.
 	return Readable.from(archive);
-}
-
-/** The one line of `.switchyard/status`: `<status> <iso-time>`. */
-export function statusLine(status: GenerationStatus, at: string): string {
-	// Checked as well as typed: the line is read back by a regex on the host's listing.
-	if (!/^[a-z][a-z-]*$/.test(status)) throw new Error(`a generation status is one lower-case word, got ${JSON.stringify(status)}`);
-	return `${status} ${at}\n`;
 }

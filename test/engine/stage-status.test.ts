@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GenerationStatus } from '../../source/engine/events.js';
-import { statusLine } from '../../source/engine/generation-archive.js';
+import { statusLine } from '../../source/engine/remote/generation-status.js';
 import { stageOnDisk, tempDirs, writeTree } from './stage-harness.js';
 
 const temp = tempDirs();

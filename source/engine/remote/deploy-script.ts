@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { asUserFunction } from './deploy-user.js';
-import { markStatus, statusFile } from './generation-status.js';
+import { markGenerationStatus } from './generation-status.js';
 import { layout } from './layout.js';
 import { fillTemplate, marker, quote, script, type TemplateValues } from './quote.js';
 
@@ -34,7 +34,7 @@ export function runDeployScript(input: DeployScriptInput): string {
 	const paths = layout(input.root);
 	const generation = paths.generation(input.to);
 	const steps = quote(path.posix.join(input.root, 'generations', String(input.to), '.switchyard', 'steps.log'));
-	const failed = markStatus(`${generation}/${statusFile}`, `${generation}/.switchyard`, 'failed', input.at ?? new Date().toISOString(), 'deploy script');
+	const failed = markGenerationStatus(generation, 'failed', input.at ?? new Date().toISOString(), 'deploy script');
 	// The generation's env reaches the script through its environment, never its arguments.
 	const loadEnv = 'set -a; [ ! -f .env ] || . ./.env; set +a;';
 	const runs = input.services.map((service) => {

@@ -22,6 +22,17 @@ export function markStatus(file: string, dirOfFile: string, status: GenerationSt
 	return `[ ! -d ${dirOfFile} ] || printf '%s %s%s\\n' ${status} ${quote(at)} ${note ? quote(` ${note}`) : "''"} > ${file} || true`;
 }
 
+/** markStatus for a generation of the releases layout; `generation` is its dir as a shell word (`"$gens/$from"` works too). */
+export const markGenerationStatus = (generation: string, status: GenerationStatus, at: string, note?: string): string =>
+	markStatus(`${generation}/${statusFile}`, `${generation}/.switchyard`, status, at, note);
+
+/** The one line of `.switchyard/status` as the staging archive carries it: `<status> <iso-time>`. */
+export function statusLine(status: GenerationStatus, at: string): string {
+	// Checked as well as typed: the line is read back by a regex on the host's listing.
+	if (!/^[a-z][a-z-]*$/.test(status)) throw new Error(`a generation status is one lower-case word, got ${JSON.stringify(status)}`);
+	return `${status} ${at}\n`;
+}
+
 /** Shell that prints the status marker of generation `$id` whose status file is `file` (a shell word). */
 export const printStatus = (idWord: string, file: string): string =>
 	`if [ -f ${file} ]; then IFS= read -r sy_status < ${file} || true; echo "${marker}${statusMarker} ${idWord} $sy_status"; fi`;

@@ -1,5 +1,5 @@
 import type { GenerationStatus, SwitchReason } from '../events.js';
-import { markStatus, statusFile } from './generation-status.js';
+import { markGenerationStatus } from './generation-status.js';
 import { currentTarget, layout } from './layout.js';
 import { asUserFunction } from './deploy-user.js';
 import { fillTemplate, marker, quote, script, type TemplateValues } from './quote.js';
@@ -43,8 +43,7 @@ export function swapCurrent(input: SwitchInput): string {
 	const paths = layout(input.root);
 	const link = `${paths.root}/.current.$$`;
 	const leftBehind = leftBehindStatus[input.reason];
-	const status = (id: string) => `${paths.generations}/"${id}"/${statusFile}`;
-	const dir = (id: string) => `${paths.generations}/"${id}"/.switchyard`;
+	const generation = (id: string) => `${paths.generations}/"${id}"`;
 	return script(
 		'set -e',
 		`if [ ! -f ${paths.generation(input.to)}/.switchyard/generation.json ]; then echo "generation ${input.to} does not exist or is incomplete" >&2; exit 1; fi`,
@@ -55,8 +54,8 @@ export function swapCurrent(input: SwitchInput): string {
 		`mv -T ${link} ${paths.current}`,
 		`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${quote(input.at)} ${quote(input.operator)} "\${from:--}" ${input.to} ${input.reason} ${quote(input.release)} >> ${paths.switchesLog}`,
 		`echo "${marker}${swappedMarker} \${from:--}"`,
-		leftBehind && `if [ -n "$from" ] && [ "$from" != ${input.to} ]; then ${markStatus(status('$from'), dir('$from'), leftBehind, input.at, input.failedBy)}; fi`,
-		markStatus(status(String(input.to)), dir(String(input.to)), 'live', input.at),
+		leftBehind && `if [ -n "$from" ] && [ "$from" != ${input.to} ]; then ${markGenerationStatus(generation('$from'), leftBehind, input.at, input.failedBy)}; fi`,
+		markGenerationStatus(generation(String(input.to)), 'live', input.at),
 	);
 }
 

@@ -7,7 +7,7 @@ import { envFileText } from '../generation-env.js';
 import { failureReason, HostFailure } from '../host-session.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
 import { pruneGenerations } from '../remote/cleanup.js';
-import { markStatus, statusFile } from '../remote/generation-status.js';
+import { markGenerationStatus } from '../remote/generation-status.js';
 import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent } from '../remote/inspect.js';
 import { layout } from '../remote/layout.js';
 import { discardPartial, readStaged, readStageFailure, stageFromHeader, stageHeader } from '../remote/stage.js';
@@ -49,10 +49,7 @@ export const releasesStrategy: Strategy = {
 
 	prune: (host, ids) => pruneGenerations(host.root, ids),
 	templateValues: (host, context) => templateValues(host, context),
-	markStatus: (host, id, status, at) => {
-		const generation = layout(host.root).generation(id);
-		return markStatus(`${generation}/${statusFile}`, `${generation}/.switchyard`, status, at);
-	},
+	markStatus: (host, id, status, at) => markGenerationStatus(layout(host.root).generation(id), status, at),
 };
 
 /**
