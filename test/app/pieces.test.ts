@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { consoleLayout, tileHeight } from '../../source/app/console-layout.js';
 import { highlightReducer, resolveHighlight, rollbackPlan } from '../../source/app/generation-list/use-generation-list-state.js';
 import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-grid-state.js';
-import { tileLines } from '../../source/app/host-grid/use-host-tile-state.js';
+import { tileLines, type TileLine } from '../../source/app/host-grid/use-host-tile-state.js';
+import { rowSegments, tableColumns } from '../../source/app/host-table/use-host-table-state.js';
 import { actionFor, hintsFor, keyContexts, keymap } from '../../source/app/keymap.js';
 import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
 import { spinnerIntervalMs, spinnerRunning, subscribeSpinner, tickWithFrame } from '../../source/app/spinner/spinner-clock.js';
@@ -134,6 +135,18 @@ describe('tile lines', () => {
 		expect(lines[3]?.trimEnd()).toBe('› df: 99%');
 		expect(lines[4]).toBe('✗ preflight: disk full …');
 		for (const line of lines) expect([...line].length).toBe(24);
+	});
+
+	it('show a reason only for a host that did not end ok, as the table row and the summary do', () => {
+		const ok = { ...initialHostView(hostConfig('web-1', ['web'])), current: 4, outcome: 'ok', progress: 'done', reason: 'switched after a retry', lastLine: 'up' } as const;
+		const text = (line: TileLine) => line.map((segment) => segment.text).join('');
+		const tile = tileLines({ host: ok, focused: false, selected: false, width: 40, now: 0, tick: 0 }).map(text);
+		expect(tile.join('\n')).not.toContain('✗');
+		const columns = tableColumns(100, 5, 4);
+		expect(text(rowSegments({ host: ok, focused: false, selected: false, columns, width: 100, now: 0, tick: 0 }))).not.toContain('✗ switched');
+		const failed = { ...ok, outcome: 'failed', reason: 'health check failed' } as const;
+		expect(tileLines({ host: failed, focused: false, selected: false, width: 40, now: 0, tick: 0 }).map(text)[4]?.trimEnd()).toBe('✗ health check failed');
+		expect(text(rowSegments({ host: failed, focused: false, selected: false, columns, width: 100, now: 0, tick: 0 }))).toContain('✗ health check failed');
 	});
 });
 

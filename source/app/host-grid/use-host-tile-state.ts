@@ -43,10 +43,30 @@ export function spreadSegments(left: TileLine, right: TileLine, width: number): 
 	return rightLength > 0 ? [...out, ...right] : out;
 }
 
+/** The phase marks of the host's run, letter and mark each (the spinner on the running one): a tile's third line, a table row's phases column. */
+export function phaseMarkSegments(host: Pick<HostView, 'phases'>, spinner: string): Segment[] {
+	return host.phases.flatMap((mark, index) => [
+		...(index > 0 ? [{ text: ' ' }] : []),
+		{ text: phaseLetters[mark.phase], dim: true },
+		{ text: mark.status === 'running' ? spinner : statusMarks[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
+	]);
+}
+
+/** "3", "3→4" while a generation is staged or targeted, ∅ before any, ? while not yet read. */
+export function generationText(host: Pick<HostView, 'current' | 'target'>): string {
+	const current = host.current === undefined ? '?' : host.current === null ? symbols.none : String(host.current);
+	return host.target !== null ? `${current}${symbols.arrow}${host.target}` : current;
+}
+
+/** Why the host did not end ok, to show in red; none for a host that did (as the summary words it). */
+export function shownReason(host: Pick<HostView, 'reason' | 'outcome'>): string | null {
+	return host.reason && host.outcome !== 'ok' ? `✗ ${host.reason}` : null;
+}
+
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
 export function tileLines({ host, focused, selected, width, now, tick }: TileInput): TileLine[] {
 	const spinner = spinnerFrames[tick % spinnerFrames.length] ?? '*';
-	const generation = host.target !== null ? `${host.current ?? symbols.none}${symbols.arrow}${host.target}` : host.current === undefined ? 'gen ?' : `gen ${host.current ?? symbols.none}`;
+	const generation = host.target !== null ? generationText(host) : `gen ${generationText(host)}`;
 	const identity = spreadSegments(
 		[
 			{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },
@@ -75,16 +95,13 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	];
 	const tagLine = spreadSegments([{ text: tags || ' ', dim: true }], status, width);
 
-	const marks: Segment[] = host.phases.flatMap((mark, index) => [
-		...(index > 0 ? [{ text: ' ' }] : []),
-		{ text: phaseLetters[mark.phase], dim: true },
-		{ text: mark.status === 'running' ? spinner : statusMarks[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
-	]);
+	const marks = phaseMarkSegments(host, spinner);
 	const phaseLine = spreadSegments(marks.length > 0 ? marks : [{ text: 'idle', dim: true }], [], width);
 
 	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
 	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
-	const reasonLine: TileLine | null = host.reason ? [{ text: `✗ ${host.reason}`, color: tone('bad') }] : null;
+	const reason = shownReason(host);
+	const reasonLine: TileLine | null = reason ? [{ text: reason, color: tone('bad') }] : null;
 	const fourth = stepsLine ?? logLine;
 	const fifth = reasonLine ?? (stepsLine ? logLine : [{ text: ' ' }]);
 	return [identity, tagLine, phaseLine, spreadSegments(fourth, [], width), spreadSegments(fifth, [], width)];

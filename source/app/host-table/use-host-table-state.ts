@@ -1,10 +1,10 @@
 import { outcomeWords, statusMarks } from '../../engine/outcome/words.js';
 import { groupOf } from '../../store/host-order.js';
 import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
-import { spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
+import { generationText, phaseMarkSegments, shownReason, spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
 import { scrolledTop } from '../host-grid/use-host-grid-state.js';
 import { formatElapsed, padEnd } from '../text-fit.js';
-import { outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
+import { outcomeTone, spinnerFrames, symbols, tone } from '../theme.js';
 
 /** One line of the table: a group heading or a host. */
 export type TableLine = { readonly kind: 'group'; readonly tag: string } | { readonly kind: 'host'; readonly name: string };
@@ -79,11 +79,6 @@ export function stateMark(host: HostView, spinner: string): Segment {
 	}
 }
 
-export function generationText(host: Pick<HostView, 'current' | 'target'>): string {
-	const current = host.current === undefined ? '?' : host.current === null ? symbols.none : String(host.current);
-	return host.target !== null ? `${current}${symbols.arrow}${host.target}` : current;
-}
-
 export interface RowInput {
 	readonly host: HostView;
 	readonly focused: boolean;
@@ -97,15 +92,12 @@ export interface RowInput {
 /** One host as a table row, exactly `width` wide. */
 export function rowSegments({ host, focused, selected, columns, width, now, tick }: RowInput): TileLine {
 	const spinner = spinnerFrames[tick % spinnerFrames.length] ?? '*';
-	const marks: Segment[] = host.phases.flatMap((mark, index) => [
-		...(index > 0 ? [{ text: ' ' }] : []),
-		{ text: phaseLetters[mark.phase], dim: true },
-		{ text: mark.status === 'running' ? spinner : statusMarks[mark.status], color: statusTone(mark.status), bold: mark.status === 'failed' },
-	]);
+	const marks = phaseMarkSegments(host, spinner);
 	const phaseLength = marks.reduce((sum, segment) => sum + segment.text.length, 0);
 	const worked = elapsedOf(host, now);
 	const elapsed = worked === null ? '' : formatElapsed(worked);
-	const last: Segment = host.reason && host.outcome !== 'ok' ? { text: `✗ ${host.reason}`, color: tone('bad') } : { text: host.lastLine ? `› ${host.lastLine}` : '', dim: true };
+	const reason = shownReason(host);
+	const last: Segment = reason ? { text: reason, color: tone('bad') } : { text: host.lastLine ? `› ${host.lastLine}` : '', dim: true };
 	const left: Segment[] = [
 		{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },
 		{ text: selected ? symbols.selected : symbols.unselected, color: selected ? tone('accent') : tone('muted') },
