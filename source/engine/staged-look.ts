@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { failureReason } from './host-session.js';
 import type { HostRun } from './host-run.js';
+import { generationPath } from './remote/layout.js';
 import { parseTwoFiles, readTwoFiles } from './remote/read-files.js';
 import type { FileDiff, StagedLook } from './requests.js';
 
@@ -23,7 +24,7 @@ export function stagedLook(hosts: readonly HostRun[]): StagedLook {
 			const staged = host?.staged;
 			const change = host?.changes?.find((each) => each.path === file);
 			if (!host?.session || !staged || !change) return { kind: 'unavailable', reason: `${file} is not a change staged on ${name}` };
-			const generation = (id: number | null) => (id === null ? '/dev/null/none' : path.posix.join(host.host.root, 'generations', String(id), file));
+			const generation = (id: number | null) => (id === null ? '/dev/null/none' : path.posix.join(generationPath(host.host.root, id), file));
 			const result = await host.session.run(readTwoFiles(generation(staged.from), generation(staged.to), readLimit)).catch(() => undefined);
 			if (!result || result.code !== 0) return { kind: 'unavailable', reason: `could not read ${file} on ${name}: ${result ? failureReason(result) : 'no answer'}` };
 			const { before, after } = parseTwoFiles(result);

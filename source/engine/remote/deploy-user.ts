@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { quote, script } from './quote.js';
 
 /*
@@ -56,4 +57,13 @@ export function giveToUser(input: GiveInput): string {
 		'  fi',
 		'fi',
 	);
+}
+
+/**
+ * giveToUser for the generation the stage script has just moved into place (`$id`), and the
+ * shared dirs with each of their parents under `shared/`.
+ */
+export function giveStagedGeneration(root: string, user: string, shared: readonly string[]): string {
+	const dirs = shared.length === 0 ? [] : ['shared', ...new Set(shared.flatMap((dir) => dir.split('/').map((_, index, parts) => path.posix.join('shared', ...parts.slice(0, index + 1)))))];
+	return giveToUser({ user, generation: `${quote(path.posix.join(root, 'generations'))}/"$id"`, dirs: dirs.map((dir) => quote(path.posix.join(root, dir))) });
 }

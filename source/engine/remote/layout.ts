@@ -16,5 +16,8 @@ export function layout(root: string) {
 	};
 }
 
+/** A generation's dir as a plain path (for paths joined further, then quoted by the builder that uses them). */
+export const generationPath = (root: string, id: number): string => path.posix.join(root, 'generations', String(id));
+
 /** The link target written into `current`: relative, so a root can be moved or mounted elsewhere. */
 export const currentTarget = (id: number): string => `generations/${id}`;

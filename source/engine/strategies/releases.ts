@@ -12,8 +12,8 @@ import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent
 import { layout } from '../remote/layout.js';
 import { discardPartial, readStaged, readStageFailure, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
-import { giveToUser, requireUser } from '../remote/deploy-user.js';
-import { quote, script } from '../remote/quote.js';
+import { giveStagedGeneration, requireUser } from '../remote/deploy-user.js';
+import { script } from '../remote/quote.js';
 import { activationPreviewScript, describeActivation } from '../activation-preview.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import { fillValue, templateValues } from '../template-values.js';
@@ -64,9 +64,7 @@ export const ownerOf = (host: HostConfig): string | undefined => host.user ?? ho
  */
 function ownership(host: HostConfig): string | false {
 	const owner = ownerOf(host);
-	if (owner === undefined) return false;
-	const shared = host.shared.length === 0 ? [] : ['shared', ...new Set(host.shared.flatMap((dir) => dir.split('/').map((_, index, parts) => path.posix.join('shared', ...parts.slice(0, index + 1)))))];
-	return giveToUser({ user: owner, generation: `${quote(path.posix.join(host.root, 'generations'))}/"$id"`, dirs: shared.map((dir) => quote(path.posix.join(host.root, dir))) });
+	return owner !== undefined && giveStagedGeneration(host.root, owner, host.shared);
 }
 
 /**

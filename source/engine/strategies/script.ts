@@ -1,6 +1,7 @@
 import { declareSteps, readDeclaredSteps, runDeployScript } from '../remote/deploy-script.js';
 import { requireUser } from '../remote/deploy-user.js';
 import { fillTemplate, script } from '../remote/quote.js';
+import { generationPath } from '../remote/layout.js';
 import { swapCurrent } from '../remote/switch.js';
 import { nextGeneration, rootLine } from '../activation-preview.js';
 import type { HostConfig } from '../../config/types.js';
@@ -47,7 +48,7 @@ function scriptsOf(host: HostConfig, context: { release?: string; generation?: n
 function deployScriptInput(target: SwitchTarget) {
 	const host = target.host;
 	const services = host.script!.includes('{service}') ? host.services : [undefined];
-	const generation = `${host.root}/generations/${target.to}`;
+	const generation = generationPath(host.root, target.to);
 	return {
 		root: host.root,
 		to: target.to,
