@@ -137,6 +137,8 @@ describe('tako: environments and secrets that are not in hosts.toml', () => {
 			await fetch(`http://127.0.0.1:${port}/health`);
 			return /\[stage-2\] \S+ GET \/health 200/.test(output);
 		}, 'a request to show in the followed service log');
+		// The lookup below sees the tail while it runs (so its absence later means something).
+		expect(processesWith(`tail -n 0 -f ${demo.root('stage-2')}`).length).toBeGreaterThan(0);
 		follow.kill('SIGINT');
 		const ended = await follow;
 		expect(ended.exitCode).toBe(0);
