@@ -4,6 +4,7 @@ import { describeSummary } from '../engine/outcome/words.js';
 import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
+import { noServiceLogs } from '../engine/tail-logs.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
@@ -265,6 +266,12 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			}
 			const hostConfig = hostConfigs([host])[0];
 			if (!hostConfig) return;
+			const nothing = noServiceLogs(hostConfig);
+			if (nothing) {
+				state().appendLog(host, 'info', `✗ service logs: ${nothing}`);
+				notice(`${host}: ${nothing}`);
+				return;
+			}
 			const controller = new AbortController();
 			tails.set(host, controller);
 			state().setTailing(host, true);

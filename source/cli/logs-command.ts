@@ -1,7 +1,7 @@
 import type { Config, HostConfig } from '../config/types.js';
 import { exitCodes, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
 import type { OpenTransport } from '../engine/requests.js';
-import { tailLogs } from '../engine/tail-logs.js';
+import { noServiceLogs, tailLogs } from '../engine/tail-logs.js';
 import type { Output } from './output.js';
 
 export interface LogsContext {
@@ -34,8 +34,10 @@ export async function printLogs(context: LogsContext): Promise<number> {
 	try {
 		const results = await Promise.all(
 			context.hosts.map(async (host) => {
-				if (host.logs.includes('{service}') && host.services.length === 0) {
-					stdout.write(`[${host.name}] no services to show the logs of (services = [])\n`);
+				// Nothing to show is not a failure to read: said, and exit 0.
+				const nothing = noServiceLogs(host);
+				if (nothing) {
+					stdout.write(`[${host.name}] ${nothing}\n`);
 					return true;
 				}
 				try {

@@ -15,6 +15,14 @@ export interface LogsOptions {
 	readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Why the host has no service logs to show, or null when it has: a `logs` template run once per
+ * service (`{service}`) on a host with none would run nothing and print nothing.
+ */
+export function noServiceLogs(host: HostConfig): string | null {
+	return host.logs.includes('{service}') && host.services.length === 0 ? 'no services to show the logs of (services = [])' : null;
+}
+
 /** The command the console's tail (and `switchyard logs`) runs on the host. */
 export const logsCommand = (host: HostConfig, options: Pick<LogsOptions, 'follow' | 'lines'> = {}): string =>
 	tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services, follow: options.follow ?? true, ...(options.lines === undefined ? {} : { lines: options.lines }), ...(host.user === undefined ? {} : { user: host.user }) });
@@ -23,9 +31,12 @@ export const logsCommand = (host: HostConfig, options: Pick<LogsOptions, 'follow
  * Streams the service's logs (the console's tail, `switchyard logs`) over a connection of its own
  * until the command ends or the signal aborts; a deploy running at the same time keeps its own
  * connection. Lines are host output like any other: secrets masked (those from this machine
- * too, fetched for it), control characters made visible.
+ * too, fetched for it), control characters made visible. A host with nothing to show
+ * (`noServiceLogs`) is refused with that reason before anything is opened.
  */
 export async function tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal, options: LogsOptions = {}): Promise<void> {
+	const nothing = noServiceLogs(host);
+	if (nothing) throw new Error(nothing);
 	const transport = openTransport(host);
 	try {
 		const [resolved] = await Promise.all([

@@ -177,6 +177,16 @@ describe('log panes and steps', () => {
 		await press(stdin, 't');
 		await waitForFrame(lastFrame, 'tail of web-1 ended');
 	});
+
+	it('t on a host whose logs template names {service} but has no services says so, and tails nothing', async () => {
+		const engine = new FakeEngine();
+		const hosts = smallFleet().map((host) => ({ ...host, services: [] }));
+		const { lastFrame, stdin, store } = await renderConsole({ hosts, engine });
+		await press(stdin, 't');
+		const frame = await waitForFrame(lastFrame, 'no services to show the logs of');
+		expect(frame).not.toContain('tailing service logs');
+		expect(store.getState().hosts['web-1']?.tailing).toBe(false);
+	});
 });
 
 describe('help and quit', () => {

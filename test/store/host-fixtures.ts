@@ -14,7 +14,7 @@ export function hostConfig(name: string, tags: readonly string[] = [], kind: 'lo
 		binaries: [],
 		binDir: 'bin',
 		binPrefix: '',
-		services: [],
+		services: ['demo'],
 		runners: [],
 		restart: 'true',
 		logs: 'echo {service}',

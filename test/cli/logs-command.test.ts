@@ -30,3 +30,12 @@ describe('switchyard logs stopped by a signal', () => {
 		expect((await follow).exitCode).toBe(exitCodes.hangup);
 	});
 });
+
+describe('switchyard logs on a host with nothing to show', () => {
+	it('says so and exits 0: a {service} template and no services is not a failure to read', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: 'services = []\nlogs = "journalctl -u {service}"' } });
+		const result = await demo.run('logs');
+		expect(result.exitCode, result.stdout + result.stderr).toBe(exitCodes.ok);
+		expect(result.stdout).toContain('[alpha] no services to show the logs of (services = [])');
+	});
+});
