@@ -2,8 +2,6 @@ import type { HostConfig } from '../config/types.js';
 import type { EngineEvent } from '../engine/events.js';
 import { applyToHost as applyToRecord, emptyHostRecord, type HostRecord, type Mutable } from '../engine/outcome/host-record.js';
 
-export type { PhaseMark, StepRecord as StepView } from '../engine/outcome/host-record.js';
-
 /**
  * Everything a tile or table row shows about one host: the run's record of it (the one outcome
  * model) plus what only the screen needs. Published as a fresh object only when something about
@@ -14,7 +12,6 @@ export interface HostView extends HostRecord {
 	readonly transport: 'local' | 'ssh';
 	/** When work on this host began in the latest run (not when the run began: queued hosts have no clock). */
 	readonly startedAt: number | null;
-	readonly finishedAt: number | null;
 	/** Time a phase of its own was under way, up to the last one that ended. */
 	readonly workedMs: number;
 	/** Since when a phase of its own is under way; null while none is (queued, staged and waiting for the question, done). */
@@ -34,7 +31,6 @@ export function initialHostView(host: HostConfig): HostView {
 		tags: host.tags,
 		transport: host.transport.kind,
 		startedAt: null,
-		finishedAt: null,
 		workedMs: 0,
 		busySince: null,
 		lastLine: '',
@@ -73,13 +69,11 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 	applyToRecord(draft, event);
 	if (event.type === 'run-started') {
 		draft.startedAt = null;
-		draft.finishedAt = null;
 		draft.workedMs = 0;
 		draft.busySince = null;
 	}
-	if (draft.progress === 'working' && before !== 'working') draft.startedAt = now;
 	// A host that ended without ever being worked on (cancelled in the build, skipped) has no clock.
-	if (draft.progress === 'done' && before !== 'done') draft.finishedAt = now;
+	if (draft.progress === 'working' && before !== 'working') draft.startedAt = now;
 	// The clock runs while a phase of the host's own is under way: not while it is queued, nor
 	// while it waits, staged, for the operator's answer.
 	const busy = draft.progress === 'working' && draft.phases.some((mark) => mark.status === 'running');

@@ -123,7 +123,6 @@ describe('tile lines', () => {
 				{ phase: 'upload', status: 'skipped' },
 			],
 			outcome: 'failed',
-			finishedAt: 3500,
 			reason: 'preflight: disk full on /opt',
 			steps: [],
 			lastLine: 'df: 99%',
