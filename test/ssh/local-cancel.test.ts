@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -21,6 +22,14 @@ describe('cancelling a local command', () => {
 		});
 		expect(result).toMatchObject({ code: null, failure: 'cancelled', stdout: 'started\n' });
 		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
+	});
+
+	test('a finished command leaves no listener on its signal (it would hold the command output until the signal fires)', async () => {
+		const local = new LocalTransport();
+		const signal = AbortSignal.timeout(600_000);
+		const result = await local.exec('echo done', { signal });
+		expect(result.stdout).toBe('done\n');
+		expect(getEventListeners(signal, 'abort')).toHaveLength(0);
 	});
 
 	test('a child that ignores TERM is killed after the grace period, and exec answers within its bound', async () => {
