@@ -7,7 +7,7 @@ import { runCancellation } from '../engine/run-cancellation.js';
 import { noServiceLogs } from '../engine/tail-logs.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
-import { targetHosts, type ConsoleStore, type Modal } from '../store/console-store.js';
+import type { ConsoleStore, Modal } from '../store/console-store.js';
 import { keysOf } from './keymap.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
@@ -33,7 +33,8 @@ export interface ConsoleControllerOptions {
  * The only module of `app/` that talks to the engine; components call these methods.
  */
 export interface ConsoleController {
-	deploy(hosts?: readonly string[]): boolean;
+	/** Deploys `hosts`; `leftOut` are selected hosts the filter hid, for the switch question to name. */
+	deploy(hosts: readonly string[], leftOut?: readonly string[]): boolean;
 	retryFailed(): boolean;
 	cancel(): void;
 	/** The operator's answer to the confirm-before-switch dialog. */
@@ -133,7 +134,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	const answerConfirm = (yes: boolean): void => answer('confirm-switch', yes);
 	const answerWave = (go: boolean): void => answer('confirm-wave', go);
 
-	const start = (kind: 'deploy' | 'rollback', names: readonly string[], work: (run: RunContext) => Promise<RunSummary>): boolean => {
+	const start = (kind: 'deploy' | 'rollback', names: readonly string[], work: (run: RunContext) => Promise<RunSummary>, leftOut: readonly string[] = []): boolean => {
 		if (running) {
 			notice('a run is in progress: wait for it or cancel it (c)');
 			return false;
@@ -145,7 +146,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		const controller = runCancellation();
 		abort = controller;
 		force = runCancellation();
-		state().setRun({ state: 'running', kind, hosts: [...names], summary: null, leftOut: [] });
+		state().setRun({ state: 'running', kind, hosts: [...names], summary: null, leftOut });
 		notice(`${kind}: ${names.length} host${names.length === 1 ? '' : 's'} · plan ${kind === 'deploy' ? state().plan.name : 'switch + validate'}`);
 		running = work(context(names, controller.signal, force.signal))
 			.then(
@@ -168,10 +169,9 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	};
 
 	return {
-		deploy(hosts) {
-			const names = hosts ?? targetHosts(state());
+		deploy(hosts, leftOut = []) {
 			const phases = state().plan.phases;
-			return start('deploy', names, (run) => engine.runDeploy({ ...run, phases, confirm, continueWaves }));
+			return start('deploy', hosts, (run) => engine.runDeploy({ ...run, phases, confirm, continueWaves }), leftOut);
 		},
 		retryFailed() {
 			if (running) {

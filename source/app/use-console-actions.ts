@@ -27,8 +27,7 @@ export function useConsoleActions(): (action: Action) => boolean {
 						state.setNotice(`the ${plural(hidden.length, 'selected host')} ${hidden.length === 1 ? 'is' : 'are'} hidden by the filter: clear it (esc) or select hosts on screen`);
 						return true;
 					}
-					if (controller.deploy(hosts)) {
-						state.setRun({ leftOut: hidden });
+					if (controller.deploy(hosts, hidden)) {
 						if (hidden.length > 0) state.setNotice(`deploy: ${plural(hosts.length, 'host')} · ${plural(hidden.length, 'selected host')} hidden by the filter left out`);
 					}
 					return true;

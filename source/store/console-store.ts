@@ -445,8 +445,3 @@ export function deployTargets(state: Pick<ConsoleData, 'order' | 'visible' | 'se
 	const selected = state.order.filter((name) => state.selected.has(name));
 	return { hosts: selected.filter((name) => visible.has(name)), hidden: selected.filter((name) => !visible.has(name)) };
 }
-
-/** Host names the next deploy should touch (see `deployTargets`). */
-export function targetHosts(state: Pick<ConsoleData, 'order' | 'visible' | 'selected' | 'focus'>): string[] {
-	return [...deployTargets(state).hosts];
-}

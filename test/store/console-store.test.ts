@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createConsoleStore, targetHosts } from '../../source/store/console-store.js';
+import { createConsoleStore, deployTargets } from '../../source/store/console-store.js';
 import { filterHosts } from '../../source/store/host-filter.js';
 import { smallFleet } from './host-fixtures.js';
 
@@ -89,11 +89,11 @@ describe('console store', () => {
 		expect([...store.getState().selected]).toEqual(['db-1']);
 		store.getState().toggleAll();
 		expect(store.getState().selected.size).toBe(0);
-		expect(targetHosts(store.getState())).toEqual(['db-1']);
+		expect(deployTargets(store.getState()).hosts).toEqual(['db-1']);
 	});
 
 	it('preselects hosts by name and tag', () => {
 		const store = createConsoleStore({ hosts: smallFleet(), preselect: { hosts: ['edge-1'], tags: ['db'] } });
-		expect(targetHosts(store.getState())).toEqual(['db-1', 'edge-1']);
+		expect(deployTargets(store.getState()).hosts).toEqual(['db-1', 'edge-1']);
 	});
 });
