@@ -5,6 +5,7 @@ import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-gri
 import { tileLines, type TileLine } from '../../source/app/host-grid/use-host-tile-state.js';
 import { rowSegments, tableColumns } from '../../source/app/host-table/use-host-table-state.js';
 import { actionFor, hintsFor, keyContexts, keymap } from '../../source/app/keymap.js';
+import { scrollReducer, scrollStep } from '../../source/app/pick-list/scroll-state.js';
 import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
 import { spinnerIntervalMs, spinnerRunning, subscribeSpinner, tickWithFrame } from '../../source/app/spinner/spinner-clock.js';
 import { logCapacityFor } from '../../source/store/console-store.js';
@@ -146,6 +147,17 @@ describe('tile lines', () => {
 		const failed = { ...ok, outcome: 'failed', reason: 'health check failed' } as const;
 		expect(tileLines({ host: failed, focused: false, selected: false, width: 40, now: 0, tick: 0 }).map(text)[4]?.trimEnd()).toBe('✗ health check failed');
 		expect(text(rowSegments({ host: failed, focused: false, selected: false, columns, width: 100, now: 0, tick: 0 }))).toContain('✗ health check failed');
+	});
+});
+
+describe('scrolling views (diff, help)', () => {
+	it('move by a line, a page or to an end, never past either end', () => {
+		const keys = ['up', 'down', 'pageup', 'pagedown', 'home', 'end'].map((key) => scrollStep(actionFor('diff', key), 9));
+		expect(keys).toEqual([-1, 1, -9, 9, -Infinity, Infinity]);
+		expect(scrollStep(actionFor('diff', 'escape'), 9)).toBeUndefined();
+		expect(scrollReducer(5, { by: -Infinity, max: 20 })).toBe(0);
+		expect(scrollReducer(5, { by: Infinity, max: 20 })).toBe(20);
+		expect(scrollReducer(5, { by: 9, max: 20 })).toBe(14);
 	});
 });
 

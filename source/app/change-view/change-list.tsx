@@ -6,7 +6,7 @@ import { useConsoleServices, useConsoleState } from '../console-context.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor } from '../keymap.js';
 import { PickList } from '../pick-list/pick-list.js';
-import { movedHighlight, pickDirection } from '../pick-list/pick-list-state.js';
+import { moveReducer, pickDirection } from '../pick-list/pick-list-state.js';
 import { padEnd, truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';
 import { useConsoleActions } from '../use-console-actions.js';
@@ -18,8 +18,6 @@ const changeMarks: Record<FileChange['change'], string> = { added: '+', changed:
 export function changeLine(change: FileChange, pathWidth: number): string {
 	return `${changeMarks[change.change]} ${padEnd(change.path, pathWidth)}  ${change.change === 'removed' ? 'removed' : change.bytes === undefined ? '' : formatBytes(change.bytes)}`;
 }
-
-const moveReducer = (index: number, action: { by: number; count: number }): number => movedHighlight(index, action.by, action.count);
 
 /** From the switch question: one staged host's added, changed and removed files; enter shows a file's diff. */
 export function ChangeList({ host, height, width }: { readonly host: string; readonly height: number; readonly width: number }) {

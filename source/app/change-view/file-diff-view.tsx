@@ -5,6 +5,7 @@ import { formatBytes } from '../../engine/format-bytes.js';
 import { useConsoleServices } from '../console-context.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor } from '../keymap.js';
+import { scrollReducer, scrollStep } from '../pick-list/scroll-state.js';
 import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
 import { useConsoleActions } from '../use-console-actions.js';
@@ -27,8 +28,6 @@ export function diffBody(diff: FileDiff | null, host: string, path: string): str
 
 const lineTone = (line: string): string | undefined => (line.startsWith('+') && !line.startsWith('+++') ? tone('ok') : line.startsWith('-') && !line.startsWith('---') ? tone('bad') : line.startsWith('@@') ? tone('accent') : undefined);
 
-const scrollReducer = (top: number, action: { by: number; max: number }): number => Math.max(0, Math.min(action.max, top + action.by));
-
 /** One changed file, current generation against the staged one, as a unified diff; scrolls. */
 export function FileDiffView({ host, path, height, width }: { readonly host: string; readonly path: string; readonly height: number; readonly width: number }) {
 	const { controller } = useConsoleServices();
@@ -50,8 +49,7 @@ export function FileDiffView({ host, path, height, width }: { readonly host: str
 	const [top, dispatch] = useSyncReducer(scrollReducer, 0);
 	useKeys(`diff:${host}:${path}`, (key) => {
 		const action = actionFor('diff', key.name);
-		const page = Math.max(1, rows - 1);
-		const by = { 'scroll-up': -1, 'scroll-down': 1, 'page-up': -page, 'page-down': page, top: -Infinity, bottom: Infinity }[action as string];
+		const by = scrollStep(action, Math.max(1, rows - 1));
 		if (by !== undefined) dispatch({ by, max });
 		else if (action) perform(action);
 	});

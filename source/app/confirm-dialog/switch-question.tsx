@@ -5,7 +5,7 @@ import { useConsoleServices, useConsoleState } from '../console-context.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor } from '../keymap.js';
 import { PickList } from '../pick-list/pick-list.js';
-import { movedHighlight, pickDirection } from '../pick-list/pick-list-state.js';
+import { moveReducer, pickDirection } from '../pick-list/pick-list-state.js';
 import { truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';
 import { useConsoleActions } from '../use-console-actions.js';
@@ -22,8 +22,6 @@ export function stagedLine(staged: StagedHost, nameWidth: number): string {
 	const name = staged.host.padEnd(nameWidth);
 	return ` ${name}  ${staged.from ?? symbols.none} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}${stagedWarnings(staged)}`;
 }
-
-const moveReducer = (index: number, action: { by: number; count: number }): number => movedHighlight(index, action.by, action.count);
 
 /**
  * The one question before anything goes live: every staged host with its generation step and

@@ -5,6 +5,9 @@ export function movedHighlight(index: number, by: number, count: number, wrap = 
 	return Math.max(0, Math.min(count - 1, index + by));
 }
 
+/** A list's highlight as a reducer: moved by `by` among `count` items, clamped. */
+export const moveReducer = (index: number, action: { readonly by: number; readonly count: number }): number => movedHighlight(index, action.by, action.count);
+
 /** `up`/`k` move back, `down`/`j` forward (the keymap's pick-move keys). */
 export function pickDirection(keyName: string): -1 | 1 {
 	return keyName === 'up' || keyName === 'k' ? -1 : 1;
