@@ -54,6 +54,8 @@ describe('run and confirm', () => {
 		expect(dialog).toContain('web-1  1 → 2');
 		expect(dialog).toContain('+3 ~1 -0');
 		expect(dialog).toContain('2.0 KB');
+		// Worded as the change list and the headless printer word a diff.
+		expect(dialog).toContain('+3 ~1 -0, 2.0 KB');
 		expect(dialog).toContain('[y/N]');
 		await press(stdin, ENTER);
 		await waitFor(() => store.getState().run.state === 'finished', 'the run to finish');

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { StagedHost } from '../../engine/events.js';
-import { formatBytes } from '../../engine/format-bytes.js';
+import { describeDiff } from '../../engine/outcome/words.js';
 import { useConsoleServices, useConsoleState } from '../console-context.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor } from '../keymap.js';
@@ -17,10 +17,10 @@ export function switchQuestionRows(staged: number, leftOut: number): number {
 	return staged + 4 + (leftOut > 0 ? 1 : 0);
 }
 
-/** "alpha    1 → 2   +3 ~1 -0   2.0 KB": a staged host's line, its name padded to line up with the others. */
+/** "alpha    1 → 2   +3 ~1 -0, 2.0 KB": a staged host's line, its name padded to line up with the others. */
 export function stagedLine(staged: StagedHost, nameWidth: number): string {
 	const name = staged.host.padEnd(nameWidth);
-	return ` ${name}  ${staged.from ?? symbols.none} → ${staged.to}   +${staged.diff.added} ~${staged.diff.changed} -${staged.diff.removed}   ${formatBytes(staged.diff.bytes)}${stagedWarnings(staged)}`;
+	return ` ${name}  ${staged.from ?? symbols.none} → ${staged.to}   ${describeDiff(staged.diff)}${stagedWarnings(staged)}`;
 }
 
 /**
