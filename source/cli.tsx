@@ -58,8 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
 				opened = picked;
 			}
 			// Loaded only for the console, so headless runs never parse Ink and React.
-			const [{ runConsole }, { showEnvironment }] = await Promise.all([import('./app/run-console.js'), import('./app/environment/environment-badge.js')]);
-			showEnvironment(opened);
+			const { runConsole } = await import('./app/run-console.js');
 			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments });
 			code = exit.code;
 			if (!exit.switchEnvironment) return code;

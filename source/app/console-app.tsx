@@ -21,13 +21,15 @@ import { tickWithFrame } from './spinner/spinner-clock.js';
 import { StatusBar } from './status-bar/status-bar.js';
 import { useConsoleActions } from './use-console-actions.js';
 import { useTerminalSize } from './use-terminal-size.js';
+import type { ConsoleEnvironment } from './environment/environment-badge.js';
 
 /**
  * The whole screen: header, body (hosts + log pane, a full-screen log, or a modal) and the
  * status bar. Sized to the terminal on every render so resizes reflow live. Owns the key queue:
  * every key goes through it to the view on screen for it (input/key-queue.ts).
  */
-export function ConsoleApp({ app }: { readonly app: string }) {
+/** `environment`: which of the config's environments the console shows (a badge in the header). */
+export function ConsoleApp({ app, environment }: { readonly app: string; readonly environment?: ConsoleEnvironment }) {
 	const services = useConsoleServices();
 	const { store, controller, exit } = services;
 	const perform = useConsoleActions();
@@ -208,7 +210,7 @@ export function ConsoleApp({ app }: { readonly app: string }) {
 	return (
 		<KeyQueueContext.Provider value={queue}>
 			<Box flexDirection="column" width={layout.width} height={layout.bodyRows + 3} overflowY="hidden">
-				<Header app={app} width={layout.width} />
+				<Header app={app} environment={environment} width={layout.width} />
 				<Box height={layout.bodyRows} flexDirection="column" overflowY="hidden">
 					{body}
 				</Box>

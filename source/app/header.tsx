@@ -4,10 +4,10 @@ import { useConsoleState } from './console-context.js';
 import { describePlan } from './phase-picker/phase-options.js';
 import { truncate } from './text-fit.js';
 import { tone } from './theme.js';
-import { EnvironmentBadge, environmentBadgeWidth } from './environment/environment-badge.js';
+import { EnvironmentBadge, environmentBadgeWidth, type ConsoleEnvironment } from './environment/environment-badge.js';
 
 /** App, plan, selection, filter (with its match count while typing) and where the focus is. */
-export function Header({ app, width }: { readonly app: string; readonly width: number }) {
+export function Header({ app, environment, width }: { readonly app: string; readonly environment: ConsoleEnvironment; readonly width: number }) {
 	const { plan, total, visible, selected, filter, filterDraft, focusIndex, sort, group } = useConsoleState((state) => ({
 		plan: state.plan,
 		total: state.order.length,
@@ -38,8 +38,8 @@ export function Header({ app, width }: { readonly app: string; readonly width: n
 	].filter(Boolean);
 	return (
 		<Text bold wrap="truncate">
-			<EnvironmentBadge />
-			{truncate(parts.join(' │ '), width - environmentBadgeWidth())}
+			<EnvironmentBadge environment={environment} />
+			{truncate(parts.join(' │ '), width - environmentBadgeWidth(environment))}
 		</Text>
 	);
 }

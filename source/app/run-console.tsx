@@ -6,6 +6,7 @@ import { exitCode, interruptingSignals, interruptionOf, type Interruption } from
 import { formatSummary } from '../engine/outcome/words.js';
 import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
+import { consoleEnvironment } from './environment/environment-choices.js';
 import { ConsoleProvider } from './console-context.js';
 import { createConsoleController, type ConsoleController, type ConsoleEngine } from './controller.js';
 
@@ -104,7 +105,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	};
 	const instance = render(
 		<ConsoleProvider services={services}>
-			<ConsoleApp app={options.config.app.name} />
+			<ConsoleApp app={options.config.app.name} environment={consoleEnvironment(options.config)} />
 		</ConsoleProvider>,
 		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
 	);

@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Config, HostConfig } from '../../source/config/types.js';
 import { ConsoleApp } from '../../source/app/console-app.js';
+import { consoleEnvironment } from '../../source/app/environment/environment-choices.js';
 import { ConsoleProvider } from '../../source/app/console-context.js';
 import { createConsoleController, type ConsoleController, type ConsoleEngine } from '../../source/app/controller.js';
 import type { OpenTransport } from '../../source/engine/requests.js';
@@ -51,7 +52,7 @@ export async function renderConsole(options: RenderConsoleOptions): Promise<Rend
 	const result = render(
 		<AfterFirstCommit>
 			<ConsoleProvider services={services}>
-				<ConsoleApp app={config.app.name} />
+				<ConsoleApp app={config.app.name} environment={consoleEnvironment(config)} />
 			</ConsoleProvider>
 		</AfterFirstCommit>,
 	);
