@@ -163,7 +163,7 @@ export async function headlessGenerations(context: HeadlessContext): Promise<num
 				if (event.type === 'generations' || event.type === 'host-done') stdout.write(`${JSON.stringify(event)}\n`);
 				return;
 			}
-			if (event.type === 'generations') tables.push(generationTable(event.host, event.generations));
+			if (event.type === 'generations') tables.push(generationsText(event.host, event.generations));
 			if (event.type === 'host-done' && event.outcome !== 'ok') tables.push(`${event.host}: ✗ ${event.reason}`);
 		},
 	});
@@ -171,7 +171,7 @@ export async function headlessGenerations(context: HeadlessContext): Promise<num
 	return exitCode(summary, stdout.closed ? 'output-closed' : undefined);
 }
 
-export function generationTable(host: string, generations: readonly GenerationInfo[]): string {
+export function generationsText(host: string, generations: readonly GenerationInfo[]): string {
 	if (generations.length === 0) return `${host}: no generations yet`;
 	const rows = generations.map((generation) => [
 		`${generation.current ? '*' : ' '} ${generation.id}`,
