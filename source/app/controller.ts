@@ -256,7 +256,14 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			if (failures.length > 0 && !running) notice(`could not read generations of ${failures.length} host${failures.length === 1 ? '' : 's'} (${failures[0]})`);
 		},
 		rollback(hosts, target) {
-			return start('rollback', hosts, (run) => engine.runRollback({ ...run, target }));
+			// The lists the operator picked from: each host is then one round trip unless it changed since.
+			const known = new Map(
+				hosts.flatMap((host) => {
+					const listed = state().generations[host];
+					return listed?.digest === undefined ? [] : [[host, { current: listed.current, generations: listed.list, manifest: null, digest: listed.digest }] as const];
+				}),
+			);
+			return start('rollback', hosts, (run) => engine.runRollback({ ...run, target, known }));
 		},
 		toggleTail(host) {
 			const existing = tails.get(host);

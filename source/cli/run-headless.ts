@@ -12,6 +12,7 @@ import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
 import { createPrinter } from '../headless/printer.js';
 import { lastDeploy, retrySource } from '../record/last-run.js';
+import { knownListings } from '../record/known-listings.js';
 import { runSinks } from '../record/run-sinks.js';
 import type { Arguments } from './arguments.js';
 import type { Output } from './output.js';
@@ -141,7 +142,9 @@ export async function headlessRollback(context: HeadlessContext): Promise<number
 	const what = 'generation' in target ? `generation ${target.generation}` : 'release' in target ? `release ${target.release}` : 'the previous generation';
 	const confirmed = await confirmOnTerminal(context, `Roll back ${hosts.map((host) => host.name).join(', ')} to ${what}?`, []);
 	if (!confirmed) return exitCodes.notSwitched;
-	return runRecorded(context, (emit, signal, force) => runRollback({ config, hosts, emit, openTransport, signal, force, target, jobs: args.jobs, breakLock: args.breakLock }));
+	// What the last runs read back of these hosts: each is then one round trip unless it changed since.
+	const known = knownListings(config.dir, hosts.map((host) => host.name));
+	return runRecorded(context, (emit, signal, force) => runRollback({ config, hosts, emit, openTransport, signal, force, target, known, jobs: args.jobs, breakLock: args.breakLock }));
 }
 
 export function headlessCheck(context: HeadlessContext): Promise<number> {

@@ -126,7 +126,8 @@ export type EngineEvent =
 	/** What the run ships, once built and fingerprinted (host null: the shared build). A retry checks it is unchanged. */
 	| { type: 'artifact'; host: string | null; digest: string; files: number; bytes: number }
 	| { type: 'step'; host: string; name: string; state: 'pending' | 'running' | 'success' | 'failure'; message?: string }
-	| { type: 'generations'; host: string; current: number | null; generations: GenerationInfo[] }
+	/** `digest`: the host's own digest of this listing, present only when it was read back as it is (not derived by the engine). */
+	| { type: 'generations'; host: string; current: number | null; generations: GenerationInfo[]; digest?: string }
 	| { type: 'staged'; staged: StagedHost }
 	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string }
 	| { type: 'wave'; index: number; total: number; hosts: string[]; canary: boolean }

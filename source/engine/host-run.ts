@@ -42,19 +42,28 @@ export const newHostRun = (host: HostConfig): HostRun => ({ host, locked: false,
 
 /** Reports a phase as running, then ok or failed (with the failure's one-line reason and the round trips it took). */
 export async function inPhase<T>(emit: EmitEvent, run: HostRun | null, phase: Phase, work: () => Promise<T>): Promise<T> {
+	const timer = phaseTimer(emit, run, phase);
+	try {
+		const result = await work();
+		timer.ok();
+		return result;
+	} catch (error) {
+		timer.failed(error);
+		throw error;
+	}
+}
+
+/** `inPhase` for a phase whose end is known inside other work (a rollback's preflight ends within its switch's round trip). */
+export function phaseTimer(emit: EmitEvent, run: HostRun | null, phase: Phase): { ok(): void; failed(error: unknown): void } {
 	const host = run?.host.name ?? null;
 	const started = Date.now();
 	const tripsBefore = run?.session?.trips ?? 0;
 	const trips = () => (run?.session ? { trips: run.session.trips - tripsBefore } : {});
 	emit({ type: 'phase', host, phase, status: 'running' });
-	try {
-		const result = await work();
-		emit({ type: 'phase', host, phase, status: 'ok', ms: Date.now() - started, ...trips() });
-		return result;
-	} catch (error) {
-		emit({ type: 'phase', host, phase, status: 'failed', reason: reasonOf(error), ms: Date.now() - started, ...trips() });
-		throw error;
-	}
+	return {
+		ok: () => emit({ type: 'phase', host, phase, status: 'ok', ms: Date.now() - started, ...trips() }),
+		failed: (error) => emit({ type: 'phase', host, phase, status: 'failed', reason: reasonOf(error), ms: Date.now() - started, ...trips() }),
+	};
 }
 
 export const reasonOf = (error: unknown): string =>

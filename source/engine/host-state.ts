@@ -15,6 +15,8 @@ export interface HostState {
 	readonly closurePresent?: boolean;
 	/** What would be staged is exactly what runs now (nix: the profile already points at this closure). */
 	readonly alreadyLive?: boolean;
+	/** The host's digest of the listing this state was read from (`remote/listing-digest.ts`): set only when read back whole. */
+	readonly digest?: string;
 }
 
 export const nextGenerationId = (state: HostState): number => Math.max(0, ...state.generations.map((generation) => generation.id)) + 1;

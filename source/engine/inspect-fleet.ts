@@ -9,6 +9,7 @@ import type { RunContext } from './requests.js';
 import { runFleet, type FleetRun } from './run-fleet.js';
 import { strategyFor } from './strategies/index.js';
 import type { HostSession } from './host-session.js';
+import { generationsEvent, listingScript, readListing } from './host-listing.js';
 
 /** Each host's work in a read-only or lock-only run: connected first, ended ok unless it throws. */
 function eachConnected(context: RunContext, kind: 'generations' | 'check' | 'break-lock', phases: ('preflight' | 'validate')[], work: (run: FleetRun, host: HostRun, session: HostSession) => Promise<void>): Promise<RunSummary> {
@@ -29,10 +30,9 @@ function eachConnected(context: RunContext, kind: 'generations' | 'check' | 'bre
 /** Emits one `generations` event per host. Takes no lock: reading is safe beside a deploy. */
 export function listGenerations(context: RunContext): Promise<RunSummary> {
 	return eachConnected(context, 'generations', [], async (run, host, session) => {
-		const strategy = strategyFor(host.host);
-		const state = strategy.parseState(await session.must(strategy.list(host.host), 'listing generations'));
+		const state = readListing(host.host, await session.must(listingScript(host.host), 'listing generations'));
 		host.state = state;
-		run.emit({ type: 'generations', host: host.host.name, current: state.current, generations: [...state.generations] });
+		run.emit(generationsEvent(host.host.name, state));
 	});
 }
 

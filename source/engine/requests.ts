@@ -1,3 +1,4 @@
+import type { HostState } from './host-state.js';
 import type { Config, HostConfig, WaveConfig } from '../config/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { EmitEvent, FileChange, Phase, StagedHost } from './events.js';
@@ -79,4 +80,9 @@ export type RollbackTarget = { readonly generation: number } | { readonly releas
 export interface RollbackRequest extends RunContext {
 	readonly target: RollbackTarget;
 	readonly validate?: boolean;
+	/**
+	 * Listings read back earlier, by host (with the host's digest): the target is picked from them
+	 * and switched to in the lock's round trip when the host still lists exactly that.
+	 */
+	readonly known?: ReadonlyMap<string, HostState>;
 }

@@ -1,17 +1,22 @@
-import type { RunSummary } from './events.js';
+import type { EngineEvent, RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
 import { wentLive, type HostState } from './host-state.js';
-import { strategyFor } from './strategies/index.js';
-import { inPhase, type HostRun } from './host-run.js';
-import { lockAndRun } from './lock-host.js';
+import { generationsEvent, listingScript, readListing } from './host-listing.js';
+import { connect, inPhase, phaseTimer, type HostRun } from './host-run.js';
+import { lockAndRun, lockScript, reportLock } from './lock-host.js';
 import { releaseLock } from './remote/lock.js';
+import { readListingDigest, readStale, throughFirstListing, unlessListingChanged } from './remote/listing-digest.js';
 import { script } from './remote/quote.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
 import { noSkips } from './activation.js';
 import { runFleet, type FleetRun } from './run-fleet.js';
-import { switchAndValidate } from './switch-host.js';
+import { openAndSwitch, switchAndValidate, type Opening, type SwitchRequest } from './switch-host.js';
 
-/** Makes an older generation current again on each host: lock, switch, restart, validate. */
+/**
+ * Makes an older generation current again on each host: lock, switch, restart, validate. With a
+ * listing of the host the engine holds (`known`: the console's, or the last run's read-back), the
+ * lock, the listing and the switch are one round trip, guarded by the listing's digest.
+ */
 export function runRollback(request: RollbackRequest): Promise<RunSummary> {
 	const validate = request.validate ?? true;
 	return runFleet(request, {
@@ -24,49 +29,110 @@ export function runRollback(request: RollbackRequest): Promise<RunSummary> {
 
 async function rollbackHost(run: FleetRun, request: RollbackRequest, host: HostRun, validate: boolean): Promise<void> {
 	if (run.cancelled) throw new HostFailure('cancelled');
-	const state = await inPhase(run.emit, host, 'preflight', () => lockAndList(run, host));
+	const known = request.known?.get(host.host.name);
+	const guess = known === undefined ? undefined : guessTarget(known, request.target, host.host.name);
+	if (known?.digest !== undefined && guess !== undefined) {
+		const preflight = phaseTimer(run.emit, host, 'preflight');
+		await connect(host, run.context.openTransport, run.emit).catch((error: unknown) => {
+			preflight.failed(error);
+			throw error;
+		});
+		if ((await switchHost(run, request, host, validate, known, guess, openingOf(run, host, known.digest, preflight))) !== 'stale') return;
+		host.session!.info('the host changed since its generations were listed: the target is picked again from what it lists now');
+	}
+	// After a stale guess the opening has taken the lock and read the host's state already.
+	const state = host.locked && host.state ? host.state : await inPhase(run.emit, host, 'preflight', () => lockAndList(run, host));
 	const target = pickTarget(state, request.target, host.host.name);
 	if (target === state.current) {
 		host.session!.info(`generation ${target} is already current`);
 		await run.end(host, 'ok', `already on generation ${target}`);
 		return;
 	}
-	const strategy = strategyFor(host.host);
-	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`;
-	const result = await switchAndValidate(
-		{
-			session: host.session!,
-			emit: run.emit,
-			operator: run.operator,
-			skips: noSkips,
-			validate,
-			releaseOf,
-			current: state.current,
-			openTransport: request.openTransport,
-			runId: run.runId,
-			...(request.force ? { force: request.force } : {}),
-			// Nothing to prune: the lock and the read-back ride along with the last round trip.
-			finish: () => script(releaseLock(host.host.root, run.runId), strategy.readCurrent(host.host)),
+	await switchHost(run, request, host, validate, state, target);
+}
+
+/** The target a listing the engine holds gives, when it gives one to switch to (else the host is asked first). */
+function guessTarget(known: HostState, target: RollbackTarget, host: string): number | undefined {
+	try {
+		const id = pickTarget(known, target, host);
+		return id === known.current ? undefined : id;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * A one-round-trip rollback's preflight: lock and list in front of the swap, which runs only if
+ * the host lists exactly what `digest` was read from (so the target and the watchdog's way back
+ * are what the host has). A stale listing leaves the lock taken and the host's state read.
+ */
+function openingOf(run: FleetRun, host: HostRun, digest: string, preflight: ReturnType<typeof phaseTimer>): Opening {
+	return {
+		script: lockScript(run, host, script(listingScript(host.host), unlessListingChanged(digest))),
+		proceed(result) {
+			try {
+				const opening = throughFirstListing(result.markers);
+				// Past its listing, the script's exit status is the switch's, not the preflight's.
+				const listed = readListingDigest(opening) !== undefined;
+				reportLock(host, host.session!, listed ? { ...result, code: 0 } : result);
+				remember(run, host, readListing(host.host, { markers: opening, blocks: result.blocks }));
+				preflight.ok();
+				return !readStale(result.markers);
+			} catch (error) {
+				preflight.failed(error);
+				throw error;
+			}
 		},
-		target,
-		'rollback',
-	);
+	};
+}
+
+/** Switch → validate (→ watchdog) to `target`, from `state` as the host listed it; `stale` only with an opening. */
+async function switchHost(run: FleetRun, request: RollbackRequest, host: HostRun, validate: boolean, state: HostState, target: number, opening?: Opening): Promise<'stale' | undefined> {
+	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`;
+	const switchRequest: SwitchRequest = {
+		session: host.session!,
+		emit: run.emit,
+		operator: run.operator,
+		skips: noSkips,
+		validate,
+		releaseOf,
+		current: state.current,
+		openTransport: request.openTransport,
+		runId: run.runId,
+		...(request.force ? { force: request.force } : {}),
+		// Nothing to prune: the lock and the read-back ride along with the last round trip.
+		finish: () => script(releaseLock(host.host.root, run.runId), listingScript(host.host)),
+	};
+	const result = opening ? await openAndSwitch(switchRequest, opening, target, 'rollback') : await switchAndValidate(switchRequest, target, 'rollback');
+	if (result === 'stale') return 'stale';
 	host.expected = result.outcome === 'ok' ? target : result.outcome === 'manual' ? undefined : result.from;
 	if (result.current !== undefined) host.readBack = result.current;
 	if (result.finished) host.locked = host.lockSent = false;
-	const current = result.outcome === 'ok' ? target : result.from;
-	run.emit({ type: 'generations', host: host.host.name, current, generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })) });
+	run.emit(result.finishedWith ? generationsEvent(host.host.name, readListing(host.host, { markers: result.finishedWith, blocks: new Map() })) : derivedGenerations(host.host.name, state, result.outcome === 'ok' ? target : result.from));
 	await run.end(host, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);
+	return undefined;
 }
 
+/** The listing as the engine expects it after the switch (no digest: it was not read back). */
+const derivedGenerations = (host: string, state: HostState, current: number | null): EngineEvent => ({
+	type: 'generations',
+	host,
+	current,
+	generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })),
+});
+
 async function lockAndList(run: FleetRun, host: HostRun): Promise<HostState> {
-	const strategy = strategyFor(host.host);
-	const result = await lockAndRun(run, host, strategy.list(host.host));
-	const state = strategy.parseState(result);
+	const result = await lockAndRun(run, host, listingScript(host.host));
+	const state = readListing(host.host, result);
+	remember(run, host, state);
+	return state;
+}
+
+/** What the host listed at the start of its rollback: the state the switch starts from. */
+function remember(run: FleetRun, host: HostRun, state: HostState): void {
 	host.state = state;
 	host.expected = state.current;
-	run.emit({ type: 'generations', host: host.host.name, current: state.current, generations: [...state.generations] });
-	return state;
+	run.emit(generationsEvent(host.host.name, state));
 }
 
 export function pickTarget(state: HostState, target: RollbackTarget, host: string): number {

@@ -8,6 +8,7 @@ import { readSwap } from './remote/switch.js';
 import { armWatchdog, awaitWatchdogRevert, confirmWatchdog, markActivated, readClaim, readRevert } from './remote/watchdog.js';
 import { readFinished, thenIfOk } from './remote/then-if-ok.js';
 import { script } from './remote/quote.js';
+import { afterFirstListing } from './remote/listing-digest.js';
 import type { OpenTransport } from './requests.js';
 
 export interface SwitchRequest {
@@ -39,6 +40,17 @@ export interface SwitchRequest {
 	readonly finish?: () => string;
 }
 
+/**
+ * Rides in front of the swap, in its round trip: a rollback's lock and a listing guarded by the
+ * digest the target was picked from. `proceed` reads the opening's part of the result (it throws
+ * for a failed preflight: lock held, missing tools) and says whether the host listed as expected;
+ * when it did not, the guard stopped the script before anything was armed or swapped.
+ */
+export interface Opening {
+	readonly script: string;
+	proceed(result: ScriptResult): boolean;
+}
+
 export interface SwitchOutcome {
 	readonly outcome: HostOutcome;
 	readonly reason?: string;
@@ -48,6 +60,8 @@ export interface SwitchOutcome {
 	readonly finished?: boolean;
 	/** Where `current` is, when the last round trip read it. */
 	readonly current?: number | null;
+	/** What `finish` printed, when it ran (a rollback's read-back listing). */
+	readonly finishedWith?: readonly string[];
 }
 
 /**
@@ -56,15 +70,34 @@ export interface SwitchOutcome {
  * on this host. The outcome is what the host says, never what was meant.
  */
 export async function switchAndValidate(request: SwitchRequest, to: number, reason: 'deploy' | 'rollback'): Promise<SwitchOutcome> {
+	const outcome = await switchFrom(request, to, reason);
+	if (outcome === 'stale') throw new Error('a switch without an opening has no guard to stop it');
+	return outcome;
+}
+
+/**
+ * `switchAndValidate` with `opening` in front of the swap, in one round trip; `stale` when the
+ * opening's guard stopped it (nothing was armed or swapped; the opening's state is the host's).
+ */
+export const openAndSwitch = (request: SwitchRequest, opening: Opening, to: number, reason: 'rollback'): Promise<SwitchOutcome | 'stale'> => switchFrom(request, to, reason, opening);
+
+async function switchFrom(request: SwitchRequest, to: number, reason: 'deploy' | 'rollback', opening?: Opening): Promise<SwitchOutcome | 'stale'> {
 	const { session, emit } = request;
 	const host = session.host.name;
-	const started = Date.now();
-	const tripsBefore = session.trips;
+	let started = Date.now();
+	let tripsBefore = session.trips;
 	const token = session.host.watchdog && request.current !== null && request.current !== to ? `${request.runId}-${to}` : undefined;
-	emit({ type: 'phase', host, phase: 'switch', status: 'running' });
+	// With an opening the switch phase begins once the opening's preflight has ended, within the same round trip.
+	if (!opening) emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 	// Nothing after the swap can change the outcome: finish in the same round trip.
 	const settled = !token && (!request.validate || healthCheckCount(session.host) === 0);
-	const swap = await switchTo(request, to, reason, { token, finish: settled ? request.finish?.() : undefined });
+	const swap = await switchTo(request, to, reason, { token, finish: settled ? request.finish?.() : undefined, opening });
+	if (swap.stale) return 'stale';
+	if (opening) {
+		emit({ type: 'phase', host, phase: 'switch', status: 'running' });
+		started = Date.now();
+		tripsBefore = session.trips;
+	}
 	const tripsOf = () => ({ ms: Date.now() - started, trips: session.trips - tripsBefore });
 	if (!swap.swapped) {
 		if (token) await session.run(confirmWatchdog(session.host.root, token, 'engine: the switch did not happen')).catch(() => undefined);
@@ -81,7 +114,7 @@ export async function switchAndValidate(request: SwitchRequest, to: number, reas
 	const failure = swap.reason ?? (request.validate ? await validatePhase(request, to, false) : undefined);
 	const failedBy = swap.reason ? 'activation' : 'validation';
 	if (!failure) {
-		if (!token || !login) return { outcome: 'ok', from: swap.from, finished: swap.finished, current: swap.current };
+		if (!token || !login) return { outcome: 'ok', from: swap.from, finished: swap.finished, current: swap.current, ...(swap.finished ? { finishedWith: swap.markers } : {}) };
 		return confirmOverNewConnection(request, login, token, swap.from, to, activatedAt);
 	}
 	void login?.then((fresh) => fresh.transport.close()).catch(() => undefined);
@@ -144,7 +177,8 @@ async function confirmOverNewConnection(request: SwitchRequest, login: Promise<H
 		const decision = readClaim(result.markers);
 		if (decision?.confirmed && result.code === 0) {
 			session.info('watchdog confirmed over a new connection');
-			return { outcome: 'ok', from, finished: finish !== undefined && readFinished(result.markers), current: strategyFor(host).parseCurrent(result.markers) };
+			const finished = finish !== undefined && readFinished(result.markers);
+			return { outcome: 'ok', from, finished, current: strategyFor(host).parseCurrent(result.markers), ...(finished ? { finishedWith: result.markers } : {}) };
 		}
 		if (decision && !decision.confirmed) return await watchdogDecided(request, fresh, token, from, `the confirmation of generation ${to} came too late`, decision.by);
 		throw new Error(failureReason(result));
@@ -216,6 +250,10 @@ interface SwapResult {
 	readonly reason?: string;
 	readonly finished?: boolean;
 	readonly current?: number | null;
+	/** The swap's own markers (an opening's are not among them). */
+	readonly markers?: readonly string[];
+	/** The opening's guard stopped the script: nothing was armed or swapped. */
+	readonly stale?: boolean;
 }
 
 /** The swap and everything that makes generation `to` live, as one script (also the watchdog's revert). */
@@ -249,7 +287,7 @@ export function watchdogConfirmSeconds(host: HostConfig, validate: boolean): num
 const healthCheckCount = (host: HostConfig): number => host.health.commands.length + host.health.http.length + (host.health.servicesActive ? 1 : 0);
 
 /** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, mark activated) (, finish). */
-async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, options: { token?: string; finish?: string; failedBy?: string }): Promise<SwapResult> {
+async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, options: { token?: string; finish?: string; failedBy?: string; opening?: Opening }): Promise<SwapResult> {
 	const host = request.session.host;
 	const { token, finish } = options;
 	const arm =
@@ -264,15 +302,17 @@ async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason
 				})
 			: undefined;
 	// In a subshell: its `cd` and `set -e` stay inside. The activated mark runs only when it succeeded.
-	const swap = script(arm, `( ${switchScript(request, to, reason, options.failedBy)}
+	const swap = script(options.opening?.script, arm, `( ${switchScript(request, to, reason, options.failedBy)}
 ) || exit $?`, token && markActivated(host.root, token));
 	const readBack = strategyFor(host).readCurrent(host);
 	// Never left half-way: if this process dies now, the host still runs the switch to its end.
 	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs, ifDisconnected: 'finish' });
-	const { swapped, from } = readSwap(result.markers);
-	const current = strategyFor(host).parseCurrent(result.markers);
+	if (options.opening && !options.opening.proceed(result)) return { swapped: false, from: null, stale: true };
+	const markers = options.opening ? afterFirstListing(result.markers) : result.markers;
+	const { swapped, from } = readSwap(markers);
+	const current = strategyFor(host).parseCurrent(markers);
 	const why = request.force?.aborted ? 'stopped by a second cancel' : failureReason(result);
 	if (!swapped) return { swapped: false, from, reason: `switch to ${to}: ${why}` };
 	if (result.code !== 0) return { swapped: true, from, reason: `activating generation ${to}: ${why}`, ...(current === undefined ? {} : { current }) };
-	return { swapped: true, from, finished: readFinished(result.markers), ...(current === undefined ? {} : { current }) };
+	return { swapped: true, from, finished: readFinished(markers), markers, ...(current === undefined ? {} : { current }) };
 }

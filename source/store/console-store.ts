@@ -41,6 +41,8 @@ export interface HostGenerations {
 	readonly list: readonly GenerationInfo[];
 	/** Why the list could not be read (unreachable host, no permission). */
 	readonly error?: string;
+	/** The host's digest of this list when it was read back as it is (a rollback from it then takes one round trip). */
+	readonly digest?: string;
 }
 
 /**
@@ -311,7 +313,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				}
 				if (event.type === 'run-finished') pendingRun = { ...pendingRun, summary: event.summary };
 				if (event.type === 'generations') {
-					pendingGenerations = { ...pendingGenerations, [event.host]: { current: event.current, list: event.generations } };
+					pendingGenerations = { ...pendingGenerations, [event.host]: { current: event.current, list: event.generations, ...(event.digest === undefined ? {} : { digest: event.digest }) } };
 				}
 				if (event.type === 'log') {
 					pushLine({ host: event.host, stream: event.stream, text: event.line }, event.host === null ? runHosts : [event.host]);

@@ -1,0 +1,26 @@
+import type { HostConfig } from '../config/types.js';
+import type { EngineEvent } from './events.js';
+import type { ScriptResult } from './host-session.js';
+import type { HostState } from './host-state.js';
+import { digestedListing, lastListing, readListingDigest } from './remote/listing-digest.js';
+import { strategyFor } from './strategies/index.js';
+
+/** The host's generations and `current`, with the host's digest of the listing (see `digestedListing`). */
+export const listingScript = (host: HostConfig): string => digestedListing(strategyFor(host).list(host));
+
+/** What `listingScript` printed (its last run, when a script listed twice), as the host's state. */
+export function readListing(host: HostConfig, result: Pick<ScriptResult, 'markers' | 'blocks'>): HostState {
+	const markers = lastListing(result.markers);
+	const state = strategyFor(host).parseState({ markers, blocks: result.blocks });
+	const digest = readListingDigest(markers);
+	return digest === undefined ? state : { ...state, digest };
+}
+
+/** The `generations` event of a state read back from the host (its digest travels with it). */
+export const generationsEvent = (host: string, state: HostState): EngineEvent => ({
+	type: 'generations',
+	host,
+	current: state.current,
+	generations: [...state.generations],
+	...(state.digest === undefined ? {} : { digest: state.digest }),
+});
