@@ -1,5 +1,6 @@
 import type { WaveConfig } from '../config/types.js';
-import type { GenerationStatus } from './events.js';
+import type { EngineEvent, GenerationStatus } from './events.js';
+import { generationsEvent, listingScript, readListing } from './host-listing.js';
 import { inPhase, type HostRun } from './host-run.js';
 import { generationsToPrune } from './keep-rule.js';
 import { releaseLock } from './remote/lock.js';
@@ -103,28 +104,34 @@ async function switchHost(d: Deploy, host: HostRun): Promise<void> {
 	if (result.outcome === 'ok' || (result.outcome === 'rolled-back' && result.from !== null)) {
 		const current = result.outcome === 'ok' ? to : result.from!;
 		const changes: Record<number, GenerationStatus> = { [to]: result.outcome === 'ok' ? 'live' : 'failed' };
-		await cleanup(d, host, prune(current, changes), current, result.finished === true);
+		await cleanup(d, host, prune(current, changes), current, result.finished === true ? (result.finishedWith ?? []) : undefined);
 	}
 	await run.end(host, result.outcome, result.reason);
 }
 
-/** Prunes per the keep rule, releases the lock and reads `current` back: the script of a host's last round trip. */
+/** Prunes per the keep rule, releases the lock and reads the generations back: the script of a host's last round trip. */
 const cleanupScript = (d: Deploy, host: HostRun, prune: readonly number[]): string =>
-	script(strategyFor(host.host).prune(host.host, prune), releaseLock(host.host.root, d.run.runId), strategyFor(host.host).readCurrent(host.host));
+	script(strategyFor(host.host).prune(host.host, prune), releaseLock(host.host.root, d.run.runId), listingScript(host.host));
 
-/** Runs cleanupScript in one round trip — or none, when the switch's last round trip already did (`done`). */
-async function cleanup(d: Deploy, host: HostRun, prune: readonly number[], current: number, done: boolean): Promise<void> {
+/**
+ * Runs cleanupScript in one round trip — or none, when the switch's last round trip already did
+ * (`done`: what it printed). The host's generations as it lists them end the host's run.
+ */
+async function cleanup(d: Deploy, host: HostRun, prune: readonly number[], current: number, done: readonly string[] | undefined): Promise<void> {
 	const { run, request } = d;
-	const strategy = strategyFor(host.host);
 	await inPhase(run.emit, host, 'cleanup', async () => {
-		if (!done) {
-			const result = await host.session!.must(cleanupScript(d, host, prune), 'cleanup');
-			host.readBack = strategy.parseCurrent(result.markers) ?? host.readBack;
-		}
+		const markers = done ?? (await host.session!.must(cleanupScript(d, host, prune), 'cleanup')).markers;
+		const listed = readListing(host.host, { markers, blocks: new Map() });
+		if (done === undefined) host.readBack = strategyFor(host.host).parseCurrent(markers) ?? host.readBack;
 		host.locked = false;
 		host.lockSent = false;
 		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${request.config.app.keep})`);
-		const generations = host.state!.generations.filter((generation) => !prune.includes(generation.id)).map((generation) => ({ ...generation, current: generation.id === current }));
-		run.emit({ type: 'generations', host: host.host.name, current, generations });
+		run.emit(listed.digest === undefined ? derivedGenerations(host, prune, current) : generationsEvent(host.host.name, listed));
 	});
+}
+
+/** What the host should list after the switch and prune, when its read-back did not reach us whole. */
+function derivedGenerations(host: HostRun, prune: readonly number[], current: number): EngineEvent {
+	const generations = host.state!.generations.filter((generation) => !prune.includes(generation.id)).map((generation) => ({ ...generation, current: generation.id === current }));
+	return { type: 'generations', host: host.host.name, current, generations };
 }

@@ -4,6 +4,7 @@ import { cleanOutput } from './clean-output.js';
 import { connectEarly, newHostRun, reasonOf, skipUnreported, trackPhases, type HostRun } from './host-run.js';
 import { RunFold, summarize } from './outcome/run-record.js';
 import { releaseLock } from './remote/lock.js';
+import { generationsEvent, listingScript, readListing } from './host-listing.js';
 import { script } from './remote/quote.js';
 import { newRunId, operatorName } from './release.js';
 import type { RunContext } from './requests.js';
@@ -90,8 +91,8 @@ export class FleetRun {
 	}
 
 	/**
-	 * The host is done: its closing round trip (anything queued for it, the lock released, `current`
-	 * read back), its connection closed, then `host-done` with the outcome reconciled with what the
+	 * The host is done: its closing round trip (anything queued for it, the lock released, its
+	 * generations read back), its connection closed, then `host-done` with the outcome reconciled with what the
 	 * host says. Once per host; later calls are ignored.
 	 */
 	end(host: HostRun, outcome: HostOutcome, reason?: string): Promise<void> {
@@ -110,13 +111,16 @@ export class FleetRun {
 		let current = host.readBack;
 		// Released whenever a lock script went out: its answer may have been lost to a cancel, and the release only removes this run's own lock.
 		const release = host.locked || host.lockSent;
-		const closing = script(...host.atClose, release && releaseLock(host.host.root, this.runId), strategy.readCurrent(host.host));
+		const closing = script(...host.atClose, release && releaseLock(host.host.root, this.runId), listingScript(host.host));
 		if (host.session && (release || host.atClose.length > 0 || (current === undefined && host.expected !== undefined))) {
 			// Never cancelled: the lock must go whatever else happened; the command deadline bounds it.
 			const result = await host.session.run(closing).catch(() => undefined);
 			if (result?.code === 0) {
 				current = strategy.parseCurrent(result.markers) ?? current;
 				host.locked = host.lockSent = false;
+				// The host's generations as it lists them at the end: what the next run may start from.
+				const listed = readListing(host.host, result);
+				if (listed.digest !== undefined) this.emit(generationsEvent(host.host.name, listed));
 			}
 		}
 		await host.transport?.close().catch(() => {});

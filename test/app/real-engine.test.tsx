@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as engine from '../../source/engine/index.js';
@@ -22,6 +24,21 @@ function countFinishedRuns(rendered: RenderedConsole): (count: number) => Promis
 		if (state.run.state === 'finished' && previous.run.state !== 'finished') finished += 1;
 	});
 	return (count) => waitFor(() => finished >= count, `run ${count} to finish`, 60_000);
+}
+
+/** Round trips of each host's preflight and switch in the newest recorded run. */
+function newestRunTrips(fleet: LocalFleet): Record<string, Record<string, number | undefined>> {
+	const runs = path.join(fleet.dir, '.switchyard', 'runs');
+	const events = readFileSync(path.join(runs, readdirSync(runs).sort().at(-1)!, 'events.jsonl'), 'utf8')
+		.trim()
+		.split('\n')
+		.map((line) => JSON.parse(line) as { type: string; host?: string; phase?: string; status?: string; trips?: number });
+	const trips: Record<string, Record<string, number | undefined>> = {};
+	for (const event of events) {
+		if (event.type !== 'phase' || event.status !== 'ok' || !event.host || (event.phase !== 'preflight' && event.phase !== 'switch')) continue;
+		(trips[event.host] ??= {})[event.phase] = event.trips;
+	}
+	return trips;
 }
 
 /**
@@ -89,6 +106,8 @@ describe('the console on real local hosts', () => {
 		const tile = await waitForFrame(lastFrame, 's✓ v✓');
 		expect(tile).toMatch(/p✓ s✓ v✓/);
 		expect(fleet.switchesLog('alpha').at(-1)).toContain('rollback');
+		// From the list the operator picked in: lock, listing and switch in one round trip.
+		expect(newestRunTrips(fleet)).toEqual({ alpha: { preflight: 1, switch: 0 } });
 
 		// Both selected: r rolls every selected host back to the highlighted generation's release.
 		await press(stdin, 'a');
@@ -105,5 +124,8 @@ describe('the console on real local hosts', () => {
 		await finished(5);
 		expect(fleet.current('alpha')).toBe(1);
 		expect(fleet.current('bravo')).toBe(1);
+		// bravo was never opened with g: what the console read back of it at its last run is enough.
+		// alpha runs that release already: its listing says so and nothing switches.
+		expect(newestRunTrips(fleet)).toEqual({ alpha: { preflight: 1 }, bravo: { preflight: 1, switch: 0 } });
 	});
 });
