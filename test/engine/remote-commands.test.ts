@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { pruneGenerations } from '../../source/engine/remote/cleanup.js';
 import { generationsToPrune } from '../../source/engine/keep-rule.js';
 import { takeLock, releaseLock, peekLock } from '../../source/engine/remote/lock.js';
-import { fillTemplate, quote } from '../../source/engine/remote/quote.js';
+import { fillTemplate, quote, script } from '../../source/engine/remote/quote.js';
+import { afterFirstListing, digestedListing, lastListing, readListingDigest, readStale, throughFirstListing, unlessListingChanged } from '../../source/engine/remote/listing-digest.js';
 import { stageGeneration, discardPartial } from '../../source/engine/remote/stage.js';
 import { armWatchdog, confirmWatchdog } from '../../source/engine/remote/watchdog.js';
 import { activateCurrent, swapCurrent } from '../../source/engine/remote/switch.js';
@@ -239,5 +241,35 @@ describe('service checks', () => {
 		const asUser = servicesActive(['oqto', 'oqto-runner'], { userUnits: true, user: 'wismut' });
 		expect(asUser).toContain("sy_as_user 'systemctl --user is-active --quiet oqto' || { echo 'oqto is not active' >&2; exit 1; }");
 		expect(asUser).toContain('sudo -n -H -u wismut -- env XDG_RUNTIME_DIR=/run/user/$sy_uid');
+	});
+});
+
+describe('digested listing and its guard', () => {
+	const run = (text: string) => {
+		const stdout = execFileSync('sh', ['-c', text], { encoding: 'utf8' });
+		return stdout.trim().split('\n').filter((line) => line.startsWith('SY:')).map((line) => line.slice(3));
+	};
+	// Text a shell would expand if it were read twice: the digest must be of what was printed.
+	const listing = "printf '%s\\n' 'SY:current-id 2' 'SY:gen 2 {\"release\":\"$x `y` \\\\z\"}'";
+
+	it('prints the listing, then the digest of exactly what it printed', () => {
+		const markers = run(digestedListing(listing));
+		expect(markers.slice(0, 2)).toEqual(['current-id 2', 'gen 2 {"release":"$x `y` \\\\z"}']);
+		expect(readListingDigest(markers)).toBe(createHash('sha256').update('SY:current-id 2\nSY:gen 2 {"release":"$x `y` \\\\z"}\n').digest('hex'));
+	});
+
+	it('goes on only when the host lists what the digest was read from; otherwise says stale and stops with status 0', () => {
+		const digest = readListingDigest(run(digestedListing(listing)))!;
+		expect(run(script(digestedListing(listing), unlessListingChanged(digest), "echo 'SY:went on'"))).toContain('went on');
+		const changed = run(script(digestedListing(`${listing}; echo 'SY:gen 3 {}'`), unlessListingChanged(digest), "echo 'SY:went on'"));
+		expect(readStale(changed)).toBe(true);
+		expect(changed).not.toContain('went on');
+	});
+
+	it('reads the opening listing and the last one of a script that listed twice apart', () => {
+		const markers = ['locked', 'current-id 2', 'listing a', 'swapped 2', 'current-id 1', 'listing b'];
+		expect(throughFirstListing(markers)).toEqual(['locked', 'current-id 2', 'listing a']);
+		expect(afterFirstListing(markers)).toEqual(['swapped 2', 'current-id 1', 'listing b']);
+		expect(lastListing(markers)).toEqual(['swapped 2', 'current-id 1', 'listing b']);
 	});
 });

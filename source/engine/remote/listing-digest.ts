@@ -17,7 +17,9 @@ export function digestedListing(list: string): string {
 		`sy_list() {\n${list}\n}`,
 		'sy_listing=$(sy_list)',
 		`printf '%s\\n' "$sy_listing"`,
-		`sy_digest=$(printf '%s' "$sy_listing" | sha256sum); sy_digest=\${sy_digest%% *}`,
+		// A here-document, not a pipe: one process fewer on every listing.
+		`sy_digest=$(sha256sum <<SY_LISTING\n$sy_listing\nSY_LISTING\n)`,
+		'sy_digest=${sy_digest%% *}',
 		`echo "${marker}${listingMarker} $sy_digest"`,
 	);
 }
