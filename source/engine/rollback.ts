@@ -5,7 +5,7 @@ import { generationsEvent, listingScript, readListing } from './host-listing.js'
 import { connect, inPhase, phaseTimer, type HostRun } from './host-run.js';
 import { lockAndRun, lockScript, reportLock } from './lock-host.js';
 import { releaseLock } from './remote/lock.js';
-import { readListingDigest, readStale, throughFirstListing, unlessListingChanged } from './remote/listing-digest.js';
+import { readListingDigest, readStale, throughFirstListing, unchangedMarker, unlessListingChanged } from './remote/listing-digest.js';
 import { script } from './remote/quote.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
 import { noSkips } from './activation.js';
@@ -69,6 +69,7 @@ function guessTarget(known: HostState, target: RollbackTarget, host: string): nu
 function openingOf(run: FleetRun, host: HostRun, digest: string, preflight: ReturnType<typeof phaseTimer>): Opening {
 	return {
 		script: lockScript(run, host, script(listingScript(host.host), unlessListingChanged(digest))),
+		passedMarker: unchangedMarker,
 		proceed(result) {
 			try {
 				const opening = throughFirstListing(result.markers);

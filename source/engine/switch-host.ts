@@ -48,7 +48,9 @@ export interface SwitchRequest {
  */
 export interface Opening {
 	readonly script: string;
-	proceed(result: ScriptResult): boolean;
+	/** Printed once the guard let the script go on: `proceed` is asked then, so the switch's output is the switch's. */
+	readonly passedMarker: string;
+	proceed(result: Pick<ScriptResult, 'markers' | 'blocks' | 'code' | 'failure' | 'stderr' | 'stdout' | 'signal'>): boolean;
 }
 
 export interface SwitchOutcome {
@@ -91,13 +93,13 @@ async function switchFrom(request: SwitchRequest, to: number, reason: 'deploy' |
 	if (!opening) emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 	// Nothing after the swap can change the outcome: finish in the same round trip.
 	const settled = !token && (!request.validate || healthCheckCount(session.host) === 0);
-	const swap = await switchTo(request, to, reason, { token, finish: settled ? request.finish?.() : undefined, opening });
-	if (swap.stale) return 'stale';
-	if (opening) {
+	const opened = () => {
 		emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 		started = Date.now();
 		tripsBefore = session.trips;
-	}
+	};
+	const swap = await switchTo(request, to, reason, { token, finish: settled ? request.finish?.() : undefined, ...(opening ? { opening: { ...opening, opened } } : {}) });
+	if (swap.stale) return 'stale';
 	const tripsOf = () => ({ ms: Date.now() - started, trips: session.trips - tripsBefore });
 	if (!swap.swapped) {
 		if (token) await session.run(confirmWatchdog(session.host.root, token, 'engine: the switch did not happen')).catch(() => undefined);
@@ -287,7 +289,12 @@ export function watchdogConfirmSeconds(host: HostConfig, validate: boolean): num
 const healthCheckCount = (host: HostConfig): number => host.health.commands.length + host.health.http.length + (host.health.servicesActive ? 1 : 0);
 
 /** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, mark activated) (, finish). */
-async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason, options: { token?: string; finish?: string; failedBy?: string; opening?: Opening }): Promise<SwapResult> {
+async function switchTo(
+	request: SwitchRequest,
+	to: number,
+	reason: SwitchReason,
+	options: { token?: string; finish?: string; failedBy?: string; opening?: Opening & { opened(): void } },
+): Promise<SwapResult> {
 	const host = request.session.host;
 	const { token, finish } = options;
 	const arm =
@@ -306,9 +313,23 @@ async function switchTo(request: SwitchRequest, to: number, reason: SwitchReason
 ) || exit $?`, token && markActivated(host.root, token));
 	const readBack = strategyFor(host).readCurrent(host);
 	// Never left half-way: if this process dies now, the host still runs the switch to its end.
-	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs, ifDisconnected: 'finish' });
-	if (options.opening && !options.opening.proceed(result)) return { swapped: false, from: null, stale: true };
-	const markers = options.opening ? afterFirstListing(result.markers) : result.markers;
+	const { opening } = options;
+	// The opening's verdict as soon as its guard passed (the preflight ends there, the switch's output follows), else from the whole result.
+	let verdict: { go: boolean } | { error: unknown } | undefined;
+	const decide = (result: Parameters<Opening['proceed']>[0]) => {
+		try {
+			verdict = { go: opening!.proceed(result) };
+			if (verdict.go) opening!.opened();
+		} catch (error) {
+			verdict = { error };
+		}
+	};
+	const onMarker = opening && ((line: string, soFar: Pick<ScriptResult, 'markers' | 'blocks'>) => verdict === undefined && line === opening.passedMarker && decide({ ...soFar, code: 0, stdout: '', stderr: '' }));
+	const result = await request.session.run(finish ? thenIfOk(swap, finish) : script(swap, readBack), { signal: request.force, timeoutMs: host.timeouts.switchMs, ifDisconnected: 'finish', ...(onMarker ? { onMarker } : {}) });
+	if (opening && verdict === undefined) decide(result);
+	if (verdict && 'error' in verdict) throw verdict.error;
+	if (verdict && !verdict.go) return { swapped: false, from: null, stale: true };
+	const markers = opening ? afterFirstListing(result.markers) : result.markers;
 	const { swapped, from } = readSwap(markers);
 	const current = strategyFor(host).parseCurrent(markers);
 	const why = request.force?.aborted ? 'stopped by a second cancel' : failureReason(result);

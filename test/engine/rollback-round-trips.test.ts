@@ -80,10 +80,18 @@ function lastListing(events: readonly EngineEvent[]): HostState | undefined {
 
 describe('rollback round trips', () => {
 	it('with a listing held and no watchdog: lock, listing, switch, release and read-back in one round trip', async () => {
-		const host = setup('watchdog = false');
+		const host = setup('watchdog = false\nafter_switch = ["echo activated"]');
 		await host.deploy('v1');
 		await host.deploy('v2');
 		const first = await host.rollback({ previous: true }, await host.listing());
+		// One round trip, but the operator still sees the phases in their order: the switch's output is the switch's.
+		const at = (match: (event: EngineEvent) => boolean) => first.events.findIndex(match);
+		const preflightOk = at((event) => event.type === 'phase' && event.phase === 'preflight' && event.status === 'ok');
+		const switchRunning = at((event) => event.type === 'phase' && event.phase === 'switch' && event.status === 'running');
+		const activated = at((event) => event.type === 'log' && event.line === 'activated');
+		expect(preflightOk).toBeGreaterThan(-1);
+		expect(switchRunning).toBeGreaterThan(preflightOk);
+		expect(activated).toBeGreaterThan(switchRunning);
 		expect(first.summary.outcomes).toEqual({ h: 'ok' });
 		expect(first.connections.map((scripts) => scripts.length)).toEqual([1]);
 		expect(first.trips('preflight')).toEqual([1]);

@@ -3,6 +3,9 @@ import { marker, quote, script } from './quote.js';
 /** Printed after a digested listing: `SY:listing <sha256 of what the listing printed>`. */
 export const listingMarker = 'listing';
 
+/** Printed when the guard let the script go on: what follows belongs to it, not to the opening. */
+export const unchangedMarker = 'unchanged';
+
 /** Printed when a guarded script stopped because the host no longer lists what the engine picked from. */
 export const staleMarker = 'stale';
 
@@ -29,7 +32,7 @@ export function digestedListing(list: string): string {
  * exactly what has digest `expected`. What follows runs only on a host as the engine last saw it.
  */
 export const unlessListingChanged = (expected: string): string =>
-	`if [ "$sy_digest" != ${quote(expected)} ]; then echo "${marker}${staleMarker}"; exit 0; fi`;
+	`if [ "$sy_digest" != ${quote(expected)} ]; then echo "${marker}${staleMarker}"; exit 0; fi; echo "${marker}${unchangedMarker}"`;
 
 /** The digest the listing printed (the last one, when a script listed twice). */
 export function readListingDigest(markers: readonly string[]): string | undefined {
