@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineEvent, EventOf } from '../engine/events.js';
 import type { HostState } from '../engine/host-state.js';
-import { listRuns } from './list-runs.js';
+import { runsDir } from './run-recorder.js';
 
 /** How many recent runs are looked through: an older listing is almost surely stale, and its guard would only cost the scan. */
 const runsLooked = 10;
@@ -22,9 +22,12 @@ export function knownListings(configDir: string, hosts: readonly string[]): Map<
 	const wanted = new Set(hosts);
 	const seen = new Set<string>();
 	const known = new Map<string, HostState>();
-	for (const run of listRuns(configDir).slice(0, runsLooked)) {
+	// Newest first by name (run ids begin with their start time): only these records are read.
+	const root = runsDir(configDir);
+	const newest = existsSync(root) ? readdirSync(root).sort().reverse().slice(0, runsLooked) : [];
+	for (const runId of newest) {
 		const last = new Map<string, EventOf<'generations'>>();
-		for (const line of readLines(path.join(run.dir, 'events.jsonl'))) {
+		for (const line of readLines(path.join(root, runId, 'events.jsonl'))) {
 			// Most of a record is log lines; only listings matter here.
 			if (!line.includes('"type":"generations"')) continue;
 			const event = parse(line);
