@@ -9,13 +9,16 @@ import { cancelAnswerMs, cancelKillAfterMs } from './transport.js';
 /**
  * Runs scripts on this machine with `sh -c`: a `local = true` host. Each script leads a process
  * group of its own (detached), so a cancel reaches everything it started, and a guardian process
- * (see `guardianScript`) stops those groups and runs the disconnect script if this process dies
- * without `close()`, as the supervisor does on an SSH host.
+ * (see `guardianScript`) stops those groups and runs the disconnect scripts if this process dies
+ * without `close()`, as the supervisor does on an SSH host. One guardian serves every local host
+ * of this process: starting one per host was a third of what a local host cost.
  */
 export class LocalTransport implements Transport {
 	readonly kind = 'local';
 	readonly describe = 'local';
-	private guardian: ChildProcess | undefined;
+	/** Names this transport's disconnect script to the shared guardian. */
+	private readonly id = ++transports;
+	private hooked = false;
 
 	async connect(): Promise<void> {}
 
@@ -66,44 +69,68 @@ export class LocalTransport implements Transport {
 
 	async onDisconnect(script: string | undefined): Promise<boolean> {
 		const text = script ?? '';
-		this.tell(`h ${Buffer.byteLength(text)}\n${text}`);
+		this.tell(`h ${this.id} ${Buffer.byteLength(text)}\n${text}`);
+		this.hooked = text !== '';
 		return true;
 	}
 
+	/** A clean end: the guardian forgets this transport's disconnect script (it runs only if this process dies). */
 	async close(): Promise<void> {
-		const guardian = this.guardian;
-		this.guardian = undefined;
-		if (!guardian?.stdin || guardian.exitCode !== null) return;
-		const gone = new Promise((resolve) => guardian.once('exit', resolve));
-		// Waited for: it must keep this process alive until it has gone.
-		guardian.ref();
-		guardian.stdin.end('q\n');
-		await gone;
+		if (!this.hooked) return;
+		this.hooked = false;
+		await tellAndFlush(`c ${this.id}\n`);
 	}
 
-	/** Tells the guardian (started on first use) what to look after. */
 	private tell(line: string): void {
-		this.guardian ??= startGuardian();
-		this.guardian.stdin?.write(line);
+		guardianInput().write(line);
 	}
+}
+
+let transports = 0;
+let guardian: ChildProcess | undefined;
+
+/** The shared guardian's stdin (started on first use, again if it has gone). */
+function guardianInput(): NodeJS.WritableStream {
+	if (!guardian?.stdin || guardian.exitCode !== null || guardian.signalCode !== null) guardian = startGuardian();
+	return guardian.stdin!;
+}
+
+/**
+ * Writes and, when the pipe could not take it at once, keeps this process alive until it has: a
+ * clean close must reach the guardian before this process ends, or its disconnect script would run.
+ */
+async function tellAndFlush(line: string): Promise<void> {
+	const input = guardianInput() as NodeJS.WritableStream & { writableLength?: number; ref?: () => void; unref?: () => void };
+	input.write(line);
+	if (!input.writableLength) return;
+	input.ref?.();
+	await new Promise((resolve) => {
+		input.once('drain', resolve);
+		input.once('close', resolve);
+	});
+	input.unref?.();
 }
 
 /**
  * Lives beside this process, reading what it is told on stdin: `+ <pgid>` / `= <pgid>` (a
- * command's group started; `=`: one to let finish), `- <pgid>` (ended), `h <n>\n<n bytes>` (the
- * disconnect script), `q` (a clean close). End of input without `q` means this process died: the
- * groups get TERM, then KILL; once the ones to finish have, the script runs.
+ * command's group started; `=`: one to let finish), `- <pgid>` (ended), `h <id> <n>\n<n bytes>`
+ * (transport <id>'s disconnect script), `c <id>` (transport <id> closed cleanly: its script never
+ * runs). End of input means this process has gone: the groups left get TERM, then KILL; once the
+ * ones to finish have, the scripts left run, side by side.
  */
 const guardianScript = [
-	"sy_groups=' '; sy_keep=' '; sy_hook=",
-	'while IFS=" " read -r sy_op sy_arg; do',
+	"sy_groups=' '; sy_keep=' '; sy_hooks=' '",
+	'while IFS=" " read -r sy_op sy_arg sy_n; do',
+	// Transport ids are numbers this process made: safe to name variables with.
+	'  case $sy_arg in *[!0-9]*) continue ;; esac',
 	'  case $sy_op in',
 	'    +) sy_groups="$sy_groups$sy_arg " ;;',
 	'    =) sy_keep="$sy_keep$sy_arg " ;;',
 	"    -) sy_left=' '; for sy_g in $sy_groups; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_groups=$sy_left",
 	"       sy_left=' '; for sy_g in $sy_keep; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_keep=$sy_left ;;",
-	'    h) sy_hook=$(head -c "$sy_arg") || exit 0 ;;',
-	'    q) exit 0 ;;',
+	'    h) sy_h=; if [ "${sy_n:-0}" -gt 0 ]; then sy_h=$(head -c "$sy_n") || exit 0; fi',
+	'       eval "sy_hook_$sy_arg=\\$sy_h"; case $sy_hooks in *" $sy_arg "*) ;; *) sy_hooks="$sy_hooks$sy_arg " ;; esac ;;',
+	'    c) eval "sy_hook_$sy_arg=" ;;',
 	'  esac',
 	'done',
 	"if [ \"$sy_groups\" != ' ' ]; then",
@@ -113,7 +140,8 @@ const guardianScript = [
 	'fi',
 	// Its leader, not the whole group: a service it started may live on in the group.
 	'for sy_g in $sy_keep; do while kill -0 "$sy_g" 2>/dev/null; do sleep 1; done; done',
-	'[ -z "$sy_hook" ] || exec sh -c "$sy_hook"',
+	'for sy_id in $sy_hooks; do eval "sy_h=\\$sy_hook_$sy_id"; [ -z "$sy_h" ] || sh -c "$sy_h" & done',
+	'wait',
 ].join('\n');
 
 function startGuardian(): ChildProcess {

@@ -14,6 +14,8 @@ export interface DyingClientPlan {
 	readonly script?: string;
 	readonly ifDisconnected?: 'stop' | 'finish';
 	readonly close?: boolean;
+	/** Local only: more hosts in the same process, each with its disconnect script, closed cleanly first when `close` is set on them. */
+	readonly others?: readonly { readonly onDisconnect: string; readonly close: boolean }[];
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DyingClientPlan;
@@ -21,6 +23,13 @@ const transport: Transport = plan.ssh ? new SshTransport({ ...plan.ssh, agentSoc
 await transport.connect();
 for (const script of plan.onDisconnect) {
 	if (!(await transport.onDisconnect(script))) throw new Error('the disconnect script could not be armed');
+}
+for (const other of plan.others ?? []) {
+	const local = new LocalTransport();
+	await local.onDisconnect(other.onDisconnect);
+	// A command that ran and ended: the host is in use, as a deploy's would be.
+	await local.exec('true');
+	if (other.close) await local.close();
 }
 console.log('armed');
 if (plan.script) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { getEventListeners } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalTransport } from '../../source/transport/local.js';
@@ -96,6 +96,26 @@ describe('a local client that dies without closing', () => {
 		await waitFor(() => existsSync(after) || existsSync(before), 'the disconnect script to run');
 		expect(existsSync(done)).toBe(true);
 		expect(existsSync(before)).toBe(false);
+	});
+
+	test('many hosts in one process: each one left open has its script run as written, none closed cleanly does', async () => {
+		const hooks = [markerFile(), markerFile(), markerFile()];
+		const closed = markerFile();
+		// Quotes, a dollar and a backquote: the script must reach sh as it was written, never be read twice.
+		// The open hosts' scripts wait a second first: the closed one's, were it run, would have run by then.
+		const written = (file: string) => `sleep 1; x='$HOME \`y\`'; printf '%s' "$x" > ${file}`;
+		const client = await clients.start(
+			{
+				onDisconnect: [written(hooks[0]!)],
+				others: [{ onDisconnect: `touch ${closed}`, close: true }, { onDisconnect: written(hooks[1]!), close: false }, { onDisconnect: written(hooks[2]!), close: false }],
+				script: 'echo started; sleep 30',
+			},
+			'started',
+		);
+		await client.kill();
+		await waitFor(() => hooks.every((hook) => existsSync(hook)), 'every open host\'s disconnect script to run');
+		for (const hook of hooks) expect(readFileSync(hook, 'utf8')).toBe('$HOME `y`');
+		expect(existsSync(closed)).toBe(false);
 	});
 
 	test('a clean close does not run it', async () => {
