@@ -18,7 +18,7 @@ import { waitFor } from '../support/wait-for.js';
 const outcomes: [string, string][] = [];
 const hostNames = [
 	'upload', 'swap', 'health', 'rollback', 'disk', 'live-lock', 'stale-lock', 'key', 'big-line', 'int-build', 'int-preflight', 'int-upload', 'int-switch', 'int-validate',
-	'slow-restart', 'late-confirm', 'killed-run', 'hang-health', 'kill9',
+	'slow-restart', 'late-confirm', 'killed-run', 'hang-health', 'kill9', 'kill9-rollback',
 ];
 
 /** `current` is a complete generation matching its manifest; no .partial is current; the log agrees. */
@@ -135,6 +135,9 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 			// #11.6: a health check that never ends is killed on the host, every time.
 			'hang-health': 'health = { command = "sleep 617", timeout = 1, retries = 1, interval = 0.1 }',
 			kill9: 'dry_run = "if [ -f stall ]; then sleep 618; fi"',
+			// #14: a one-round-trip rollback killed while its switch activates (the stall file holds it there).
+			// A short validation keeps the watchdog's deadline (validation + confirm_timeout) short.
+			'kill9-rollback': 'after_switch = ["[ ! -f {root}/stall-switch ] || sleep 3"]\nhealth = { command = "true", retries = 0, timeout = 2 }',
 		};
 		deploy = await sshDeployFleet(fleet, { extra: '', hostExtra: slow });
 		writeFileSync(deploy.config, readFileSync(deploy.config, 'utf8').replace('[defaults]\n', '[defaults]\nconfirm_timeout = 2\n'));
@@ -389,6 +392,40 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		await waitFor(() => processesWith('sleep 617').length === 0, 'the health checks to be killed on the host');
 		assertTruthful(result.stdout, 'hang-health', root('hang-health'));
 		outcomes.push(['health check that never ends', `timed out, killed on the host; current ${assertInvariant(root('hang-health'), 'hang-health')}`]);
+	}, 120_000);
+
+	it('kill -9 of the CLI in a one-round-trip rollback: the host finishes the switch, releases the lock, and the unconfirmed switch is undone by its watchdog', async () => {
+		const host = 'kill9-rollback';
+		const second = await deploy.run('deploy', '--yes', '--host', host);
+		expect(second.exitCode).toBe(0);
+		expect(readlinkSync(path.join(root(host), 'current'))).toBe('generations/2');
+		writeFileSync(path.join(root(host), 'stall-switch'), '');
+		try {
+			const run = startCli(deploy, fleet, ['rollback', '--yes', '--host', host]);
+			// The switch runs in the lock's round trip: this line comes as the host's guard lets it go on.
+			await run.waitFor(new RegExp(`\\[${host}\\] ▸ switch`));
+			await waitFor(() => readlinkSync(path.join(root(host), 'current')) === 'generations/1', 'the switch to move current');
+			run.child.kill('SIGKILL');
+			await run.done;
+		} finally {
+			rmSync(path.join(root(host), 'stall-switch'), { force: true });
+		}
+		// Nobody confirms: the host finishes activating, releases the lock, and the watchdog puts generation 2 back.
+		await waitFor(() => !existsSync(path.join(root(host), '.lock')), 'the host to release the lock');
+		await waitFor(() => readlinkSync(path.join(root(host), 'current')) === 'generations/2' && watchdogScripts(root(host)).length === 0, 'the watchdog to revert to generation 2');
+		expect(deploy.switchesLog(host).slice(-2).map((line) => line.slice(2, 5))).toEqual([
+			['2', '1', 'rollback'],
+			['1', '2', 'watchdog-revert'],
+		]);
+		// The killed run's record lists the host as it was before: the next rollback sees it changed and asks again.
+		// (Generation 1 is `reverted` now, so "previous" would refuse it: it is named.)
+		const next = await deploy.run('rollback', '--yes', '--host', host, '--to', '1');
+		expect(next.exitCode, next.stdout).toBe(0);
+		expect(next.stdout).toMatch(new RegExp(`\\[${host}\\] reverted by watchdog at \\S+`));
+		expect(next.stdout).toContain(`[${host}] the host changed since its generations were listed`);
+		expect(readlinkSync(path.join(root(host), 'current'))).toBe('generations/1');
+		assertTruthful(next.stdout, host, root(host));
+		outcomes.push(['kill -9 in a one-trip rollback', `switch finished, lock released, watchdog reverted; next rollback ok; current ${assertInvariant(root(host), host)}`]);
 	}, 120_000);
 
 	it('kill -9 of the CLI over SSH: the host releases the lock and stops the command', async () => {
