@@ -1,9 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { oneLocalHosts } from '../support/one-local-host.js';
 import { waitFor } from '../support/wait-for.js';
-import { parseConfig } from '../../source/config/load-config.js';
 import { runDeploy } from '../../source/engine/deploy.js';
 import type { EngineEvent } from '../../source/engine/events.js';
 import { LocalTransport } from '../../source/transport/local.js';
@@ -13,22 +12,10 @@ import type { ExecOptions } from '../../source/transport/transport.js';
  * A good switch's cleanup (prune + lock release) rides along with the last round trip when
  * nothing after it can change the outcome; otherwise it is a round trip of its own, as before.
  */
-const dirs: string[] = [];
-afterEach(() => {
-	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const newHost = oneLocalHosts('switchyard-round-trips-');
 
 function setup(hostToml: string) {
-	const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-round-trips-'));
-	dirs.push(dir);
-	const root = path.join(dir, 'root');
-	mkdirSync(path.join(dir, 'artifact'));
-	const file = path.join(dir, 'hosts.toml');
-	writeFileSync(
-		file,
-		['[app]', 'name = "rt"', 'keep = 2', '', '[build]', 'command = "true"', 'artifact = "artifact"', '', '[[host]]', 'name = "h"', 'local = true', `root = ${JSON.stringify(root)}`, hostToml, ''].join('\n'),
-	);
-	const config = parseConfig(readFileSync(file, 'utf8'), file);
+	const { dir, root, config } = newHost(hostToml, 'keep = 2');
 	const deploy = async (version: string) => {
 		writeFileSync(path.join(dir, 'artifact', 'version.txt'), version);
 		const scripts: string[] = [];

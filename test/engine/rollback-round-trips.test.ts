@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../source/config/load-config.js';
+import { describe, expect, it } from 'vitest';
+import { oneLocalHosts } from '../support/one-local-host.js';
 import { runDeploy } from '../../source/engine/deploy.js';
 import type { EngineEvent, EventOf } from '../../source/engine/events.js';
 import type { HostState } from '../../source/engine/host-state.js';
@@ -19,19 +18,10 @@ import type { ExecOptions } from '../../source/transport/transport.js';
  * lock, listing and switch travel together, guarded by the host's digest of that listing. A host
  * that changed since is asked again and rolled back from what it lists now.
  */
-const dirs: string[] = [];
-afterEach(() => {
-	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const newHost = oneLocalHosts('switchyard-rollback-trips-');
 
 function setup(hostToml: string) {
-	const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-rollback-trips-'));
-	dirs.push(dir);
-	const root = path.join(dir, 'root');
-	mkdirSync(path.join(dir, 'artifact'));
-	const file = path.join(dir, 'hosts.toml');
-	writeFileSync(file, ['[app]', 'name = "rt"', '', '[build]', 'command = "true"', 'artifact = "artifact"', '', '[[host]]', 'name = "h"', 'local = true', `root = ${JSON.stringify(root)}`, hostToml, ''].join('\n'));
-	const config = parseConfig(readFileSync(file, 'utf8'), file);
+	const { dir, root, config } = newHost(hostToml);
 	/** A transport per connection that counts its scripts (connections[0] is the run's, later ones new logins). */
 	const counted = () => {
 		const connections: string[][] = [];
