@@ -5,6 +5,7 @@ import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackT
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
 import { noServiceLogs } from '../engine/tail-logs.js';
+import { listedState } from '../engine/host-state.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import type { ConsoleStore, Modal } from '../store/console-store.js';
@@ -260,7 +261,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			const known = new Map(
 				hosts.flatMap((host) => {
 					const listed = state().generations[host];
-					return listed?.digest === undefined ? [] : [[host, { current: listed.current, generations: listed.list, manifest: null, digest: listed.digest }] as const];
+					const known = listed && listedState({ ...listed, generations: listed.list });
+					return known ? [[host, known] as const] : [];
 				}),
 			);
 			return start('rollback', hosts, (run) => engine.runRollback({ ...run, target, known }));

@@ -1,6 +1,6 @@
 import type { WaveConfig } from '../config/types.js';
-import type { EngineEvent, GenerationStatus } from './events.js';
-import { generationsEvent, listingScript, readListing } from './host-listing.js';
+import type { GenerationStatus } from './events.js';
+import { expectedGenerations, generationsEvent, listingScript, readListing } from './host-listing.js';
 import { inPhase, type HostRun } from './host-run.js';
 import { generationsToPrune } from './keep-rule.js';
 import { releaseLock } from './remote/lock.js';
@@ -126,12 +126,7 @@ async function cleanup(d: Deploy, host: HostRun, prune: readonly number[], curre
 		host.locked = false;
 		host.lockSent = false;
 		if (prune.length > 0) host.session!.info(`removed generation${prune.length > 1 ? 's' : ''} ${prune.join(', ')} (keep = ${request.config.app.keep})`);
-		run.emit(listed.digest === undefined ? derivedGenerations(host, prune, current) : generationsEvent(host.host.name, listed));
+		const kept = host.state!.generations.filter((generation) => !prune.includes(generation.id));
+		run.emit(listed.digest === undefined ? expectedGenerations(host.host.name, kept, current) : generationsEvent(host.host.name, listed));
 	});
-}
-
-/** What the host should list after the switch and prune, when its read-back did not reach us whole. */
-function derivedGenerations(host: HostRun, prune: readonly number[], current: number): EngineEvent {
-	const generations = host.state!.generations.filter((generation) => !prune.includes(generation.id)).map((generation) => ({ ...generation, current: generation.id === current }));
-	return { type: 'generations', host: host.host.name, current, generations };
 }

@@ -1,5 +1,5 @@
 import type { HostConfig } from '../config/types.js';
-import type { EngineEvent } from './events.js';
+import type { EngineEvent, GenerationInfo } from './events.js';
 import type { ScriptResult } from './host-session.js';
 import type { HostState } from './host-state.js';
 import { digestedListing, lastListing, readListingDigest } from './remote/listing-digest.js';
@@ -15,6 +15,14 @@ export function readListing(host: HostConfig, result: Pick<ScriptResult, 'marker
 	const digest = readListingDigest(markers);
 	return digest === undefined ? state : { ...state, digest };
 }
+
+/** What a host should list once `current` is `current`, when its read-back did not reach us (no digest). */
+export const expectedGenerations = (host: string, generations: readonly GenerationInfo[], current: number | null): EngineEvent => ({
+	type: 'generations',
+	host,
+	current,
+	generations: generations.map((generation) => ({ ...generation, current: generation.id === current })),
+});
 
 /** The `generations` event of a state read back from the host (its digest travels with it). */
 export const generationsEvent = (host: string, state: HostState): EngineEvent => ({

@@ -32,3 +32,12 @@ export const isPending = (generation: { readonly id: number; readonly status: Ge
 export function pendingGeneration(state: HostState): GenerationInfo | undefined {
 	return state.generations.filter((generation) => isPending(generation, state.current)).at(-1);
 }
+
+/**
+ * A listing as an event carried it (the console's store, a run record) as the state it lists;
+ * undefined when it was derived by the engine (no digest: not read back, nothing to guard with).
+ */
+export function listedState(listing: { readonly current: number | null; readonly generations: readonly GenerationInfo[]; readonly digest?: string }): HostState | undefined {
+	if (listing.digest === undefined) return undefined;
+	return { current: listing.current, generations: listing.generations, manifest: null, digest: listing.digest };
+}

@@ -1,7 +1,7 @@
-import type { EngineEvent, RunSummary } from './events.js';
+import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
 import { wentLive, type HostState } from './host-state.js';
-import { generationsEvent, listingScript, readListing } from './host-listing.js';
+import { expectedGenerations, generationsEvent, listingScript, readListing } from './host-listing.js';
 import { connect, inPhase, phaseTimer, type HostRun } from './host-run.js';
 import { lockAndRun, lockScript, reportLock } from './lock-host.js';
 import { releaseLock } from './remote/lock.js';
@@ -109,18 +109,10 @@ async function switchHost(run: FleetRun, request: RollbackRequest, host: HostRun
 	host.expected = result.outcome === 'ok' ? target : result.outcome === 'manual' ? undefined : result.from;
 	if (result.current !== undefined) host.readBack = result.current;
 	if (result.finished) host.locked = host.lockSent = false;
-	run.emit(result.finishedWith ? generationsEvent(host.host.name, readListing(host.host, { markers: result.finishedWith, blocks: new Map() })) : derivedGenerations(host.host.name, state, result.outcome === 'ok' ? target : result.from));
+	run.emit(result.finishedWith ? generationsEvent(host.host.name, readListing(host.host, { markers: result.finishedWith, blocks: new Map() })) : expectedGenerations(host.host.name, state.generations, result.outcome === 'ok' ? target : result.from));
 	await run.end(host, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);
 	return undefined;
 }
-
-/** The listing as the engine expects it after the switch (no digest: it was not read back). */
-const derivedGenerations = (host: string, state: HostState, current: number | null): EngineEvent => ({
-	type: 'generations',
-	host,
-	current,
-	generations: state.generations.map((generation) => ({ ...generation, current: generation.id === current })),
-});
 
 async function lockAndList(run: FleetRun, host: HostRun): Promise<HostState> {
 	const result = await lockAndRun(run, host, listingScript(host.host));

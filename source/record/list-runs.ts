@@ -38,7 +38,8 @@ export function listRuns(configDir: string): RunRecord[] {
 	return runs.sort((a, b) => (startedAt(a) === startedAt(b) ? 0 : startedAt(a) < startedAt(b) ? 1 : -1));
 }
 
-function safeRead(file: string): string {
+/** A record file's text; empty when it is missing or unreadable (a run still starting, a damaged record). */
+export function safeRead(file: string): string {
 	try {
 		return readFileSync(file, 'utf8');
 	} catch {

@@ -4,11 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { oneLocalHosts } from '../support/one-local-host.js';
 import { runDeploy } from '../../source/engine/deploy.js';
 import type { EngineEvent, EventOf } from '../../source/engine/events.js';
-import type { HostState } from '../../source/engine/host-state.js';
+import { listedState, type HostState } from '../../source/engine/host-state.js';
 import { listGenerations } from '../../source/engine/inspect-fleet.js';
 import type { RollbackTarget } from '../../source/engine/requests.js';
 import { runRollback } from '../../source/engine/rollback.js';
-import { stateOf } from '../../source/record/known-listings.js';
 import { LocalTransport } from '../../source/transport/local.js';
 import type { ExecOptions } from '../../source/transport/transport.js';
 
@@ -65,7 +64,7 @@ function setup(hostToml: string) {
 /** The last listing the run read back (its digest says it was read, not derived). */
 function lastListing(events: readonly EngineEvent[]): HostState | undefined {
 	const event = events.filter((each): each is EventOf<'generations'> => each.type === 'generations').at(-1);
-	return event && stateOf(event);
+	return event && listedState(event);
 }
 
 describe('rollback round trips', () => {
