@@ -80,7 +80,11 @@ export class FakeEngine implements ConsoleEngine {
 		return summary;
 	}
 
+	/** While set, listings wait for it: a host that is slow to answer. */
+	listingGate: Promise<void> | undefined;
+
 	async listGenerations(context: RunContext): Promise<void> {
+		await this.listingGate;
 		for (const host of context.hosts) {
 			this.listed.push(host.name);
 			const failure = this.unreachable[host.name];

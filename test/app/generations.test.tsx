@@ -61,6 +61,34 @@ describe('generations and rollback', () => {
 		expect(engine.rollbacks[0]?.hosts.map((host) => host.name)).toEqual(['web-1']);
 	});
 
+	it('keys typed before the list has come act on it when it comes: g↓↓ry rolls back to the generation two below current', async () => {
+		const engine = engineWithGenerations();
+		let answer!: () => void;
+		engine.listingGate = new Promise((resolve) => (answer = resolve));
+		const { lastFrame, stdin } = await renderConsole({ hosts: smallFleet(), engine });
+		await press(stdin, 'g', ARROW_DOWN, ARROW_DOWN, 'r', 'y');
+		await waitForFrame(lastFrame, 'Generations of web-1');
+		expect(engine.rollbacks).toEqual([]);
+		answer();
+		await waitFor(() => engine.rollbacks.length === 1, 'the rollback typed ahead');
+		expect(engine.rollbacks[0]?.target).toEqual({ generation: 1 });
+	});
+
+	it('esc while the list is on its way closes at once, and the keys typed before it are dropped', async () => {
+		const engine = engineWithGenerations();
+		let answer!: () => void;
+		engine.listingGate = new Promise((resolve) => (answer = resolve));
+		const { lastFrame, stdin } = await renderConsole({ hosts: smallFleet(), engine });
+		await press(stdin, 'g', ARROW_DOWN, 'r');
+		await waitForFrame(lastFrame, 'Generations of web-1');
+		await press(stdin, ESC);
+		await waitForFrame(lastFrame, (frame) => !frame.includes('Generations of'));
+		answer();
+		await waitFor(() => engine.listed.includes('web-1'), 'the listing to answer');
+		await waitForFrame(lastFrame, (frame) => !frame.includes('Roll back') && !frame.includes('Generations of'));
+		expect(engine.rollbacks).toEqual([]);
+	});
+
 	it('with several hosts selected, r rolls them all back to the highlighted release', async () => {
 		const engine = engineWithGenerations();
 		const { lastFrame, stdin } = await renderConsole({ hosts: smallFleet(), engine });

@@ -5,7 +5,8 @@ import type { KeyHandler, KeyQueue } from './key-queue.js';
 
 export const KeyQueueContext = createContext<KeyQueue | null>(null);
 
-function useKeyQueue(): KeyQueue {
+/** The console's key queue (a view that holds keys back hands them on through it). */
+export function useKeyQueue(): KeyQueue {
 	const queue = useContext(KeyQueueContext);
 	if (!queue) throw new Error('views with keys must be rendered inside the console (KeyQueueContext)');
 	return queue;
