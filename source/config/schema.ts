@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { strategyNames } from '../engine/strategies/names.js';
+import { strategyNames } from './strategies.js';
 
 /*
  * The shape of hosts.toml. Every name that ends up inside a shell command on a host is held to

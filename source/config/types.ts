@@ -1,4 +1,4 @@
-import type { StrategyName } from '../engine/strategies/names.js';
+import type { StrategyName } from './strategies.js';
 
 /** A host after [defaults] are merged in and paths resolved: what the engine works with. */
 export interface HostConfig {

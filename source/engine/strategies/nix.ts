@@ -42,6 +42,8 @@ export const nixStrategy: Strategy = {
 
 	// dry-activate, as pantherOS tests a configuration before switching to it.
 	hasDryRun: () => true,
+	deploysWithoutArtifact: false,
+	stepsInOutput: false,
 	async dryRun(run, state, artifact) {
 		if (artifact) {
 			const storePath = requireStorePath(artifact);
@@ -49,7 +51,7 @@ export const nixStrategy: Strategy = {
 			run.session.info(`$ ${dryActivate(storePath)}`);
 			await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
 		}
-		await runConfiguredDryRun(run, run.session.host, state);
+		await runConfiguredDryRun(run, state, nixValues);
 	},
 
 	preview: {

@@ -36,6 +36,9 @@ export const scriptStrategy: Strategy = {
 		},
 	},
 	declaredSteps: (result) => readDeclaredSteps(result.blocks),
+	// The deploy script does the work: it may need nothing from this machine.
+	deploysWithoutArtifact: true,
+	stepsInOutput: true,
 };
 
 /** The deploy script command(s) of a host: one per service when the script names {service}. */

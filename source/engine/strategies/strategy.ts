@@ -90,7 +90,7 @@ export interface Preview {
 /**
  * How one kind of host keeps generations. Phases, locks, waves, confirm, validate,
  * auto-rollback and the console are shared; only these steps differ. A new strategy is one file
- * implementing this, plus its line in `strategies/index.ts`.
+ * implementing this, plus its name in `config/strategies.ts` and its line in `strategies/index.ts`.
  */
 export interface Strategy {
 	/** Script run right after the lock (same round trip) reporting the host's state; `artifact` when one is to be staged. */
@@ -113,6 +113,10 @@ export interface Strategy {
 	declaredSteps(result: Pick<ScriptResult, 'markers' | 'blocks'>): string[];
 	/** Something runs on the host in the dry run: then the upload takes a round trip of its own after it. */
 	hasDryRun(host: HostConfig): boolean;
+	/** A host may deploy with no artifact (a deploy script that fetches or builds its own). */
+	readonly deploysWithoutArtifact: boolean;
+	/** What runs on the host prints FastDeploy step lines (`{"name","state","message"}`) on its output: they are steps, not log lines. */
+	readonly stepsInOutput: boolean;
 	readonly staging: Staging;
 	/**
 	 * Makes generation `to` current and live, as one script that prints `SY:swapped <from>` as
