@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { configSchema, defaultsSchema, environmentSchema, healthSchema, hostSchema, type RawConfig, type RawHealth, type RawHost } from './schema.js';
+import { healthSchema, resolveHealth } from './health-checks.js';
+import { configSchema, defaultsSchema, environmentSchema, hostSchema, type RawConfig, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
-import type { Config, EnvironmentConfig, EnvValue, HealthConfig, HostConfig } from './types.js';
+import type { Config, EnvironmentConfig, EnvValue, HostConfig } from './types.js';
 
 /** One problem in hosts.toml, located. Printed as `file:line: key: message`. */
 export interface ConfigProblem {
@@ -369,21 +370,6 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 			uploadMs: (merged.upload_timeout ?? 3600) * 1000,
 		},
 		allowExternalLinks: merged.allow_external_links ?? false,
-	};
-}
-
-function resolveHealth(...layers: (RawHealth | undefined)[]): HealthConfig {
-	const health: RawHealth = Object.assign({}, ...layers.filter(Boolean));
-	const commands = health.command === undefined ? [] : [health.command].flat();
-	return {
-		commands,
-		http: (health.http ?? []).map((check) =>
-			typeof check === 'string' ? { url: check, expect: health.expect } : { ...check, expect: check.expect ?? health.expect },
-		),
-		servicesActive: health.services_active ?? false,
-		timeoutMs: (health.timeout ?? 5) * 1000,
-		retries: health.retries ?? 3,
-		intervalMs: (health.interval ?? 1) * 1000,
 	};
 }
 

@@ -1,3 +1,4 @@
+import type { HealthConfig } from './health-checks.js';
 import type { StrategyName } from './strategies.js';
 
 /** A host after [defaults] are merged in and paths resolved: what the engine works with. */
@@ -78,21 +79,6 @@ export interface EnvironmentConfig {
 	readonly production: boolean;
 	/** Its hosts, in config order. */
 	readonly hosts: readonly string[];
-}
-
-export interface HttpCheck {
-	readonly url: string;
-	readonly expect?: string;
-	readonly status?: number;
-}
-
-export interface HealthConfig {
-	readonly commands: readonly string[];
-	readonly http: readonly HttpCheck[];
-	readonly servicesActive: boolean;
-	readonly timeoutMs: number;
-	readonly retries: number;
-	readonly intervalMs: number;
 }
 
 export interface BuildConfig {

@@ -53,7 +53,7 @@ export function checkFleet(context: RunContext): Promise<RunSummary> {
 		if (state.current === null) throw new HostFailure('nothing deployed yet (no current generation)');
 		const release = state.generations.find((generation) => generation.current)?.release ?? '';
 		await inPhase(run.emit, host, 'validate', async () => {
-			const health = await checkHealth(session, release, run.signal);
+			const health = await checkHealth({ session, release, values: strategy.templateValues(host.host, { release }) }, run.signal);
 			if (!health.ok) throw new HostFailure(health.reason ?? 'health check failed');
 		});
 		session.info(`generation ${state.current} (${release}) is healthy`);

@@ -1,6 +1,6 @@
 import type { HostConfig } from '../config/types.js';
 import type { EmitEvent, HostOutcome, SwitchReason } from './events.js';
-import { checkHealth } from './health.js';
+import { checkHealth, hasHealthChecks, longestValidationMs } from './health.js';
 import { failureReason, HostSession, type ScriptResult } from './host-session.js';
 import type { Skips } from './activation.js';
 import { strategyFor } from './strategies/index.js';
@@ -92,7 +92,7 @@ async function switchFrom(request: SwitchRequest, to: number, reason: 'deploy' |
 	// With an opening the switch phase begins once the opening's preflight has ended, within the same round trip.
 	if (!opening) emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 	// Nothing after the swap can change the outcome: finish in the same round trip.
-	const settled = !token && (!request.validate || healthCheckCount(session.host) === 0);
+	const settled = !token && (!request.validate || !hasHealthChecks(session.host.health));
 	const opened = () => {
 		emit({ type: 'phase', host, phase: 'switch', status: 'running' });
 		started = Date.now();
@@ -240,7 +240,8 @@ async function validatePhase(request: SwitchRequest, id: number, revert: boolean
 	const tripsBefore = session.trips;
 	const flag = revert ? { revert: true } : {};
 	emit({ type: 'phase', host, phase: 'validate', status: 'running', ...flag });
-	const health = await checkHealth(session, request.releaseOf(id), request.force);
+	const release = request.releaseOf(id);
+	const health = await checkHealth({ session, release, values: strategyFor(session.host).templateValues(session.host, { release }) }, request.force);
 	emit({ type: 'phase', host, phase: 'validate', status: health.ok ? 'ok' : 'failed', reason: health.reason, ms: Date.now() - started, trips: session.trips - tripsBefore, ...flag });
 	return health.ok ? undefined : (health.reason ?? 'health check failed');
 }
@@ -280,13 +281,9 @@ function switchScript(request: SwitchRequest, to: number, reason: SwitchReason, 
  * allowance, the switch's deadline, in switchTo).
  */
 export function watchdogConfirmSeconds(host: HostConfig, validate: boolean): number {
-	const health = host.health;
-	const checks = healthCheckCount(host);
-	const validation = validate ? ((health.retries + 1) * (checks * health.timeoutMs + health.intervalMs)) / 1000 : 0;
+	const validation = validate ? longestValidationMs(host.health) / 1000 : 0;
 	return Math.ceil(validation + host.confirmTimeoutMs / 1000);
 }
-
-const healthCheckCount = (host: HostConfig): number => host.health.commands.length + host.health.http.length + (host.health.servicesActive ? 1 : 0);
 
 /** One round trip: (arm the watchdog,) swap `current`, log it, install/restart what the host asks for (, mark activated) (, finish). */
 async function switchTo(
