@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import type { Artifact } from '../artifact.js';
 import { failureReason, HostFailure } from '../host-session.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
-import { nextGeneration } from '../activation-preview.js';
+import { nextGeneration } from './activation-preview.js';
 import { parseCurrent } from '../remote/inspect.js';
 import {
 	checkStorePath,
@@ -22,7 +22,8 @@ import {
 import { fillTemplate } from '../remote/quote.js';
 import { readStaged } from '../remote/stage.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
-import type { Strategy, StrategyRun, TemplateContext } from './strategy.js';
+import type { Strategy, StrategyRun } from './strategy.js';
+import type { TemplateContext } from '../template-values.js';
 import type { HostConfig } from '../../config/types.js';
 import { templateValues } from '../template-values.js';
 

@@ -14,7 +14,7 @@ import { discardPartial, readStaged, readStageFailure, stageFromHeader, stageHea
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
 import { giveStagedGeneration, requireUser } from '../remote/deploy-user.js';
 import { script } from '../remote/quote.js';
-import { activationPreviewScript, describeActivation } from '../activation-preview.js';
+import { activationPreviewScript, describeActivation } from './activation-preview.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import { fillValue, templateValues } from '../template-values.js';
 import type { PreparedUpload, Staged, Strategy, StrategyRun } from './strategy.js';

@@ -2,7 +2,8 @@ import type { HostConfig } from '../../config/types.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
 import { fillTemplate, type TemplateValues } from '../remote/quote.js';
 import { runInRoot } from '../remote/run-in-current.js';
-import type { StrategyRun, TemplateContext } from './strategy.js';
+import type { StrategyRun } from './strategy.js';
+import type { TemplateContext } from '../template-values.js';
 
 /**
  * The host's own `dry_run` command (e.g. `nginx -t`), run from its root, with the placeholders as

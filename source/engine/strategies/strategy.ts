@@ -6,12 +6,7 @@ import type { HostSession, ScriptResult } from '../host-session.js';
 import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
 import type { TemplateValues } from '../remote/quote.js';
-
-/** Where a template is filled: the release it is about and, when there is one, the generation. */
-export interface TemplateContext {
-	readonly release?: string;
-	readonly generation?: number;
-}
+import type { TemplateContext } from '../template-values.js';
 
 /** What a strategy needs to know about the run it works in. */
 export interface StrategyRun {
