@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { healthSchema } from './health-checks.js';
-import { strategyNames } from './strategies.js';
+import { strategyKeys } from './strategies.js';
 import { binaryName, command, envKey, hostName, maxSeconds, name, pathValue, relativePath, seconds, serviceName, sshTarget, tagName } from './values.js';
 
 /* The shape of hosts.toml; each value is held to its pattern in `values.ts`. */
@@ -23,15 +23,9 @@ export const envSchema = z.record(envKey, envValue);
 /** Everything a host can set; `[defaults]` takes the same keys. */
 const hostSettings = {
 	root: pathValue.optional(),
-	strategy: z.enum(strategyNames).optional(),
-	/** nix: the profile whose generations are the host's (default the NixOS system profile). */
-	profile: pathValue.optional(),
-	/** script: the deploy script on the host, run with --config <json>; {service} runs it per service. */
-	script: command.optional(),
+	...strategyKeys,
 	/** The OS user that owns the deployment: generations and shared dirs are its, restarts, hooks and logs run as it. */
 	user: name('a user name').optional(),
-	/** script: the deploy script runs as this user (sudo -n -u), its config readable by it alone. */
-	run_as: name('a user name').optional(),
 	/** Which [environments.<name>] this host belongs to (its env values, secrets and settings). */
 	environment: name('an environment name').optional(),
 	mode: z.enum(['local', 'multi-user']).optional(),

@@ -1,8 +1,8 @@
 import type { HealthConfig } from './health-checks.js';
-import type { StrategyName } from './strategies.js';
+import type { StrategySettings } from './strategies.js';
 
 /** A host after [defaults] are merged in and paths resolved: what the engine works with. */
-export interface HostConfig {
+export interface HostConfig extends StrategySettings {
 	readonly name: string;
 	readonly tags: readonly string[];
 	readonly transport: { readonly kind: 'local' } | { readonly kind: 'ssh'; readonly target: string };
@@ -10,15 +10,8 @@ export interface HostConfig {
 	readonly root: string;
 	/** No `root` was set: it is /opt/<app name> (the dry run says so). */
 	readonly rootDefaulted?: boolean;
-	readonly strategy: StrategyName;
-	/** nix strategy: the profile managed with nix-env. */
-	readonly profile: string;
-	/** script strategy: the deploy script (FastDeploy-style), template with {service}. */
-	readonly script?: string;
 	/** Owns the generations and shared dirs; restarts, after_switch hooks and logs run as this user. */
 	readonly user?: string;
-	/** script strategy: the deploy script runs as this user (sudo -n -u). */
-	readonly runAs?: string;
 	/** The [environments.<name>] the host belongs to. */
 	readonly environment?: string;
 	readonly mode?: 'local' | 'multi-user';
