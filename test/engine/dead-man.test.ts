@@ -22,20 +22,18 @@ function setup(toml = 'watchdog = true\nconfirm_timeout = 1\nhealth = { retries 
 	for (const id of [1, 2]) mkdirSync(path.join(root, 'generations', String(id)), { recursive: true });
 	symlinkSync('generations/2', path.join(root, 'current'));
 	const host = config.hosts[0]!;
-	const session = new HostSession(host, new LocalTransport(), () => {});
-	const logins: string[] = [];
-	const deadMan = (login: () => Promise<HostSession> = async () => session.over(new LocalTransport())) => {
+	const log: string[] = [];
+	const session = new HostSession(host, new LocalTransport(), (event) => void (event.type === 'log' && log.push(event.line)));
+	const deadMan = (login: () => Promise<HostSession> = async () => session.over(new LocalTransport()), over = session) => {
 		const made = deadManFor({
 			host,
+			session: over,
 			runId: 'run-a',
 			to: 2,
 			from: 1,
 			validate: true,
 			current: { script: readCurrent(root), read: parseCurrent },
-			login: () => {
-				logins.push('login');
-				return login();
-			},
+			login,
 		});
 		if (!made) throw new Error('expected a dead-man');
 		return made;
@@ -50,7 +48,7 @@ function setup(toml = 'watchdog = true\nconfirm_timeout = 1\nhealth = { retries 
 	};
 	const watchdog = (suffix: string) => path.join(root, '.watchdog', `run-a-2${suffix}`);
 	const current = () => readlinkSync(path.join(root, 'current'));
-	return { root, host, session, deadMan, arm, watchdog, current, revert, logins };
+	return { root, host, session, deadMan, arm, watchdog, current, log };
 }
 
 describe('the dead-man: deadlines', () => {
@@ -63,7 +61,7 @@ describe('the dead-man: deadlines', () => {
 
 	it('guards only a switch with a way back that is not where it goes, on a host that asks for it', () => {
 		const { host } = setup();
-		const input = { host, runId: 'r', validate: true, current: { script: '', read: () => undefined }, login: () => Promise.reject(new Error('unused')) };
+		const input = { host, session: setup().session, runId: 'r', validate: true, current: { script: '', read: () => undefined }, login: () => Promise.reject(new Error('unused')) };
 		expect(deadManFor({ ...input, to: 2, from: 1 })?.token).toBe('r-2');
 		expect(deadManFor({ ...input, to: 2, from: null })).toBeUndefined();
 		expect(deadManFor({ ...input, to: 2, from: 2 })).toBeUndefined();
@@ -76,9 +74,9 @@ describe('the dead-man: verdicts', () => {
 	it('confirmed over a new login: the watchdog sees it and ends without reverting', async () => {
 		const host = setup();
 		const deadMan = host.deadMan();
-		await host.arm(deadMan);
-		const verdict = await deadMan.confirm(deadMan.startLogin());
-		expect(verdict).toEqual({ kind: 'confirmed', current: 2 });
+		const activatedAt = await host.arm(deadMan);
+		expect(await deadMan.confirm(deadMan.startLogin(), undefined, activatedAt)).toEqual({ kind: 'confirmed', current: 2 });
+		expect(host.log).toContain('watchdog confirmed over a new connection');
 		await waitFor(() => !existsSync(host.watchdog('.sh')), 'the watchdog to see its confirmation and end');
 		expect(existsSync(host.watchdog('.reverted'))).toBe(false);
 		expect(host.current()).toBe('generations/2');
@@ -87,12 +85,11 @@ describe('the dead-man: verdicts', () => {
 	it('a confirmation after the watchdog decided is too late, and what it reverted is read from the host', async () => {
 		const host = setup();
 		const deadMan = host.deadMan();
-		await host.arm(deadMan);
+		const activatedAt = await host.arm(deadMan);
 		await waitFor(() => existsSync(host.watchdog('.reverted')), 'the watchdog to revert');
-		const verdict = await deadMan.confirm(deadMan.startLogin());
-		expect(verdict.kind).toBe('too-late');
-		if (verdict.kind !== 'too-late') return;
-		expect(await verdict.awaitRevert()).toEqual({ kind: 'reverted', exit: 0, current: 1 });
+		const verdict = await deadMan.confirm(deadMan.startLogin(), undefined, activatedAt);
+		expect(verdict).toEqual({ kind: 'watchdog', cause: { kind: 'late' }, decidedFirst: true, revert: { kind: 'reverted', exit: 0, current: 1 } });
+		expect(host.log).toContain('the confirmation of generation 2 came too late: the watchdog decided first and is reverting to generation 1');
 		expect(host.current()).toBe('generations/1');
 	});
 
@@ -104,16 +101,16 @@ describe('the dead-man: verdicts', () => {
 		writeFileSync(host.watchdog('.sh'), '');
 		const settled = await host.session.run(settleEarlierWatchdogs(host.root, 'run-b'));
 		expect(settled.markers).toContain('watchdog-disarmed run-a-2');
-		expect(await deadMan.confirm(deadMan.startLogin())).toEqual({ kind: 'taken-over', by: 'disarmed by run run-b' });
-		expect(await deadMan.disarm(host.session)).toEqual({ kind: 'taken-over', by: 'disarmed by run run-b' });
+		expect(await deadMan.confirm(deadMan.startLogin(), undefined, Date.now())).toEqual({ kind: 'taken-over', cause: { kind: 'late' }, by: 'disarmed by run run-b' });
+		expect(await deadMan.disarm('health: down', Date.now())).toEqual({ kind: 'taken-over', cause: { kind: 'failed', failure: 'health: down' }, by: 'disarmed by run run-b' });
 		expect(host.current()).toBe('generations/2');
 	});
 
 	it('disarmed before the engine goes back by itself: the watchdog never reverts', async () => {
 		const host = setup();
 		const deadMan = host.deadMan();
-		await host.arm(deadMan);
-		expect(await deadMan.disarm(host.session)).toEqual({ kind: 'disarmed' });
+		const activatedAt = await host.arm(deadMan);
+		expect(await deadMan.disarm('health: down', activatedAt)).toEqual({ kind: 'disarmed' });
 		await waitFor(() => !existsSync(host.watchdog('.sh')), 'the watchdog to see the claim and end');
 		expect(existsSync(host.watchdog('.reverted'))).toBe(false);
 		expect(host.current()).toBe('generations/2');
@@ -121,22 +118,22 @@ describe('the dead-man: verdicts', () => {
 
 	it('when new logins fail nobody can confirm: the window is waited out and the revert read back', async () => {
 		const host = setup();
-		const refused = () => Promise.reject(new Error('connection refused'));
-		const deadMan = host.deadMan(refused);
+		const deadMan = host.deadMan(() => Promise.reject(new Error('connection refused')));
 		const activatedAt = await host.arm(deadMan);
-		expect(await deadMan.confirm(deadMan.startLogin())).toEqual({ kind: 'unreachable', why: 'connection refused' });
+		const verdict = await deadMan.confirm(deadMan.startLogin(), undefined, activatedAt);
 		// Not read before the window (2 s after activation) has passed: the host's word, not a guess.
-		const revert = await deadMan.awaitRevert(host.session, activatedAt);
 		expect(Date.now() - activatedAt).toBeGreaterThanOrEqual(2000);
-		expect(revert).toEqual({ kind: 'reverted', exit: 0, current: 1 });
+		expect(verdict).toEqual({ kind: 'watchdog', cause: { kind: 'no-login', why: 'connection refused' }, decidedFirst: false, revert: { kind: 'reverted', exit: 0, current: 1 } });
+		expect(host.log).toContain('new logins failed after the switch (connection refused); waiting for the watchdog to revert to generation 1');
 		expect(readdirSync(path.join(host.root, '.watchdog')).filter((name) => name.endsWith('.sh'))).toEqual([]);
 	});
 
 	it('a revert that cannot be read back is never taken for one', async () => {
 		const host = setup();
-		const deadMan = host.deadMan(() => Promise.reject(new Error('connection refused')));
+		const lost = new HostSession(host.host, Object.assign(Object.create(new LocalTransport()) as LocalTransport, { exec: () => Promise.reject(new Error('connection lost')) }), () => {});
+		const deadMan = host.deadMan(() => Promise.reject(new Error('connection refused')), lost);
 		const activatedAt = await host.arm(deadMan);
-		const broken = new HostSession(host.host, Object.assign(Object.create(new LocalTransport()) as LocalTransport, { exec: () => Promise.reject(new Error('connection lost')) }), () => {});
-		expect(await deadMan.awaitRevert(broken, activatedAt)).toEqual({ kind: 'unconfirmed' });
+		const verdict = await deadMan.disarm('health: down', activatedAt);
+		expect(verdict).toEqual({ kind: 'watchdog', cause: { kind: 'failed', failure: 'health: down' }, decidedFirst: false, revert: { kind: 'unconfirmed' } });
 	});
 });

@@ -226,6 +226,29 @@ export interface CurrentPart {
 	read(markers: readonly string[]): number | null | undefined;
 }
 
+/** Why a switch's decision was left to the watchdog. */
+export type WatchdogCause =
+	/** The switch failed after `current` moved, and the engine could not take the decision back. */
+	| { readonly kind: 'failed'; readonly failure: string }
+	/** The confirmation came after the watchdog decided. */
+	| { readonly kind: 'late' }
+	/** New logins failed after the switch: no confirmation could be made. */
+	| { readonly kind: 'no-login'; readonly why: string };
+
+/** The why of a decision left to the watchdog, as the log and the outcome say it (`to`: the generation switched to). */
+export function causeText(cause: WatchdogCause, to: number): string {
+	switch (cause.kind) {
+		case 'failed':
+			return cause.failure;
+		case 'late':
+			return `the confirmation of generation ${to} came too late`;
+		case 'no-login':
+			return `new logins failed after the switch (${cause.why})`;
+		default:
+			return cause satisfies never;
+	}
+}
+
 /** What the watchdog did, as the host says. */
 export type Revert =
 	/** `current` is back on the way back. */
@@ -233,23 +256,21 @@ export type Revert =
 	/** No revert the host confirms: where `current` is instead (undefined: it could not be read). */
 	| { readonly kind: 'unconfirmed'; readonly current?: number | null };
 
-/** The decision was not ours to take: someone else's, or nobody could be asked. */
-export type NotOurs =
-	/** The watchdog decided first: it reverts, and `awaitRevert` reads what it did. */
-	| { readonly kind: 'too-late'; awaitRevert(): Promise<Revert> }
-	/** A later run decided first (it disarmed the watchdog): the host is that run's now. */
-	| { readonly kind: 'taken-over'; readonly by: string }
-	/** Nobody could be asked: the watchdog decides alone (`DeadMan.awaitRevert`). */
-	| { readonly kind: 'unreachable'; readonly why: string };
+/** The decision was not the engine's: a later run took it, or the watchdog did (`decidedFirst`: before the engine's claim came), and this is what it did. */
+export type Decided =
+	| { readonly kind: 'taken-over'; readonly cause: WatchdogCause; readonly by: string }
+	| { readonly kind: 'watchdog'; readonly cause: WatchdogCause; readonly decidedFirst: boolean; readonly revert: Revert };
 
 /** A confirmation's verdict: ours, and the switch stays (`finished`: what a `finish` part printed, when it rode along and ran). */
-export type Confirmation = { readonly kind: 'confirmed'; readonly current?: number | null; readonly finished?: readonly string[] } | NotOurs;
+export type Confirmation = { readonly kind: 'confirmed'; readonly current?: number | null; readonly finished?: readonly string[] } | Decided;
 
 /** A disarming's verdict: ours, and the watchdog will not revert (the engine goes back by itself). */
-export type Disarming = { readonly kind: 'disarmed' } | NotOurs;
+export type Disarming = { readonly kind: 'disarmed' } | Decided;
 
 export interface DeadManInput {
 	readonly host: HostConfig;
+	/** The run's connection to the host: the claims before going back, and the reads of a revert, go over it. */
+	readonly session: HostSession;
 	readonly runId: string;
 	/** The generation switched to. */
 	readonly to: number;
@@ -281,13 +302,13 @@ export class DeadMan {
 		this.root = input.host.root;
 	}
 
-	/** Rides in front of the swap, in its round trip: `revert` is the switch back to `wayBack`. */
+	/** 1. Rides in front of the swap, in its round trip: `revert` is the switch back to `wayBack`. */
 	arm(revert: string): string {
 		const { host, runId, validate } = this.input;
 		return armWatchdog({ root: this.root, token: this.token, runId, activationSeconds: activationSeconds(host), confirmSeconds: confirmSeconds(host, validate), revert });
 	}
 
-	/** Rides after the switch, run only when it succeeded. */
+	/** 2. Rides after the switch, run only when it succeeded. */
 	get activated(): string {
 		return markActivated(this.root, this.token);
 	}
@@ -300,45 +321,69 @@ export class DeadMan {
 	}
 
 	/** The switch never happened: nothing for the watchdog to revert (best effort; it would find `current` unchanged). */
-	async abandon(session: HostSession): Promise<void> {
-		await session.run(confirmWatchdog(this.root, this.token, 'engine: the switch did not happen')).catch(() => undefined);
+	async abandon(): Promise<void> {
+		await this.input.session.run(confirmWatchdog(this.root, this.token, 'engine: the switch did not happen')).catch(() => undefined);
 	}
 
 	/**
-	 * Confirms over the new login (`finish` rides along when given; it runs only on a confirmation).
-	 * The login is closed once the verdict is read: after the revert, when the watchdog decided first.
+	 * 3. Confirms a healthy switch over the new login (`finish` rides along when given; it runs
+	 * only on a confirmation). When the watchdog decided first its revert is read over that login;
+	 * when the login cannot be made, the window is waited out (from `activatedAt`).
 	 */
-	async confirm(login: Promise<HostSession>, finish?: string): Promise<Confirmation> {
-		const unreachable = (error: unknown): NotOurs => ({ kind: 'unreachable', why: (error as Error).message.split('\n')[0] ?? '' });
+	async confirm(login: Promise<HostSession>, finish: string | undefined, activatedAt: number): Promise<Confirmation> {
+		const noLogin = (error: unknown) => this.leftToWatchdog({ kind: 'no-login', why: (error as Error).message.split('\n')[0] ?? '' }, activatedAt);
 		let fresh: HostSession;
 		try {
 			fresh = await login;
 		} catch (error) {
-			return unreachable(error);
+			return noLogin(error);
 		}
 		const close = () => fresh.transport.close().catch(() => undefined);
 		const claim = confirmWatchdog(this.root, this.token);
 		const result = await fresh.run(finish ? thenIfOk(claim, finish) : script(claim, this.input.current.script)).catch((error: unknown) => error as Error);
 		const decision = result instanceof Error ? undefined : readClaim(result.markers);
-		if (decision && !decision.confirmed) return this.tooLate(decision.by, fresh, close);
+		if (decision && !decision.confirmed) return this.decidedFirst(decision.by, { kind: 'late' }, fresh, close);
 		await close();
-		if (result instanceof Error) return unreachable(result);
-		if (!decision?.confirmed || result.code !== 0) return unreachable(new Error(failureReason(result)));
+		if (result instanceof Error) return noLogin(result);
+		if (!decision?.confirmed || result.code !== 0) return noLogin(new Error(failureReason(result)));
+		this.input.session.info('watchdog confirmed over a new connection');
 		const finished = finish !== undefined && readFinished(result.markers);
 		return { kind: 'confirmed', current: this.input.current.read(result.markers), ...(finished ? { finished: result.markers } : {}) };
 	}
 
-	/** Claims the decision before the engine rolls back by itself: the watchdog must not revert a second time later. */
-	async disarm(session: HostSession): Promise<Disarming> {
+	/**
+	 * 3. The switch failed after it moved: claims the decision, so the engine goes back by itself
+	 * and the watchdog never reverts a second time later. When the claim cannot be made, the
+	 * watchdog is the only one who can still put the host back: its window is waited out.
+	 */
+	async disarm(failure: string, activatedAt: number): Promise<Disarming> {
+		const { session } = this.input;
 		const result = await session.run(confirmWatchdog(this.root, this.token, 'engine: rolling back')).catch(() => undefined);
 		const decision = result && readClaim(result.markers);
-		if (!decision) return { kind: 'unreachable', why: result ? failureReason(result) : 'no answer' };
-		return decision.confirmed ? { kind: 'disarmed' } : this.tooLate(decision.by, session, async () => undefined);
+		const cause: WatchdogCause = { kind: 'failed', failure };
+		if (!decision) return this.leftToWatchdog(cause, activatedAt);
+		return decision.confirmed ? { kind: 'disarmed' } : this.decidedFirst(decision.by, cause, session, async () => undefined);
 	}
 
-	/** Nobody could decide: waits out the confirmation window (from `activatedAt`), then reads what the watchdog did. */
-	async awaitRevert(session: HostSession, activatedAt: number): Promise<Revert> {
-		const deadline = activatedAt + confirmSeconds(this.input.host, this.input.validate) * 1000 + readAfterWindowMs;
+	/** Someone decided before the claim: a later run, or the watchdog, whose revert is read over the connection that heard it (then `done`). */
+	private async decidedFirst(by: string, cause: WatchdogCause, over: HostSession, done: () => Promise<unknown>): Promise<Decided> {
+		if (by !== 'watchdog') {
+			await done();
+			return { kind: 'taken-over', cause, by };
+		}
+		this.input.session.info(`${causeText(cause, this.input.to)}: the watchdog decided first and is reverting to generation ${this.wayBack}`);
+		try {
+			return { kind: 'watchdog', cause, decidedFirst: true, revert: this.revertOf(await this.readRevert(over).catch(() => undefined)) };
+		} finally {
+			await done();
+		}
+	}
+
+	/** 4. Nobody could decide: waits out the confirmation window (from `activatedAt`), then reads what the watchdog did. */
+	private async leftToWatchdog(cause: WatchdogCause, activatedAt: number): Promise<Decided> {
+		const { host, session, validate } = this.input;
+		session.info(`${causeText(cause, this.input.to)}; waiting for the watchdog to revert to generation ${this.wayBack}`);
+		const deadline = activatedAt + confirmSeconds(host, validate) * 1000 + readAfterWindowMs;
 		await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())));
 		let result = await this.readRevert(session).catch(() => undefined);
 		if (result?.code !== 0) {
@@ -346,25 +391,7 @@ export class DeadMan {
 			result = fresh && (await this.readRevert(fresh).catch(() => undefined));
 			await fresh?.transport.close().catch(() => undefined);
 		}
-		return this.revertOf(result);
-	}
-
-	/** The decision was someone else's; the watchdog's revert is read over the connection that heard it, then `done`. */
-	private async tooLate(by: string, over: HostSession, done: () => Promise<unknown>): Promise<NotOurs> {
-		if (by !== 'watchdog') {
-			await done();
-			return { kind: 'taken-over', by };
-		}
-		return {
-			kind: 'too-late',
-			awaitRevert: async () => {
-				try {
-					return this.revertOf(await this.readRevert(over).catch(() => undefined));
-				} finally {
-					await done();
-				}
-			},
-		};
+		return { kind: 'watchdog', cause, decidedFirst: false, revert: this.revertOf(result) };
 	}
 
 	/** Waits (up to the switch's deadline) for the watchdog's revert to end, then reads `current`. */

@@ -1,13 +1,5 @@
 import type { HostOutcome } from '../events.js';
-
-/** Why the engine left a switch's decision to the watchdog. */
-export type WatchdogCause =
-	/** The switch failed after `current` moved, and the engine could not take the decision back. */
-	| { readonly kind: 'failed'; readonly failure: string }
-	/** The confirmation came after the watchdog's window. */
-	| { readonly kind: 'late' }
-	/** New logins failed after the switch: the confirmation could not be made. */
-	| { readonly kind: 'no-login'; readonly why: string };
+import { causeText, type WatchdogCause } from './dead-man.js';
 
 /**
  * How a host's switch ended, as the host said. Each end carries what its outcome is worded from;
@@ -34,20 +26,6 @@ export type SwitchEnd =
 const unreachable = (end: never): never => {
 	throw new Error(`unknown switch end ${JSON.stringify(end)}`);
 };
-
-/** The why of a decision left to the watchdog, as the log and the outcome say it. */
-export function causeText(cause: WatchdogCause, to: number): string {
-	switch (cause.kind) {
-		case 'failed':
-			return cause.failure;
-		case 'late':
-			return `the confirmation of generation ${to} came too late`;
-		case 'no-login':
-			return `new logins failed after the switch (${cause.why})`;
-		default:
-			return unreachable(cause);
-	}
-}
 
 const describeCurrent = (current: number | null | undefined): string =>
 	current === undefined ? 'its current generation could not be read' : `current is ${current === null ? 'no generation' : `generation ${current}`}`;
