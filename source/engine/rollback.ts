@@ -4,7 +4,7 @@ import { wentLive, type HostState } from './host-state.js';
 import { expectedGenerations, generationsEvent, listingScript, readListing } from './host-listing.js';
 import { inPhase, phaseTimer, type HostRun } from './lifecycle/host-run.js';
 import { switchHost, type SwitchPlan } from './lifecycle/switch-host.js';
-import { switchOutcome } from './lifecycle/switch-end.js';
+import { expectedAfter, switchOutcome } from './lifecycle/switch-end.js';
 import { guardedListingScript, lockAndList } from './lifecycle/lock-host.js';
 import { releaseLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
@@ -80,7 +80,8 @@ async function switchTo(run: FleetRun, host: HostRun, session: HostSession, vali
 	if (end === 'stale') return 'stale';
 	const finished = end.kind === 'live' ? end.finished : undefined;
 	if (finished) host.lock = 'free';
-	run.emit(finished ? generationsEvent(host.host.name, readListing(host, { markers: finished, blocks: new Map() })) : expectedGenerations(host.host.name, state.generations, end.kind === 'live' ? target : end.from));
+	// Read back when the lock's release rode along; else what the host should list (after a manual end: where the switch left from).
+	run.emit(finished ? generationsEvent(host.host.name, readListing(host, { markers: finished, blocks: new Map() })) : expectedGenerations(host.host.name, state.generations, expectedAfter(end, target) ?? end.from));
 	const told = switchOutcome(end, target, 'rollback');
 	await run.end(host, told.outcome, told.reason);
 	return undefined;
