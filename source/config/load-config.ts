@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { configSchema, defaultsSchema, environmentSchema, healthSchema, hostSchema, type RawConfig, type RawHealth, type RawHost } from './schema.js';
+import { healthSchema, resolveHealth } from './health-checks.js';
+import { resolveStrategySettings, strategyProblems } from './strategies.js';
+import { configSchema, defaultsSchema, environmentSchema, hostSchema, type RawConfig, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
-import type { Config, EnvironmentConfig, EnvValue, HealthConfig, HostConfig } from './types.js';
+import type { Config, EnvironmentConfig, EnvValue, HostConfig } from './types.js';
 
 /** One problem in hosts.toml, located. Printed as `file:line: key: message`. */
 export interface ConfigProblem {
@@ -64,7 +66,7 @@ export function parseConfig(text: string, file: string): Config {
 	const result = configSchema.safeParse(document, { reportInput: true });
 	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, lines, file));
 
-	const problems = [...duplicateHostNames(result.data, lines, file), ...missingScripts(result.data, lines, file), ...unknownEnvironments(result.data, lines, file), ...misplacedRunAs(result.data, lines, file)];
+	const problems = [...duplicateHostNames(result.data, lines, file), ...misplacedStrategySettings(result.data, lines, file), ...unknownEnvironments(result.data, lines, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
 	const config = resolveConfig(result.data, file);
 	const placement = misplacedPaths(config, result.data, lines, file);
@@ -239,13 +241,11 @@ function settingLine(lines: KeyLines, config: RawConfig, index: number, key: str
 	return locateKey(lines, ['host', index]);
 }
 
-/** [defaults] can set the strategy, so this is checked after merging. */
-function missingScripts(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
-	return config.host.flatMap((host, index) => {
-		const merged = mergedSettings(config, host);
-		if (merged.strategy !== 'script' || merged.script !== undefined) return [];
-		return [{ file, line: settingLine(lines, config, index, 'strategy'), key: `[[host]] "${host.name}" script`, message: 'strategy = "script" needs script = "/path/to/deploy.py" (run with --config <file>)' }];
-	});
+/** [defaults] and environments can set the strategy, so its settings are checked after merging. */
+function misplacedStrategySettings(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
+	return config.host.flatMap((host, index) =>
+		strategyProblems(mergedSettings(config, host)).map((problem) => ({ file, line: settingLine(lines, config, index, problem.at), key: `[[host]] "${host.name}" ${problem.key}`, message: problem.message })),
+	);
 }
 
 /** A host naming an environment that has no [environments.<name>] table is a typo until proven otherwise. */
@@ -257,16 +257,6 @@ function unknownEnvironments(config: RawConfig, lines: KeyLines, file: string): 
 		const line = settingLine(lines, config, index, 'environment');
 		const listed = known.length > 0 ? `; environments: ${known.join(', ')}` : '';
 		return [{ file, line, key: `[[host]] "${host.name}" environment`, message: `"${environment}" is not defined: add an [environments.${environment}] table (it may be empty)${listed}` }];
-	});
-}
-
-/** run_as is how a deploy script runs; no other strategy runs one. */
-function misplacedRunAs(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
-	return config.host.flatMap((host, index) => {
-		const merged = mergedSettings(config, host);
-		if (merged.run_as === undefined || (merged.strategy ?? 'releases') === 'script') return [];
-		const line = settingLine(lines, config, index, 'run_as');
-		return [{ file, line, key: `[[host]] "${host.name}" run_as`, message: `run_as is for strategy = "script" (the user its deploy script runs as); this host's strategy is "${merged.strategy ?? 'releases'}" — use user = "…" for the user that owns the deployment` }];
 	});
 }
 
@@ -334,12 +324,9 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		tags: merged.tags ?? [],
 		transport: local ? { kind: 'local' } : { kind: 'ssh', target: host.ssh! },
 		root: local ? path.resolve(dir, root) : root,
-		strategy: merged.strategy ?? 'releases',
-		profile: merged.profile ?? '/nix/var/nix/profiles/system',
+		...resolveStrategySettings(merged),
 		rootDefaulted: merged.root === undefined,
-		script: merged.script,
 		user: merged.user,
-		...(merged.run_as === undefined ? {} : { runAs: merged.run_as }),
 		...(merged.environment === undefined ? {} : { environment: merged.environment }),
 		mode: merged.mode,
 		frontend: merged.frontend ?? false,
@@ -369,21 +356,6 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 			uploadMs: (merged.upload_timeout ?? 3600) * 1000,
 		},
 		allowExternalLinks: merged.allow_external_links ?? false,
-	};
-}
-
-function resolveHealth(...layers: (RawHealth | undefined)[]): HealthConfig {
-	const health: RawHealth = Object.assign({}, ...layers.filter(Boolean));
-	const commands = health.command === undefined ? [] : [health.command].flat();
-	return {
-		commands,
-		http: (health.http ?? []).map((check) =>
-			typeof check === 'string' ? { url: check, expect: health.expect } : { ...check, expect: check.expect ?? health.expect },
-		),
-		servicesActive: health.services_active ?? false,
-		timeoutMs: (health.timeout ?? 5) * 1000,
-		retries: health.retries ?? 3,
-		intervalMs: (health.interval ?? 1) * 1000,
 	};
 }
 

@@ -1,68 +1,9 @@
 import { z } from 'zod';
-import { strategyNames } from '../engine/strategies/names.js';
+import { healthSchema } from './health-checks.js';
+import { strategyKeys } from './strategies.js';
+import { binaryName, command, envKey, hostName, maxSeconds, name, pathValue, relativePath, seconds, serviceName, sshTarget, tagName } from './values.js';
 
-/*
- * The shape of hosts.toml. Every name that ends up inside a shell command on a host is held to
- * a pattern here, so a typo or a hostile value is refused before anything runs.
- */
-
-const name = (what: string) =>
-	z
-		.string()
-		.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, `${what} must be letters, digits, ".", "_" or "-" (e.g. "web-1")`);
-
-export const hostName = name('a host name');
-export const tagName = name('a tag');
-export const serviceName = z
-	.string()
-	.regex(/^[A-Za-z0-9][A-Za-z0-9@._:-]{0,127}$/, 'a service name must be letters, digits, "@", ".", "_", ":" or "-" (e.g. "oqto" or "app@1")');
-export const binaryName = z
-	.string()
-	.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'a binary name must be a plain file name (e.g. "oqto-runner")');
-export const relativePath = z
-	.string()
-	.regex(
-		/^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
-		'must be a relative path of letters, digits, ".", "_", "-" and "/", without ".." (e.g. "logs" or "data/uploads")',
-	);
-export const pathValue = z
-	.string()
-	.min(1, 'must not be empty')
-	.regex(/^[^\0\n'"`$\\;&|<>*?]+$/, 'must be a plain path without quotes, "$", "`", ";", "&", "|", "<", ">", "*", "?" or newlines');
-export const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an env key must be a shell variable name (e.g. "DATABASE_URL")');
-export const sshTarget = z
-	.string()
-	.regex(/^([A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/, 'ssh must be an alias from ~/.ssh/config or user@host[:port] (e.g. "deploy@10.0.0.5:2222")');
-
-/** Node's timers overflow past 2^31 ms (~24.8 days) and fire at once: deadlines are held to a week. */
-const maxSeconds = 7 * 24 * 3600;
-const seconds = z.number().positive('must be a positive number of seconds').max(maxSeconds, `must be at most ${maxSeconds} seconds (a week)`);
-
-const command = z.string().min(1, 'must not be empty (leave the key out instead)');
-
-const httpUrl = z.string().regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'must be an http(s) URL, e.g. "http://127.0.0.1:8080/health"');
-const httpCheck = z.union([
-	httpUrl,
-	z.strictObject({
-		url: httpUrl,
-		expect: z.string().optional(),
-		status: z.number().int().min(100).max(599).optional(),
-	}),
-]);
-
-export const healthSchema = z.strictObject({
-	/** Shell command run on the host; exit 0 = healthy. */
-	command: z.union([command, z.array(command)]).optional(),
-	/** URLs fetched from the machine running Switchyard; 2xx (or `status`) = healthy. */
-	http: z.array(httpCheck).optional(),
-	/** Text the HTTP body must contain; `{version}` is the release being validated. */
-	expect: z.string().optional(),
-	timeout: seconds.optional(),
-	retries: z.number().int().min(0, 'must be 0 or more').optional(),
-	interval: seconds.optional(),
-	/** `systemctl is-active` for each of the host's services (Seance). */
-	services_active: z.boolean().optional(),
-});
+/* The shape of hosts.toml; each value is held to its pattern in `values.ts`. */
 
 /**
  * A value, or where to get it on the operator's machine at deploy time: the output of a command
@@ -82,15 +23,9 @@ export const envSchema = z.record(envKey, envValue);
 /** Everything a host can set; `[defaults]` takes the same keys. */
 const hostSettings = {
 	root: pathValue.optional(),
-	strategy: z.enum(strategyNames).optional(),
-	/** nix: the profile whose generations are the host's (default the NixOS system profile). */
-	profile: pathValue.optional(),
-	/** script: the deploy script on the host, run with --config <json>; {service} runs it per service. */
-	script: command.optional(),
+	...strategyKeys,
 	/** The OS user that owns the deployment: generations and shared dirs are its, restarts, hooks and logs run as it. */
 	user: name('a user name').optional(),
-	/** script: the deploy script runs as this user (sudo -n -u), its config readable by it alone. */
-	run_as: name('a user name').optional(),
 	/** Which [environments.<name>] this host belongs to (its env values, secrets and settings). */
 	environment: name('an environment name').optional(),
 	mode: z.enum(['local', 'multi-user']).optional(),
@@ -190,4 +125,3 @@ export const configSchema = z.strictObject({
 
 export type RawConfig = z.infer<typeof configSchema>;
 export type RawHost = z.infer<typeof hostSchema>;
-export type RawHealth = z.infer<typeof healthSchema>;

@@ -1,7 +1,8 @@
-import type { StrategyName } from '../engine/strategies/names.js';
+import type { HealthConfig } from './health-checks.js';
+import type { StrategySettings } from './strategies.js';
 
 /** A host after [defaults] are merged in and paths resolved: what the engine works with. */
-export interface HostConfig {
+export interface HostConfig extends StrategySettings {
 	readonly name: string;
 	readonly tags: readonly string[];
 	readonly transport: { readonly kind: 'local' } | { readonly kind: 'ssh'; readonly target: string };
@@ -9,15 +10,8 @@ export interface HostConfig {
 	readonly root: string;
 	/** No `root` was set: it is /opt/<app name> (the dry run says so). */
 	readonly rootDefaulted?: boolean;
-	readonly strategy: StrategyName;
-	/** nix strategy: the profile managed with nix-env. */
-	readonly profile: string;
-	/** script strategy: the deploy script (FastDeploy-style), template with {service}. */
-	readonly script?: string;
 	/** Owns the generations and shared dirs; restarts, after_switch hooks and logs run as this user. */
 	readonly user?: string;
-	/** script strategy: the deploy script runs as this user (sudo -n -u). */
-	readonly runAs?: string;
 	/** The [environments.<name>] the host belongs to. */
 	readonly environment?: string;
 	readonly mode?: 'local' | 'multi-user';
@@ -78,21 +72,6 @@ export interface EnvironmentConfig {
 	readonly production: boolean;
 	/** Its hosts, in config order. */
 	readonly hosts: readonly string[];
-}
-
-export interface HttpCheck {
-	readonly url: string;
-	readonly expect?: string;
-	readonly status?: number;
-}
-
-export interface HealthConfig {
-	readonly commands: readonly string[];
-	readonly http: readonly HttpCheck[];
-	readonly servicesActive: boolean;
-	readonly timeoutMs: number;
-	readonly retries: number;
-	readonly intervalMs: number;
 }
 
 export interface BuildConfig {

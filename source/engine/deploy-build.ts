@@ -4,7 +4,7 @@ import type { Artifact } from './artifact.js';
 import { artifactDigest } from './artifact-digest.js';
 import { buildArtifact } from './build.js';
 import { HostFailure } from './host-session.js';
-import { inPhase, type HostRun } from './host-run.js';
+import { inPhase, type HostRun } from './lifecycle/host-run.js';
 import { type Deploy } from './deploy-run.js';
 
 // The build phase of a deploy: one shared build, or per-host builds at their own concurrency.

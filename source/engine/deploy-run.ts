@@ -1,7 +1,7 @@
 import type { Artifact } from './artifact.js';
 import type { Phase } from './events.js';
-import { HostFailure } from './host-session.js';
-import type { HostRun } from './host-run.js';
+import { HostFailure, type HostSession } from './host-session.js';
+import type { HostRun } from './lifecycle/host-run.js';
 import type { StrategyRun } from './strategies/strategy.js';
 import type { DeployRequest } from './requests.js';
 import type { FleetRun } from './run-fleet.js';
@@ -21,8 +21,8 @@ export interface Deploy {
 	readonly missing: readonly MissingValue[];
 }
 
-export const strategyRun = (d: Deploy, host: HostRun): StrategyRun => ({
-	session: host.session!,
+export const strategyRun = (d: Deploy, session: HostSession): StrategyRun => ({
+	session,
 	release: d.run.release,
 	rev: d.run.rev,
 	operator: d.run.operator,
@@ -31,9 +31,9 @@ export const strategyRun = (d: Deploy, host: HostRun): StrategyRun => ({
 	signal: d.run.signal,
 });
 
-/** What a host gets staged: the build's artifact; a script host may deploy with none. */
-export function uploadArtifact(host: HostRun): Artifact | undefined {
-	return host.artifact ?? (host.host.strategy === 'script' ? emptyArtifact : undefined);
+/** What a host gets staged: the build's artifact; a host whose strategy needs none may deploy without. */
+export function uploadArtifact(host: HostRun, artifact: Artifact | undefined): Artifact | undefined {
+	return artifact ?? (host.strategy.deploysWithoutArtifact ? emptyArtifact : undefined);
 }
 
 const emptyArtifact: Artifact = { dir: '', files: [], links: [], bytes: 0 };

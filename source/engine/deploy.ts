@@ -1,6 +1,6 @@
 import type { RunSummary } from './events.js';
 import { HostFailure } from './host-session.js';
-import { inPhase } from './host-run.js';
+import { inPhase } from './lifecycle/host-run.js';
 import { resolvePhases } from './plan.js';
 import { makeRelease } from './release.js';
 import type { DeployRequest } from './requests.js';

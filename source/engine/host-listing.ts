@@ -3,15 +3,21 @@ import type { EngineEvent, GenerationInfo } from './events.js';
 import type { ScriptResult } from './host-session.js';
 import type { HostState } from './host-state.js';
 import { digestedListing, lastListing, readListingDigest } from './remote/listing-digest.js';
-import { strategyFor } from './strategies/index.js';
+import type { Strategy } from './strategies/strategy.js';
+
+/** A host with its strategy, as a run resolved it. */
+interface Listable {
+	readonly host: HostConfig;
+	readonly strategy: Strategy;
+}
 
 /** The host's generations and `current`, with the host's digest of the listing (see `digestedListing`). */
-export const listingScript = (host: HostConfig): string => digestedListing(strategyFor(host).list(host));
+export const listingScript = ({ host, strategy }: Listable): string => digestedListing(strategy.list(host));
 
 /** What `listingScript` printed (its last run, when a script listed twice), as the host's state. */
-export function readListing(host: HostConfig, result: Pick<ScriptResult, 'markers' | 'blocks'>): HostState {
+export function readListing({ strategy }: Listable, result: Pick<ScriptResult, 'markers' | 'blocks'>): HostState {
 	const markers = lastListing(result.markers);
-	const state = strategyFor(host).parseState({ markers, blocks: result.blocks });
+	const state = strategy.parseState({ markers, blocks: result.blocks });
 	const digest = readListingDigest(markers);
 	return digest === undefined ? state : { ...state, digest };
 }

@@ -39,18 +39,15 @@ export class HostFailure extends Error {
  * lines, turns step JSON into step events and hands `SY:` lines back to the caller.
  */
 export class HostSession {
-	/** FastDeploy step lines are steps only where a deploy script prints them. */
-	private readonly stepsFromOutput: boolean;
-
 	constructor(
 		readonly host: HostConfig,
 		readonly transport: Transport,
 		private readonly emit: EmitEvent,
+		/** FastDeploy step lines are steps only where the host's strategy says its scripts print them. */
+		private readonly stepsFromOutput = false,
 		/** Scripts sent to the host (each one round trip), shared by every connection of the run to it. */
 		private readonly counter = { trips: 0 },
-	) {
-		this.stepsFromOutput = host.strategy === 'script';
-	}
+	) {}
 
 	get trips(): number {
 		return this.counter.trips;
@@ -58,7 +55,7 @@ export class HostSession {
 
 	/** The same host over another connection (the watchdog's confirmation proves new logins work). */
 	over(transport: Transport): HostSession {
-		return new HostSession(this.host, transport, this.emit, this.counter);
+		return new HostSession(this.host, transport, this.emit, this.stepsFromOutput, this.counter);
 	}
 
 	info(line: string): void {

@@ -1,13 +1,13 @@
 import type { RunSummary } from './events.js';
 import { checkHealth } from './health.js';
 import { HostFailure } from './host-session.js';
-import { connect, inPhase, type HostRun } from './host-run.js';
+import { listed } from './lifecycle/host-lifecycle.js';
+import { inPhase, type HostRun } from './lifecycle/host-run.js';
 import { lockHolder } from './lock-holder.js';
-import { preflightScript, reportLock } from './lock-host.js';
+import { preflightScript, reportLock } from './lifecycle/lock-host.js';
 import { breakLock, readLockOwner } from './remote/lock.js';
 import type { RunContext } from './requests.js';
 import { runFleet, type FleetRun } from './run-fleet.js';
-import { strategyFor } from './strategies/index.js';
 import type { HostSession } from './host-session.js';
 import { generationsEvent, listingScript, readListing } from './host-listing.js';
 
@@ -21,7 +21,7 @@ function eachConnected(context: RunContext, kind: 'generations' | 'check' | 'bre
 			run.each(run.hosts, async (host) => {
 				// A listing given up (the console closing) reaches no more hosts.
 				if (run.cancelled) return run.end(host, 'cancelled', 'cancelled before this host was reached');
-				await work(run, host, await connect(host, context.openTransport, run.emit));
+				await work(run, host, await host.connect(context.openTransport, run.emit));
 				await run.end(host, 'ok');
 			}),
 	});
@@ -30,8 +30,8 @@ function eachConnected(context: RunContext, kind: 'generations' | 'check' | 'bre
 /** Emits one `generations` event per host. Takes no lock: reading is safe beside a deploy. */
 export function listGenerations(context: RunContext): Promise<RunSummary> {
 	return eachConnected(context, 'generations', [], async (run, host, session) => {
-		const state = readListing(host.host, await session.must(listingScript(host.host), 'listing generations'));
-		host.state = state;
+		const state = readListing(host, await session.must(listingScript(host), 'listing generations'));
+		host.state = listed(session, state);
 		run.emit(generationsEvent(host.host.name, state));
 	});
 }
@@ -42,18 +42,18 @@ export function listGenerations(context: RunContext): Promise<RunSummary> {
  */
 export function checkFleet(context: RunContext): Promise<RunSummary> {
 	return eachConnected(context, 'check', ['preflight', 'validate'], async (run, host, session) => {
-		const strategy = strategyFor(host.host);
+		const { strategy } = host;
 		const state = await inPhase(run.emit, host, 'preflight', async () => {
 			const result = await session.run(preflightScript(host, strategy.inspect(host.host)), { signal: run.signal });
 			reportLock(host, session, result, true);
 			return strategy.parseState(result);
 		});
-		host.state = state;
+		host.state = listed(session, state);
 		run.emit({ type: 'generations', host: host.host.name, current: state.current, generations: [...state.generations] });
 		if (state.current === null) throw new HostFailure('nothing deployed yet (no current generation)');
 		const release = state.generations.find((generation) => generation.current)?.release ?? '';
 		await inPhase(run.emit, host, 'validate', async () => {
-			const health = await checkHealth(session, release, run.signal);
+			const health = await checkHealth({ session, release, values: strategy.templateValues(host.host, { release }) }, run.signal);
 			if (!health.ok) throw new HostFailure(health.reason ?? 'health check failed');
 		});
 		session.info(`generation ${state.current} (${release}) is healthy`);

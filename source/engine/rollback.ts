@@ -1,16 +1,16 @@
 import type { RunSummary } from './events.js';
-import { HostFailure } from './host-session.js';
+import { HostFailure, type HostSession } from './host-session.js';
 import { wentLive, type HostState } from './host-state.js';
 import { expectedGenerations, generationsEvent, listingScript, readListing } from './host-listing.js';
-import { connect, inPhase, phaseTimer, type HostRun } from './host-run.js';
-import { lockAndRun, lockScript, reportLock } from './lock-host.js';
+import { inPhase, phaseTimer, type HostRun } from './lifecycle/host-run.js';
+import { switchHost, type SwitchPlan } from './lifecycle/switch-host.js';
+import { expectedAfter, switchOutcome } from './lifecycle/switch-end.js';
+import { guardedListingScript, lockAndList } from './lifecycle/lock-host.js';
 import { releaseLock } from './remote/lock.js';
-import { readListingDigest, readStale, throughFirstListing, unchangedMarker, unlessListingChanged } from './remote/listing-digest.js';
 import { script } from './remote/quote.js';
 import type { RollbackRequest, RollbackTarget } from './requests.js';
 import { noSkips } from './activation.js';
 import { runFleet, type FleetRun } from './run-fleet.js';
-import { openAndSwitch, switchAndValidate, type Opening, type SwitchRequest } from './switch-host.js';
 
 /**
  * Makes an older generation current again on each host: lock, switch, restart, validate. With a
@@ -32,23 +32,26 @@ async function rollbackHost(run: FleetRun, request: RollbackRequest, host: HostR
 	const known = request.known?.get(host.host.name);
 	const guess = known === undefined ? undefined : guessTarget(known, request.target, host.host.name);
 	if (known?.digest !== undefined && guess !== undefined) {
+		// The preflight ends within the switch's round trip, where its guard lets the script on.
 		const preflight = phaseTimer(run.emit, host, 'preflight');
-		await connect(host, run.context.openTransport, run.emit).catch((error: unknown) => {
+		const session = await host.connect(run.context.openTransport, run.emit).catch((error: unknown) => {
 			preflight.failed(error);
 			throw error;
 		});
-		if ((await switchHost(run, request, host, validate, known, guess, openingOf(run, host, known.digest, preflight))) !== 'stale') return;
-		host.session!.info('the host changed since its generations were listed: the target is picked again from what it lists now');
+		const guard = { script: guardedListingScript(run, host, known.digest), preflight };
+		if ((await switchTo(run, host, session, validate, known, guess, guard)) !== 'stale') return;
+		session.info('the host changed since its generations were listed: the target is picked again from what it lists now');
 	}
-	// After a stale guess the opening has taken the lock and read the host's state already.
-	const state = host.locked && host.state ? host.state : await inPhase(run.emit, host, 'preflight', () => lockAndList(run, host));
+	// After a stale guess the guard has taken the lock and read the host's state already.
+	const state = host.state.kind === 'inspected' && host.lock === 'held' ? host.state.state : await inPhase(run.emit, host, 'preflight', () => lockAndList(run, host));
 	const target = pickTarget(state, request.target, host.host.name);
 	if (target === state.current) {
-		host.session!.info(`generation ${target} is already current`);
+		host.session?.info(`generation ${target} is already current`);
 		await run.end(host, 'ok', `already on generation ${target}`);
 		return;
 	}
-	await switchHost(run, request, host, validate, state, target);
+	const session = await host.connect(run.context.openTransport, run.emit);
+	await switchTo(run, host, session, validate, state, target);
 }
 
 /** The target a listing the engine holds gives, when it gives one to switch to (else the host is asked first). */
@@ -61,71 +64,27 @@ function guessTarget(known: HostState, target: RollbackTarget, host: string): nu
 	}
 }
 
-/**
- * A one-round-trip rollback's preflight: lock and list in front of the swap, which runs only if
- * the host lists exactly what `digest` was read from (so the target and the watchdog's way back
- * are what the host has). A stale listing leaves the lock taken and the host's state read.
- */
-function openingOf(run: FleetRun, host: HostRun, digest: string, preflight: ReturnType<typeof phaseTimer>): Opening {
-	return {
-		script: lockScript(run, host, script(listingScript(host.host), unlessListingChanged(digest))),
-		passedMarker: unchangedMarker,
-		proceed(result) {
-			try {
-				const opening = throughFirstListing(result.markers);
-				// Past its listing, the script's exit status is the switch's, not the preflight's.
-				const listed = readListingDigest(opening) !== undefined;
-				reportLock(host, host.session!, listed ? { ...result, code: 0 } : result);
-				remember(run, host, readListing(host.host, { markers: opening, blocks: result.blocks }));
-				preflight.ok();
-				return !readStale(result.markers);
-			} catch (error) {
-				preflight.failed(error);
-				throw error;
-			}
-		},
-	};
-}
-
-/** Switch → validate (→ watchdog) to `target`, from `state` as the host listed it; `stale` only with an opening. */
-async function switchHost(run: FleetRun, request: RollbackRequest, host: HostRun, validate: boolean, state: HostState, target: number, opening?: Opening): Promise<'stale' | undefined> {
-	const releaseOf = (id: number) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`;
-	const switchRequest: SwitchRequest = {
-		session: host.session!,
-		emit: run.emit,
-		operator: run.operator,
-		skips: noSkips,
-		validate,
-		releaseOf,
+/** Switch → validate (→ dead-man) to `target`, from `state` as the host listed it; `stale` only with a guard. */
+async function switchTo(run: FleetRun, host: HostRun, session: HostSession, validate: boolean, state: HostState, target: number, guard?: SwitchPlan['guard']): Promise<'stale' | undefined> {
+	const end = await switchHost(run, host, session, {
+		to: target,
+		reason: 'rollback',
 		current: state.current,
-		openTransport: request.openTransport,
-		runId: run.runId,
-		...(request.force ? { force: request.force } : {}),
+		validate,
+		skips: noSkips,
+		releaseOf: (id) => state.generations.find((generation) => generation.id === id)?.release ?? `generation ${id}`,
 		// Nothing to prune: the lock and the read-back ride along with the last round trip.
-		finish: () => script(releaseLock(host.host.root, run.runId), listingScript(host.host)),
-	};
-	const result = opening ? await openAndSwitch(switchRequest, opening, target, 'rollback') : await switchAndValidate(switchRequest, target, 'rollback');
-	if (result === 'stale') return 'stale';
-	host.expected = result.outcome === 'ok' ? target : result.outcome === 'manual' ? undefined : result.from;
-	if (result.current !== undefined) host.readBack = result.current;
-	if (result.finished) host.locked = host.lockSent = false;
-	run.emit(result.finishedWith ? generationsEvent(host.host.name, readListing(host.host, { markers: result.finishedWith, blocks: new Map() })) : expectedGenerations(host.host.name, state.generations, result.outcome === 'ok' ? target : result.from));
-	await run.end(host, result.outcome === 'rolled-back' ? 'failed' : result.outcome, result.reason);
+		finish: () => script(releaseLock(host.host.root, run.runId), listingScript(host)),
+		...(guard ? { guard } : {}),
+	});
+	if (end === 'stale') return 'stale';
+	const finished = end.kind === 'live' ? end.finished : undefined;
+	if (finished) host.lock = 'free';
+	// Read back when the lock's release rode along; else what the host should list (after a manual end: where the switch left from).
+	run.emit(finished ? generationsEvent(host.host.name, readListing(host, { markers: finished, blocks: new Map() })) : expectedGenerations(host.host.name, state.generations, expectedAfter(end, target) ?? end.from));
+	const told = switchOutcome(end, target, 'rollback');
+	await run.end(host, told.outcome, told.reason);
 	return undefined;
-}
-
-async function lockAndList(run: FleetRun, host: HostRun): Promise<HostState> {
-	const result = await lockAndRun(run, host, listingScript(host.host));
-	const state = readListing(host.host, result);
-	remember(run, host, state);
-	return state;
-}
-
-/** What the host listed at the start of its rollback: the state the switch starts from. */
-function remember(run: FleetRun, host: HostRun, state: HostState): void {
-	host.state = state;
-	host.expected = state.current;
-	run.emit(generationsEvent(host.host.name, state));
 }
 
 export function pickTarget(state: HostState, target: RollbackTarget, host: string): number {

@@ -1,14 +1,15 @@
 import pLimit from 'p-limit';
 import type { EmitEvent, EngineEvent, HostOutcome, Phase, RunKind, RunSummary } from './events.js';
 import { cleanOutput } from './clean-output.js';
-import { connectEarly, newHostRun, reasonOf, skipUnreported, trackPhases, type HostRun } from './host-run.js';
+import { ended, expectedCurrent, knownState, readBack } from './lifecycle/host-lifecycle.js';
+import { HostRun, reasonOf } from './lifecycle/host-run.js';
+import { send, type Trip } from './lifecycle/trip.js';
 import { RunFold, summarize } from './outcome/run-record.js';
 import { releaseLock } from './remote/lock.js';
 import { generationsEvent, listingScript, readListing } from './host-listing.js';
 import { script } from './remote/quote.js';
 import { newRunId, operatorName } from './release.js';
-import type { RunContext } from './requests.js';
-import { strategyFor } from './strategies/index.js';
+import type { OpenTransport, RunContext } from './requests.js';
 
 export interface FleetSpec {
 	readonly kind: RunKind;
@@ -39,6 +40,8 @@ export class FleetRun {
 	private readonly limit: ReturnType<typeof pLimit>;
 	private readonly fold = new RunFold();
 	private readonly endings = new Set<Promise<void>>();
+	/** Phases each host reported, whoever emitted them, so the rest can be marked skipped. */
+	private readonly reported = new Map<string, Set<Phase>>();
 
 	constructor(
 		readonly context: RunContext,
@@ -46,18 +49,35 @@ export class FleetRun {
 	) {
 		this.runId = context.runId ?? newRunId();
 		this.operator = context.operator ?? operatorName();
-		this.hosts = context.hosts.map(newHostRun);
+		this.hosts = context.hosts.map((host) => new HostRun(host));
 		this.signal = context.signal;
 		const folded: EmitEvent = (event) => {
 			this.fold.apply(event);
 			context.emit(event);
 		};
-		this.emit = trackPhases(this.hosts, cleanOutput(context.hosts, folded));
+		const clean = cleanOutput(context.hosts, folded);
+		this.emit = (event) => {
+			if (event.type === 'phase' && event.host !== null && !event.revert) this.phasesOf(event.host).add(event.phase);
+			clean(event);
+		};
 		this.limit = pLimit(context.jobs ?? context.config.jobs);
 	}
 
 	get phases(): readonly Phase[] {
 		return this.spec.phases;
+	}
+
+	get openTransport(): OpenTransport {
+		return this.context.openTransport;
+	}
+
+	/** A second cancel: stops even the switches under way. */
+	get force(): AbortSignal | undefined {
+		return this.context.force;
+	}
+
+	get breakLock(): boolean {
+		return this.context.breakLock === true;
 	}
 
 	/** The `warning:` lines a host's build and dry run printed, as shown (secrets masked). */
@@ -91,46 +111,54 @@ export class FleetRun {
 	}
 
 	/**
-	 * The host is done: its closing round trip (anything queued for it, the lock released, its
-	 * generations read back), its connection closed, then `host-done` with the outcome reconciled with what the
-	 * host says. Once per host; later calls are ignored.
+	 * The host is done: its closing round trip (`closing`, the lock released, its generations read
+	 * back), its connection closed, then `host-done` with the outcome reconciled with what the host
+	 * says. Once per host; later calls are ignored.
 	 */
-	end(host: HostRun, outcome: HostOutcome, reason?: string): Promise<void> {
+	end(host: HostRun, outcome: HostOutcome, reason?: string, closing?: string): Promise<void> {
 		if (host.ended) return Promise.resolve();
-		host.ended = true;
-		const ending = this.close(host).then((current) => {
-			const told = reconcile(host, outcome, reason, current);
+		host.state = ended(host.state, closing);
+		const ending = this.close(host, closing).then((current) => {
+			const told = reconcile(expectedCurrent(host.state), outcome, reason, current);
 			this.emit({ type: 'host-done', host: host.host.name, outcome: told.outcome, ...(told.reason ? { reason: told.reason } : {}), ...(current === undefined ? {} : { current }) });
 		});
 		this.endings.add(ending);
 		return ending;
 	}
 
-	private async close(host: HostRun): Promise<number | null | undefined> {
-		const strategy = strategyFor(host.host);
-		let current = host.readBack;
+	private async close(host: HostRun, closing: string | undefined): Promise<number | null | undefined> {
+		let current = readBack(host.state);
 		// Released whenever a lock script went out: its answer may have been lost to a cancel, and the release only removes this run's own lock.
-		const release = host.locked || host.lockSent;
-		const closing = script(...host.atClose, release && releaseLock(host.host.root, this.runId), listingScript(host.host));
-		if (host.session && (release || host.atClose.length > 0 || (current === undefined && host.expected !== undefined))) {
+		const release = host.lock !== 'free';
+		const session = host.session;
+		if (session && (release || closing !== undefined || (current === undefined && expectedCurrent(host.state) !== undefined))) {
 			// Never cancelled: the lock must go whatever else happened; the command deadline bounds it.
-			const result = await host.session.run(closing).catch(() => undefined);
-			if (result?.code === 0) {
-				current = strategy.parseCurrent(result.markers) ?? current;
-				host.locked = host.lockSent = false;
-				// The host's generations as it lists them at the end: what the next run may start from.
-				const listed = readListing(host.host, result);
-				if (listed.digest !== undefined) this.emit(generationsEvent(host.host.name, listed));
-			}
+			const read = await send(session, this.closingTrip(host, closing, release)).catch(() => undefined);
+			if (read) current = read.current ?? current;
 		}
-		await host.transport?.close().catch(() => {});
-		if (current === undefined && !host.locked && host.state) current = host.state.current;
+		await host.close();
+		if (current === undefined && host.lock !== 'held') current = knownState(host.state)?.current;
 		return current;
+	}
+
+	/** A host's last round trip: what is queued for it, its lock released, its generations (and `current`) read back. */
+	private closingTrip(host: HostRun, closing: string | undefined, release: boolean): Trip<{ readonly current: number | null | undefined } | undefined> {
+		return {
+			script: script(closing, release && releaseLock(host.host.root, this.runId), listingScript(host)),
+			read: (result) => {
+				if (result.code !== 0) return undefined;
+				host.lock = 'free';
+				// The host's generations as it lists them at the end: what the next run may start from.
+				const listed = readListing(host, result);
+				if (listed.digest !== undefined) this.emit(generationsEvent(host.host.name, listed));
+				return { current: host.strategy.parseCurrent(result.markers) };
+			},
+		};
 	}
 
 	async run(): Promise<RunSummary> {
 		const { spec } = this;
-		if (spec.connectEarly) for (const host of this.hosts.slice(0, this.context.jobs ?? this.context.config.jobs)) connectEarly(host, this.context.openTransport, this.emit);
+		if (spec.connectEarly) for (const host of this.hosts.slice(0, this.context.jobs ?? this.context.config.jobs)) host.connectEarly(this.context.openTransport, this.emit);
 		let failure: unknown;
 		try {
 			const named = await spec.name();
@@ -150,10 +178,25 @@ export class FleetRun {
 			this.endings.clear();
 			await Promise.all(pending);
 		}
-		for (const host of this.hosts) skipUnreported(this.emit, host, this.phases);
+		for (const host of this.hosts) this.skipUnreported(host);
 		const summary = summarize(this.fold.record, this.cancelled);
 		this.emit({ type: 'run-finished', runId: this.runId, summary, at: new Date().toISOString(), cancelled: this.cancelled });
 		return summary;
+	}
+
+	private phasesOf(host: string): Set<Phase> {
+		let phases = this.reported.get(host);
+		if (!phases) this.reported.set(host, (phases = new Set()));
+		return phases;
+	}
+
+	/** Phases a host never got to are reported as skipped, so every tile ends with a mark per phase. */
+	private skipUnreported(host: HostRun): void {
+		const reported = this.phasesOf(host.host.name);
+		for (const phase of this.phases) {
+			if (phase === 'build' && !reported.has('build')) continue;
+			if (!reported.has(phase)) this.emit({ type: 'phase', host: host.host.name, phase, status: 'skipped' });
+		}
 	}
 }
 
@@ -180,8 +223,8 @@ const describeCurrent = (id: number | null): string => (id === null ? 'no genera
  * (or left it), the host's word stands and the outcome says so; never "ok" for a host that is
  * somewhere else.
  */
-function reconcile(host: HostRun, outcome: HostOutcome, reason: string | undefined, current: number | null | undefined): { outcome: HostOutcome; reason?: string } {
-	if (current === undefined || host.expected === undefined || current === host.expected) return { outcome, reason };
-	const said = `the host's current is ${describeCurrent(current)}, not ${describeCurrent(host.expected)}`;
+function reconcile(expected: number | null | undefined, outcome: HostOutcome, reason: string | undefined, current: number | null | undefined): { outcome: HostOutcome; reason?: string } {
+	if (current === undefined || expected === undefined || current === expected) return { outcome, reason };
+	const said = `the host's current is ${describeCurrent(current)}, not ${describeCurrent(expected)}`;
 	return { outcome: 'manual', reason: `${reason ? `${reason}; ` : ''}${said} — manual intervention required` };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { failureReason } from './host-session.js';
-import type { HostRun } from './host-run.js';
+import type { Staged } from './lifecycle/host-lifecycle.js';
 import { generationPath } from './remote/layout.js';
 import { parseTwoFiles, readTwoFiles } from './remote/read-files.js';
 import type { FileDiff, StagedLook } from './requests.js';
@@ -15,17 +15,17 @@ const maxDiffLines = 4000;
  * generation against staged, read over the connection the run already holds (the host is
  * locked, nothing moves meanwhile). Only files the staging reported as changed can be read.
  */
-export function stagedLook(hosts: readonly HostRun[]): StagedLook {
-	const find = (name: string) => hosts.find((each) => each.host.name === name);
+export function stagedLook(hosts: readonly { readonly root: string; readonly at: Staged }[]): StagedLook {
+	const find = (name: string) => hosts.find((each) => each.at.staged.host === name);
 	return {
-		changes: (name) => find(name)?.changes ?? [],
+		changes: (name) => find(name)?.at.changes ?? [],
 		async fileDiff(name, file) {
 			const host = find(name);
-			const staged = host?.staged;
-			const change = host?.changes?.find((each) => each.path === file);
-			if (!host?.session || !staged || !change) return { kind: 'unavailable', reason: `${file} is not a change staged on ${name}` };
-			const generation = (id: number | null) => (id === null ? '/dev/null/none' : path.posix.join(generationPath(host.host.root, id), file));
-			const result = await host.session.run(readTwoFiles(generation(staged.from), generation(staged.to), readLimit)).catch(() => undefined);
+			const change = host?.at.changes.find((each) => each.path === file);
+			if (!host || !change) return { kind: 'unavailable', reason: `${file} is not a change staged on ${name}` };
+			const { staged, session } = host.at;
+			const generation = (id: number | null) => (id === null ? '/dev/null/none' : path.posix.join(generationPath(host.root, id), file));
+			const result = await session.run(readTwoFiles(generation(staged.from), generation(staged.to), readLimit)).catch(() => undefined);
 			if (!result || result.code !== 0) return { kind: 'unavailable', reason: `could not read ${file} on ${name}: ${result ? failureReason(result) : 'no answer'}` };
 			const { before, after } = parseTwoFiles(result);
 			const binary = (text: string) => text.includes('\u0000') || text.includes('\ufffd');

@@ -1,6 +1,11 @@
 import type { HostConfig } from '../config/types.js';
 import type { TemplateValues } from './remote/quote.js';
-import type { TemplateContext } from './strategies/strategy.js';
+
+/** Where a template is filled: the release it is about and, when there is one, the generation. */
+export interface TemplateContext {
+	readonly release?: string;
+	readonly generation?: number;
+}
 
 /**
  * The placeholders every command template may use (restart, after_switch, dry_run, health,

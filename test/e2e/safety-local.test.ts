@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { LocalTransport } from '../../source/transport/local.js';
-import { armWatchdog, confirmWatchdog } from '../../source/engine/remote/watchdog.js';
+import { armWatchdog, confirmWatchdog } from '../../source/engine/lifecycle/dead-man.js';
 import { repo, trackedFleets } from '../support/local-fleet.js';
 
 const fleet = trackedFleets();

@@ -10,7 +10,7 @@ import { takeLock, releaseLock, peekLock } from '../../source/engine/remote/lock
 import { fillTemplate, quote, script } from '../../source/engine/remote/quote.js';
 import { afterFirstListing, digestedListing, lastListing, readListingDigest, readStale, throughFirstListing, unlessListingChanged } from '../../source/engine/remote/listing-digest.js';
 import { stageGeneration, discardPartial } from '../../source/engine/remote/stage.js';
-import { armWatchdog, confirmWatchdog } from '../../source/engine/remote/watchdog.js';
+import { armWatchdog, confirmWatchdog } from '../../source/engine/lifecycle/dead-man.js';
 import { activateCurrent, swapCurrent } from '../../source/engine/remote/switch.js';
 
 const sh = (text: string, ...args: string[]) => execFileSync('sh', ['-c', text, 'sh', ...args], { encoding: 'utf8' });

@@ -1,5 +1,5 @@
 import type { HostConfig } from '../../config/types.js';
-import type { StrategyName } from './names.js';
+import type { StrategyName } from '../../config/strategies.js';
 import { nixStrategy } from './nix.js';
 import { releasesStrategy } from './releases.js';
 import { scriptStrategy } from './script.js';

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import type { Artifact } from '../artifact.js';
 import { failureReason, HostFailure } from '../host-session.js';
 import { nextGenerationId, type HostState } from '../host-state.js';
-import { nextGeneration } from '../activation-preview.js';
+import { nextGeneration } from './activation-preview.js';
 import { parseCurrent } from '../remote/inspect.js';
 import {
 	checkStorePath,
@@ -22,7 +22,8 @@ import {
 import { fillTemplate } from '../remote/quote.js';
 import { readStaged } from '../remote/stage.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
-import type { Strategy, StrategyRun, TemplateContext } from './strategy.js';
+import type { Strategy, StrategyRun } from './strategy.js';
+import type { TemplateContext } from '../template-values.js';
 import type { HostConfig } from '../../config/types.js';
 import { templateValues } from '../template-values.js';
 
@@ -42,6 +43,8 @@ export const nixStrategy: Strategy = {
 
 	// dry-activate, as pantherOS tests a configuration before switching to it.
 	hasDryRun: () => true,
+	deploysWithoutArtifact: false,
+	stepsInOutput: false,
 	async dryRun(run, state, artifact) {
 		if (artifact) {
 			const storePath = requireStorePath(artifact);
@@ -49,7 +52,7 @@ export const nixStrategy: Strategy = {
 			run.session.info(`$ ${dryActivate(storePath)}`);
 			await run.session.must(dryActivate(storePath), 'dry-activate failed', { signal: run.signal, timeoutMs: run.session.host.timeouts.dryRunMs });
 		}
-		await runConfiguredDryRun(run, run.session.host, state);
+		await runConfiguredDryRun(run, state, nixValues);
 	},
 
 	preview: {

@@ -14,7 +14,7 @@ import { discardPartial, readStaged, readStageFailure, stageFromHeader, stageHea
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
 import { giveStagedGeneration, requireUser } from '../remote/deploy-user.js';
 import { script } from '../remote/quote.js';
-import { activationPreviewScript, describeActivation } from '../activation-preview.js';
+import { activationPreviewScript, describeActivation } from './activation-preview.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
 import { fillValue, templateValues } from '../template-values.js';
 import type { PreparedUpload, Staged, Strategy, StrategyRun } from './strategy.js';
@@ -30,8 +30,10 @@ export const releasesStrategy: Strategy = {
 	// What lies under a shared dir is never shipped (see withoutShared); a mode change is a change.
 	diff: (host, state, artifact) => diffArtifact(state.manifest, withoutShared(artifact, host.shared), state.modes ?? null),
 	requirements: activationRequirements,
-	dryRun: (run, state) => runConfiguredDryRun(run, run.session.host, state),
+	dryRun: (run, state) => runConfiguredDryRun(run, state, templateValues),
 	hasDryRun: (host) => host.dryRun !== undefined,
+	deploysWithoutArtifact: false,
+	stepsInOutput: false,
 
 	staging: {
 		script: (run) => script(stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared }), ownership(run.session.host)),

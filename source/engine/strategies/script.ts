@@ -3,7 +3,7 @@ import { requireUser } from '../remote/deploy-user.js';
 import { fillTemplate, script } from '../remote/quote.js';
 import { generationPath } from '../remote/layout.js';
 import { swapCurrent } from '../remote/switch.js';
-import { nextGeneration, rootLine } from '../activation-preview.js';
+import { nextGeneration, rootLine } from './activation-preview.js';
 import type { HostConfig } from '../../config/types.js';
 import { releasesStrategy } from './releases.js';
 import type { Strategy, SwitchTarget } from './strategy.js';
@@ -36,6 +36,9 @@ export const scriptStrategy: Strategy = {
 		},
 	},
 	declaredSteps: (result) => readDeclaredSteps(result.blocks),
+	// The deploy script does the work: it may need nothing from this machine.
+	deploysWithoutArtifact: true,
+	stepsInOutput: true,
 };
 
 /** The deploy script command(s) of a host: one per service when the script names {service}. */

@@ -6,12 +6,7 @@ import type { HostSession, ScriptResult } from '../host-session.js';
 import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
 import type { TemplateValues } from '../remote/quote.js';
-
-/** Where a template is filled: the release it is about and, when there is one, the generation. */
-export interface TemplateContext {
-	readonly release?: string;
-	readonly generation?: number;
-}
+import type { TemplateContext } from '../template-values.js';
 
 /** What a strategy needs to know about the run it works in. */
 export interface StrategyRun {
@@ -90,7 +85,7 @@ export interface Preview {
 /**
  * How one kind of host keeps generations. Phases, locks, waves, confirm, validate,
  * auto-rollback and the console are shared; only these steps differ. A new strategy is one file
- * implementing this, plus its line in `strategies/index.ts`.
+ * implementing this, plus its name in `config/strategies.ts` and its line in `strategies/index.ts`.
  */
 export interface Strategy {
 	/** Script run right after the lock (same round trip) reporting the host's state; `artifact` when one is to be staged. */
@@ -113,6 +108,10 @@ export interface Strategy {
 	declaredSteps(result: Pick<ScriptResult, 'markers' | 'blocks'>): string[];
 	/** Something runs on the host in the dry run: then the upload takes a round trip of its own after it. */
 	hasDryRun(host: HostConfig): boolean;
+	/** A host may deploy with no artifact (a deploy script that fetches or builds its own). */
+	readonly deploysWithoutArtifact: boolean;
+	/** What runs on the host prints FastDeploy step lines (`{"name","state","message"}`) on its output: they are steps, not log lines. */
+	readonly stepsInOutput: boolean;
 	readonly staging: Staging;
 	/**
 	 * Makes generation `to` current and live, as one script that prints `SY:swapped <from>` as

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { Artifact } from './artifact.js';
-import { activation, type Skips } from './activation.js';
-import type { HostConfig } from '../config/types.js';
-import { formatBytes } from './format-bytes.js';
-import { nextGenerationId } from './host-state.js';
-import { previewActivation, readActivationPreview, type ActivationPreview } from './remote/preview.js';
-import type { PreviewInput } from './strategies/strategy.js';
+import type { Artifact } from '../artifact.js';
+import { activation, type Skips } from '../activation.js';
+import type { HostConfig } from '../../config/types.js';
+import { formatBytes } from '../format-bytes.js';
+import { nextGenerationId } from '../host-state.js';
+import { previewActivation, readActivationPreview, type ActivationPreview } from '../remote/preview.js';
+import type { PreviewInput } from './strategy.js';
 
 /** The read-only script behind the preview of a host's activation (binaries, frontend, runners). */
 export function activationPreviewScript(host: HostConfig, skips: Skips): string {
