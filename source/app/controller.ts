@@ -8,7 +8,8 @@ import { noServiceLogs } from '../engine/tail-logs.js';
 import { listedState } from '../engine/host-state.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
-import type { ConsoleStore, Modal } from '../store/console-store.js';
+import type { ConsoleStore } from '../store/console-store.js';
+import type { Modal } from '../store/ui-slice.js';
 import { keysOf } from './keymap.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
