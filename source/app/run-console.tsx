@@ -2,7 +2,8 @@ import { render } from 'ink';
 import type { Config } from '../config/types.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
-import { exitCode, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
+import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
+import { onInterruption } from '../cli/interruptions.js';
 import { formatSummary } from '../engine/outcome/words.js';
 import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
@@ -65,8 +66,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	};
 	// Signals and crashes must not leave the operator's terminal on the alternate screen.
 	let signalled: Interruption | undefined;
-	const onSignal = (signal: NodeJS.Signals): void => {
-		signalled = interruptionOf(signal);
+	const onSignal = (why: Interruption): void => {
+		signalled = why;
 		controller.cancel();
 		instance.unmount();
 		restore();
@@ -77,15 +78,15 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 		process.exit(70);
 	};
 
-	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
 	type Listener = [string, Parameters<typeof process.on>[1]];
 	const listeners: Listener[] = [
-		...interruptingSignals.map((signal): Listener => [signal, onSignal]),
 		['uncaughtException', onCrash],
 		['unhandledRejection', onCrash],
 		['exit', restore],
 	];
 	stdout.write(enterAlternateScreen + startBracketedPaste);
+	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
+	const stopListening = onInterruption(onSignal);
 	for (const [event, listener] of listeners) process.on(event, listener);
 
 	let exit = (): void => {};
@@ -118,6 +119,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 		await instance.waitUntilExit();
 	} finally {
 		restore();
+		stopListening();
 		for (const [event, listener] of listeners) process.off(event, listener);
 	}
 	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');
