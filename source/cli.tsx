@@ -72,7 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
 	const [{ headlessCheck, headlessDeploy, headlessGenerations, headlessRollback }, { printLogs }] = await Promise.all([import('./cli/run-headless.js'), import('./cli/logs-command.js')]);
 	const context = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
-		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), stdout }),
+		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), jobs: args.jobs, stdout }),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),
