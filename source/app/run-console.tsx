@@ -3,7 +3,6 @@ import type { Config } from '../config/types.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
-import { onInterruption } from '../cli/interruptions.js';
 import { formatSummary } from '../engine/outcome/words.js';
 import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
@@ -24,6 +23,11 @@ export interface RunConsoleOptions {
 	readonly stdout?: NodeJS.WriteStream;
 	/** The config has environments: `E` leaves the console for the caller to pick another and reopen it. */
 	readonly environments?: boolean;
+	/**
+	 * Hands `interrupt` each signal that ends the console from outside (SIGTERM, SIGHUP, Ctrl-C sent
+	 * as a signal) until the returned function is called: the CLI's `onInterruption`.
+	 */
+	readonly onInterruption: (interrupt: (why: Interruption) => void) => () => void;
 }
 
 export interface ConsoleExit {
@@ -86,7 +90,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	];
 	stdout.write(enterAlternateScreen + startBracketedPaste);
 	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
-	const stopListening = onInterruption(onSignal);
+	const stopListening = options.onInterruption(onSignal);
 	for (const [event, listener] of listeners) process.on(event, listener);
 
 	let exit = (): void => {};
