@@ -6,6 +6,7 @@ import { parseArguments, usage, UsageError, type Arguments } from './cli/argumen
 import { exitCodes } from './engine/outcome/exit-code.js';
 import { Output } from './cli/output.js';
 import { EnvironmentError, selectEnvironment } from './config/select-environment.js';
+import { onInterruption } from './cli/interruptions.js';
 
 const version = '0.1.0';
 
@@ -59,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
 			}
 			// Loaded only for the console, so headless runs never parse Ink and React.
 			const { runConsole } = await import('./app/run-console.js');
-			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments });
+			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments, onInterruption });
 			code = exit.code;
 			if (!exit.switchEnvironment) return code;
 			ask = true;
@@ -72,7 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
 	const [{ headlessCheck, headlessDeploy, headlessGenerations, headlessRollback }, { printLogs }] = await Promise.all([import('./cli/run-headless.js'), import('./cli/logs-command.js')]);
 	const context = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
-		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), stdout }),
+		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), jobs: args.jobs, stdout }),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),

@@ -1,4 +1,4 @@
-import type { HostsView } from '../store/console-store.js';
+import type { HostsView } from '../store/ui-slice.js';
 
 /**
  * Where everything goes for a terminal size. The frame is kept one row shorter than the

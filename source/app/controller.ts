@@ -3,12 +3,13 @@ import type { EngineEvent, FileChange, RunSummary, StagedHost } from '../engine/
 import { describeSummary } from '../engine/outcome/words.js';
 import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
-import { runCancellation } from '../engine/run-cancellation.js';
+import { twoStepCancel, type RunCancel } from '../engine/run-cancellation.js';
 import { noServiceLogs } from '../engine/tail-logs.js';
 import { listedState } from '../engine/host-state.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
-import type { ConsoleStore, Modal } from '../store/console-store.js';
+import type { ConsoleStore } from '../store/console-store.js';
+import type { Modal } from '../store/ui-slice.js';
 import { keysOf } from './keymap.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
@@ -84,8 +85,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	const hostConfigs = (names: readonly string[]): HostConfig[] => config.hosts.filter((host) => names.includes(host.name));
 	const notice = (text: string): void => state().setNotice(text);
 
-	let abort: AbortController | null = null;
-	let force: AbortController | null = null;
+	let cancellation: RunCancel | null = null;
 	let running: Promise<void> | null = null;
 	const pending = new Map<Question, (yes: boolean) => void>();
 	const tails = new Map<string, AbortController>();
@@ -107,7 +107,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	/** Questions the engine asks the operator mid-run; the answer resolves the engine's promise. */
 	const ask = (modal: Extract<Modal, { kind: Question }>): Promise<boolean> =>
 		new Promise((resolve) => {
-			if (abort?.signal.aborted) return resolve(false);
+			if (cancellation?.signal.aborted) return resolve(false);
 			pending.set(modal.kind, resolve);
 			// Hot events are still queued; publish them so the dialog and tiles agree.
 			state().flush();
@@ -144,12 +144,11 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			notice('no host to run on: select hosts (space) or clear the filter');
 			return false;
 		}
-		const controller = runCancellation();
-		abort = controller;
-		force = runCancellation();
+		const cancel = twoStepCancel();
+		cancellation = cancel;
 		state().setRun({ state: 'running', kind, hosts: [...names], summary: null, leftOut });
 		notice(`${kind}: ${names.length} host${names.length === 1 ? '' : 's'} · plan ${kind === 'deploy' ? state().plan.name : 'switch + validate'}`);
-		running = work(context(names, controller.signal, force.signal))
+		running = work(context(names, cancel.signal, cancel.force))
 			.then(
 				(summary) => {
 					state().setRun({ state: 'finished', summary });
@@ -161,8 +160,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				},
 			)
 			.finally(() => {
-				abort = null;
-				force = null;
+				cancellation = null;
 				running = null;
 				for (const kind of [...pending.keys()]) answer(kind, false);
 			});
@@ -193,18 +191,13 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			return true;
 		},
 		cancel() {
-			if (!abort) {
+			if (!cancellation) {
 				notice('nothing to cancel');
 				return;
 			}
-			if (abort.signal.aborted) {
-				if (force && !force.signal.aborted) {
-					force.abort();
-					notice('stopping switches under way: their hosts are reported as they read back');
-				} else notice('stopping: waiting for the hosts to answer (bounded by the command deadlines)');
-				return;
-			}
-			abort.abort();
+			const step = cancellation.cancel();
+			if (step === 'forced') return notice('stopping switches under way: their hosts are reported as they read back');
+			if (step === 'stopping') return notice('stopping: waiting for the hosts to answer (bounded by the command deadlines)');
 			state().setRun({ state: 'cancelling' });
 			for (const kind of [...pending.keys()]) answer(kind, false);
 			notice('cancelling: in-flight switches finish');
@@ -305,7 +298,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			await running;
 		},
 		async dispose() {
-			if (abort) this.cancel();
+			if (cancellation) this.cancel();
 			listings.abort();
 			for (const tail of tails.values()) tail.abort();
 			await Promise.all([running, ...tailsDone]);

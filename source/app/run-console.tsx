@@ -2,7 +2,7 @@ import { render } from 'ink';
 import type { Config } from '../config/types.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
-import { exitCode, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
+import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
 import { formatSummary } from '../engine/outcome/words.js';
 import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
@@ -23,6 +23,11 @@ export interface RunConsoleOptions {
 	readonly stdout?: NodeJS.WriteStream;
 	/** The config has environments: `E` leaves the console for the caller to pick another and reopen it. */
 	readonly environments?: boolean;
+	/**
+	 * Hands `interrupt` each signal that ends the console from outside (SIGTERM, SIGHUP, Ctrl-C sent
+	 * as a signal) until the returned function is called: the CLI's `onInterruption`.
+	 */
+	readonly onInterruption: (interrupt: (why: Interruption) => void) => () => void;
 }
 
 export interface ConsoleExit {
@@ -65,8 +70,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	};
 	// Signals and crashes must not leave the operator's terminal on the alternate screen.
 	let signalled: Interruption | undefined;
-	const onSignal = (signal: NodeJS.Signals): void => {
-		signalled = interruptionOf(signal);
+	const onSignal = (why: Interruption): void => {
+		signalled = why;
 		controller.cancel();
 		instance.unmount();
 		restore();
@@ -77,15 +82,15 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 		process.exit(70);
 	};
 
-	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
 	type Listener = [string, Parameters<typeof process.on>[1]];
 	const listeners: Listener[] = [
-		...interruptingSignals.map((signal): Listener => [signal, onSignal]),
 		['uncaughtException', onCrash],
 		['unhandledRejection', onCrash],
 		['exit', restore],
 	];
 	stdout.write(enterAlternateScreen + startBracketedPaste);
+	// A closed terminal window (SIGHUP) must still cancel cleanly, or the run's locks outlive it.
+	const stopListening = options.onInterruption(onSignal);
 	for (const [event, listener] of listeners) process.on(event, listener);
 
 	let exit = (): void => {};
@@ -118,6 +123,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 		await instance.waitUntilExit();
 	} finally {
 		restore();
+		stopListening();
 		for (const [event, listener] of listeners) process.off(event, listener);
 	}
 	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');

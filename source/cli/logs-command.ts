@@ -1,7 +1,12 @@
 import type { Config, HostConfig } from '../config/types.js';
-import { exitCodes, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
+import type { EmitEvent } from '../engine/events.js';
+import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
+import { outcomeWords } from '../engine/outcome/words.js';
 import type { OpenTransport } from '../engine/requests.js';
-import { noServiceLogs, tailLogs } from '../engine/tail-logs.js';
+import { runCancellation } from '../engine/run-cancellation.js';
+import { readFleetLogs } from '../engine/fleet-logs.js';
+import { runSinks } from '../record/run-sinks.js';
+import { onInterruption } from './interruptions.js';
 import type { Output } from './output.js';
 
 export interface LogsContext {
@@ -10,57 +15,49 @@ export interface LogsContext {
 	readonly openTransport: OpenTransport;
 	readonly follow: boolean;
 	readonly lines?: number;
+	/** Hosts read at once (default: the config's jobs). */
+	readonly jobs?: number;
 	readonly stdout: Output;
 }
 
 /**
  * `switchyard logs [selection] [-f] [-n N]`: each chosen host's service logs (its `logs`
- * command, as its user), every line prefixed with the host, all hosts at once. Without -f it
- * ends when every host's command has; with -f, Ctrl-C (or a closed output) ends it. Exit 0 when
- * every host's logs could be read (a follow ended by Ctrl-C included), 1 otherwise (`[host] ✗
- * why`); stopped by any other signal, that signal's status as for every command (130, 143, 129).
+ * command, as its user), every line prefixed with the host: a run like any other
+ * (`readFleetLogs`; not recorded, as it only reads), `jobs` hosts at a time. Without -f it ends when
+ * every host's command has; with -f, Ctrl-C (or a closed output) ends it. Exit 0 when every
+ * host's logs could be read (a follow ended by Ctrl-C included), 1 otherwise (`[host] ✗ why`);
+ * stopped by any other signal, that signal's status as for every command (130, 143, 129).
  */
 export async function printLogs(context: LogsContext): Promise<number> {
 	const { stdout } = context;
-	const stop = new AbortController();
+	const stop = runCancellation();
 	let interrupted: Interruption | undefined;
-	const onSignal = (signal: NodeJS.Signals) => {
-		interrupted ??= interruptionOf(signal);
+	const stopListening = onInterruption((why) => {
+		interrupted ??= why;
 		stop.abort();
-	};
-	const onClosed = () => stop.abort();
-	for (const signal of interruptingSignals) process.on(signal, onSignal);
-	stdout.onClosed(onClosed);
+	}, stdout);
+	// Through the one fan-out of events, as every run; `logs` is not among the kinds recorded.
+	const sinks = runSinks(context.config.dir, printLogLines((text) => stdout.write(text)));
 	try {
-		const results = await Promise.all(
-			context.hosts.map(async (host) => {
-				// Nothing to show is not a failure to read: said, and exit 0.
-				const nothing = noServiceLogs(host);
-				if (nothing) {
-					stdout.write(`[${host.name}] ${nothing}\n`);
-					return true;
-				}
-				try {
-					await tailLogs(host, context.openTransport, (line) => stdout.write(`[${host.name}] ${line}\n`), stop.signal, {
-						follow: context.follow,
-						...(context.lines === undefined ? {} : { lines: context.lines }),
-						cwd: context.config.dir,
-					});
-					return true;
-				} catch (error) {
-					if (stop.signal.aborted) return true;
-					stdout.write(`[${host.name}] ✗ ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
-					return false;
-				}
-			}),
+		const summary = await readFleetLogs(
+			{ config: context.config, hosts: context.hosts, emit: sinks.emit, openTransport: context.openTransport, jobs: context.jobs, signal: stop.signal },
+			{ follow: context.follow, ...(context.lines === undefined ? {} : { lines: context.lines }), cwd: context.config.dir },
 		);
-		if (stdout.closed) return exitCodes['output-closed'];
+		const why = stdout.closed ? 'output-closed' : interrupted;
 		// Ending a follow is what Ctrl-C is for here: not a cancelled run. Any other stop is one
 		// (SIGTERM 143, SIGHUP 129), as for every command.
-		if (interrupted && !(interrupted === 'interrupt' && context.follow)) return exitCodes[interrupted];
-		return results.every(Boolean) ? exitCodes.ok : exitCodes.failed;
+		if (why === 'interrupt' && context.follow) return summary.failed > 0 ? exitCodes.failed : exitCodes.ok;
+		return exitCode(summary, why);
 	} finally {
-		for (const signal of interruptingSignals) process.off(signal, onSignal);
-		stdout.offClosed(onClosed);
+		stopListening();
+		await sinks.close();
 	}
+}
+
+/** What `logs` prints of its run: the lines, each after its host, and why a host's logs could not be read. */
+function printLogLines(write: (text: string) => void): EmitEvent {
+	return (event) => {
+		if (event.type === 'log' && event.host !== null) write(`[${event.host}] ${event.line}\n`);
+		if (event.type === 'host-done' && event.outcome === 'failed') write(`[${event.host}] ${outcomeWords.failed.mark} ${event.reason ?? outcomeWords.failed.label}\n`);
+	};
 }

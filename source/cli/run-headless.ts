@@ -4,17 +4,18 @@ import { checkFleet, listGenerations } from '../engine/inspect-fleet.js';
 import { runDeploy } from '../engine/deploy.js';
 import { runRollback } from '../engine/rollback.js';
 import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
-import { exitCode, exitCodes, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
+import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
 import { describeDiff, describeWarnings, generationStatusText, warningMark } from '../engine/outcome/words.js';
 import type { OpenTransport, ReuseRelease, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
-import { runCancellation } from '../engine/run-cancellation.js';
+import { twoStepCancel, type CancelStep } from '../engine/run-cancellation.js';
 import { createPrinter } from '../headless/printer.js';
 import { lastDeploy, retrySource } from '../record/last-run.js';
 import { knownListings } from '../record/known-listings.js';
 import { runSinks } from '../record/run-sinks.js';
 import type { Arguments } from './arguments.js';
+import { onInterruption } from './interruptions.js';
 import type { Output } from './output.js';
 
 export interface HeadlessContext {
@@ -38,34 +39,33 @@ type Work = (emit: EmitEvent, signal: AbortSignal, force: AbortSignal) => Promis
 async function runRecorded(context: HeadlessContext, work: Work): Promise<number> {
 	const { args, stdout, stderr } = context;
 	const sinks = runSinks(context.config.dir, createPrinter((text) => stdout.write(text), args.json));
-	const controller = runCancellation();
-	const force = runCancellation();
+	const run = twoStepCancel();
 	let interruption: Interruption | undefined;
-	const interrupt = (why: Interruption) => {
-		if (!controller.signal.aborted) {
-			interruption = why;
-			if (why !== 'output-closed') stderr.write('\ncancelling: unstarted work is skipped, uploads stopped, locks released; switches in flight finish (Ctrl-C again stops them too)\n');
-			controller.abort();
-		} else if (!force.signal.aborted && why !== 'output-closed') {
-			stderr.write('stopping switches under way: their hosts are reported as they are (read back) within a few seconds\n');
-			force.abort();
-		}
-	};
-	const onSignal = (signal: NodeJS.Signals) => interrupt(interruptionOf(signal));
-	const onClosed = () => interrupt('output-closed');
-	for (const signal of interruptingSignals) process.on(signal, onSignal);
-	stdout.onClosed(onClosed);
+	const stopListening = onInterruption((why) => {
+		// A reader that went away cancels; it never forces (nobody asked twice).
+		if (why === 'output-closed' && run.signal.aborted) return;
+		run.cancel((step) => {
+			if (step === 'cancelled') interruption = why;
+			const notice = cancelNotices[step];
+			if (notice !== undefined && why !== 'output-closed') stderr.write(notice);
+		});
+	}, stdout);
 	try {
-		const summary = await work(sinks.emit, controller.signal, force.signal);
+		const summary = await work(sinks.emit, run.signal, run.force);
 		await sinks.close();
 		if (sinks.runDir() && !args.json) stdout.write(`Run recorded in ${sinks.runDir()}\n`);
 		return exitCode(summary, interruption);
 	} finally {
-		for (const signal of interruptingSignals) process.off(signal, onSignal);
-		stdout.offClosed(onClosed);
+		stopListening();
 		await sinks.close();
 	}
 }
+
+/** What a cancel says on stderr as it starts (a closed output says nothing). */
+const cancelNotices: Partial<Record<CancelStep, string>> = {
+	cancelled: '\ncancelling: unstarted work is skipped, uploads stopped, locks released; switches in flight finish (Ctrl-C again stops them too)\n',
+	forced: 'stopping switches under way: their hosts are reported as they are (read back) within a few seconds\n',
+};
 
 /** Asks on the terminal, defaulting to No; without a terminal only --yes switches. */
 function confirmOnTerminal(context: HeadlessContext, question: string, lines: readonly string[]): Promise<boolean> {

@@ -10,7 +10,7 @@ export type Phase = (typeof phases)[number];
 export type PhaseStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
 
 /** What a run does; every entry point of the engine is one of these. */
-export const runKinds = ['deploy', 'rollback', 'check', 'generations', 'break-lock'] as const;
+export const runKinds = ['deploy', 'rollback', 'check', 'generations', 'break-lock', 'logs'] as const;
 export type RunKind = (typeof runKinds)[number];
 
 /** How a host ended a run. */

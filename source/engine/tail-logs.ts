@@ -13,6 +13,8 @@ export interface LogsOptions {
 	/** Where secrets from this machine are looked up, to mask them (default: this process's environment). */
 	readonly cwd?: string;
 	readonly env?: Readonly<Record<string, string | undefined>>;
+	/** Called once the host is connected and its logs command is on its way: from then on the log streams. */
+	readonly onOpen?: () => void;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function tailLogs(host: HostConfig, openTransport: OpenTransport, o
 			transport.connect(),
 		]);
 		const clean = textCleaner(resolved ? resolved.hosts : [host]);
+		options.onOpen?.();
 		const result = await transport.exec(logsCommand(host, options), { onLine: (line) => onLine(clean(line)), signal });
 		if (!signal.aborted && result.code !== 0) throw new Error(clean(failureReason(result)));
 	} finally {

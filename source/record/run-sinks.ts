@@ -1,7 +1,7 @@
 import type { EmitEvent, EngineEvent, RunKind } from '../engine/events.js';
 import { RunRecorder } from './run-recorder.js';
 
-/** Runs that change hosts are recorded; reading them (generations, check) is not. */
+/** Runs that change hosts are recorded; reading them (generations, check, logs) is not. */
 export const recordedKinds: ReadonlySet<RunKind> = new Set(['deploy', 'rollback', 'break-lock']);
 
 export interface RunSinks {

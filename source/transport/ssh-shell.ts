@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
-import { LineSplitter } from './line-splitter.js';
+import { CommandOutput } from './command-output.js';
 import { MarkerScanner } from './marker-scanner.js';
 import { commandText, disconnectScriptText, endOfStdin, parseShellLine, request, shellMark, statusToExit, stdinFrame } from './shell-protocol.js';
 import { StdinFrames } from './stdin-frames.js';
@@ -16,8 +16,7 @@ const quitAnswerMs = 2000;
 
 interface Command {
 	readonly id: string;
-	readonly output: { stdout: string; stderr: string };
-	readonly splitters: Record<Stream, LineSplitter>;
+	readonly output: CommandOutput;
 	readonly done: (result: ExecResult | typeof notStarted) => void;
 	/** What goes to the script's stdin; sent once the supervisor is ready (see `startInput`). */
 	readonly stdin: ExecOptions['stdin'];
@@ -113,17 +112,12 @@ export class RemoteShell {
 	run(script: string, options: ExecOptions): Promise<ExecResult | typeof notStarted> {
 		if (this.current) throw new Error('the remote shell is busy');
 		return new Promise((resolve) => {
-			const output = { stdout: '', stderr: '' };
 			if (options.signal?.aborted || !this.usable) {
-				return resolve({ code: null, failure: options.signal?.aborted ? 'cancelled' : (this.hooks.lost() ?? 'the remote shell is closed'), ...output });
+				return resolve({ code: null, failure: options.signal?.aborted ? 'cancelled' : (this.hooks.lost() ?? 'the remote shell is closed'), stdout: '', stderr: '' });
 			}
 			const command: Command = {
 				id: randomBytes(6).toString('hex'),
-				output,
-				splitters: {
-					stdout: new LineSplitter((line) => options.onLine?.(line, 'stdout')),
-					stderr: new LineSplitter((line) => options.onLine?.(line, 'stderr')),
-				},
+				output: new CommandOutput(options.onLine),
 				stdin: options.stdin,
 				input: options.stdin === undefined ? 'ended' : 'waiting',
 				stdoutEnded: false,
@@ -221,8 +215,7 @@ export class RemoteShell {
 		// Stdout before "ready" is what the login shell printed on its way up, not anyone's output;
 		// stderr has no such line to wait for (the streams are not ordered against each other).
 		if (!command || (stream === 'stdout' && !this.ready)) return;
-		command.output[stream] += text;
-		command.splitters[stream].push(text);
+		command.output.take(stream, text);
 	}
 
 	private marker(stream: Stream, line: string): boolean {
@@ -288,9 +281,9 @@ export class RemoteShell {
 
 	/** Hands the command its result; `lost` says why the shell went away, when it did. */
 	private finish(command: Command, lost?: string): void {
-		for (const splitter of Object.values(command.splitters)) splitter.flush();
+		command.output.flush();
 		const { output, status, cancelled, stdinFailure } = command;
-		command.done(commandResult({ output, exit: status === undefined ? undefined : statusToExit(status), cancelled, stdinFailure, lost }));
+		command.done(commandResult({ output: output.text, exit: status === undefined ? undefined : statusToExit(status), cancelled, stdinFailure, lost }));
 	}
 
 	private cancel(command: Command): void {
@@ -317,8 +310,8 @@ export class RemoteShell {
 		this.stopInput(command);
 		this.endInput(request.abandon, request.quit);
 		if (this.pid !== undefined) this.hooks.abandon(this.pid);
-		for (const splitter of Object.values(command.splitters)) splitter.flush();
-		command.done({ code: null, failure: `cancelled; the host did not confirm the end within ${cancelAnswerMs / 1000} s`, ...command.output });
+		command.output.flush();
+		command.done({ code: null, failure: `cancelled; the host did not confirm the end within ${cancelAnswerMs / 1000} s`, ...command.output.text });
 	}
 
 	private stopInput(command: Command): void {

@@ -64,7 +64,7 @@ export function commandResult({ output, exit, cancelled, stdinFailure, lost }: C
  * - Every script runs in a process group of its own, with two exceptions on SSH hosts: a host
  *   without `setsid` (the supervisor then signals the script's own `sh` only, so what it started
  *   may outlive a cancel), and a host where the supervisor cannot start at all (`runPlain` in
- *   ssh.ts: a plain exec channel, where a cancel is a "signal" request sshd may ignore, and a lost
+ *   plain-exec.ts: a plain exec channel, where a cancel is a "signal" request sshd may ignore, and a lost
  *   connection stops nothing). Only the transport's side decides what to signal: nothing a script
  *   prints (e.g. a line shaped like a protocol message) can redirect it.
  * - Cancel (`signal` aborts, at any moment, even before the host has started the script): the

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { consoleLayout, tileHeight } from '../../source/app/console-layout.js';
 import { highlightReducer, resolveHighlight, rollbackPlan } from '../../source/app/generation-list/use-generation-list-state.js';
-import { movedFocus, scrolledTop } from '../../source/app/host-grid/use-host-grid-state.js';
+import { movedFocus } from '../../source/app/host-grid/use-host-grid-state.js';
 import { tileLines, type TileLine } from '../../source/app/host-grid/use-host-tile-state.js';
 import { rowSegments, tableColumns } from '../../source/app/host-table/use-host-table-state.js';
 import { actionFor, hintsFor, keyContexts, keymap } from '../../source/app/keymap.js';
-import { scrollReducer, scrollStep } from '../../source/app/pick-list/scroll-state.js';
+import { scrollReducer, scrollStep, scrolledTop } from '../../source/app/pick-list/scroll-state.js';
 import { initialLogPaneState, logPaneReducer } from '../../source/app/log-pane/use-log-pane-state.js';
 import { spinnerIntervalMs, spinnerRunning, subscribeSpinner, tickWithFrame } from '../../source/app/spinner/spinner-clock.js';
 import { logCapacityFor } from '../../source/store/console-store.js';

@@ -1,7 +1,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { helpLines } from '../../source/app/help-overlay/use-help-overlay-state.js';
-import { keymap, keysLabel } from '../../source/app/keymap.js';
+import { contextNames, keymap, keysLabel } from '../../source/app/keymap.js';
 import { smallFleet } from '../store/host-fixtures.js';
 import { FakeEngine } from './fake-engine.js';
 import { ARROW_DOWN, ENTER, ESC, SPACE, TAB, press, type, waitFor, waitForFrame } from './keys.js';
@@ -10,6 +10,12 @@ import { renderConsole } from './render-console.js';
 afterEach(() => {
 	cleanup();
 });
+
+/** A help row that shows exactly these keys, then this label. */
+function showsBinding(line: string, keys: string, label: string): boolean {
+	const text = line.trim();
+	return text.startsWith(`${keys} `) && text.endsWith(` ${label}`) && text.slice(keys.length, text.length - label.length).trim() === '';
+}
 
 describe('phases', () => {
 	it('p picks a preset and the plan shows in the header', async () => {
@@ -199,8 +205,16 @@ describe('help and quit', () => {
 		const frame = await waitForFrame(lastFrame, 'esc or ? closes');
 		const lines = frame.split('\n').map((line) => line.trimEnd());
 		const first = lines.indexOf(helpLines()[0] ?? '');
-		expect(lines.slice(first, first + helpLines().length)).toEqual(helpLines().map((line) => line.trimEnd()));
-		for (const binding of keymap) expect(frame).toContain(`${keysLabel(binding)}`);
+		const help = lines.slice(first, first + helpLines().length);
+		expect(help).toEqual(helpLines().map((line) => line.trimEnd()));
+		// Read against the keymap itself: each binding is a row of its own, its keys then its label,
+		// under a heading that names where it applies.
+		for (const binding of keymap) {
+			const row = help.findIndex((line) => showsBinding(line, keysLabel(binding), binding.label));
+			expect(row, `a help row "${keysLabel(binding)}  ${binding.label}"`).toBeGreaterThan(-1);
+			const where = help.slice(0, row).filter((line) => line.startsWith('[')).at(-1)?.slice(1, -1) ?? '';
+			expect(where.startsWith('everywhere') || binding.contexts.every((context) => where.split(' · ').includes(contextNames[context])), `${binding.action} under [${where}]`).toBe(true);
+		}
 		await press(stdin, ESC);
 		await waitForFrame(lastFrame, (text) => !text.includes('esc or ? closes'));
 	});

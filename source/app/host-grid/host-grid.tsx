@@ -1,16 +1,12 @@
 import { Box, Text } from 'ink';
-import { useConsoleState } from '../console-context.js';
 import { tileHeight, type ConsoleLayout } from '../console-layout.js';
 import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
-import type { HostsScroll } from '../host-table/use-host-table-state.js';
 import { HostTile } from './host-tile.js';
-import { useHostGridState } from './use-host-grid-state.js';
+import type { GridWindow } from './use-host-grid-state.js';
 
-/** The tiles that fit, scrolled so the focused host is always on screen; a line says how many are not. */
-export function HostGrid({ layout, ordered, scroll }: { readonly layout: ConsoleLayout; readonly ordered: readonly string[]; readonly scroll: HostsScroll }) {
-	const focus = useConsoleState((state) => state.focus);
-	const window = useHostGridState(ordered, focus, layout.tileColumns, layout.gridRows, scroll);
+/** The tiles of `window` (the hosts pane keeps the focused host in it); a line says how many are not on screen. */
+export function HostGrid({ layout, ordered, window }: { readonly layout: ConsoleLayout; readonly ordered: readonly string[]; readonly window: GridWindow }) {
 	const above = window.top * layout.tileColumns;
 	const below = Math.max(0, ordered.length - (window.top + window.rows.length) * layout.tileColumns);
 	const more = [above > 0 ? `${above} more ↑` : '', below > 0 ? `${below} more ↓` : ''].filter(Boolean).join(' · ');

@@ -1,4 +1,4 @@
-import type { HostsScroll } from '../host-table/use-host-table-state.js';
+import { scrolledTop } from '../pick-list/scroll-state.js';
 
 export type Direction = 'up' | 'down' | 'left' | 'right';
 
@@ -18,14 +18,6 @@ export function movedFocus(visible: readonly string[], focus: string | null, dir
 	return visible[next] ?? null;
 }
 
-/** First tile row shown so that the focus row is inside a window of `windowRows` rows. */
-export function scrolledTop(previousTop: number, focusRow: number, windowRows: number, totalRows: number): number {
-	let top = previousTop;
-	if (focusRow < top) top = focusRow;
-	if (focusRow >= top + windowRows) top = focusRow - windowRows + 1;
-	return Math.max(0, Math.min(top, Math.max(0, totalRows - windowRows)));
-}
-
 export interface GridWindow {
 	/** Tile rows shown, each a list of host names. */
 	readonly rows: readonly (readonly string[])[];
@@ -40,10 +32,9 @@ export function gridWindow(visible: readonly string[], columns: number, top: num
 	return { rows, top, totalRows };
 }
 
-/** The grid's scroll position (in tile rows) follows the focus; it is kept between renders by the hosts pane, not in the store. */
-export function useHostGridState(visible: readonly string[], focus: string | null, columns: number, windowRows: number, scroll: HostsScroll): GridWindow {
+/** The tile rows on screen: from the tile row `previousTop`, scrolled as far as the focus needs. */
+export function gridWindowFrom(visible: readonly string[], focus: string | null, columns: number, windowRows: number, previousTop: number): GridWindow {
 	const index = focus === null ? 0 : Math.max(0, visible.indexOf(focus));
 	const totalRows = Math.ceil(visible.length / columns);
-	scroll.top = scrolledTop(Math.max(0, scroll.top), Math.floor(index / columns), windowRows, totalRows);
-	return gridWindow(visible, columns, scroll.top, windowRows);
+	return gridWindow(visible, columns, scrolledTop(Math.max(0, previousTop), Math.floor(index / columns), windowRows, totalRows), windowRows);
 }

@@ -6,15 +6,15 @@ import { TileText } from '../host-grid/host-tile.js';
 import { useSpinnerTick } from '../spinner/spinner-clock.js';
 import { padEnd, truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
-import { headingText, rowSegments, useTableWindow, type HostsScroll, type TableColumns, type TableLine } from './use-host-table-state.js';
+import { headingText, rowSegments, type TableColumns, type TableWindow } from './use-host-table-state.js';
 
 export interface HostTableProps {
-	readonly lines: readonly TableLine[];
+	/** The lines on screen: the hosts pane keeps the focused host among them. */
+	readonly window: TableWindow;
 	readonly columns: TableColumns;
 	readonly width: number;
 	/** Rows including the column titles. */
 	readonly height: number;
-	readonly scroll: HostsScroll;
 }
 
 /**
@@ -22,9 +22,7 @@ export interface HostTableProps {
  * host (by name, so it stays on it while rows change places), and says how many are above and
  * below. Each row subscribes to its own host only.
  */
-export function HostTable({ lines, columns, width, height, scroll }: HostTableProps) {
-	const focus = useConsoleState((state) => state.focus);
-	const window = useTableWindow(lines, focus, Math.max(1, height - 1), scroll);
+export function HostTable({ window, columns, width, height }: HostTableProps) {
 	const above = window.above > 0 ? `${window.above} more ↑` : '';
 	return (
 		<Box height={height} flexDirection="column" overflowY="hidden">

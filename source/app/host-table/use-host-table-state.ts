@@ -2,7 +2,7 @@ import { outcomeWords, statusMarks } from '../../engine/outcome/words.js';
 import { groupOf } from '../../store/host-order.js';
 import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
 import { generationText, phaseMarkSegments, shownReason, spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
-import { scrolledTop } from '../host-grid/use-host-grid-state.js';
+import { scrolledTop } from '../pick-list/scroll-state.js';
 import { formatElapsed, padEnd } from '../text-fit.js';
 import { outcomeTone, spinnerFrames, symbols, tone } from '../theme.js';
 
@@ -153,15 +153,4 @@ export function tableWindow(lines: readonly TableLine[], focus: string | null, p
 	const top = scrolledTop(Math.min(previousTop, wanted), focusLine, room, lines.length);
 	const { above, below } = hostsOutside(lines, top, top + room);
 	return { shown: lines.slice(top, top + room), above, below, rows, top };
-}
-
-/** Where the hosts are scrolled to (first line or tile row shown): kept by the hosts pane, moved by paging keys, corrected on render so the focus stays in view. */
-export interface HostsScroll {
-	top: number;
-}
-
-export function useTableWindow(lines: readonly TableLine[], focus: string | null, rows: number, scroll: HostsScroll): TableWindow {
-	const window = tableWindow(lines, focus, Math.max(0, scroll.top), rows);
-	scroll.top = window.top;
-	return window;
 }

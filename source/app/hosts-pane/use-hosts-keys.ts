@@ -1,7 +1,7 @@
 import { sortNames } from '../../store/host-order.js';
 import { useConsoleServices } from '../console-context.js';
 import { movedFocus, type Direction } from '../host-grid/use-host-grid-state.js';
-import type { HostsScroll } from '../host-table/use-host-table-state.js';
+import type { HostsScroll } from './hosts-scroll.js';
 import { typedText } from '../input/key-reader.js';
 import { useKeys } from '../input/use-keys.js';
 import { actionFor, type Action } from '../keymap.js';

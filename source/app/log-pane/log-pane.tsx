@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useRef } from 'react';
-import type { LogLine } from '../../store/console-store.js';
+import type { LogLine } from '../../store/hot-slice.js';
 import { useConsoleServices, useConsoleState } from '../console-context.js';
 import { padEnd, truncate } from '../text-fit.js';
 import { symbols, tone } from '../theme.js';

@@ -1,5 +1,5 @@
 import { useSyncReducer } from '../use-sync-reducer.js';
-import type { LogLine } from '../../store/console-store.js';
+import type { LogLine } from '../../store/hot-slice.js';
 import type { RingBuffer } from '../../store/ring-buffer.js';
 
 /**

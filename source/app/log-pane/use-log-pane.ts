@@ -1,4 +1,4 @@
-import type { LogLine } from '../../store/console-store.js';
+import type { LogLine } from '../../store/hot-slice.js';
 import type { RingBuffer } from '../../store/ring-buffer.js';
 import { useConsoleServices } from '../console-context.js';
 import { typedText, withoutLastCharacter } from '../input/key-reader.js';

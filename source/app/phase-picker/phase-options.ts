@@ -1,6 +1,6 @@
 import { phases, type Phase } from '../../engine/events.js';
 import { presets, resolvePhases } from '../../engine/plan.js';
-import type { Plan } from '../../store/console-store.js';
+import type { Plan } from '../../store/ui-slice.js';
 
 export interface PhaseOption {
 	readonly key: string;

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
-import type { Plan } from '../../store/console-store.js';
+import type { Plan } from '../../store/ui-slice.js';
 import { PickList } from '../pick-list/pick-list.js';
 import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';

@@ -1,0 +1,233 @@
+import type { HostConfig } from '../config/types.js';
+import type { EngineEvent, GenerationInfo, RunKind, RunSummary } from '../engine/events.js';
+import { hostsOfEvent } from '../engine/outcome/host-record.js';
+import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
+import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
+import { RingBuffer } from './ring-buffer.js';
+
+export interface LogLine {
+	/** null: the shared build, before hosts diverge. */
+	readonly host: string | null;
+	readonly stream: 'stdout' | 'stderr' | 'info' | 'service';
+	readonly text: string;
+}
+
+export type RunState = 'idle' | 'running' | 'cancelling' | 'finished';
+
+export interface RunView {
+	readonly state: RunState;
+	readonly kind: RunKind | null;
+	readonly runId: string | null;
+	readonly release: string | null;
+	readonly hosts: readonly string[];
+	readonly summary: RunSummary | null;
+	/** Selected hosts the filter hid when this deploy started: left out of it. */
+	readonly leftOut: readonly string[];
+}
+
+export interface HostGenerations {
+	readonly current: number | null;
+	readonly list: readonly GenerationInfo[];
+	/** Why the list could not be read (unreachable host, no permission). */
+	readonly error?: string;
+	/** The host's digest of this list when it was read back as it is (a rollback from it then takes one round trip). */
+	readonly digest?: string;
+}
+
+/**
+ * The hot half of the console's store: what the engine says, arriving hundreds of lines a
+ * second. Lines go into per-host ring buffers outside the store as they come; host views, the
+ * run and the generations read back are drafted and published in one batch per interval, with
+ * a version bump, so React looks again a few times a second however fast hosts talk.
+ */
+export interface HotData {
+	readonly hosts: Readonly<Record<string, HostView>>;
+	readonly run: RunView;
+	readonly generations: Readonly<Record<string, HostGenerations>>;
+	/** Bumped with every published batch of engine events. */
+	readonly version: number;
+	/** Lines ever appended to the all-hosts log. */
+	readonly allLogTotal: number;
+}
+
+export interface HotActions {
+	/** Queue an engine event; it becomes visible with the next batch (≤ one per publish interval). */
+	ingest(event: EngineEvent): void;
+	/** Queue a line for a host's log pane (service logs from the console's tail key). */
+	appendLog(host: string, stream: LogLine['stream'], text: string): void;
+	/** Publish queued events now (tests, end of a run). */
+	flush(): void;
+	logOf(host: string): RingBuffer<LogLine>;
+	allLogs(): RingBuffer<LogLine>;
+	setRun(run: Partial<RunView>): void;
+	setTailing(host: string, tailing: boolean): void;
+	/** Drops a host's known generations, so a list being reloaded never shows stale rows. */
+	forgetGenerations(host: string): void;
+	generationsFailed(host: string, error: string): void;
+	dispose(): void;
+}
+
+export type HotSlice = HotData & HotActions;
+
+export interface HotSliceOptions {
+	readonly hosts: readonly HostConfig[];
+	/** Lines kept per host; the all-hosts log keeps four times as many. */
+	readonly logCapacity: number;
+	/** Engine events are published at most once per this many ms. */
+	readonly publishIntervalMs: number;
+	readonly now: () => number;
+}
+
+/** One line of the log panes for an event that is not itself a log line; null for events that say nothing there. */
+function infoLine(event: EngineEvent): string | null {
+	switch (event.type) {
+		case 'phase': {
+			const revert = revertSuffix(event.revert);
+			if (event.status === 'running') return `${statusMarks.running} ${event.phase}${revert}`;
+			if (event.status === 'failed') return `${statusMarks.failed} ${event.phase}${revert}${event.reason ? `: ${event.reason}` : ''}`;
+			return null;
+		}
+		case 'step':
+			return event.state === 'running' || event.state === 'pending' ? null : `${stepMarks[event.state]} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
+		case 'switched':
+			return `⇄ switched ${event.from ?? noGenerationMark} → ${event.to} (${event.reason})`;
+		case 'host-done':
+			return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
+		case 'confirm':
+			return event.answer ? `${statusMarks.ok} switch confirmed` : `${statusMarks.failed} switch declined${event.why ? ` (${event.why})` : ''}`;
+		default:
+			return null;
+	}
+}
+
+/** The hot slice over the store's `set` and `get`: it reads and writes only its own half. */
+export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<HotData>) => void, get: () => HotData) => HotSlice {
+	const { now, publishIntervalMs: interval, logCapacity: capacity } = options;
+	const order = options.hosts.map((host) => host.name);
+	// Hot data lives here, outside the store: ring buffers are mutated in place and only a
+	// version number tells React to look again.
+	const logs = new Map(order.map((name) => [name, new RingBuffer<LogLine>(capacity)]));
+	const allLogs = new RingBuffer<LogLine>(capacity * 4);
+	const dirty = new Map<string, HostDraft>();
+	let pendingRun: Partial<RunView> | null = null;
+	let pendingGenerations: Record<string, HostGenerations> | null = null;
+	let runHosts: readonly string[] = [];
+	let timer: ReturnType<typeof setTimeout> | null = null;
+
+	return (set, get) => {
+		const draftOf = (name: string): HostDraft | undefined => {
+			const existing = dirty.get(name);
+			if (existing) return existing;
+			const published = get().hosts[name];
+			if (!published) return undefined;
+			const draft: HostDraft = { ...published };
+			dirty.set(name, draft);
+			return draft;
+		};
+
+		const schedule = (): void => {
+			if (timer !== null) return;
+			timer = setTimeout(publish, interval);
+		};
+
+		const pushLine = (line: LogLine, hosts: readonly string[]): void => {
+			allLogs.push(line);
+			for (const name of hosts) {
+				const draft = draftOf(name);
+				if (!draft) continue;
+				logs.get(name)?.push(line);
+				draft.logTotal += 1;
+				if (line.text.trim() !== '') draft.lastLine = line.text;
+			}
+		};
+
+		function publish(): void {
+			if (timer !== null) clearTimeout(timer);
+			timer = null;
+			if (dirty.size === 0 && pendingRun === null && pendingGenerations === null) return;
+			const state = get();
+			const hosts = dirty.size === 0 ? state.hosts : { ...state.hosts, ...Object.fromEntries(dirty) };
+			dirty.clear();
+			const patch: Partial<HotData> = {
+				hosts,
+				version: state.version + 1,
+				allLogTotal: allLogs.total,
+				...(pendingRun ? { run: { ...state.run, ...pendingRun } } : {}),
+				...(pendingGenerations ? { generations: { ...state.generations, ...pendingGenerations } } : {}),
+			};
+			pendingRun = null;
+			pendingGenerations = null;
+			set(patch);
+		}
+
+		return {
+			hosts: Object.fromEntries(options.hosts.map((host) => [host.name, initialHostView(host)])),
+			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null, leftOut: [] },
+			generations: {},
+			version: 0,
+			allLogTotal: 0,
+
+			ingest(event) {
+				const at = now();
+				if (event.type === 'run-started') {
+					runHosts = event.hosts;
+					pendingRun = { ...pendingRun, kind: event.kind, runId: event.runId, release: event.release, hosts: event.hosts, summary: null };
+					pushLine({ host: null, stream: 'info', text: `── ${event.kind} ${event.release} · ${event.phases.join(' → ')} ──` }, event.hosts);
+				}
+				if (event.type === 'run-finished') pendingRun = { ...pendingRun, summary: event.summary };
+				if (event.type === 'generations') {
+					pendingGenerations = { ...pendingGenerations, [event.host]: { current: event.current, list: event.generations, ...(event.digest === undefined ? {} : { digest: event.digest }) } };
+				}
+				if (event.type === 'log') {
+					pushLine({ host: event.host, stream: event.stream, text: event.line }, event.host === null ? runHosts : [event.host]);
+					schedule();
+					return;
+				}
+				const targets = hostsOfEvent(event, runHosts);
+				for (const name of targets) {
+					const draft = draftOf(name);
+					if (draft) applyToHost(draft, event, at);
+				}
+				const info = infoLine(event);
+				if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
+				schedule();
+			},
+
+			appendLog(host, stream, text) {
+				pushLine({ host, stream, text }, [host]);
+				schedule();
+			},
+
+			flush: publish,
+			logOf: (host) => logs.get(host) ?? new RingBuffer<LogLine>(1),
+			allLogs: () => allLogs,
+
+			setRun(run) {
+				// Pending engine events first, so the run's final host states land before "finished".
+				publish();
+				set({ run: { ...get().run, ...run } });
+			},
+			setTailing(host, tailing) {
+				const view = get().hosts[host];
+				if (!view) return;
+				// Goes through the batch so a queued draft of this host isn't overwritten later.
+				const draft = draftOf(host);
+				if (draft) draft.tailing = tailing;
+				publish();
+			},
+			forgetGenerations(host) {
+				if (pendingGenerations) delete pendingGenerations[host];
+				const generations = { ...get().generations };
+				delete generations[host];
+				set({ generations });
+			},
+			generationsFailed(host, error) {
+				set({ generations: { ...get().generations, [host]: { current: get().generations[host]?.current ?? null, list: get().generations[host]?.list ?? [], error } } });
+			},
+			dispose() {
+				if (timer !== null) clearTimeout(timer);
+				timer = null;
+			},
+		};
+	};
+}
