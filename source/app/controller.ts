@@ -10,6 +10,7 @@ import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import type { ConsoleStore, Modal } from '../store/console-store.js';
 import { keysOf } from './keymap.js';
+import type { WavePlan } from '../engine/waves.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
 export interface ConsoleEngine {
@@ -126,9 +127,9 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
 	// While the switch question is open, the engine lets the dialog look at each staged host's change.
 	let look: StagedLook | null = null;
-	const confirm = (staged: readonly StagedHost[], staging: StagedLook): Promise<boolean> => {
+	const confirm = (staged: readonly StagedHost[], staging: StagedLook, plan: WavePlan<string>): Promise<boolean> => {
 		look = staging;
-		return ask({ kind: 'confirm-switch', staged }).finally(() => (look = null));
+		return ask({ kind: 'confirm-switch', staged, plan }).finally(() => (look = null));
 	};
 	/** Between waves the operator decides; No (stop switching) is the default. */
 	const continueWaves = (progress: WaveProgress): Promise<boolean> => ask({ kind: 'confirm-wave', progress });
@@ -171,8 +172,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
 	return {
 		deploy(hosts, leftOut = []) {
-			const phases = state().plan.phases;
-			return start('deploy', hosts, (run) => engine.runDeploy({ ...run, phases, confirm, continueWaves }), leftOut);
+			const { plan, waves, skips } = state();
+			return start('deploy', hosts, (run) => engine.runDeploy({ ...run, phases: plan.phases, waves, skips, confirm, continueWaves }), leftOut);
 		},
 		retryFailed() {
 			if (running) {
@@ -187,7 +188,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				return false;
 			}
 			void planRetry(config, source).then(
-				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, confirm, continueWaves })),
+				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, waves: state().waves, skips: state().skips, confirm, continueWaves })),
 				(error: unknown) => notice(error instanceof RetryRefused ? `retry refused: ${error.message}` : `retry failed: ${error instanceof Error ? error.message : String(error)}`),
 			);
 			return true;

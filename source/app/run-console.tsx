@@ -1,5 +1,8 @@
 import { render } from 'ink';
-import type { Config } from '../config/types.js';
+import type { Config, WaveConfig } from '../config/types.js';
+import type { Skips } from '../engine/activation.js';
+import { withOverrides } from '../engine/waves.js';
+import type { Plan } from '../store/console-store.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { exitCode, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
@@ -23,6 +26,10 @@ export interface RunConsoleOptions {
 	readonly stdout?: NodeJS.WriteStream;
 	/** The config has environments: `E` leaves the console for the caller to pick another and reopen it. */
 	readonly environments?: boolean;
+	/** What deploys start as (from the command line): the plan, skipped steps, waves over hosts.toml's. */
+	readonly plan?: Plan;
+	readonly skips?: Skips;
+	readonly waves?: Partial<WaveConfig>;
 }
 
 export interface ConsoleExit {
@@ -47,7 +54,13 @@ const showCursor = '\x1b[?25h';
  */
 export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExit> {
 	const stdout = options.stdout ?? process.stdout;
-	const store = createConsoleStore({ hosts: options.config.hosts, preselect: options.preselect });
+	const store = createConsoleStore({
+		hosts: options.config.hosts,
+		preselect: options.preselect,
+		...(options.plan ? { plan: options.plan } : {}),
+		...(options.skips ? { skips: options.skips } : {}),
+		waves: withOverrides(options.config.waves, options.waves ?? {}),
+	});
 	const controller = createConsoleController({
 		config: options.config,
 		store,

@@ -10,7 +10,17 @@ export interface LogsContext {
 	readonly openTransport: OpenTransport;
 	readonly follow: boolean;
 	readonly lines?: number;
+	/** One JSON object per line: `{"host","line"}`, `{"host","error"}` or `{"host","note"}`. */
+	readonly json?: boolean;
 	readonly stdout: Output;
+}
+
+type LogsOutput = 'line' | 'error' | 'note';
+
+/** A line of the logs output: prefixed text (`[web-1] …`, `[web-1] ✗ …`), or a JSON object. */
+function logsWriter(stdout: Output, json: boolean): (host: string, kind: LogsOutput, text: string) => void {
+	if (json) return (host, kind, text) => stdout.write(`${JSON.stringify({ host, [kind]: text })}\n`);
+	return (host, kind, text) => stdout.write(`[${host}] ${kind === 'error' ? '✗ ' : ''}${text}\n`);
 }
 
 /**
@@ -22,6 +32,7 @@ export interface LogsContext {
  */
 export async function printLogs(context: LogsContext): Promise<number> {
 	const { stdout } = context;
+	const write = logsWriter(stdout, context.json === true);
 	const stop = new AbortController();
 	let interrupted: Interruption | undefined;
 	const onSignal = (signal: NodeJS.Signals) => {
@@ -37,11 +48,11 @@ export async function printLogs(context: LogsContext): Promise<number> {
 				// Nothing to show is not a failure to read: said, and exit 0.
 				const nothing = noServiceLogs(host);
 				if (nothing) {
-					stdout.write(`[${host.name}] ${nothing}\n`);
+					write(host.name, 'note', nothing);
 					return true;
 				}
 				try {
-					await tailLogs(host, context.openTransport, (line) => stdout.write(`[${host.name}] ${line}\n`), stop.signal, {
+					await tailLogs(host, context.openTransport, (line) => write(host.name, 'line', line), stop.signal, {
 						follow: context.follow,
 						...(context.lines === undefined ? {} : { lines: context.lines }),
 						cwd: context.config.dir,
@@ -49,7 +60,7 @@ export async function printLogs(context: LogsContext): Promise<number> {
 					return true;
 				} catch (error) {
 					if (stop.signal.aborted) return true;
-					stdout.write(`[${host.name}] ✗ ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+					write(host.name, 'error', error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
 					return false;
 				}
 			}),

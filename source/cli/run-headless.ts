@@ -5,7 +5,9 @@ import { runDeploy } from '../engine/deploy.js';
 import { runRollback } from '../engine/rollback.js';
 import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
 import { exitCode, exitCodes, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
-import { describeDiff, describeWarnings, generationStatusText, warningMark } from '../engine/outcome/words.js';
+import { describeStagedChange, describeWarnings, describeWavePlan, generationStatusText, namesInBrief, stagedGroupLabel, switchQuestion, warningMark } from '../engine/outcome/words.js';
+import { groupStaged, stagedReleases } from '../engine/staged-groups.js';
+import type { WavePlan } from '../engine/waves.js';
 import type { OpenTransport, ReuseRelease, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
@@ -83,9 +85,22 @@ function confirmOnTerminal(context: HeadlessContext, question: string, lines: re
 		.finally(() => prompt.close());
 }
 
-/** Each staged host's change, then its build's and dry run's warnings (pantherOS reads them before saying yes). */
-const describeStaged = (staged: readonly StagedHost[]): string[] =>
-	staged.flatMap((host) => [`  ${host.host}: generation ${host.from ?? 'none'} → ${host.to} (${describeDiff(host.diff)})`, ...describeWarnings(host.warnings ?? []).map((line) => `    ${warningMark} ${line}`)]);
+/**
+ * The plan of the switch, as the console's question shows it: the waves, then the staged hosts
+ * grouped by their change (biggest group first, outliers apart), each with its build's and dry
+ * run's warnings (pantherOS reads them before saying yes).
+ */
+function describeSwitch(staged: readonly StagedHost[], plan: WavePlan<string>): string[] {
+	const groups = groupStaged(staged);
+	const width = Math.max(...groups.map((group) => stagedGroupLabel(group.hosts).length));
+	return [
+		`  ${describeWavePlan(plan)}`,
+		...groups.flatMap((group) => [
+			`  ${stagedGroupLabel(group.hosts).padEnd(width)}  ${describeStagedChange(group.first)}${group.hosts.length > 1 ? `   ${namesInBrief(group.hosts, 8)}` : ''}`,
+			...describeWarnings(group.first.warnings ?? []).map((line) => `    ${warningMark} ${line}`),
+		]),
+	];
+}
 
 export async function headlessDeploy(context: HeadlessContext): Promise<number> {
 	const { args, config, openTransport } = context;
@@ -111,7 +126,7 @@ export async function headlessDeploy(context: HeadlessContext): Promise<number> 
 			breakLock: args.breakLock,
 			jobs: args.jobs,
 			...(reuse ? { reuse } : {}),
-			confirm: (staged) => confirmOnTerminal(context, `Switch ${staged.length} host(s) to the new generation?`, describeStaged(staged)),
+			confirm: (staged, _look, plan) => confirmOnTerminal(context, switchQuestion(staged.length, stagedReleases(staged)), describeSwitch(staged, plan)),
 		}),
 	);
 }

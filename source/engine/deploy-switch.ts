@@ -9,7 +9,7 @@ import { strategyFor } from './strategies/index.js';
 import { stagedLook } from './staged-look.js';
 import { noSkips } from './activation.js';
 import { switchAndValidate } from './switch-host.js';
-import { planWaves, stopReason } from './waves.js';
+import { mapPlan, planWaves, stopReason } from './waves.js';
 import type { Deploy } from './deploy-run.js';
 
 /** The confirm, the waves and each host's switch, validation and cleanup. */
@@ -29,24 +29,26 @@ export async function confirmAndSwitch(d: Deploy): Promise<void> {
 		await Promise.all(staged.map((host) => run.end(host, 'cancelled', `cancelled before switching; generation ${host.staged!.to} staged`)));
 		return;
 	}
-	const answer = await request.confirm(hosts, stagedLook(staged));
-	run.emit({ type: 'confirm', hosts, answer });
+	const config: WaveConfig = { ...request.config.waves, ...definedOnly(request.waves ?? {}) };
+	const planned = planWaves(staged, config, (host) => host.host);
+	const { waves, canary } = planned;
+	const plan = mapPlan(planned, (host) => host.host.name);
+	const answer = await request.confirm(hosts, stagedLook(staged), plan);
+	run.emit({ type: 'confirm', hosts, answer, plan });
 	if (!answer || run.cancelled) {
 		await leaveStaged(staged, run.cancelled ? 'not switched (cancelled)' : 'not switched (confirmation declined)');
 		return;
 	}
-	const config: WaveConfig = { ...request.config.waves, ...definedOnly(request.waves ?? {}) };
-	const waves = planWaves(staged, config);
 	const switched: HostRun[] = [];
 	for (const [index, wave] of waves.entries()) {
-		run.emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map((host) => host.host.name), canary: index === 0 && config.canary > 0 });
+		run.emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map((host) => host.host.name), canary: index === 0 && canary });
 		await run.each(wave, (host) => switchHost(d, host));
 		switched.push(...wave);
 		const remaining = waves.slice(index + 1).flat();
 		if (remaining.length === 0) break;
 		const failed = switched.filter((host) => host.switchOutcome !== 'ok').map((host) => host.host.name);
 		const stop =
-			stopReason(config, index, failed.length, failed) ??
+			stopReason(config, index === 0 && canary, failed) ??
 			((await (request.continueWaves?.({ next: index + 2, total: waves.length, switched: switched.map((host) => host.host.name), failed, remaining: remaining.map((host) => host.host.name) }) ?? true))
 				? undefined
 				: `stopped by the operator after wave ${index + 1} of ${waves.length}`);

@@ -1,3 +1,5 @@
+import type { WavePlan } from './waves.js';
+
 /**
  * Everything the engine reports. The console's store, the headless printer and the run recorder
  * all consume this one stream, through one interpreter (`engine/outcome/`); none of them talks
@@ -129,7 +131,8 @@ export type EngineEvent =
 	/** `digest`: the host's own digest of this listing, present only when it was read back as it is (not derived by the engine). */
 	| { type: 'generations'; host: string; current: number | null; generations: GenerationInfo[]; digest?: string }
 	| { type: 'staged'; staged: StagedHost }
-	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string }
+	/** `plan`: the waves the switch goes in (a host of a later wave waits for it). */
+	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string; plan?: WavePlan<string> }
 	| { type: 'wave'; index: number; total: number; hosts: string[]; canary: boolean }
 	| { type: 'switched'; host: string; from: number | null; to: number; reason: SwitchReason }
 	/** `current` is read back from the host after its work (absent when it could not be reached). */

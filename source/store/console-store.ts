@@ -1,9 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { HostConfig } from '../config/types.js';
+import type { HostConfig, WaveConfig } from '../config/types.js';
+import { noSkips, type Skips } from '../engine/activation.js';
 import type { EngineEvent, GenerationInfo, Phase, RunKind, RunSummary, StagedHost } from '../engine/events.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
+import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks, waitingForWave } from '../engine/outcome/words.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
+import type { WavePlan } from '../engine/waves.js';
 import { presets } from '../engine/plan.js';
 import { filterHosts } from './host-filter.js';
 import { hostSorts, memoizedOrder, type HostSort } from './host-order.js';
@@ -54,7 +56,8 @@ export type Modal =
 	| { readonly kind: 'none' }
 	| { readonly kind: 'help' }
 	| { readonly kind: 'phases' }
-	| { readonly kind: 'confirm-switch'; readonly staged: readonly StagedHost[] }
+	/** `plan`: the waves the switch will go in, as the engine will run them. */
+	| { readonly kind: 'confirm-switch'; readonly staged: readonly StagedHost[]; readonly plan?: WavePlan<string> }
 	| { readonly kind: 'generations'; readonly host: string }
 	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
 	| { readonly kind: 'confirm-quit' }
@@ -87,6 +90,10 @@ export interface ConsoleData {
 	/** Text being typed after `/`; null when not editing. */
 	readonly filterDraft: string | null;
 	readonly plan: Plan;
+	/** How the next deploy switches: canary, batch, max failures (hosts.toml's, the command line's, then the phase picker's). */
+	readonly waves: WaveConfig;
+	/** Activation steps the next deploy leaves out (--skip-frontend, --skip-backend, --skip-services). */
+	readonly skips: Skips;
 	readonly run: RunView;
 	/** The top of `modals` ({ kind: 'none' } when the stack is empty). */
 	readonly modal: Modal;
@@ -130,6 +137,7 @@ export interface ConsoleActions {
 	cancelFilter(): void;
 	clearFilter(): void;
 	setPlan(plan: Plan): void;
+	setWaves(waves: WaveConfig): void;
 	/** Puts a modal on top of the stack. */
 	openModal(modal: Modal): void;
 	/** Closes the top modal. */
@@ -160,6 +168,10 @@ export type ConsoleStore = StoreApi<ConsoleState>;
 export interface ConsoleStoreOptions {
 	readonly hosts: readonly HostConfig[];
 	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
+	/** The plan, waves and skips the console starts with (default: full, no canary, nothing skipped): pass the config's waves. */
+	readonly plan?: Plan;
+	readonly waves?: WaveConfig;
+	readonly skips?: Skips;
 	/** Lines kept per host (default: `logCapacityFor` the fleet's size). */
 	readonly logCapacity?: number;
 	/** Engine events are published at most once per this many ms. */
@@ -265,7 +277,8 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				case 'host-done':
 					return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
 				case 'confirm':
-					return event.answer ? `${statusMarks.ok} switch confirmed` : `${statusMarks.failed} switch declined${event.why ? ` (${event.why})` : ''}`;
+					// Declined is no failure: the hosts stay staged.
+					return event.answer ? `${statusMarks.ok} switch confirmed` : `${outcomeWords.staged.mark} switch declined${event.why ? ` (${event.why})` : ''}: staged, not switched`;
 				default:
 					return null;
 			}
@@ -287,7 +300,9 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 			focus: order[0] ?? null,
 			filter: '',
 			filterDraft: null,
-			plan: { name: 'full', phases: presets.full },
+			plan: options.plan ?? { name: 'full', phases: presets.full },
+			waves: options.waves ?? { canary: 0 },
+			skips: options.skips ?? noSkips,
 			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null, leftOut: [] },
 			modal: none,
 			modals: [],
@@ -326,7 +341,10 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 					if (draft) applyToHost(draft, event, at);
 				}
 				const info = infoLine(event);
-				if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
+				if (info !== null && event.type === 'confirm' && event.answer && event.plan) {
+					// A host of a later wave says so, rather than look confirmed and idle.
+					for (const [index, wave] of event.plan.waves.entries()) pushLine({ host: null, stream: 'info', text: index === 0 ? info : `${outcomeWords.staged.mark} ${waitingForWave(index + 1)} (switch confirmed)` }, wave);
+				} else if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
 				schedule();
 			},
 
@@ -380,6 +398,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				set({ filter: '', filterDraft: null, visible: order, focus: setFocusInside(order, get().focus) });
 			},
 			setPlan: (plan) => set({ plan }),
+			setWaves: (waves) => set({ waves }),
 			openModal: (modal) => set(stacked([...get().modals, modal])),
 			closeModal: () => set(stacked(get().modals.slice(0, -1))),
 			removeModal(kind) {

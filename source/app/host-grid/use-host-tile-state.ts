@@ -1,4 +1,4 @@
-import { statusMarks, stepMarks } from '../../engine/outcome/words.js';
+import { outcomeWords, statusMarks, stepMarks } from '../../engine/outcome/words.js';
 import { elapsedOf, isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
 import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
@@ -58,9 +58,14 @@ export function generationText(host: Pick<HostView, 'current' | 'target'>): stri
 	return host.target !== null ? `${current}${symbols.arrow}${host.target}` : current;
 }
 
-/** Why the host did not end ok, to show in red; none for a host that did (as the summary words it). */
-export function shownReason(host: Pick<HostView, 'reason' | 'outcome'>): string | null {
-	return host.reason && host.outcome !== 'ok' ? `✗ ${host.reason}` : null;
+/**
+ * Why the host did not end ok, marked and coloured as its outcome (◐ for a host left staged: no
+ * failure; ✗ for one that failed); none for a host that did (as the summary words it).
+ */
+export function reasonSegment(host: Pick<HostView, 'reason' | 'outcome'>): Segment | null {
+	if (!host.reason || host.outcome === 'ok') return null;
+	if (host.outcome === null) return { text: `${outcomeWords.failed.mark} ${host.reason}`, color: tone('bad') };
+	return { text: `${outcomeWords[host.outcome].mark} ${host.reason}`, color: outcomeTone(host.outcome) };
 }
 
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
@@ -100,8 +105,8 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 
 	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
 	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
-	const reason = shownReason(host);
-	const reasonLine: TileLine | null = reason ? [{ text: reason, color: tone('bad') }] : null;
+	const reason = reasonSegment(host);
+	const reasonLine: TileLine | null = reason ? [reason] : null;
 	const fourth = stepsLine ?? logLine;
 	const fifth = reasonLine ?? (stepsLine ? logLine : [{ text: ' ' }]);
 	return [identity, tagLine, phaseLine, spreadSegments(fourth, [], width), spreadSegments(fifth, [], width)];
