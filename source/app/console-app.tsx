@@ -197,7 +197,7 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 		if (panel !== null && !docked) return panel;
 		if (view !== 'grid') {
 			const host = view === 'all-logs' ? null : focus;
-			return <LogPane key={`full-${host ?? '*'}`} host={host} keyTarget={context === 'log' ? target.id : null} height={layout.bodyRows} width={layout.width} />;
+			return <LogPane key={`full-${host ?? '*'}`} host={host} keyTarget={context === 'log' ? target.id : null} height={layout.bodyRows} width={layout.width} wrap />;
 		}
 		return (
 			<Box flexDirection="column">

@@ -13,6 +13,7 @@ import { formatBytes } from '../engine/format-bytes.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
 import { createPrinter } from '../headless/printer.js';
+import { CheckTable } from '../headless/check-table.js';
 import { lastDeploy, retrySource } from '../record/last-run.js';
 import { knownListings } from '../record/known-listings.js';
 import { runSinks } from '../record/run-sinks.js';
@@ -37,9 +38,9 @@ type Work = (emit: EmitEvent, signal: AbortSignal, force: AbortSignal) => Promis
  * released, switches under way finish. A second one stops those too, bounded by the transports'
  * kill grace; their hosts are reported as they read back.
  */
-async function runRecorded(context: HeadlessContext, work: Work): Promise<number> {
+async function runRecorded(context: HeadlessContext, work: Work, display?: EmitEvent): Promise<number> {
 	const { args, stdout, stderr } = context;
-	const sinks = runSinks(context.config.dir, createPrinter((text) => stdout.write(text), args.json));
+	const sinks = runSinks(context.config.dir, display ?? createPrinter((text) => stdout.write(text), args.json));
 	const controller = runCancellation();
 	const force = runCancellation();
 	let interruption: Interruption | undefined;
@@ -162,12 +163,16 @@ export async function headlessRollback(context: HeadlessContext): Promise<number
 	return runRecorded(context, (emit, signal, force) => runRollback({ config, hosts, emit, openTransport, signal, force, target, known, jobs: args.jobs, breakLock: args.breakLock }));
 }
 
-export function headlessCheck(context: HeadlessContext): Promise<number> {
-	const { args, config, hosts, openTransport } = context;
-	return runRecorded(context, (emit, signal) => checkFleet({ config, hosts, emit, openTransport, signal, jobs: args.jobs }));
+/** One table row per host (reachable, current, release, lock, disk, health), or every event with --json. */
+export async function headlessCheck(context: HeadlessContext): Promise<number> {
+	const { args, config, hosts, openTransport, stdout } = context;
+	const table = args.json ? undefined : new CheckTable();
+	const code = await runRecorded(context, (emit, signal) => checkFleet({ config, hosts, emit, openTransport, signal, jobs: args.jobs }), table?.apply);
+	if (table) stdout.write(`${table.text()}\n`);
+	return code;
 }
 
-/** A table per host: id, date, release, who, size, status, current marked. */
+/** A table per host, newest generation first: id, date, release, who, size, status, current marked. */
 export async function headlessGenerations(context: HeadlessContext): Promise<number> {
 	const { args, config, hosts, openTransport, stdout } = context;
 	const tables: string[] = [];
@@ -189,9 +194,10 @@ export async function headlessGenerations(context: HeadlessContext): Promise<num
 	return exitCode(summary, stdout.closed ? 'output-closed' : undefined);
 }
 
+/** A host's generations, newest first (as the console's `g` list shows them). */
 export function generationsText(host: string, generations: readonly GenerationInfo[]): string {
 	if (generations.length === 0) return `${host}: no generations yet`;
-	const rows = generations.map((generation) => [
+	const rows = [...generations].sort((a, b) => b.id - a.id).map((generation) => [
 		`${generation.current ? '*' : ' '} ${generation.id}`,
 		generation.created.replace('T', ' ').slice(0, 19),
 		generation.release,

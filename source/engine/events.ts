@@ -52,6 +52,15 @@ export interface GenerationInfo {
 	readonly statusNote?: string;
 }
 
+/** A deploy lock a host holds, as read from it (who, since when) and judged here (stale or not). */
+export interface LockFacts {
+	/** One line: who holds it, since when, and whether it looks abandoned. */
+	readonly reason: string;
+	readonly stale: boolean;
+	readonly operator?: string;
+	readonly startedAt?: string;
+}
+
 export interface DiffSummary {
 	readonly added: number;
 	readonly changed: number;
@@ -135,6 +144,8 @@ export type EngineEvent =
 	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string; plan?: WavePlan<string> }
 	| { type: 'wave'; index: number; total: number; hosts: string[]; canary: boolean }
 	| { type: 'switched'; host: string; from: number | null; to: number; reason: SwitchReason }
+	/** What a read of a host found besides its generations: its lock (null: none), and its free disk where it was read. */
+	| { type: 'host-facts'; host: string; lock: LockFacts | null; freeKb?: number }
 	/** `current` is read back from the host after its work (absent when it could not be reached). */
 	| { type: 'host-done'; host: string; outcome: HostOutcome; reason?: string; current?: number | null }
 	| { type: 'run-finished'; runId: string; summary: RunSummary; at: string; cancelled: boolean };

@@ -33,6 +33,8 @@ export function formatEvent(event: EngineEvent): string[] {
 			return [`${tag(event.host)} ${words.mark} ${words.label}${event.reason ? `: ${event.reason}` : ''}`];
 		}
 		case 'generations':
+		case 'host-facts':
+			// Read by the tables that show them (check, generations); the lock's own log line says it in a run.
 			return [];
 		case 'run-finished':
 			return formatSummary(event.summary);
