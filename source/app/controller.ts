@@ -7,6 +7,7 @@ import { runCancellation } from '../engine/run-cancellation.js';
 import { noServiceLogs } from '../engine/tail-logs.js';
 import { listedState } from '../engine/host-state.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
+import { lastKnownHosts, type KnownHost } from '../record/last-known.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import type { ConsoleStore, Modal } from '../store/console-store.js';
 import { keysOf } from './keymap.js';
@@ -46,8 +47,10 @@ export interface ConsoleController {
 	/** While the switch is being asked: one changed file, current against staged. */
 	fileDiff(host: string, path: string): Promise<FileDiff>;
 	showGenerations(host: string): void;
-	/** Reads every host's generations (no lock) so tiles show what runs where before any deploy. */
+	/** Reads every host's generations and lock (no lock taken) so tiles show what runs where before any deploy. */
 	refreshGenerations(): Promise<void>;
+	/** Shows each host's last known outcome and generation from the run records (before the hosts answer). */
+	recall(): Promise<void>;
 	rollback(hosts: readonly string[], target: RollbackTarget): boolean;
 	/** The operator's answer between waves (after the canary, between batches). */
 	answerWave(go: boolean): void;
@@ -243,10 +246,14 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				state().generationsFailed(host, error instanceof Error ? error.message : String(error));
 			});
 		},
+		async recall() {
+			const known = await lastKnownHosts(config.dir, config.hosts.map((host) => host.name), listings.signal).catch(() => new Map<string, KnownHost>());
+			if (!listings.signal.aborted) state().recall(known);
+		},
 		async refreshGenerations() {
 			const failures: string[] = [];
 			const onlyGenerations = (event: EngineEvent): void => {
-				if (event.type === 'generations') display(event);
+				if (event.type === 'generations' || event.type === 'host-facts') display(event);
 				if (event.type === 'host-done' && event.outcome !== 'ok') failures.push(`${event.host}: ${event.reason ?? event.outcome}`);
 			};
 			try {

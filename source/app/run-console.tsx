@@ -123,9 +123,13 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
 	);
 	exit = () => instance.unmount();
-	// Tiles show "gen N" from the start; a slow or unreachable host only delays its own tile.
-	// Asked once the first frame is out, so a large fleet's listing doesn't delay it.
-	setTimeout(() => void controller.refreshGenerations(), 30);
+	// Once the first frame is out (so neither delays it): what the run records last said of each
+	// host, then what one read of the hosts finds (generations, staged ones, lock). Tiles show
+	// "gen N" from the start; a slow or unreachable host only delays its own tile.
+	setTimeout(() => {
+		void controller.recall();
+		void controller.refreshGenerations();
+	}, 30);
 
 	try {
 		await instance.waitUntilExit();

@@ -3,7 +3,7 @@ import type { HostConfig, WaveConfig } from '../config/types.js';
 import { noSkips, type Skips } from '../engine/activation.js';
 import type { EngineEvent, GenerationInfo, Phase, RunKind, RunSummary, StagedHost } from '../engine/events.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks, waitingForWave } from '../engine/outcome/words.js';
+import { noGenerationMark, outcomeWords, recalledLine, revertSuffix, statusMarks, stepMarks, waitingForWave } from '../engine/outcome/words.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import type { WavePlan } from '../engine/waves.js';
 import { presets } from '../engine/plan.js';
@@ -11,6 +11,7 @@ import { filterHosts } from './host-filter.js';
 import { hostSorts, memoizedOrder, type HostSort } from './host-order.js';
 import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
 import { RingBuffer } from './ring-buffer.js';
+import type { KnownHost } from '../record/last-known.js';
 
 export interface LogLine {
 	/** null: the shared build, before hosts diverge. */
@@ -159,6 +160,11 @@ export interface ConsoleActions {
 	/** Drops a host's known generations, so a list being reloaded never shows stale rows. */
 	forgetGenerations(host: string): void;
 	generationsFailed(host: string, error: string): void;
+	/**
+	 * What the run records last said of each host (outcome, reason, phases, generation), for
+	 * hosts this console has not run anything on yet: shown until something newer is known.
+	 */
+	recall(known: ReadonlyMap<string, KnownHost>): void;
 	dispose(): void;
 }
 
@@ -439,6 +445,22 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				const generations = { ...get().generations };
 				delete generations[host];
 				set({ generations });
+			},
+			recall(known) {
+				for (const [name, last] of known) {
+					const draft = draftOf(name);
+					// This session's own word about a host beats the record's.
+					if (!draft || draft.progress !== 'idle' || draft.outcome !== null) continue;
+					draft.outcome = last.outcome;
+					draft.reason = last.reason;
+					draft.phases = last.phases;
+					draft.target = last.target;
+					draft.progress = 'done';
+					if (draft.current === undefined && last.current !== undefined) draft.current = last.current;
+					draft.recalled = { runId: last.runId, at: last.at };
+					if (draft.lastLine === '') draft.lastLine = recalledLine(last);
+				}
+				publish();
 			},
 			generationsFailed(host, error) {
 				set({ generations: { ...get().generations, [host]: { current: get().generations[host]?.current ?? null, list: get().generations[host]?.list ?? [], error } } });

@@ -1,5 +1,5 @@
 import type { ConsoleEngine } from '../../source/app/controller.js';
-import type { EngineEvent, GenerationInfo, HostOutcome, RunSummary, StagedHost } from '../../source/engine/events.js';
+import type { EngineEvent, GenerationInfo, HostOutcome, LockFacts, RunSummary, StagedHost } from '../../source/engine/events.js';
 import type { DeployRequest, RollbackRequest, RunContext, StagedLook } from '../../source/engine/requests.js';
 import { mapPlan, planWaves, withOverrides, type WavePlan } from '../../source/engine/waves.js';
 
@@ -15,6 +15,8 @@ export class FakeEngine implements ConsoleEngine {
 	/** The wave plans deploys asked the switch question with. */
 	readonly plans: WavePlan<string>[] = [];
 	generations: Record<string, GenerationInfo[]> = {};
+	/** Who holds each host's lock, as a listing reads it (none: unlocked). */
+	locks: Record<string, LockFacts> = {};
 	/** Hosts whose generation listing fails, with the reason. */
 	unreachable: Record<string, string> = {};
 	/** When set, deploys wait for it before finishing (to test "work is running"). */
@@ -104,6 +106,7 @@ export class FakeEngine implements ConsoleEngine {
 			const list = this.generations[host.name] ?? [];
 			context.emit({ type: 'run-started', runId: 'list', kind: 'check', release: 'generations', hosts: [host.name], phases: [], at: '' });
 			context.emit({ type: 'generations', host: host.name, current: list.find((generation) => generation.current)?.id ?? null, generations: list });
+			context.emit({ type: 'host-facts', host: host.name, lock: this.locks[host.name] ?? null });
 			context.emit({ type: 'host-done', host: host.name, outcome: 'ok' });
 		}
 	}

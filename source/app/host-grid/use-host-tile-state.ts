@@ -52,10 +52,16 @@ export function phaseMarkSegments(host: Pick<HostView, 'phases'>, spinner: strin
 	]);
 }
 
-/** "3", "3→4" while a generation is staged or targeted, ∅ before any, ? while not yet read. */
-export function generationText(host: Pick<HostView, 'current' | 'target'>): string {
+/** "3", "3→4" while a generation is staged or targeted, "3 ◐4" when one staged earlier waits for a switch, ∅ before any, ? while not yet read. */
+export function generationText(host: Pick<HostView, 'current' | 'target' | 'pending'>): string {
 	const current = host.current === undefined ? '?' : host.current === null ? symbols.none : String(host.current);
-	return host.target !== null ? `${current}${symbols.arrow}${host.target}` : current;
+	if (host.target !== null) return `${current}${symbols.arrow}${host.target}`;
+	return host.pending !== null ? `${current} ${outcomeWords.staged.mark}${host.pending}` : current;
+}
+
+/** Who holds the host's lock, when someone does (a held lock refuses a deploy: worth a line). */
+export function lockSegment(host: Pick<HostView, 'lock'>): Segment | null {
+	return host.lock ? { text: `${symbols.locked} ${host.lock.reason}`, color: host.lock.stale ? tone('bad') : tone('warn') } : null;
 }
 
 /**
@@ -105,7 +111,7 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 
 	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
 	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
-	const reason = reasonSegment(host);
+	const reason = reasonSegment(host) ?? lockSegment(host);
 	const reasonLine: TileLine | null = reason ? [reason] : null;
 	const fourth = stepsLine ?? logLine;
 	const fifth = reasonLine ?? (stepsLine ? logLine : [{ text: ' ' }]);

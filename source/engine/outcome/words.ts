@@ -152,3 +152,15 @@ export const stagedGroupLabel = (hosts: readonly string[]): string => (hosts.len
 
 /** "∅ → 1   +5 ~0 -0, 3.4 KB": the step and the diff every host of a staged group goes through. */
 export const describeStagedChange = (staged: Pick<StagedHost, 'from' | 'to' | 'diff'>): string => `${staged.from ?? noGenerationMark} → ${staged.to}   ${describeDiff(staged.diff)}`;
+
+/* What the console knows before it has run anything: the records, and the hosts' own read. */
+
+/** "last deploy 20261121-2340-abc1234 (2026-11-21 23:41)": where a host's shown outcome comes from. */
+export const recalledLine = (last: { readonly kind: string; readonly release: string; readonly at: string }): string => `last ${last.kind} ${last.release} (${last.at.replace('T', ' ').slice(0, 16)})`;
+
+/** "12 hosts not on release X", "all 4 hosts on release X", and how many could not be read. */
+export function describeDrift(drift: { readonly release: string; readonly behind: readonly string[]; readonly read: number; readonly unread: number }): string {
+	const unread = drift.unread > 0 ? ` · ${hostCount(drift.unread)} not read` : '';
+	if (drift.behind.length === 0) return `${drift.read === 1 ? 'the host' : `all ${drift.read} hosts`} on release ${drift.release}${unread}`;
+	return `${hostCount(drift.behind.length)} not on release ${drift.release}${unread}`;
+}
