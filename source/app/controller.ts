@@ -238,7 +238,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			// Only the list is wanted here: the listing's own run-started/host-done must not reset
 			// the tile's record of the last deploy.
 			const onlyGenerations = (event: EngineEvent): void => {
-				if (event.type === 'generations' || event.type === 'log') display(event);
+				if (event.type === 'generations' || event.type === 'host-facts' || event.type === 'log') display(event);
 				if (event.type === 'host-done' && event.outcome !== 'ok') state().generationsFailed(host, event.reason ?? event.outcome);
 				if (event.type === 'generations') state().flush();
 			};
