@@ -161,7 +161,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	const names = Array.from({ length: options.hosts }, (_, index) => `web-${String(index + 1).padStart(3, '0')}`);
 	const config = fleetConfig(names.map((name, index) => hostConfig(name, ['web', index % 2 === 0 ? 'eu' : 'us'])));
 	// The store and controller as run-console.tsx makes them (default publish interval).
-	const store = createConsoleStore({ hosts: config.hosts });
+	const store = createConsoleStore({ hosts: config.hosts, waves: config.waves });
 	const controller = createConsoleController({ config, store, engine, openTransport: transportFactory(), operator: 'bench@ui' });
 	const recordDir = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-ui-'));
 	const recorder = new RunRecorder(recordDir);

@@ -2,7 +2,9 @@ import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config, HostConfig } from './config/types.js';
 import { SelectionError, selectHosts } from './engine/plan.js';
 import { transportFactory } from './transport/open-transport.js';
-import { parseArguments, usage, UsageError, type Arguments } from './cli/arguments.js';
+import { commandUsage, parseArguments, usage, UsageError, type Arguments } from './cli/arguments.js';
+import { canaryTargets, unknownCanaryTargets } from './engine/waves.js';
+import { didYouMean } from './config/did-you-mean.js';
 import { exitCodes } from './engine/outcome/exit-code.js';
 import { Output } from './cli/output.js';
 import { EnvironmentError, selectEnvironment } from './config/select-environment.js';
@@ -20,7 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
 		return 2;
 	}
 	if (args.version) return print(`switchyard ${version}\n`);
-	if (args.command === 'help') return print(`${usage}\n`);
+	if (args.command === 'help') return print(`${args.topic === undefined ? usage : commandUsage(args.topic)}\n`);
 
 	let config: Config;
 	let hosts: HostConfig[];
@@ -30,13 +32,16 @@ async function main(argv: readonly string[]): Promise<number> {
 		config = everyEnvironment = loadConfig(args.config);
 		if (args.environment !== undefined) config = selectEnvironment(config, args.environment);
 		hosts = selectHosts(config, args.hosts, args.tags);
+		checkCanary(args, config);
 	} catch (error) {
 		if (!(error instanceof ConfigError || error instanceof SelectionError || error instanceof EnvironmentError)) throw error;
 		process.stderr.write(`switchyard: ${error instanceof ConfigError ? 'invalid config, nothing was run:\n' : ''}${error.message}\n`);
 		return 2;
 	}
 	const stdout = new Output(process.stdout);
-	if (args.command === 'runs') return (await import('./cli/list-runs-command.js')).printRuns(config, args.json, (text) => stdout.write(text), args.environment === undefined ? undefined : config.hosts.map((host) => host.name));
+	// --host, --tag and --env narrow the runs to those that touched one of the chosen hosts.
+	const narrowed = args.environment !== undefined || args.hosts.length + args.tags.length > 0;
+	if (args.command === 'runs') return (await import('./cli/list-runs-command.js')).printRuns(config, args.json, (text) => stdout.write(text), narrowed ? hosts.map((host) => host.name) : undefined);
 
 	const ssh = { configFile: args.sshConfig, acceptNewHostKeys: args.acceptNewHostKeys };
 	if (args.command === 'console') {
@@ -60,7 +65,18 @@ async function main(argv: readonly string[]): Promise<number> {
 			}
 			// Loaded only for the console, so headless runs never parse Ink and React.
 			const { runConsole } = await import('./app/run-console.js');
-			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments, onInterruption });
+			const exit = await runConsole({
+				config: opened,
+				preselect: { hosts: args.hosts, tags: args.tags },
+				openTransport: transportFactory(ssh),
+				jobs: args.jobs,
+				environments,
+				onInterruption,
+				// The console starts with every deploy flag it was given: the plan, skips and waves.
+				plan: { name: args.plan, phases: args.phases },
+				skips: args.skips,
+				waves: args.waves,
+			});
 			code = exit.code;
 			if (!exit.switchEnvironment) return code;
 			ask = true;
@@ -73,13 +89,23 @@ async function main(argv: readonly string[]): Promise<number> {
 	const [{ headlessCheck, headlessDeploy, headlessGenerations, headlessRollback }, { printLogs }] = await Promise.all([import('./cli/run-headless.js'), import('./cli/logs-command.js')]);
 	const context = { args, config, hosts, openTransport, stdout, stderr: process.stderr, stdin: process.stdin };
 	const commands = {
-		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, ...(args.lines === undefined ? {} : { lines: args.lines }), jobs: args.jobs, stdout }),
+		logs: () => printLogs({ config, hosts, openTransport, follow: args.follow, json: args.json, ...(args.lines === undefined ? {} : { lines: args.lines }), jobs: args.jobs, stdout }),
 		deploy: () => headlessDeploy(context),
 		rollback: () => headlessRollback(context),
 		generations: () => headlessGenerations(context),
 		check: () => headlessCheck(context),
 	};
 	return commands[args.command]();
+}
+
+/** `--canary web-9` names a host of this config (or `@tag` a tag), or nothing runs. */
+function checkCanary(args: Arguments, config: Config): void {
+	const canary = args.waves.canary;
+	if (canary === undefined) return;
+	const unknown = unknownCanaryTargets(canary, config.hosts);
+	if (unknown.length === 0) return;
+	const valid = canaryTargets(config.hosts);
+	throw new SelectionError(`--canary ${unknown.join(',')}: no such host or @tag in ${config.file}${didYouMean(unknown[0]!, valid)} (hosts and tags: ${valid.join(', ')})`);
 }
 
 function print(text: string): number {

@@ -7,6 +7,7 @@ import { consoleLayout } from './console-layout.js';
 import { ConfirmDialog } from './confirm-dialog/confirm-dialog.js';
 import { SwitchQuestion, switchQuestionRows } from './confirm-dialog/switch-question.js';
 import { GenerationList } from './generation-list/generation-list.js';
+import { groupStaged } from '../engine/staged-groups.js';
 import { Header } from './header.js';
 import { HelpOverlay } from './help-overlay/help-overlay.js';
 import { HostsPane } from './hosts-pane/hosts-pane.js';
@@ -85,7 +86,7 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 	// room, so the operator sees the hosts they are about; otherwise they take the whole body.
 	const dialogRows =
 		modal.kind === 'confirm-switch'
-			? switchQuestionRows(modal.staged.length, store.getState().run.leftOut.length)
+			? switchQuestionRows(groupStaged(modal.staged).length, store.getState().run.leftOut.length)
 			: modal.kind === 'confirm-rollback'
 				? modal.hosts.length + 4
 				: modal.kind === 'confirm-quit' || modal.kind === 'confirm-break-lock'
@@ -118,7 +119,7 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 			case 'generations':
 				return <GenerationList host={modal.host} height={slotRows} width={layout.width} />;
 			case 'confirm-switch':
-				return <SwitchQuestion staged={modal.staged} height={slotRows} width={layout.width} />;
+				return <SwitchQuestion staged={modal.staged} {...(modal.plan ? { plan: modal.plan } : {})} height={slotRows} width={layout.width} />;
 			case 'changes':
 				return <ChangeList host={modal.host} height={layout.bodyRows} width={layout.width} />;
 			case 'diff':
@@ -196,7 +197,7 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 		if (panel !== null && !docked) return panel;
 		if (view !== 'grid') {
 			const host = view === 'all-logs' ? null : focus;
-			return <LogPane key={`full-${host ?? '*'}`} host={host} keyTarget={context === 'log' ? target.id : null} height={layout.bodyRows} width={layout.width} />;
+			return <LogPane key={`full-${host ?? '*'}`} host={host} keyTarget={context === 'log' ? target.id : null} height={layout.bodyRows} width={layout.width} wrap />;
 		}
 		return (
 			<Box flexDirection="column">

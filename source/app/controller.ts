@@ -7,10 +7,12 @@ import { twoStepCancel, type RunCancel } from '../engine/run-cancellation.js';
 import { noServiceLogs } from '../engine/tail-logs.js';
 import { listedState } from '../engine/host-state.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
+import { lastKnownHosts, type KnownHost } from '../record/last-known.js';
 import { runSinks, type RunSinks } from '../record/run-sinks.js';
 import type { ConsoleStore } from '../store/console-store.js';
 import type { Modal } from '../store/ui-slice.js';
 import { keysOf } from './keymap.js';
+import type { WavePlan } from '../engine/waves.js';
 
 /** The engine entry points the console calls; the real ones come from `engine/index.ts`. */
 export interface ConsoleEngine {
@@ -46,8 +48,10 @@ export interface ConsoleController {
 	/** While the switch is being asked: one changed file, current against staged. */
 	fileDiff(host: string, path: string): Promise<FileDiff>;
 	showGenerations(host: string): void;
-	/** Reads every host's generations (no lock) so tiles show what runs where before any deploy. */
+	/** Reads every host's generations and lock (no lock taken) so tiles show what runs where before any deploy. */
 	refreshGenerations(): Promise<void>;
+	/** Shows each host's last known outcome and generation from the run records (before the hosts answer). */
+	recall(): Promise<void>;
 	rollback(hosts: readonly string[], target: RollbackTarget): boolean;
 	/** The operator's answer between waves (after the canary, between batches). */
 	answerWave(go: boolean): void;
@@ -126,9 +130,9 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
 	// While the switch question is open, the engine lets the dialog look at each staged host's change.
 	let look: StagedLook | null = null;
-	const confirm = (staged: readonly StagedHost[], staging: StagedLook): Promise<boolean> => {
+	const confirm = (staged: readonly StagedHost[], staging: StagedLook, plan: WavePlan<string>): Promise<boolean> => {
 		look = staging;
-		return ask({ kind: 'confirm-switch', staged }).finally(() => (look = null));
+		return ask({ kind: 'confirm-switch', staged, plan }).finally(() => (look = null));
 	};
 	/** Between waves the operator decides; No (stop switching) is the default. */
 	const continueWaves = (progress: WaveProgress): Promise<boolean> => ask({ kind: 'confirm-wave', progress });
@@ -169,8 +173,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
 	return {
 		deploy(hosts, leftOut = []) {
-			const phases = state().plan.phases;
-			return start('deploy', hosts, (run) => engine.runDeploy({ ...run, phases, confirm, continueWaves }), leftOut);
+			const { plan, waves, skips } = state();
+			return start('deploy', hosts, (run) => engine.runDeploy({ ...run, phases: plan.phases, waves, skips, confirm, continueWaves }), leftOut);
 		},
 		retryFailed() {
 			if (running) {
@@ -185,7 +189,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				return false;
 			}
 			void planRetry(config, source).then(
-				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, confirm, continueWaves })),
+				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, waves: state().waves, skips: state().skips, confirm, continueWaves })),
 				(error: unknown) => notice(error instanceof RetryRefused ? `retry refused: ${error.message}` : `retry failed: ${error instanceof Error ? error.message : String(error)}`),
 			);
 			return true;
@@ -227,7 +231,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			// Only the list is wanted here: the listing's own run-started/host-done must not reset
 			// the tile's record of the last deploy.
 			const onlyGenerations = (event: EngineEvent): void => {
-				if (event.type === 'generations' || event.type === 'log') display(event);
+				if (event.type === 'generations' || event.type === 'host-facts' || event.type === 'log') display(event);
 				if (event.type === 'host-done' && event.outcome !== 'ok') state().generationsFailed(host, event.reason ?? event.outcome);
 				if (event.type === 'generations') state().flush();
 			};
@@ -235,10 +239,14 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				state().generationsFailed(host, error instanceof Error ? error.message : String(error));
 			});
 		},
+		async recall() {
+			const known = await lastKnownHosts(config.dir, config.hosts.map((host) => host.name), listings.signal).catch(() => new Map<string, KnownHost>());
+			if (!listings.signal.aborted) state().recall(known);
+		},
 		async refreshGenerations() {
 			const failures: string[] = [];
 			const onlyGenerations = (event: EngineEvent): void => {
-				if (event.type === 'generations') display(event);
+				if (event.type === 'generations' || event.type === 'host-facts') display(event);
 				if (event.type === 'host-done' && event.outcome !== 'ok') failures.push(`${event.host}: ${event.reason ?? event.outcome}`);
 			};
 			try {

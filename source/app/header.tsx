@@ -1,15 +1,18 @@
 import { Text } from 'ink';
 import { sortNames } from '../store/host-order.js';
 import { useConsoleState } from './console-context.js';
-import { describePlan } from './phase-picker/phase-options.js';
+import { describePlan, describeSkips } from './phase-picker/phase-options.js';
+import { describeWaves } from './phase-picker/wave-options.js';
 import { truncate } from './text-fit.js';
 import { tone } from './theme.js';
 import { EnvironmentBadge, environmentBadgeWidth, type ConsoleEnvironment } from './environment/environment-badge.js';
 
 /** App, plan, selection, filter (with its match count while typing) and where the focus is. */
 export function Header({ app, environment, width }: { readonly app: string; readonly environment: ConsoleEnvironment; readonly width: number }) {
-	const { plan, total, visible, selected, filter, filterDraft, focusIndex, sort, group } = useConsoleState((state) => ({
+	const { plan, waves, skips, total, visible, selected, filter, filterDraft, focusIndex, sort, group } = useConsoleState((state) => ({
 		plan: state.plan,
+		waves: state.waves,
+		skips: state.skips,
 		total: state.order.length,
 		visible: state.visible.length,
 		selected: state.selected.size,
@@ -34,6 +37,8 @@ export function Header({ app, environment, width }: { readonly app: string; read
 		focusIndex >= 0 && visible > 1 ? `host ${focusIndex + 1}/${visible}` : '',
 		sort !== 'config' ? `by ${sortNames[sort]}` : '',
 		group > 0 ? `grouped by tag ${group}` : '',
+		describeWaves(waves),
+		describeSkips(skips),
 		`plan ${describePlan(plan)}`,
 	].filter(Boolean);
 	return (

@@ -73,6 +73,7 @@ export type Action =
 	| 'view-changes'
 	| 'open-diff'
 	| 'choose'
+	| 'change-value'
 	| 'accept-text'
 	| 'cancel-text'
 	| 'delete-char';
@@ -140,7 +141,8 @@ export const keymap: readonly Binding[] = [
 	{ keys: ['n', 'escape', 'enter'], action: 'no', label: 'no (the default)', contexts: ['dialog', 'switch'], hint: 'no', rank: 1 },
 	{ keys: ['v'], action: 'view-changes', label: "the highlighted host's changed files", contexts: ['switch'], hint: 'changes', rank: 2 },
 	{ keys: ['enter'], action: 'open-diff', label: "the highlighted file's diff (current → staged)", contexts: ['changes'], hint: 'diff', rank: 1 },
-	{ keys: ['enter'], action: 'choose', label: 'use this plan', contexts: ['phases'], hint: 'choose', rank: 1 },
+	{ keys: ['enter'], action: 'choose', label: 'use this plan (on a wave row: the next value)', contexts: ['phases'], hint: 'choose', rank: 1 },
+	{ keys: ['left', 'right', 'h', 'l'], action: 'change-value', label: 'change a wave row: canary, batch, max failures', contexts: ['phases'], hint: 'change', rank: 2, hintKeys: '←→' },
 	{ keys: ['enter'], action: 'accept-text', label: 'keep the text', contexts: ['text'], hint: 'keep', rank: 1 },
 	{ keys: ['escape'], action: 'cancel-text', label: 'cancel', contexts: ['text'], hint: 'cancel', rank: 1 },
 	{ keys: ['backspace'], action: 'delete-char', label: 'delete a character', contexts: ['text'] },

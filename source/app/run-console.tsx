@@ -1,5 +1,8 @@
 import { render } from 'ink';
-import type { Config } from '../config/types.js';
+import type { Config, WaveConfig } from '../config/types.js';
+import type { Skips } from '../engine/activation.js';
+import { withOverrides } from '../engine/waves.js';
+import type { Plan } from '../store/ui-slice.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
@@ -28,6 +31,10 @@ export interface RunConsoleOptions {
 	 * as a signal) until the returned function is called: the CLI's `onInterruption`.
 	 */
 	readonly onInterruption: (interrupt: (why: Interruption) => void) => () => void;
+	/** What deploys start as (from the command line): the plan, skipped steps, waves over hosts.toml's. */
+	readonly plan?: Plan;
+	readonly skips?: Skips;
+	readonly waves?: Partial<WaveConfig>;
 }
 
 export interface ConsoleExit {
@@ -52,7 +59,13 @@ const showCursor = '\x1b[?25h';
  */
 export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExit> {
 	const stdout = options.stdout ?? process.stdout;
-	const store = createConsoleStore({ hosts: options.config.hosts, preselect: options.preselect });
+	const store = createConsoleStore({
+		hosts: options.config.hosts,
+		preselect: options.preselect,
+		...(options.plan ? { plan: options.plan } : {}),
+		...(options.skips ? { skips: options.skips } : {}),
+		waves: withOverrides(options.config.waves, options.waves ?? {}),
+	});
 	const controller = createConsoleController({
 		config: options.config,
 		store,
@@ -115,9 +128,13 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 		{ stdout, stdin: options.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 30 },
 	);
 	exit = () => instance.unmount();
-	// Tiles show "gen N" from the start; a slow or unreachable host only delays its own tile.
-	// Asked once the first frame is out, so a large fleet's listing doesn't delay it.
-	setTimeout(() => void controller.refreshGenerations(), 30);
+	// Once the first frame is out (so neither delays it): what the run records last said of each
+	// host, then what one read of the hosts finds (generations, staged ones, lock). Tiles show
+	// "gen N" from the start; a slow or unreachable host only delays its own tile.
+	setTimeout(() => {
+		void controller.recall();
+		void controller.refreshGenerations();
+	}, 30);
 
 	try {
 		await instance.waitUntilExit();

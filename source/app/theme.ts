@@ -37,6 +37,8 @@ export const symbols = {
 	none: noGenerationMark,
 	/** The generation `current` points to, in the generation list. */
 	current: '●',
+	/** Someone holds the host's deploy lock. */
+	locked: '⊠',
 } as const;
 
 export const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] as const;

@@ -17,6 +17,8 @@ export interface LogsContext {
 	readonly lines?: number;
 	/** Hosts read at once (default: the config's jobs). */
 	readonly jobs?: number;
+	/** One JSON object per line: `{"host","line"}`, `{"host","error"}` or `{"host","note"}`. */
+	readonly json?: boolean;
 	readonly stdout: Output;
 }
 
@@ -37,7 +39,7 @@ export async function printLogs(context: LogsContext): Promise<number> {
 		stop.abort();
 	}, stdout);
 	// Through the one fan-out of events, as every run; `logs` is not among the kinds recorded.
-	const sinks = runSinks(context.config.dir, printLogLines((text) => stdout.write(text)));
+	const sinks = runSinks(context.config.dir, printLogLines(logsWriter(stdout, context.json === true)));
 	try {
 		const summary = await readFleetLogs(
 			{ config: context.config, hosts: context.hosts, emit: sinks.emit, openTransport: context.openTransport, jobs: context.jobs, signal: stop.signal },
@@ -54,10 +56,18 @@ export async function printLogs(context: LogsContext): Promise<number> {
 	}
 }
 
-/** What `logs` prints of its run: the lines, each after its host, and why a host's logs could not be read. */
-function printLogLines(write: (text: string) => void): EmitEvent {
+type LogsOutput = 'line' | 'error' | 'note';
+
+/** A line of the logs output: prefixed text (`[web-1] …`, `[web-1] ✗ …`), or a JSON object. */
+function logsWriter(stdout: Output, json: boolean): (host: string, kind: LogsOutput, text: string) => void {
+	if (json) return (host, kind, text) => stdout.write(`${JSON.stringify({ host, [kind]: text })}\n`);
+	return (host, kind, text) => stdout.write(`[${host}] ${kind === 'error' ? `${outcomeWords.failed.mark} ` : ''}${text}\n`);
+}
+
+/** What `logs` prints of its run: the lines, each after its host, notes (nothing to show), and why a host's logs could not be read. */
+function printLogLines(write: (host: string, kind: LogsOutput, text: string) => void): EmitEvent {
 	return (event) => {
-		if (event.type === 'log' && event.host !== null) write(`[${event.host}] ${event.line}\n`);
-		if (event.type === 'host-done' && event.outcome === 'failed') write(`[${event.host}] ${outcomeWords.failed.mark} ${event.reason ?? outcomeWords.failed.label}\n`);
+		if (event.type === 'log' && event.host !== null) write(event.host, event.stream === 'info' ? 'note' : 'line', event.line);
+		if (event.type === 'host-done' && event.outcome === 'failed') write(event.host, 'error', event.reason ?? outcomeWords.failed.label);
 	};
 }

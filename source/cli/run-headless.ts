@@ -5,12 +5,15 @@ import { runDeploy } from '../engine/deploy.js';
 import { runRollback } from '../engine/rollback.js';
 import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
 import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
-import { describeDiff, describeWarnings, generationStatusText, warningMark } from '../engine/outcome/words.js';
+import { describeStagedChange, describeWarnings, describeWavePlan, generationStatusText, namesInBrief, stagedGroupLabel, switchQuestion, warningMark } from '../engine/outcome/words.js';
+import { groupStaged, stagedReleases } from '../engine/staged-groups.js';
+import type { WavePlan } from '../engine/waves.js';
 import type { OpenTransport, ReuseRelease, RollbackTarget } from '../engine/requests.js';
 import { formatBytes } from '../engine/format-bytes.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { twoStepCancel, type CancelStep } from '../engine/run-cancellation.js';
 import { createPrinter } from '../headless/printer.js';
+import { CheckTable } from '../headless/check-table.js';
 import { lastDeploy, retrySource } from '../record/last-run.js';
 import { knownListings } from '../record/known-listings.js';
 import { runSinks } from '../record/run-sinks.js';
@@ -36,9 +39,9 @@ type Work = (emit: EmitEvent, signal: AbortSignal, force: AbortSignal) => Promis
  * released, switches under way finish. A second one stops those too, bounded by the transports'
  * kill grace; their hosts are reported as they read back.
  */
-async function runRecorded(context: HeadlessContext, work: Work): Promise<number> {
+async function runRecorded(context: HeadlessContext, work: Work, display?: EmitEvent): Promise<number> {
 	const { args, stdout, stderr } = context;
-	const sinks = runSinks(context.config.dir, createPrinter((text) => stdout.write(text), args.json));
+	const sinks = runSinks(context.config.dir, display ?? createPrinter((text) => stdout.write(text), args.json));
 	const run = twoStepCancel();
 	let interruption: Interruption | undefined;
 	const stopListening = onInterruption((why) => {
@@ -83,9 +86,22 @@ function confirmOnTerminal(context: HeadlessContext, question: string, lines: re
 		.finally(() => prompt.close());
 }
 
-/** Each staged host's change, then its build's and dry run's warnings (pantherOS reads them before saying yes). */
-const describeStaged = (staged: readonly StagedHost[]): string[] =>
-	staged.flatMap((host) => [`  ${host.host}: generation ${host.from ?? 'none'} → ${host.to} (${describeDiff(host.diff)})`, ...describeWarnings(host.warnings ?? []).map((line) => `    ${warningMark} ${line}`)]);
+/**
+ * The plan of the switch, as the console's question shows it: the waves, then the staged hosts
+ * grouped by their change (biggest group first, outliers apart), each with its build's and dry
+ * run's warnings (pantherOS reads them before saying yes).
+ */
+function describeSwitch(staged: readonly StagedHost[], plan: WavePlan<string>): string[] {
+	const groups = groupStaged(staged);
+	const width = Math.max(...groups.map((group) => stagedGroupLabel(group.hosts).length));
+	return [
+		`  ${describeWavePlan(plan)}`,
+		...groups.flatMap((group) => [
+			`  ${stagedGroupLabel(group.hosts).padEnd(width)}  ${describeStagedChange(group.first)}${group.hosts.length > 1 ? `   ${namesInBrief(group.hosts, 8)}` : ''}`,
+			...describeWarnings(group.first.warnings ?? []).map((line) => `    ${warningMark} ${line}`),
+		]),
+	];
+}
 
 export async function headlessDeploy(context: HeadlessContext): Promise<number> {
 	const { args, config, openTransport } = context;
@@ -111,7 +127,7 @@ export async function headlessDeploy(context: HeadlessContext): Promise<number> 
 			breakLock: args.breakLock,
 			jobs: args.jobs,
 			...(reuse ? { reuse } : {}),
-			confirm: (staged) => confirmOnTerminal(context, `Switch ${staged.length} host(s) to the new generation?`, describeStaged(staged)),
+			confirm: (staged, _look, plan) => confirmOnTerminal(context, switchQuestion(staged.length, stagedReleases(staged)), describeSwitch(staged, plan)),
 		}),
 	);
 }
@@ -147,12 +163,16 @@ export async function headlessRollback(context: HeadlessContext): Promise<number
 	return runRecorded(context, (emit, signal, force) => runRollback({ config, hosts, emit, openTransport, signal, force, target, known, jobs: args.jobs, breakLock: args.breakLock }));
 }
 
-export function headlessCheck(context: HeadlessContext): Promise<number> {
-	const { args, config, hosts, openTransport } = context;
-	return runRecorded(context, (emit, signal) => checkFleet({ config, hosts, emit, openTransport, signal, jobs: args.jobs }));
+/** One table row per host (reachable, current, release, lock, disk, health), or every event with --json. */
+export async function headlessCheck(context: HeadlessContext): Promise<number> {
+	const { args, config, hosts, openTransport, stdout } = context;
+	const table = args.json ? undefined : new CheckTable();
+	const code = await runRecorded(context, (emit, signal) => checkFleet({ config, hosts, emit, openTransport, signal, jobs: args.jobs }), table?.apply);
+	if (table) stdout.write(`${table.text()}\n`);
+	return code;
 }
 
-/** A table per host: id, date, release, who, size, status, current marked. */
+/** A table per host, newest generation first: id, date, release, who, size, status, current marked. */
 export async function headlessGenerations(context: HeadlessContext): Promise<number> {
 	const { args, config, hosts, openTransport, stdout } = context;
 	const tables: string[] = [];
@@ -174,9 +194,10 @@ export async function headlessGenerations(context: HeadlessContext): Promise<num
 	return exitCode(summary, stdout.closed ? 'output-closed' : undefined);
 }
 
+/** A host's generations, newest first (as the console's `g` list shows them). */
 export function generationsText(host: string, generations: readonly GenerationInfo[]): string {
 	if (generations.length === 0) return `${host}: no generations yet`;
-	const rows = generations.map((generation) => [
+	const rows = [...generations].sort((a, b) => b.id - a.id).map((generation) => [
 		`${generation.current ? '*' : ' '} ${generation.id}`,
 		generation.created.replace('T', ' ').slice(0, 19),
 		generation.release,

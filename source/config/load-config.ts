@@ -7,6 +7,8 @@ import { resolveStrategySettings, strategyProblems } from './strategies.js';
 import { configSchema, defaultsSchema, environmentSchema, hostSchema, type RawConfig, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
 import type { Config, EnvironmentConfig, EnvValue, HostConfig } from './types.js';
+import { canaryTargets, unknownCanaryTargets } from '../engine/waves.js';
+import { closestWords } from './did-you-mean.js';
 
 /** One problem in hosts.toml, located. Printed as `file:line: key: message`. */
 export interface ConfigProblem {
@@ -69,7 +71,7 @@ export function parseConfig(text: string, file: string): Config {
 	const problems = [...duplicateHostNames(result.data, lines, file), ...misplacedStrategySettings(result.data, lines, file), ...unknownEnvironments(result.data, lines, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
 	const config = resolveConfig(result.data, file);
-	const placement = misplacedPaths(config, result.data, lines, file);
+	const placement = [...misplacedPaths(config, result.data, lines, file), ...unknownCanaries(config, lines, file)];
 	if (placement.length > 0) throw new ConfigError(placement);
 	return config;
 }
@@ -95,6 +97,22 @@ function misplacedPaths(config: Config, raw: RawConfig, lines: KeyLines, file: s
 			return [];
 		}),
 	);
+}
+
+/** A canary named by host or @tag must name one of the config's: a typo would silently mean "no canary". */
+function unknownCanaries(config: Config, lines: KeyLines, file: string): ConfigProblem[] {
+	const unknown = unknownCanaryTargets(config.waves.canary, config.hosts);
+	if (unknown.length === 0) return [];
+	const valid = canaryTargets(config.hosts);
+	const guesses = unknown.flatMap((target) => closestWords(target, valid).slice(0, 1));
+	return [
+		{
+			file,
+			line: locateKey(lines, ['defaults', 'canary']),
+			key: 'defaults.canary',
+			message: `${unknown.map((target) => JSON.stringify(target)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} no host or @tag of this config${guesses.length > 0 ? ` (did you mean ${guesses.map((guess) => JSON.stringify(guess)).join(', ')}?)` : ''}; hosts and tags: ${valid.join(', ')}`,
+		},
+	];
 }
 
 /** One path is the other or lies inside it. */
@@ -186,6 +204,7 @@ const unionForms = {
 	http: 'each check is a URL string or { url = "…", expect = "…" }',
 	env: 'an env value is a string, number, boolean, { value = "…", secret = true }, { command = "pass show …" } or { from_env = "VARIABLE" }',
 	batch: 'batch is a number of hosts or a percentage like "25%"',
+	canary: 'canary is a number of hosts, a host name or @tag, or a list of them, e.g. 1, "@canary" or ["web-1", "web-2"]',
 	command: 'a command is a string or a list of strings',
 	other: 'has the wrong form',
 } as const;
@@ -195,6 +214,7 @@ function unionKind(keyPath: KeyPath): keyof typeof unionForms {
 	if (names.includes('http')) return 'http';
 	if (names.includes('env')) return 'env';
 	if (names.at(-1) === 'batch') return 'batch';
+	if (names.at(-1) === 'canary') return 'canary';
 	if (names.at(-1) === 'command') return 'command';
 	return 'other';
 }
@@ -291,7 +311,7 @@ function resolveConfig(raw: RawConfig, file: string): Config {
 		app: { name: appName, keep: raw.app?.keep ?? 5, nameFrom: raw.app?.name === undefined ? 'directory' : 'config' },
 		build,
 		jobs: defaults.jobs ?? 8,
-		waves: { canary: defaults.canary ?? 0, batch: defaults.batch, maxFailures: defaults.max_failures },
+		waves: { canary: typeof defaults.canary === 'string' ? [defaults.canary] : (defaults.canary ?? 0), batch: defaults.batch, maxFailures: defaults.max_failures },
 		hosts,
 		environments: resolveEnvironments(raw, hosts),
 	};

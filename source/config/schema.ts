@@ -75,6 +75,9 @@ export const hostSchema = z
 		path: ['web_root'],
 	});
 
+/** A host name or `@tag` naming canary hosts. */
+const canaryTarget = z.string().regex(/^@?[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a canary is a host name or @tag, e.g. "@canary" or "web-1"');
+
 export const batchSize = z.union([
 	z.number().int().min(1, 'must be 1 or more'),
 	z.string().regex(/^([1-9][0-9]?|100)%$/, 'must be a number of hosts or a percentage like "25%"'),
@@ -82,7 +85,8 @@ export const batchSize = z.union([
 
 export const defaultsSchema = z.strictObject({
 	jobs: z.number().int().min(1, 'must be 1 or more').max(256, 'must be at most 256').optional(),
-	canary: z.number().int().min(0, 'must be 0 or more').optional(),
+	/** A count, or host names and @tags: which hosts switch first. */
+	canary: z.union([z.number().int().min(0, 'must be 0 or more'), canaryTarget, z.array(canaryTarget).min(1, 'needs at least one host name or @tag')]).optional(),
 	batch: batchSize.optional(),
 	max_failures: z.number().int().min(1, 'must be 1 or more').optional(),
 	...hostSettings,

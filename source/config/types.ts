@@ -85,9 +85,15 @@ export interface BuildConfig {
 	readonly jobs?: number;
 }
 
+/**
+ * Which hosts switch first, as the canary: the first N hosts (config order), or host names and
+ * `@tags` (`["@canary"]`, `["delta", "web-01"]`); 0 = no canary.
+ */
+export type CanaryChoice = number | readonly string[];
+
 /** How switches roll through the fleet: a canary first, then batches; stop after too many failures. */
 export interface WaveConfig {
-	readonly canary: number;
+	readonly canary: CanaryChoice;
 	/** Hosts per batch after the canary: a count, or a percentage of the staged hosts ("25%"); unset = all at once. */
 	readonly batch?: number | string;
 	readonly maxFailures?: number;

@@ -65,6 +65,9 @@ export function cleanOutput(hosts: readonly HostConfig[], emit: EmitEvent): Emit
 				return emit({ ...event, name: clean(event.name), ...(event.message === undefined ? {} : { message: clean(event.message) }) });
 			case 'phase':
 				return emit(event.reason === undefined ? event : { ...event, reason: clean(event.reason) });
+			case 'host-facts':
+				// The lock's owner is what the host wrote: shown like any host output.
+				return emit(event.lock === null ? event : { ...event, lock: { ...event.lock, reason: clean(event.lock.reason), ...(event.lock.operator === undefined ? {} : { operator: clean(event.lock.operator) }) } });
 			case 'host-done':
 				return emit({ ...event, ...(event.reason === undefined ? {} : { reason: optional(event.reason) }) });
 			case 'run-finished':

@@ -11,7 +11,7 @@ import { releaseLock } from './remote/lock.js';
 import { script } from './remote/quote.js';
 import { stagedLook } from './staged-look.js';
 import { noSkips } from './activation.js';
-import { planWaves, stopReason } from './waves.js';
+import { mapPlan, planWaves, stopReason } from './waves.js';
 import type { Deploy } from './deploy-run.js';
 
 /** A host with a generation staged, waiting for the confirm. */
@@ -32,19 +32,21 @@ export async function confirmAndSwitch(d: Deploy): Promise<void> {
 		await Promise.all(waiting.map(({ host, at }) => run.end(host, 'cancelled', `cancelled before switching; generation ${at.staged.to} staged`)));
 		return;
 	}
-	const answer = await request.confirm(hosts, stagedLook(waiting.map(({ host, at }) => ({ root: host.host.root, at }))));
-	run.emit({ type: 'confirm', hosts, answer });
+	const config: WaveConfig = { ...request.config.waves, ...definedOnly(request.waves ?? {}) };
+	const planned = planWaves(waiting, config, ({ host }) => host.host);
+	const { waves, canary } = planned;
+	const plan = mapPlan(planned, ({ host }) => host.host.name);
+	const answer = await request.confirm(hosts, stagedLook(waiting.map(({ host, at }) => ({ root: host.host.root, at }))), plan);
+	run.emit({ type: 'confirm', hosts, answer, plan });
 	if (!answer || run.cancelled) {
 		await leaveStaged(waiting, run.cancelled ? 'not switched (cancelled)' : 'not switched (confirmation declined)');
 		return;
 	}
-	const config: WaveConfig = { ...request.config.waves, ...definedOnly(request.waves ?? {}) };
-	const waves = planWaves(waiting, config);
 	// How each switch went: waves count failures by it before the host has ended.
 	const outcomes = new Map<HostRun, HostOutcome>();
 	const switched: Waiting[] = [];
 	for (const [index, wave] of waves.entries()) {
-		run.emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map(({ host }) => host.host.name), canary: index === 0 && config.canary > 0 });
+		run.emit({ type: 'wave', index: index + 1, total: waves.length, hosts: wave.map(({ host }) => host.host.name), canary: index === 0 && canary });
 		await run.each(
 			wave.map(({ host }) => host),
 			(host) => switchOne(d, host, outcomes),
@@ -54,7 +56,7 @@ export async function confirmAndSwitch(d: Deploy): Promise<void> {
 		if (remaining.length === 0) break;
 		const failed = switched.filter(({ host }) => outcomes.get(host) !== 'ok').map(({ host }) => host.host.name);
 		const stop =
-			stopReason(config, index, failed.length, failed) ??
+			stopReason(config, index === 0 && canary, failed) ??
 			((await (request.continueWaves?.({ next: index + 2, total: waves.length, switched: switched.map(({ host }) => host.host.name), failed, remaining: remaining.map(({ host }) => host.host.name) }) ?? true))
 				? undefined
 				: `stopped by the operator after wave ${index + 1} of ${waves.length}`);

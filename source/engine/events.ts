@@ -1,3 +1,5 @@
+import type { WavePlan } from './waves.js';
+
 /**
  * Everything the engine reports. The console's store, the headless printer and the run recorder
  * all consume this one stream, through one interpreter (`engine/outcome/`); none of them talks
@@ -48,6 +50,15 @@ export interface GenerationInfo {
 	readonly statusAt?: string;
 	/** What kind of failure, for `failed`: "validation" or "activation". */
 	readonly statusNote?: string;
+}
+
+/** A deploy lock a host holds, as read from it (who, since when) and judged here (stale or not). */
+export interface LockFacts {
+	/** One line: who holds it, since when, and whether it looks abandoned. */
+	readonly reason: string;
+	readonly stale: boolean;
+	readonly operator?: string;
+	readonly startedAt?: string;
 }
 
 export interface DiffSummary {
@@ -129,9 +140,12 @@ export type EngineEvent =
 	/** `digest`: the host's own digest of this listing, present only when it was read back as it is (not derived by the engine). */
 	| { type: 'generations'; host: string; current: number | null; generations: GenerationInfo[]; digest?: string }
 	| { type: 'staged'; staged: StagedHost }
-	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string }
+	/** `plan`: the waves the switch goes in (a host of a later wave waits for it). */
+	| { type: 'confirm'; hosts: StagedHost[]; answer: boolean; why?: string; plan?: WavePlan<string> }
 	| { type: 'wave'; index: number; total: number; hosts: string[]; canary: boolean }
 	| { type: 'switched'; host: string; from: number | null; to: number; reason: SwitchReason }
+	/** What a read of a host found besides its generations: its lock (null: none), and its free disk where it was read. */
+	| { type: 'host-facts'; host: string; lock: LockFacts | null; freeKb?: number }
 	/** `current` is read back from the host after its work (absent when it could not be reached). */
 	| { type: 'host-done'; host: string; outcome: HostOutcome; reason?: string; current?: number | null }
 	| { type: 'run-finished'; runId: string; summary: RunSummary; at: string; cancelled: boolean };

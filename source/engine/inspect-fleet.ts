@@ -3,9 +3,10 @@ import { checkHealth } from './health.js';
 import { HostFailure } from './host-session.js';
 import { listed } from './lifecycle/host-lifecycle.js';
 import { inPhase, type HostRun } from './lifecycle/host-run.js';
-import { lockHolder } from './lock-holder.js';
+import { lockFacts, lockHolder } from './lock-holder.js';
 import { preflightScript, reportLock } from './lifecycle/lock-host.js';
-import { breakLock, readLockOwner } from './remote/lock.js';
+import { breakLock, peekLock, readLockOwner } from './remote/lock.js';
+import { script } from './remote/quote.js';
 import type { RunContext } from './requests.js';
 import { runFleet, type FleetRun } from './run-fleet.js';
 import type { HostSession } from './host-session.js';
@@ -27,12 +28,17 @@ function eachConnected(context: RunContext, kind: 'generations' | 'check' | 'bre
 	});
 }
 
-/** Emits one `generations` event per host. Takes no lock: reading is safe beside a deploy. */
+/**
+ * Emits one `generations` event per host, and a `host-facts` event saying who holds its lock (in
+ * the same round trip). Takes no lock: reading is safe beside a deploy.
+ */
 export function listGenerations(context: RunContext): Promise<RunSummary> {
 	return eachConnected(context, 'generations', [], async (run, host, session) => {
-		const state = readListing(host, await session.must(listingScript(host), 'listing generations'));
+		const result = await session.must(script(peekLock(host.host.root), listingScript(host)), 'listing generations', { signal: run.signal });
+		const state = readListing(host, result);
 		host.state = listed(session, state);
 		run.emit(generationsEvent(host.host.name, state));
+		run.emit({ type: 'host-facts', host: host.host.name, lock: lockFacts(result.markers, host.host.staleLockMs) });
 	});
 }
 
@@ -46,7 +52,9 @@ export function checkFleet(context: RunContext): Promise<RunSummary> {
 		const state = await inPhase(run.emit, host, 'preflight', async () => {
 			const result = await session.run(preflightScript(host, strategy.inspect(host.host)), { signal: run.signal });
 			reportLock(host, session, result, true);
-			return strategy.parseState(result);
+			const read = strategy.parseState(result);
+			run.emit({ type: 'host-facts', host: host.host.name, lock: lockFacts(result.markers, host.host.staleLockMs), ...(read.freeKb === undefined ? {} : { freeKb: read.freeKb }) });
+			return read;
 		});
 		host.state = listed(session, state);
 		run.emit({ type: 'generations', host: host.host.name, current: state.current, generations: [...state.generations] });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { LockOwner } from './remote/lock.js';
+import type { LockFacts } from './events.js';
+import { readLockOwner, type LockOwner } from './remote/lock.js';
 
 export interface LockHolder {
 	readonly owner?: LockOwner;
@@ -30,4 +31,12 @@ export function lockHolder(owner: LockOwner | undefined, staleAfterMs: number, n
 	const why = gone ? `stale: process ${owner.pid} on ${owner.machine} is gone` : ageMs > staleAfterMs ? `stale: older than ${Math.round(staleAfterMs / 60_000)} min` : '';
 	const base = `locked by ${owner.operator} (pid ${owner.pid}, run ${owner.runId}) since ${owner.startedAt}, ${minutes} min ago`;
 	return { owner, stale, reason: stale ? `${base} — ${why}; --break-lock removes it` : base };
+}
+
+/** The lock a peek (`peekLock`) found in a script's markers, judged here; null when there is none. */
+export function lockFacts(markers: readonly string[], staleAfterMs: number): LockFacts | null {
+	const held = readLockOwner(markers, 'held');
+	if (!held.printed) return null;
+	const holder = lockHolder(held.owner, staleAfterMs);
+	return { reason: holder.reason, stale: holder.stale, ...(held.owner ? { operator: held.owner.operator, startedAt: held.owner.startedAt } : {}) };
 }

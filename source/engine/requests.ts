@@ -3,12 +3,14 @@ import type { Config, HostConfig, WaveConfig } from '../config/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { EmitEvent, FileChange, Phase, StagedHost } from './events.js';
 import type { Skips } from './activation.js';
+import type { WavePlan } from './waves.js';
 
 /**
  * Asked once, after every host has staged, before any host switches. Resolve true to switch.
- * `look` shows what a staged host's change is, file by file, while the question is open.
+ * `look` shows what a staged host's change is, file by file, while the question is open; `plan`
+ * is the waves the switch will go in (by host name), as the engine will run them.
  */
-export type ConfirmSwitch = (staged: readonly StagedHost[], look: StagedLook) => Promise<boolean>;
+export type ConfirmSwitch = (staged: readonly StagedHost[], look: StagedLook, plan: WavePlan<string>) => Promise<boolean>;
 
 export interface StagedLook {
 	/** The files behind a staged host's diff, by path (at most a couple of thousand; empty where the strategy can't tell). */

@@ -1,6 +1,6 @@
 import type { EngineEvent } from '../engine/events.js';
 import { formatBytes } from '../engine/format-bytes.js';
-import { describeDiff, formatSummary, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
+import { describeDiff, describeWavePlan, formatSummary, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
 
 /** One event as plain lines, prefixed by host (or "build"); none for events with nothing to say. */
 export function formatEvent(event: EngineEvent): string[] {
@@ -25,7 +25,7 @@ export function formatEvent(event: EngineEvent): string[] {
 		case 'wave':
 			return [`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`];
 		case 'confirm':
-			return [event.answer ? `switching ${event.hosts.length} host(s)` : `not switching: ${event.why ?? 'confirmation declined'}`];
+			return [event.answer ? `switching ${event.hosts.length} host${event.hosts.length === 1 ? '' : 's'}${event.plan ? `: ${describeWavePlan(event.plan)}` : ''}` : `not switching: ${event.why ?? 'confirmation declined'}`];
 		case 'switched':
 			return [`${tag(event.host)} current: ${event.from ?? 'none'} → ${event.to} (${event.reason})`];
 		case 'host-done': {
@@ -33,6 +33,8 @@ export function formatEvent(event: EngineEvent): string[] {
 			return [`${tag(event.host)} ${words.mark} ${words.label}${event.reason ? `: ${event.reason}` : ''}`];
 		}
 		case 'generations':
+		case 'host-facts':
+			// Read by the tables that show them (check, generations); the lock's own log line says it in a run.
 			return [];
 		case 'run-finished':
 			return formatSummary(event.summary);

@@ -1,7 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { HostConfig } from '../config/types.js';
+import type { HostConfig, WaveConfig } from '../config/types.js';
+import type { Skips } from '../engine/activation.js';
 import { createHotSlice, type HotActions, type HotData } from './hot-slice.js';
-import { createUiSlice, type UiActions, type UiData } from './ui-slice.js';
+import { createUiSlice, type Plan, type UiActions, type UiData } from './ui-slice.js';
 
 /**
  * The console's one store, in two slices split by heat (zustand's slices pattern): the hot
@@ -17,6 +18,10 @@ export type ConsoleStore = StoreApi<ConsoleState>;
 export interface ConsoleStoreOptions {
 	readonly hosts: readonly HostConfig[];
 	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
+	/** The plan, waves and skips the console starts with (default: full, no canary, nothing skipped): pass the config's waves. */
+	readonly plan?: Plan;
+	readonly waves?: WaveConfig;
+	readonly skips?: Skips;
 	/** Lines kept per host (default: `logCapacityFor` the fleet's size). */
 	readonly logCapacity?: number;
 	/** Engine events are published at most once per this many ms. */
@@ -45,7 +50,8 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 		publishIntervalMs: options.publishIntervalMs ?? defaultPublishIntervalMs,
 		now: options.now ?? Date.now,
 	});
-	const ui = createUiSlice({ hosts: options.hosts, ...(options.preselect ? { preselect: options.preselect } : {}) });
+	const { hosts, preselect, plan, waves, skips } = options;
+	const ui = createUiSlice({ hosts, ...(preselect ? { preselect } : {}), ...(plan ? { plan } : {}), ...(waves ? { waves } : {}), ...(skips ? { skips } : {}) });
 	return createStore<ConsoleState>()((set, get) => ({ ...hot(set, get), ...ui(set, get) }));
 }
 

@@ -1,5 +1,6 @@
 import type { HostConfig } from '../config/types.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, LockFacts } from '../engine/events.js';
+import { pendingGeneration } from '../engine/host-state.js';
 import { applyToHost as applyToRecord, emptyHostRecord, type HostRecord, type Mutable } from '../engine/outcome/host-record.js';
 
 /**
@@ -21,6 +22,12 @@ export interface HostView extends HostRecord {
 	readonly logTotal: number;
 	/** True while the host's service logs stream into its pane. */
 	readonly tailing: boolean;
+	/** A generation staged earlier and never switched to, newer than current (as the host lists it): waiting for a switch. */
+	readonly pending: number | null;
+	/** Who holds the host's deploy lock, as last read (null: nobody; undefined: not read). */
+	readonly lock: LockFacts | null | undefined;
+	/** The outcome shown is the last recorded run's (before this console opened), not this session's. */
+	readonly recalled: { readonly runId: string; readonly at: string } | null;
 }
 
 export type HostDraft = Mutable<HostView>;
@@ -36,6 +43,9 @@ export function initialHostView(host: HostConfig): HostView {
 		lastLine: '',
 		logTotal: 0,
 		tailing: false,
+		pending: null,
+		lock: undefined,
+		recalled: null,
 	};
 }
 
@@ -71,7 +81,12 @@ export function applyToHost(draft: HostDraft, event: EngineEvent, now: number): 
 		draft.startedAt = null;
 		draft.workedMs = 0;
 		draft.busySince = null;
+		// From now on the outcome is this run's; the lock it takes or finds is its own to report.
+		draft.recalled = null;
+		draft.lock = undefined;
 	}
+	if (event.type === 'generations') draft.pending = pendingGeneration({ current: event.current, generations: event.generations, manifest: null })?.id ?? null;
+	if (event.type === 'host-facts') draft.lock = event.lock;
 	// A host that ended without ever being worked on (cancelled in the build, skipped) has no clock.
 	if (draft.progress === 'working' && before !== 'working') draft.startedAt = now;
 	// The clock runs while a phase of the host's own is under way: not while it is queued, nor

@@ -1,7 +1,8 @@
 import type { HostConfig } from '../config/types.js';
 import type { EngineEvent, GenerationInfo, RunKind, RunSummary } from '../engine/events.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
+import { noGenerationMark, outcomeWords, recalledLine, revertSuffix, statusMarks, stepMarks, waitingForWave } from '../engine/outcome/words.js';
+import type { KnownHost } from '../record/last-known.js';
 import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -64,6 +65,11 @@ export interface HotActions {
 	/** Drops a host's known generations, so a list being reloaded never shows stale rows. */
 	forgetGenerations(host: string): void;
 	generationsFailed(host: string, error: string): void;
+	/**
+	 * What the run records last said of each host (outcome, reason, phases, generation), for
+	 * hosts this console has not run anything on yet: shown until something newer is known.
+	 */
+	recall(known: ReadonlyMap<string, KnownHost>): void;
 	dispose(): void;
 }
 
@@ -94,7 +100,8 @@ function infoLine(event: EngineEvent): string | null {
 		case 'host-done':
 			return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
 		case 'confirm':
-			return event.answer ? `${statusMarks.ok} switch confirmed` : `${statusMarks.failed} switch declined${event.why ? ` (${event.why})` : ''}`;
+			// Declined is no failure: the hosts stay staged.
+			return event.answer ? `${statusMarks.ok} switch confirmed` : `${outcomeWords.staged.mark} switch declined${event.why ? ` (${event.why})` : ''}: staged, not switched`;
 		default:
 			return null;
 	}
@@ -189,7 +196,10 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 					if (draft) applyToHost(draft, event, at);
 				}
 				const info = infoLine(event);
-				if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
+				if (info !== null && event.type === 'confirm' && event.answer && event.plan) {
+					// A host of a later wave says so, rather than look confirmed and idle.
+					for (const [index, wave] of event.plan.waves.entries()) pushLine({ host: null, stream: 'info', text: index === 0 ? info : `${outcomeWords.staged.mark} ${waitingForWave(index + 1)} (switch confirmed)` }, wave);
+				} else if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
 				schedule();
 			},
 
@@ -220,6 +230,22 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 				const generations = { ...get().generations };
 				delete generations[host];
 				set({ generations });
+			},
+			recall(known) {
+				for (const [name, last] of known) {
+					const draft = draftOf(name);
+					// This session's own word about a host beats the record's.
+					if (!draft || draft.progress !== 'idle' || draft.outcome !== null) continue;
+					draft.outcome = last.outcome;
+					draft.reason = last.reason;
+					draft.phases = last.phases;
+					draft.target = last.target;
+					draft.progress = 'done';
+					if (draft.current === undefined && last.current !== undefined) draft.current = last.current;
+					draft.recalled = { runId: last.runId, at: last.at };
+					if (draft.lastLine === '') draft.lastLine = recalledLine(last);
+				}
+				publish();
 			},
 			generationsFailed(host, error) {
 				set({ generations: { ...get().generations, [host]: { current: get().generations[host]?.current ?? null, list: get().generations[host]?.list ?? [], error } } });

@@ -1,7 +1,9 @@
-import type { HostConfig } from '../config/types.js';
+import type { HostConfig, WaveConfig } from '../config/types.js';
+import { noSkips, type Skips } from '../engine/activation.js';
 import type { Phase, StagedHost } from '../engine/events.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import { presets } from '../engine/plan.js';
+import type { WavePlan } from '../engine/waves.js';
 import { filterHosts } from './host-filter.js';
 import { hostSorts, memoizedOrder, type HostSort } from './host-order.js';
 import type { HotData } from './hot-slice.js';
@@ -21,7 +23,8 @@ export type Modal =
 	| { readonly kind: 'none' }
 	| { readonly kind: 'help' }
 	| { readonly kind: 'phases' }
-	| { readonly kind: 'confirm-switch'; readonly staged: readonly StagedHost[] }
+	/** `plan`: the waves the switch will go in, as the engine will run them. */
+	| { readonly kind: 'confirm-switch'; readonly staged: readonly StagedHost[]; readonly plan?: WavePlan<string> }
 	| { readonly kind: 'generations'; readonly host: string }
 	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
 	| { readonly kind: 'confirm-quit' }
@@ -58,6 +61,10 @@ export interface UiData {
 	/** Text being typed after `/`; null when not editing. */
 	readonly filterDraft: string | null;
 	readonly plan: Plan;
+	/** How the next deploy switches: canary, batch, max failures (hosts.toml's, the command line's, then the phase picker's). */
+	readonly waves: WaveConfig;
+	/** Activation steps the next deploy leaves out (--skip-frontend, --skip-backend, --skip-services). */
+	readonly skips: Skips;
 	/** The top of `modals` ({ kind: 'none' } when the stack is empty). */
 	readonly modal: Modal;
 	readonly modals: readonly Modal[];
@@ -87,6 +94,7 @@ export interface UiActions {
 	cancelFilter(): void;
 	clearFilter(): void;
 	setPlan(plan: Plan): void;
+	setWaves(waves: WaveConfig): void;
 	/** Puts a modal on top of the stack. */
 	openModal(modal: Modal): void;
 	/** Closes the top modal. */
@@ -110,6 +118,10 @@ export type UiSlice = UiData & UiActions;
 export interface UiSliceOptions {
 	readonly hosts: readonly HostConfig[];
 	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
+	/** The plan, waves and skips the console starts with (default: full, no canary, nothing skipped): pass the config's waves. */
+	readonly plan?: Plan;
+	readonly waves?: WaveConfig;
+	readonly skips?: Skips;
 }
 
 const none: Modal = { kind: 'none' };
@@ -136,7 +148,9 @@ export function createUiSlice(options: UiSliceOptions): (set: (patch: Partial<Ui
 		focus: order[0] ?? null,
 		filter: '',
 		filterDraft: null,
-		plan: { name: 'full', phases: presets.full },
+		plan: options.plan ?? { name: 'full', phases: presets.full },
+		waves: options.waves ?? { canary: 0 },
+		skips: options.skips ?? noSkips,
 		modal: none,
 		modals: [],
 		hostsView: 'auto',
@@ -190,6 +204,7 @@ export function createUiSlice(options: UiSliceOptions): (set: (patch: Partial<Ui
 			set({ filter: '', filterDraft: null, visible: order, focus: focusInside(order, get().focus) });
 		},
 		setPlan: (plan) => set({ plan }),
+		setWaves: (waves) => set({ waves }),
 		openModal: (modal) => set(stacked([...get().modals, modal])),
 		closeModal: () => set(stacked(get().modals.slice(0, -1))),
 		removeModal(kind) {

@@ -1,6 +1,7 @@
 import type { ConsoleEngine } from '../../source/app/controller.js';
-import type { EngineEvent, GenerationInfo, HostOutcome, RunSummary, StagedHost } from '../../source/engine/events.js';
+import type { EngineEvent, GenerationInfo, HostOutcome, LockFacts, RunSummary, StagedHost } from '../../source/engine/events.js';
 import type { DeployRequest, RollbackRequest, RunContext, StagedLook } from '../../source/engine/requests.js';
+import { mapPlan, planWaves, withOverrides, type WavePlan } from '../../source/engine/waves.js';
 
 /**
  * A hand-driven engine: each call records its request and plays a script of events, so tests
@@ -11,7 +12,11 @@ export class FakeEngine implements ConsoleEngine {
 	readonly rollbacks: RollbackRequest[] = [];
 	readonly listed: string[] = [];
 	readonly switched: string[] = [];
+	/** The wave plans deploys asked the switch question with. */
+	readonly plans: WavePlan<string>[] = [];
 	generations: Record<string, GenerationInfo[]> = {};
+	/** Who holds each host's lock, as a listing reads it (none: unlocked). */
+	locks: Record<string, LockFacts> = {};
 	/** Hosts whose generation listing fails, with the reason. */
 	unreachable: Record<string, string> = {};
 	/** When set, deploys wait for it before finishing (to test "work is running"). */
@@ -23,6 +28,8 @@ export class FakeEngine implements ConsoleEngine {
 		changes: () => [{ path: 'version.txt', change: 'changed', bytes: 4, sha256: 'f'.repeat(64) }],
 		fileDiff: async () => ({ kind: 'text', lines: ['--- a/version.txt\tgeneration 1', '+++ b/version.txt\tgeneration 2', '@@ -1 +1 @@', '-old', '+new'], truncated: false }),
 	};
+	/** A staged host's diff, where it differs from the others' (+3 ~1 -0, 2 KB). */
+	diffs: Record<string, StagedHost['diff']> = {};
 	/** Extra events per host during preflight (logs, steps). */
 	script: (host: string, emit: (event: EngineEvent) => void) => void = () => {};
 
@@ -38,7 +45,7 @@ export class FakeEngine implements ConsoleEngine {
 			emit({ type: 'phase', host: name, phase: 'preflight', status: 'ok', ms: 5 });
 			if (request.phases.includes('upload')) {
 				emit({ type: 'phase', host: name, phase: 'upload', status: 'ok', ms: 5 });
-				const stage = { host: name, from: 1, to: 2, release: 'rel-test', diff: { added: 3, changed: 1, removed: 0, bytes: 2048 } };
+				const stage = { host: name, from: 1, to: 2, release: 'rel-test', diff: this.diffs[name] ?? { added: 3, changed: 1, removed: 0, bytes: 2048 } };
 				emit({ type: 'staged', staged: stage });
 				staged.push(stage);
 			}
@@ -46,8 +53,12 @@ export class FakeEngine implements ConsoleEngine {
 		if (this.gate) await this.gate;
 		const outcomes: Record<string, HostOutcome> = {};
 		if (request.phases.includes('switch') && staged.length > 0) {
-			const yes = await request.confirm(staged, this.look);
-			emit({ type: 'confirm', hosts: staged, answer: yes });
+			// The waves as the engine plans them: by canary (count, names or @tags) and batch.
+			const stagedHosts = request.hosts.filter((host) => staged.some((stage) => stage.host === host.name));
+			const plan = mapPlan(planWaves(stagedHosts, withOverrides(request.config.waves, request.waves ?? {}), (host) => host), (host) => host.name);
+			this.plans.push(plan);
+			const yes = await request.confirm(staged, this.look, plan);
+			emit({ type: 'confirm', hosts: staged, answer: yes, plan });
 			for (const stage of staged) {
 				if (yes && !request.signal?.aborted) {
 					this.switched.push(stage.host);
@@ -95,6 +106,7 @@ export class FakeEngine implements ConsoleEngine {
 			const list = this.generations[host.name] ?? [];
 			context.emit({ type: 'run-started', runId: 'list', kind: 'check', release: 'generations', hosts: [host.name], phases: [], at: '' });
 			context.emit({ type: 'generations', host: host.name, current: list.find((generation) => generation.current)?.id ?? null, generations: list });
+			context.emit({ type: 'host-facts', host: host.name, lock: this.locks[host.name] ?? null });
 			context.emit({ type: 'host-done', host: host.name, outcome: 'ok' });
 		}
 	}

@@ -117,7 +117,7 @@ describe('a filter decides what d deploys', () => {
 		await press(stdin, 'd');
 		const question = await waitForFrame(lastFrame, 'Switch now?');
 		expect(engine.deploys[0]?.hosts.map((host) => host.name)).toEqual(['db-1']);
-		expect(question).toContain('Switch 1 staged host to the new generation?');
+		expect(question).toContain('Switch 1 staged host to release rel-test?');
 		expect(question).toContain('4 selected hosts hidden by the filter left out: web-1, web-2, web-3, edge-1');
 		await press(stdin, 'n');
 		await waitForFrame(lastFrame, '◐ 1 staged');
@@ -137,6 +137,8 @@ describe('a filter decides what d deploys', () => {
 describe('seeing the change before saying yes', () => {
 	it('v opens the highlighted staged host changed files, enter its diff; esc goes back to the question', async () => {
 		const engine = new FakeEngine();
+		// web-2's change differs from the others': a line of its own, below theirs.
+		engine.diffs['web-2'] = { added: 0, changed: 1, removed: 0, bytes: 4 };
 		const { lastFrame, stdin } = await renderConsole({ hosts: smallFleet(), engine, columns: 100, rows: 30 });
 		await press(stdin, 'a', 'd');
 		await waitForFrame(lastFrame, 'Switch 5 staged hosts');
@@ -144,7 +146,7 @@ describe('seeing the change before saying yes', () => {
 		await waitForFrame(lastFrame, 'v: web-2 changes');
 		await press(stdin, 'v');
 		let frame = await waitForFrame(lastFrame, 'Changes on web-2');
-		expect(frame).toContain('generation 1 → 2 · +3 ~1 -0, 2.0 KB');
+		expect(frame).toContain('generation 1 → 2 · +0 ~1 -0, 4 B');
 		expect(frame).toMatch(/▸~ version\.txt +4 B/);
 		await press(stdin, ENTER);
 		frame = await waitForFrame(lastFrame, '+new');

@@ -26,8 +26,10 @@ describe('generations and rollback', () => {
 		const frame = await waitForFrame(lastFrame, 'Generations of web-1');
 		await waitForFrame(lastFrame, '(current)');
 		expect(engine.listed).toEqual(['web-1']);
-		const rows = frame.split('\n').filter((line) => /rel-[abc]/.test(line));
+		// The list's rows (the status bar's drift line names a release too).
+		const rows = frame.split('\n').filter((line) => /rel-[abc]/.test(line) && !/on release/.test(line));
 		expect(rows.map((row) => row.match(/rel-[abc]/)?.[0])).toEqual(['rel-c', 'rel-b', 'rel-a']);
+		expect(frame).toContain('the host on release rel-c');
 		expect(rows[0]).toContain('● ');
 		expect(rows[0]).toContain('alice@laptop');
 		expect(rows[0]).toContain('3.0 KB');

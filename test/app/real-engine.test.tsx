@@ -66,7 +66,7 @@ describe('the console on real local hosts', () => {
 			await nextReleaseSecond();
 			await press(stdin, 'd');
 			const dialog = await waitForFrame(lastFrame, 'Switch now?', 60_000);
-			expect(dialog).toContain(`alpha  ${round === 1 ? '∅' : '1'} → ${round}`);
+			expect(dialog).toMatch(new RegExp(`2 hosts  ${round === 1 ? '∅' : '1'} → ${round} .*alpha, bravo`));
 			await press(stdin, 'y');
 			await finished(round);
 			expect(fleet.current('alpha')).toBe(round);

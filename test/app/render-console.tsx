@@ -1,12 +1,14 @@
 import { render } from 'ink-testing-library';
 import { useEffect, useState, type ReactNode } from 'react';
-import type { Config, HostConfig } from '../../source/config/types.js';
+import type { Config, HostConfig, WaveConfig } from '../../source/config/types.js';
+import { withOverrides } from '../../source/engine/waves.js';
 import { ConsoleApp } from '../../source/app/console-app.js';
 import { consoleEnvironment } from '../../source/app/environment/environment-choices.js';
 import { ConsoleProvider } from '../../source/app/console-context.js';
 import { createConsoleController, type ConsoleController, type ConsoleEngine } from '../../source/app/controller.js';
 import type { OpenTransport } from '../../source/engine/requests.js';
 import { createConsoleStore, type ConsoleStore } from '../../source/store/console-store.js';
+import type { Plan } from '../../source/store/ui-slice.js';
 import { transportFactory } from '../../source/transport/open-transport.js';
 import { fleetConfig } from '../store/host-fixtures.js';
 import { waitFor, waitForFrame } from './keys.js';
@@ -19,6 +21,9 @@ export interface RenderConsoleOptions {
 	readonly rows?: number;
 	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
 	readonly openTransport?: OpenTransport;
+	/** Wave flags the console is started with (over the config's), as `switchyard --canary …` gives them. */
+	readonly waves?: Partial<WaveConfig>;
+	readonly plan?: Plan;
 }
 
 export interface RenderedConsole extends ReturnType<typeof render> {
@@ -37,7 +42,7 @@ export interface RenderedConsole extends ReturnType<typeof render> {
  */
 export async function renderConsole(options: RenderConsoleOptions): Promise<RenderedConsole> {
 	const config = options.config ?? fleetConfig(options.hosts ?? []);
-	const store = createConsoleStore({ hosts: config.hosts, preselect: options.preselect, publishIntervalMs: 30 });
+	const store = createConsoleStore({ hosts: config.hosts, preselect: options.preselect, publishIntervalMs: 30, waves: withOverrides(config.waves, options.waves ?? {}), ...(options.plan ? { plan: options.plan } : {}) });
 	const controller = createConsoleController({ config, store, engine: options.engine, openTransport: options.openTransport ?? transportFactory(), operator: 'tester@test' });
 	let exited = false;
 	let unmount = (): void => {};

@@ -91,7 +91,8 @@ describe('run and confirm', () => {
 		await waitForFrame(lastFrame, '2 of 5 selected');
 		await press(stdin, 'd');
 		const dialog = await waitForFrame(lastFrame, 'Switch 2 staged hosts');
-		expect(dialog).toMatch(/web-1 +1 → 2/);
+		// The same change on both: one line, naming them.
+		expect(dialog).toMatch(/2 hosts +1 → 2 +\+3 ~1 -0, 2\.0 KB +web-1, edge-1/);
 		await press(stdin, 'y');
 		await waitFor(() => store.getState().run.state === 'finished', 'the run to finish');
 		expect(engine.switched.sort()).toEqual(engine.deploys[0]?.hosts.map((host) => host.name).sort());

@@ -11,6 +11,18 @@ import { press, waitFor, waitForFrame } from './keys.js';
 import { renderConsole } from './render-console.js';
 
 const fleets: LocalFleet[] = [];
+
+/** A tile's text: the columns of the tile whose header names `host`, down to its bottom border. */
+function tileText(frame: string, host: string): string {
+	const lines = frame.split('\n');
+	const row = lines.findIndex((line) => new RegExp(`[○◉] ${host} `).test(line));
+	if (row < 0) return '';
+	const start = Math.max(lines[row]!.lastIndexOf('│', lines[row]!.indexOf(`${host} `)), lines[row]!.lastIndexOf('║', lines[row]!.indexOf(`${host} `)));
+	return lines
+		.slice(row, row + 5)
+		.map((line) => [...line].slice(start, start + 33).join(''))
+		.join('\n');
+}
 afterEach(() => cleanup());
 afterAll(async () => Promise.all(fleets.map((fleet) => fleet.stop())));
 
@@ -23,17 +35,24 @@ describe('console safety on real local hosts', () => {
 		const { lastFrame, stdin, store } = rendered;
 		await press(stdin, 'a', 'd');
 		await waitForFrame(lastFrame, 'Switch now?', 60_000);
+		const question = await waitForFrame(lastFrame, 'Switch now?', 60_000);
+		expect(question).toContain('wave 1 (canary): canary · wave 2: 1 host');
 		await press(stdin, 'y');
 		const between = await waitForFrame(lastFrame, 'Continue with wave 2?', 60_000);
 		expect(between).toContain('Wave 1 of 2 done (canary)');
 		expect(between).toContain('switched: canary');
 		expect(between).toContain('still staged: rest');
+		// The host of wave 2 says it waits for it; confirmed, but not switched yet.
+		expect(tileText(between, 'rest')).toContain('› ◐ waiting for wave 2');
 		expect(fleet.current('canary')).toBe(1);
 		expect(fleet.current('rest')).toBeNull();
 		await press(stdin, 'n');
 		await waitFor(() => store.getState().run.state === 'finished', 'the run to finish', 30_000);
 		expect(fleet.current('rest')).toBeNull();
 		expect(fleet.generations('rest')).toEqual([1]);
+		// Declining the wave leaves the host staged: the staged mark, not a failure's.
+		const after = await waitForFrame(lastFrame, (frame) => tileText(frame, 'rest').includes('◐ not switched'));
+		expect(tileText(after, 'rest')).not.toContain('✗');
 	});
 
 	it('breaks a lock with B after a confirm, and says so in switches.log', async () => {

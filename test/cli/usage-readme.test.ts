@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { usage } from '../../source/cli/arguments.js';
+import { commands, optionTable, usage } from '../../source/cli/arguments.js';
 import { repo } from '../support/local-fleet.js';
 
 /** The README's "Headless CLI" section, up to the next heading. */
@@ -21,5 +21,17 @@ describe('the README usage text', () => {
 	it.each(flags)('has a row for %s in the flags table', (flag) => {
 		const rows = section.split('\n').filter((line) => line.startsWith('| `'));
 		expect(rows.some((row) => new RegExp(`\`${flag}(?![\\w-])`).test(row)), `README.md "## Headless CLI" needs a table row naming \`${flag}\``).toBe(true);
+	});
+
+	it('has the table of which command takes which option, as the parser reads it', () => {
+		const columns = ['console', ...commands.filter((command) => command !== 'help')];
+		const table = [
+			`| option | ${columns.map((command) => (command === 'console' ? '(console)' : command)).join(' | ')} |`,
+			`| --- | ${columns.map(() => ':-:').join(' | ')} |`,
+			...Object.entries(optionTable)
+				.filter(([name]) => name !== 'help' && name !== 'version')
+				.map(([name, spec]) => `| \`--${name}\` | ${columns.map((command) => ((spec.takenBy as readonly string[]).includes(command) ? '✓' : '')).join(' | ')} |`),
+		].join('\n');
+		expect(section, 'README.md "## Headless CLI" needs the option × command table generated from optionTable').toContain(table);
 	});
 });

@@ -98,3 +98,27 @@ describe('hosts.toml', () => {
 		);
 	});
 });
+
+describe('[defaults] canary', () => {
+	const hosts = '[[host]]\nname = "alpha"\nlocal = true\ntags = ["web"]\n[[host]]\nname = "delta"\nlocal = true\ntags = ["api", "canary"]\n';
+	it('takes a count, a @tag, a host name or a list of them', () => {
+		expect(parseConfig(`[defaults]\ncanary = 2\n${hosts}`, file).waves.canary).toBe(2);
+		expect(parseConfig(`[defaults]\ncanary = "@canary"\n${hosts}`, file).waves.canary).toEqual(['@canary']);
+		expect(parseConfig(`[defaults]\ncanary = "delta"\n${hosts}`, file).waves.canary).toEqual(['delta']);
+		expect(parseConfig(`[defaults]\ncanary = ["delta", "@web"]\nbatch = "25%"\nmax_failures = 2\n${hosts}`, file).waves).toEqual({ canary: ['delta', '@web'], batch: '25%', maxFailures: 2 });
+	});
+
+	it('refuses a name or tag no host has, at its line, with what is valid and the closest', () => {
+		const [problem] = problemsOf(`[app]\nname = "x"\n[defaults]\ncanary = ["deltaa"]\n${hosts}`);
+		expect(problem).toMatchObject({ file, line: 4, key: 'defaults.canary' });
+		expect(problem!.message).toBe('"deltaa" is no host or @tag of this config (did you mean "delta"?); hosts and tags: @web, @api, @canary, alpha, delta');
+		expect(problemsOf(`[defaults]\ncanary = "@canari"\n${hosts}`)[0]!.message).toMatch(/^"@canari" is no host or @tag of this config \(did you mean "@canary"\?\)/);
+	});
+
+	it('refuses other shapes, saying which are allowed', () => {
+		const [problem] = problemsOf(`[defaults]\ncanary = "web 1"\n${hosts}`);
+		expect(problem).toMatchObject({ line: 2, key: 'defaults.canary' });
+		expect(problem!.message).toBe('a canary is a host name or @tag, e.g. "@canary" or "web-1", found "web 1"');
+		expect(problemsOf(`[defaults]\ncanary = { tag = "canary" }\n${hosts}`)[0]!.message).toMatch(/^canary is a number of hosts, a host name or @tag, or a list of them, e.g. 1, "@canary" or \["web-1", "web-2"\]/);
+	});
+});

@@ -157,7 +157,7 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console at fleet sc
 		t.send('-l', 'char');
 		await t.press('Enter', 'filter char (1 match)');
 		let screen = await t.press('d', 'Switch now? [y/N]', 60_000);
-		expect(screen).toContain('Switch 1 staged host to the new generation?');
+		expect(screen).toMatch(/Switch 1 staged host to release \d{8}-\d{6}-/);
 		expect(screen).toContain('3 selected hosts hidden by the filter left out: alpha, bravo, delta');
 		await t.press('y', (text) => /✓ ok/.test(text) && text.includes('deploy finished'), 60_000);
 		expect(demo.current('charlie')).toBe(1);

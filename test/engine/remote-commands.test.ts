@@ -161,6 +161,42 @@ describe('remote command builders', () => {
 		expect(text).toContain('$SUDO pkill -x oqto-runner || true');
 		expect(text).toContain('echo archvm rel-1');
 	});
+
+	it('says in the host log what each step did, with its commands filled in', () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-activate-'));
+		try {
+			const root = path.join(dir, 'my app');
+			sh(`mkdir -p "$1/generations/1/bin" "$1/generations/1/web/css" && ln -s generations/1 "$1/current" && echo x > "$1/generations/1/bin/tool" && echo a > "$1/generations/1/web/index.html" && echo b > "$1/generations/1/web/css/site.css"`, root);
+			const [prefix, webRoot] = [path.join(dir, 'bin'), path.join(dir, 'www')];
+			const text = activateCurrent({
+				root,
+				host: 'web-1',
+				binaries: ['tool'],
+				binDir: 'bin',
+				binPrefix: prefix,
+				frontend: { dir: 'web', webRoot },
+				services: ['api', 'worker'],
+				restart: 'echo restarting {service} in {root}',
+				runners: [],
+				afterSwitch: ['echo hook {release}'],
+				values: { host: 'web-1', root, current: `${root}/current`, release: 'rel-9' },
+			});
+			// Root or not, install says how it ran (sudo -n only when not root).
+			const sudo = process.getuid?.() === 0 ? '' : 'sudo -n ';
+			expect(sh(text).trimEnd().split('\n').filter((line) => !line.startsWith('SY:'))).toEqual([
+				`installed bin/tool → ${prefix}/tool (${sudo}install -m 0755)`,
+				`frontend synced: web/ → ${webRoot} (emptied, then ${sudo}cp -R: 2 files)`,
+				`restart api: echo restarting api in '${root}'`,
+				`restarting api in ${root}`,
+				`restart worker: echo restarting worker in '${root}'`,
+				`restarting worker in ${root}`,
+				'after_switch: echo hook rel-9',
+				'hook rel-9',
+			]);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
 });
 
 describe('cleanup', () => {

@@ -7,18 +7,19 @@ import { planWaves, stopReason } from '../../source/engine/waves.js';
 
 describe('waves', () => {
 	const hosts = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+	const waves = (list: readonly string[], config: Parameters<typeof planWaves>[1]) => planWaves(list, config, (name) => ({ name, tags: [] })).waves;
 	it('puts the canary first, then batches', () => {
-		expect(planWaves(hosts, { canary: 1, batch: 2 })).toEqual([['a'], ['b', 'c'], ['d', 'e'], ['f', 'g']]);
-		expect(planWaves(hosts, { canary: 2 })).toEqual([['a', 'b'], ['c', 'd', 'e', 'f', 'g']]);
-		expect(planWaves(hosts, { canary: 0 })).toEqual([hosts]);
-		expect(planWaves(hosts, { canary: 0, batch: '30%' })).toEqual([['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]);
-		expect(planWaves(['a'], { canary: 3 })).toEqual([['a']]);
+		expect(waves(hosts, { canary: 1, batch: 2 })).toEqual([['a'], ['b', 'c'], ['d', 'e'], ['f', 'g']]);
+		expect(waves(hosts, { canary: 2 })).toEqual([['a', 'b'], ['c', 'd', 'e', 'f', 'g']]);
+		expect(waves(hosts, { canary: 0 })).toEqual([hosts]);
+		expect(waves(hosts, { canary: 0, batch: '30%' })).toEqual([['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]);
+		expect(waves(['a'], { canary: 3 })).toEqual([['a']]);
 	});
 	it('stops after a failed canary or at max failures', () => {
-		expect(stopReason({ canary: 1 }, 0, 1, ['a'])).toBe('canary a failed');
-		expect(stopReason({ canary: 1 }, 1, 1, ['b'])).toBeUndefined();
-		expect(stopReason({ canary: 0, maxFailures: 2 }, 3, 2, ['b', 'c'])).toBe('2 failures reached max failures (2)');
-		expect(stopReason({ canary: 0 }, 0, 0, [])).toBeUndefined();
+		expect(stopReason({}, true, ['a'])).toBe('canary a failed');
+		expect(stopReason({}, false, ['b'])).toBeUndefined();
+		expect(stopReason({ maxFailures: 2 }, false, ['b', 'c'])).toBe('2 failures reached max failures (2)');
+		expect(stopReason({}, true, [])).toBeUndefined();
 	});
 });
 

@@ -152,7 +152,8 @@ describe('FastDeploy: deploy scripts with JSON steps', () => {
 		await fleet.run('deploy', '--yes');
 		await fleet.run('deploy', '--yes');
 		const listed = await fleet.run('generations');
-		expect(listed.stdout).toMatch(/ {2}1 .*\n\* 2 .*\(current\)/);
+		// Newest first, as the console lists them.
+		expect(listed.stdout).toMatch(/\* 2 .*\(current\)\n {2}1 /);
 		const runs = await fleet.run('runs');
 		expect(runs.stdout.trim().split('\n').filter((line) => line.includes(' deploy '))).toHaveLength(2);
 	});

@@ -136,9 +136,9 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 		writeFileSync(wrapper, `export WARN=1 NO_COLOR=1 NIX_CONFIG='${warned.NIX_CONFIG}'\nnode ${cli} deploy --host yoga --config ${path.join(fleet.dir, 'hosts.toml')}\necho "exit status $?"; sleep 600\n`);
 		const terminal = TmuxTerminal.start({ command: `sh ${wrapper}`, cwd: fleet.dir, columns: 160, rows: 40 });
 		try {
-			const asked = await terminal.waitFor('Switch 1 host(s) to the new generation? [y/N]', 120_000);
+			const asked = await terminal.waitFor(/Switch 1 staged host to release \S+\? \[y\/N\]/, 120_000);
 			const question = asked.split('\n');
-			const at = question.findIndex((line) => line.startsWith('  yoga: generation none → 1'));
+			const at = question.findIndex((line) => line.startsWith('  yoga  ∅ → 1'));
 			expect(at, asked).toBeGreaterThanOrEqual(0);
 			expect(question.slice(at + 1, at + 3).sort()).toEqual(["    ⚠ warning: the option services.foo.enable is deprecated (yoga)", "    ⚠ warning: unknown setting 'sy-unknown-setting'"]);
 			terminal.send('n', 'Enter');

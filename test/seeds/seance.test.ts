@@ -25,7 +25,8 @@ describe('Seance: post-deploy verification', () => {
 
 		const check = await fleet.run('check');
 		expect(check.exitCode).toBe(0);
-		expect(check.stdout).toMatch(/\[seance-backend\] generation 1 \(\S+\) is healthy/);
+		// One row per host: reachable, generation 1, its release, no lock, free disk, healthy.
+		expect(check.stdout).toMatch(/^seance-backend +✓ +gen 1 +\S+ +– +[\d.]+ [KMGT]?B +✓$/m);
 
 		// `l` in the console: the service's log, live.
 		const host = loadConfig(fleet.config).hosts[0]!;
@@ -43,6 +44,7 @@ describe('Seance: post-deploy verification', () => {
 		await fleet.stop();
 		const down = await fleet.run('check');
 		expect(down.exitCode).toBe(1);
-		expect(down.stdout).toMatch(/✗ seance-backend +failed — sh bin\/service.sh status \S+: stopped/);
+		expect(down.stdout).toMatch(/^seance-backend +✓ +gen 1 .* ✗$/m);
+		expect(down.stdout).toMatch(/^✗ seance-backend: .*sh bin\/service.sh status \S+: stopped/m);
 	});
 });

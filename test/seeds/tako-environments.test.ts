@@ -106,8 +106,8 @@ describe('tako: environments and secrets that are not in hosts.toml', () => {
 		expect(generations.stdout).not.toMatch(/^web-1:$/m);
 		const check = await run(demo, ['check', '--env', 'production']);
 		expect(check.exitCode).toBe(0);
-		expect(check.stdout).toMatch(/\[web-1\] generation 2 \(\S+\) is healthy/);
-		expect(check.stdout).not.toContain('[stage-1]');
+		expect(check.stdout).toMatch(/^web-1 +✓ +gen 2 +\S+ .*✓$/m);
+		expect(check.stdout).not.toContain('stage-1');
 		const runs = (await run(demo, ['runs', '--env', 'staging'])).stdout.trim().split('\n').filter((line) => line.includes(' deploy '));
 		expect(runs).toHaveLength(1);
 		expect(runs[0]).toContain('stage-1,stage-2,web-1');

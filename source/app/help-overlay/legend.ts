@@ -18,6 +18,8 @@ export function legendSections(): LegendSection[] {
 				{ mark: symbols.focus, meaning: 'focused host' },
 				{ mark: `${symbols.selected} ${symbols.unselected}`, meaning: 'selected / not selected' },
 				{ mark: `3${symbols.arrow}4`, meaning: 'current → staged or target generation' },
+				{ mark: `3 ${outcomeWords.staged.mark}4`, meaning: 'generation 4 staged earlier, waiting for a switch' },
+				{ mark: symbols.locked, meaning: 'deploy lock held (who, since when)' },
 				{ mark: symbols.none, meaning: 'no generation yet (nothing deployed)' },
 				{ mark: '?', meaning: 'generation not known yet (host not heard from)' },
 				{ mark: spinnerFrames[0], meaning: 'running: a phase of its own under way (clock runs)' },

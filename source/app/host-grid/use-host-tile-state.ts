@@ -1,4 +1,4 @@
-import { statusMarks, stepMarks } from '../../engine/outcome/words.js';
+import { outcomeWords, statusMarks, stepMarks } from '../../engine/outcome/words.js';
 import { elapsedOf, isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
 import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
@@ -52,15 +52,26 @@ export function phaseMarkSegments(host: Pick<HostView, 'phases'>, spinner: strin
 	]);
 }
 
-/** "3", "3→4" while a generation is staged or targeted, ∅ before any, ? while not yet read. */
-export function generationText(host: Pick<HostView, 'current' | 'target'>): string {
+/** "3", "3→4" while a generation is staged or targeted, "3 ◐4" when one staged earlier waits for a switch, ∅ before any, ? while not yet read. */
+export function generationText(host: Pick<HostView, 'current' | 'target' | 'pending'>): string {
 	const current = host.current === undefined ? '?' : host.current === null ? symbols.none : String(host.current);
-	return host.target !== null ? `${current}${symbols.arrow}${host.target}` : current;
+	if (host.target !== null) return `${current}${symbols.arrow}${host.target}`;
+	return host.pending !== null ? `${current} ${outcomeWords.staged.mark}${host.pending}` : current;
 }
 
-/** Why the host did not end ok, to show in red; none for a host that did (as the summary words it). */
-export function shownReason(host: Pick<HostView, 'reason' | 'outcome'>): string | null {
-	return host.reason && host.outcome !== 'ok' ? `✗ ${host.reason}` : null;
+/** Who holds the host's lock, when someone does (a held lock refuses a deploy: worth a line). */
+export function lockSegment(host: Pick<HostView, 'lock'>): Segment | null {
+	return host.lock ? { text: `${symbols.locked} ${host.lock.reason}`, color: host.lock.stale ? tone('bad') : tone('warn') } : null;
+}
+
+/**
+ * Why the host did not end ok, marked and coloured as its outcome (◐ for a host left staged: no
+ * failure; ✗ for one that failed); none for a host that did (as the summary words it).
+ */
+export function reasonSegment(host: Pick<HostView, 'reason' | 'outcome'>): Segment | null {
+	if (!host.reason || host.outcome === 'ok') return null;
+	if (host.outcome === null) return { text: `${outcomeWords.failed.mark} ${host.reason}`, color: tone('bad') };
+	return { text: `${outcomeWords[host.outcome].mark} ${host.reason}`, color: outcomeTone(host.outcome) };
 }
 
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
@@ -100,8 +111,8 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 
 	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
 	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
-	const reason = shownReason(host);
-	const reasonLine: TileLine | null = reason ? [{ text: reason, color: tone('bad') }] : null;
+	const reason = reasonSegment(host) ?? lockSegment(host);
+	const reasonLine: TileLine | null = reason ? [reason] : null;
 	const fourth = stepsLine ?? logLine;
 	const fifth = reasonLine ?? (stepsLine ? logLine : [{ text: ' ' }]);
 	return [identity, tagLine, phaseLine, spreadSegments(fourth, [], width), spreadSegments(fifth, [], width)];

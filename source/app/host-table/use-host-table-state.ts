@@ -1,7 +1,7 @@
 import { outcomeWords, statusMarks } from '../../engine/outcome/words.js';
 import { groupOf } from '../../store/host-order.js';
 import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
-import { generationText, phaseMarkSegments, shownReason, spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
+import { generationText, phaseMarkSegments, lockSegment, reasonSegment, spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
 import { scrolledTop } from '../pick-list/scroll-state.js';
 import { formatElapsed, padEnd } from '../text-fit.js';
 import { outcomeTone, spinnerFrames, symbols, tone } from '../theme.js';
@@ -96,8 +96,7 @@ export function rowSegments({ host, focused, selected, columns, width, now, tick
 	const phaseLength = marks.reduce((sum, segment) => sum + segment.text.length, 0);
 	const worked = elapsedOf(host, now);
 	const elapsed = worked === null ? '' : formatElapsed(worked);
-	const reason = shownReason(host);
-	const last: Segment = reason ? { text: reason, color: tone('bad') } : { text: host.lastLine ? `› ${host.lastLine}` : '', dim: true };
+	const last: Segment = reasonSegment(host) ?? lockSegment(host) ?? { text: host.lastLine ? `› ${host.lastLine}` : '', dim: true };
 	const left: Segment[] = [
 		{ text: focused ? symbols.focus : ' ', color: tone('accent'), bold: true },
 		{ text: selected ? symbols.selected : symbols.unselected, color: selected ? tone('accent') : tone('muted') },

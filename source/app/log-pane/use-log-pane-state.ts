@@ -95,6 +95,63 @@ export function visibleLines(buffer: RingBuffer<LogLine>, state: LogPaneState, r
 	return out;
 }
 
+/** One row of a log pane that wraps: a piece of a line, `at` characters into it. */
+export interface WrappedRow {
+	readonly number: number;
+	readonly line: LogLine;
+	/** Where this row starts in the line's text, in characters (0: the line's first row). */
+	readonly at: number;
+	readonly text: string;
+}
+
+/**
+ * The rows to draw when long lines wrap (the full-screen log): the lines up to the bottom one,
+ * each cut into rows of at most `width` characters (at a space where one is near), the newest `rows` of them. The top line may show
+ * only its last rows; scrolling still moves a whole line at a time.
+ */
+export function wrappedRows(buffer: RingBuffer<LogLine>, state: LogPaneState, rows: number, width: number): WrappedRow[] {
+	const room = Math.max(1, width);
+	const firstHeld = buffer.total - buffer.length;
+	const bottom = Math.min(state.bottom ?? buffer.total - 1, buffer.total - 1);
+	const out: WrappedRow[] = [];
+	for (let number = bottom; number >= firstHeld && out.length < rows; number -= 1) {
+		const line = buffer.at(number - firstHeld);
+		if (!line) continue;
+		out.unshift(...wrapLine([...line.text.replace(/[\t\r\n]/g, ' ')], room).map((piece) => ({ number, line, ...piece })));
+	}
+	return out.slice(Math.max(0, out.length - rows));
+}
+
+/** A line's rows: cut at the last space that leaves a row at least half full (the space itself dropped), else at the width. */
+function wrapLine(chars: readonly string[], width: number): { at: number; text: string }[] {
+	const pieces: { at: number; text: string }[] = [];
+	let at = 0;
+	for (;;) {
+		if (chars.length - at <= width) {
+			pieces.push({ at, text: chars.slice(at).join('') });
+			return pieces;
+		}
+		const space = chars.lastIndexOf(' ', at + width);
+		const end = space > at + width / 2 ? space : at + width;
+		pieces.push({ at, text: chars.slice(at, end).join('') });
+		at = end === space ? end + 1 : end;
+	}
+}
+
+/** The parts of a line (as `splitMatches` cut it) that fall in characters [from, to): one wrapped row's. */
+export function partsWithin(parts: readonly { readonly text: string; readonly match: boolean }[], from: number, to: number): { readonly text: string; readonly match: boolean }[] {
+	const out: { text: string; match: boolean }[] = [];
+	let at = 0;
+	for (const part of parts) {
+		const chars = [...part.text];
+		const start = Math.max(from, at);
+		const end = Math.min(to, at + chars.length);
+		if (start < end) out.push({ text: chars.slice(start - at, end - at).join(''), match: part.match });
+		at += chars.length;
+	}
+	return out;
+}
+
 /**
  * Every held line containing the term (case-insensitive), by absolute number, oldest first.
  * Kept between renders and extended only by the lines that arrived since, so a counter can be

@@ -1,6 +1,7 @@
 import { phases, type Phase } from '../../engine/events.js';
 import { presets, resolvePhases } from '../../engine/plan.js';
 import type { Plan } from '../../store/ui-slice.js';
+import type { Skips } from '../../engine/activation.js';
 
 export interface PhaseOption {
 	readonly key: string;
@@ -28,6 +29,12 @@ export function phaseOptions(): PhaseOption[] {
 		value: { name: `only ${phase}`, phases: [phase] },
 	}));
 	return [...fromPresets, ...single];
+}
+
+/** "skip frontend, services": the activation steps deploys leave out (--skip-*), none said when none. */
+export function describeSkips(skips: Skips): string {
+	const skipped = (['frontend', 'backend', 'services'] as const).filter((step) => skips[step]);
+	return skipped.length === 0 ? '' : `skip ${skipped.join(', ')}`;
 }
 
 /** "full: build → preflight → …" for the header. */

@@ -36,8 +36,9 @@ export function PickList({ items, index, rows, width }: PickListProps) {
 	const shown = items.slice(window.first, window.first + window.rows).map((item) => ({ key: item.key, value: item, label: truncate(item.label, Math.max(1, width - pickIndent)) }));
 	return (
 		<SelectInput
-			// Remounted when the highlight moves: the list takes it as its initial index.
-			key={`${window.first}:${index}`}
+			// Remounted when the highlight moves (the list takes it as its initial index) or a label
+			// changes (ink-select-input puts its highlight back on the first item when its items change).
+			key={`${window.first}:${index}:${shown.map((item) => item.label).join('\n')}`}
 			items={shown}
 			initialIndex={Math.max(0, index - window.first)}
 			isFocused={false}

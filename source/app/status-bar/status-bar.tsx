@@ -1,20 +1,27 @@
 import { Box, Text } from 'ink';
-import { outcomeWords } from '../../engine/outcome/words.js';
+import { describeDrift, outcomeWords } from '../../engine/outcome/words.js';
 import { useConsoleState } from '../console-context.js';
 import { hintsFor, type KeyContext } from '../keymap.js';
 import { Spinner } from '../spinner/spinner.js';
 import { truncate } from '../text-fit.js';
 import { tone } from '../theme.js';
 import { statusCounts } from './status-counts.js';
+import { fleetDrift } from '../../store/fleet-drift.js';
 
 /** Two rows: run counts and the latest notice; then the keys of the active context, as many as fit. */
 export function StatusBar({ width, context }: { readonly width: number; readonly context: KeyContext }) {
 	// Flat fields: the shallow comparison sees through one level only.
-	const { runState, kind, notice, ...counts } = useConsoleState((state) => ({ ...statusCounts(state), runState: state.run.state, kind: state.run.kind, notice: state.notice }));
+	const { runState, kind, notice, drift, recalled, ...counts } = useConsoleState((state) => {
+		const fleet = fleetDrift(state.order, state.generations);
+		return { ...statusCounts(state), runState: state.run.state, kind: state.run.kind, notice: state.notice, drift: fleet ? describeDrift(fleet) : '', recalled: state.run.hosts.length === 0 };
+	});
 	const active = runState === 'running' || runState === 'cancelling';
-	// Zero counts are left out so the notice keeps room on an 80-column terminal; running always shows.
+	// Zero counts are left out so the notice keeps room on an 80-column terminal; running always shows
+	// while this console runs something. Before that, the counts are the run records' (each host's last run).
+	const known = counts.ok + counts.failed + counts.rolledBack + counts.staged + counts.cancelled;
+	const fromRecords = recalled && runState === 'idle' && known > 0;
 	const countText = [
-		`${counts.running} running`,
+		fromRecords ? '' : `${counts.running} running`,
 		counts.waiting > 0 ? `${counts.waiting} waiting` : '',
 		counts.queued > 0 ? `${counts.queued} queued` : '',
 		counts.ok > 0 ? `${outcomeWords.ok.mark} ${counts.ok} ok` : '',
@@ -26,7 +33,7 @@ export function StatusBar({ width, context }: { readonly width: number; readonly
 		.filter(Boolean)
 		.join(' · ');
 	const state = runState === 'idle' ? 'idle' : `${kind ?? 'run'} ${runState}`;
-	const first = [state, countText, notice].filter(Boolean).join(' │ ');
+	const first = [state, fromRecords ? `last recorded: ${countText}` : countText, drift, notice].filter(Boolean).join(' │ ');
 	return (
 		<Box flexDirection="column" width={width} height={2}>
 			<Text wrap="truncate">

@@ -15,10 +15,14 @@ export interface StatusCounts {
 	readonly cancelled: number;
 }
 
-/** Counts over the hosts of the latest run (hosts never run don't count), from the outcome model's progress. */
-export function statusCounts(state: Pick<ConsoleData, 'hosts' | 'run'>): StatusCounts {
+/**
+ * Counts over the hosts of the latest run (hosts never run don't count), from the outcome model's
+ * progress; before this console has run anything, over the hosts the run records tell of.
+ */
+export function statusCounts(state: Pick<ConsoleData, 'hosts' | 'run' | 'order'>): StatusCounts {
 	const counts = { queued: 0, running: 0, waiting: 0, ok: 0, failed: 0, rolledBack: 0, staged: 0, cancelled: 0 };
-	for (const name of state.run.hosts) {
+	const counted = state.run.hosts.length > 0 ? state.run.hosts : state.order.filter((name) => state.hosts[name]?.recalled);
+	for (const name of counted) {
 		const host = state.hosts[name];
 		if (!host) continue;
 		const activity = activityOf(host);

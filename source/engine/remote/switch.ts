@@ -76,10 +76,16 @@ export interface ActivateInput {
 	readonly user?: string;
 }
 
+/** Prints one line as it is (no `echo` escapes), e.g. what a step is about to run. */
+const say = (text: string): string => `printf '%s\\n' ${quote(text)}`;
+
 /**
  * What a host asks for once `current` has moved: binaries installed, frontend replaced,
  * services restarted, per-user runners ended so they respawn, after_switch hooks. Runs from
  * inside `current`; privileged steps use `sudo -n` when not root so they fail instead of prompting.
+ * Every step says what it does in the host's log, with its commands as they run (templates
+ * filled in): each restart and hook before it starts (so a hung one is named), each install and
+ * the frontend sync once done.
  */
 export function activateCurrent(input: ActivateInput): string {
 	const paths = layout(input.root);
@@ -88,6 +94,7 @@ export function activateCurrent(input: ActivateInput): string {
 	// As the deployment's user when there is one: its user units, its files.
 	const asUser = input.user !== undefined && (input.services.length > 0 || input.afterSwitch.length > 0);
 	const run = (command: string) => (asUser ? `sy_as_user ${quote(command)}` : command);
+	const as = asUser ? ` as ${input.user}` : '';
 	return script(
 		'set -e',
 		`cd ${paths.current}`,
@@ -96,25 +103,37 @@ export function activateCurrent(input: ActivateInput): string {
 		input.binaries.length > 0 && [
 			step('install binaries'),
 			`mkdir -p ${quote(input.binPrefix)} 2>/dev/null || $SUDO mkdir -p ${quote(input.binPrefix)}`,
-			...input.binaries.map(
-				(binary) => `$SUDO install -m 0755 ${quote(`${input.binDir}/${binary}`)} ${quote(`${input.binPrefix}/${binary}`)}`,
-			),
+			...input.binaries.map((binary) => {
+				const [from, to] = [quote(`${input.binDir}/${binary}`), quote(`${input.binPrefix}/${binary}`)];
+				return `$SUDO install -m 0755 ${from} ${to}; printf 'installed %s → %s (%sinstall -m 0755)\\n' ${from} ${to} "\${SUDO:+$SUDO }"`;
+			}),
 		],
 		input.frontend && [
 			step('sync frontend'),
 			`$SUDO mkdir -p ${quote(input.frontend.webRoot)}`,
 			`$SUDO find ${quote(input.frontend.webRoot)} -mindepth 1 -delete`,
 			`$SUDO cp -R ${quote(`${input.frontend.dir}/.`)} ${quote(`${input.frontend.webRoot}/`)}`,
+			`sy_n=$(find ${quote(input.frontend.webRoot)} -type f 2>/dev/null | wc -l | tr -d ' '); sy_s=s; [ "$sy_n" != 1 ] || sy_s=`,
+			`printf 'frontend synced: %s/ → %s (emptied, then %scp -R: %s file%s)\\n' ${quote(input.frontend.dir)} ${quote(input.frontend.webRoot)} "\${SUDO:+$SUDO }" "$sy_n" "$sy_s"`,
 		],
 		input.services.length > 0 && [
 			step('restart services'),
-			...input.services.map((service) => run(fillTemplate(input.restart, { ...values, service }))),
+			...input.services.flatMap((service) => {
+				const command = fillTemplate(input.restart, { ...values, service });
+				return [say(`restart ${service}${as}: ${command}`), run(command)];
+			}),
 		],
 		input.runners.length > 0 && [
 			step('end per-user runners'),
 			// Every user's: they respawn with the new binary. How many is said, so a run shows it did.
 			...input.runners.map((runner) => `sy_n=$(pgrep -x -c ${quote(runner)} 2>/dev/null) || true; $SUDO pkill -x ${quote(runner)} || true; echo "ended \${sy_n:-0} ${runner} process(es)"`),
 		],
-		input.afterSwitch.length > 0 && [step('after_switch hooks'), ...input.afterSwitch.map((hook) => run(fillTemplate(hook, values)))],
+		input.afterSwitch.length > 0 && [
+			step('after_switch hooks'),
+			...input.afterSwitch.flatMap((hook) => {
+				const command = fillTemplate(hook, values);
+				return [say(`after_switch${as}: ${command}`), run(command)];
+			}),
+		],
 	);
 }

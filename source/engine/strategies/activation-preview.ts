@@ -4,6 +4,9 @@ import { activation, type Skips } from '../activation.js';
 import type { HostConfig } from '../../config/types.js';
 import { formatBytes } from '../format-bytes.js';
 import { nextGenerationId } from '../host-state.js';
+import { fillTemplate } from '../remote/quote.js';
+import type { ActivateInput } from '../remote/switch.js';
+import { templateValues } from '../template-values.js';
 import { previewActivation, readActivationPreview, type ActivationPreview } from '../remote/preview.js';
 import type { PreviewInput } from './strategy.js';
 
@@ -24,14 +27,17 @@ const namesShown = 8;
 export function describeActivation(input: PreviewInput): string[] {
 	const { host, skips } = input;
 	const read = readActivationPreview(input.result);
-	const plan = activation(host, skips, {});
+	// The templates as the switch would run them: this release, the next generation.
+	const values = templateValues(host, { release: input.release, generation: nextGenerationId(input.state) });
+	const plan = activation(host, skips, values);
 	return [
 		becomes(input),
 		...rootLine(input),
 		...binariesLine(host, input.artifact, read, plan.binaries, skips),
 		...frontendLine(host, input.artifact, read, plan.frontend !== undefined, skips),
-		...servicesLine(host, plan.services, skips),
+		...servicesLine(host, plan, skips),
 		...runnersLine(host, read, plan.runners, skips),
+		...hooksLine(plan),
 	];
 }
 
@@ -81,10 +87,17 @@ function frontendLine(host: HostConfig, artifact: Artifact | undefined, read: Ac
 	return [`frontend → ${host.webRoot}${where}: +${added.length} ~${changed.length} -${removed.length}, ${unchanged} unchanged${added.length + changed.length + removed.length > 0 ? `: ${[...names('+', added), ...names('~', changed), ...names('-', removed)].join('; ')}` : ''}`];
 }
 
-function servicesLine(host: HostConfig, services: readonly string[], skips: Skips): string[] {
+/** Each restart as the switch would run it: "restart demo: sh /srv/demo/current/bin/service.sh restart /srv/demo". */
+function servicesLine(host: HostConfig, plan: ActivateInput, skips: Skips): string[] {
 	if (host.services.length === 0) return [];
 	if (skips.services) return ['services: not restarted (--skip-services)'];
-	return [`services to restart${host.user ? ` as ${host.user}` : ''}: ${services.join(', ')} (${host.restart})`];
+	const as = host.user ? ` as ${host.user}` : '';
+	return [`services to restart${as}: ${plan.services.join(', ')}`, ...plan.services.map((service) => `  restart ${service}${as}: ${fillTemplate(plan.restart, { ...plan.values, service })}`)];
+}
+
+/** The after_switch hooks as they would run, inside the new generation. */
+function hooksLine(plan: ActivateInput): string[] {
+	return plan.afterSwitch.map((hook) => `after_switch${plan.user ? ` as ${plan.user}` : ''}: ${fillTemplate(hook, plan.values)}`);
 }
 
 function runnersLine(host: HostConfig, read: ActivationPreview, runners: readonly string[], skips: Skips): string[] {
