@@ -59,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
 			}
 			// Loaded only for the console, so headless runs never parse Ink and React.
 			const { runConsole } = await import('./app/run-console.js');
-			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments });
+			const exit = await runConsole({ config: opened, preselect: { hosts: args.hosts, tags: args.tags }, openTransport: transportFactory(ssh), jobs: args.jobs, environments, verbose: args.verbose });
 			code = exit.code;
 			if (!exit.switchEnvironment) return code;
 			ask = true;

@@ -31,6 +31,7 @@ const options = {
 	canary: { type: 'string' },
 	batch: { type: 'string' },
 	'max-failures': { type: 'string' },
+	verbose: { type: 'boolean', short: 'v' },
 	help: { type: 'boolean', short: 'h' },
 	version: { type: 'boolean', short: 'V' },
 } as const;
@@ -58,8 +59,13 @@ export interface Arguments {
 	/** Deploy the last deploy's failed hosts again, with its release. */
 	readonly retry: boolean;
 	readonly waves: { canary?: number; batch?: number | string; maxFailures?: number };
+	/** Summaries list every host, the ones that ended well too (else counted on one line). */
+	readonly verbose: boolean;
 	readonly version: boolean;
 }
+
+/** The config a bare command line reads. */
+export const defaultConfig = 'hosts.toml';
 
 export class UsageError extends Error {
 	constructor(message: string) {
@@ -105,7 +111,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
 		: [...presets[values['dry-run'] ? 'dry-run' : values['build-only'] ? 'build-only' : values['skip-build'] ? 'quick' : 'full']];
 	return {
 		command,
-		config: values.config ?? 'hosts.toml',
+		config: values.config ?? defaultConfig,
 		hosts: values.host ?? [],
 		tags: values.tag ?? [],
 		...(values.env === undefined ? {} : { environment: values.env }),
@@ -123,6 +129,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
 		breakLock: values['break-lock'] ?? false,
 		retry: values.retry ?? false,
 		waves: { canary, batch, maxFailures },
+		verbose: values.verbose ?? false,
 		version: values.version ?? false,
 	};
 }
@@ -153,10 +160,13 @@ Skips:      --skip-frontend  --skip-backend (binaries)  --skip-services (restart
 Waves:      --canary N (switch and validate N hosts first)  --batch N|N% (then this many at a time)
             --max-failures N (stop switching once N hosts failed)
 Locks:      --break-lock (remove a held lock first; recorded in switches.log)
-Retry:      deploy --retry (the last deploy's failed hosts again, same release; refused if the artifact changed)
+Retry:      deploy --retry (the failed hosts of the last deploy that switched or failed any, same release;
+            dry runs and runs refused by a lock are passed over; refused if the artifact changed)
 Other:      --config FILE (default ./hosts.toml)  --ssh-config FILE  --accept-new-host-keys
             --yes (switch without asking; needed without a terminal)  --json (one event per line)
+            --verbose (summaries list every host; else hosts that ended ok are one counted line)
 
 Exit status: 0 every host ended as asked · 1 a host failed, was rolled back or needs manual intervention
              2 bad arguments or config, nothing ran · 3 hosts left staged (confirmation declined, waves stopped)
+             or a rollback not confirmed (it prints where each host would go)
              130 cancelled (Ctrl-C) · 143 SIGTERM · 129 SIGHUP · 141 output closed (e.g. | head)`;

@@ -142,7 +142,9 @@ async function revert(request: SwitchRequest, from: number | null, failedId: num
 	if (back.swapped) emit({ type: 'switched', host, from: failedId, to: from, reason: 'auto-rollback' });
 	const backFailure = back.swapped ? (back.reason ?? (request.validate ? await validatePhase(request, from, true) : undefined)) : back.reason;
 	if (backFailure) {
-		return { outcome: 'manual', reason: `${failure}; rollback to ${from} failed too (${backFailure}) — manual intervention required`, from };
+		// Said as it happened: the way back itself failed, or the host is back on `from` and `from` is unhealthy too.
+		const wayBack = !back.swapped ? `rollback to ${from} failed too (${backFailure})` : back.reason ? `switched back to generation ${from}, but activating it failed (${backFailure})` : `switched back to generation ${from}, and generation ${from} fails its health check too (${backFailure})`;
+		return { outcome: 'manual', reason: `${failure}; ${wayBack} — manual intervention required`, from };
 	}
 	return { outcome: 'rolled-back', reason: `${failure}; rolled back to generation ${from}`, from };
 }

@@ -2,7 +2,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { HostConfig } from '../config/types.js';
 import type { EngineEvent, GenerationInfo, Phase, RunKind, RunSummary, StagedHost } from '../engine/events.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { noGenerationMark, outcomeWords, revertSuffix, statusMarks, stepMarks } from '../engine/outcome/words.js';
+import { isDryRun } from '../engine/outcome/tally.js';
+import { eventHost, eventWording } from '../engine/outcome/words.js';
 import type { RollbackTarget, WaveProgress } from '../engine/requests.js';
 import { presets } from '../engine/plan.js';
 import { filterHosts } from './host-filter.js';
@@ -31,6 +32,8 @@ export interface RunView {
 	readonly runId: string | null;
 	readonly release: string | null;
 	readonly hosts: readonly string[];
+	/** A deploy that changes no host (build and preflight): its tally says so. */
+	readonly dryRun: boolean;
 	readonly summary: RunSummary | null;
 	/** Selected hosts the filter hid when this deploy started: left out of it. */
 	readonly leftOut: readonly string[];
@@ -59,7 +62,8 @@ export type Modal =
 	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
 	| { readonly kind: 'confirm-quit' }
 	| { readonly kind: 'confirm-wave'; readonly progress: WaveProgress }
-	| { readonly kind: 'confirm-break-lock'; readonly host: string }
+	/** `holder`: who holds the lock, as read just before asking. */
+	| { readonly kind: 'confirm-break-lock'; readonly host: string; readonly holder: string }
 	/** A staged host's changed files, looked at from the switch question. */
 	| { readonly kind: 'changes'; readonly host: string }
 	/** One changed file's diff, current generation against the staged one. */
@@ -250,26 +254,8 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 			set(patch);
 		}
 
-		const infoLine = (event: EngineEvent): string | null => {
-			switch (event.type) {
-				case 'phase': {
-					const revert = revertSuffix(event.revert);
-					if (event.status === 'running') return `${statusMarks.running} ${event.phase}${revert}`;
-					if (event.status === 'failed') return `${statusMarks.failed} ${event.phase}${revert}${event.reason ? `: ${event.reason}` : ''}`;
-					return null;
-				}
-				case 'step':
-					return event.state === 'running' || event.state === 'pending' ? null : `${stepMarks[event.state]} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
-				case 'switched':
-					return `⇄ switched ${event.from ?? noGenerationMark} → ${event.to} (${event.reason})`;
-				case 'host-done':
-					return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
-				case 'confirm':
-					return event.answer ? `${statusMarks.ok} switch confirmed` : `${statusMarks.failed} switch declined${event.why ? ` (${event.why})` : ''}`;
-				default:
-					return null;
-			}
-		};
+		// Every event reads in the log panes as headless prints it and the run record keeps it.
+		const words = eventWording();
 
 		const setFocusInside = (visible: readonly string[], focus: string | null): string | null => (focus !== null && visible.includes(focus) ? focus : (visible[0] ?? null));
 
@@ -288,7 +274,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 			filter: '',
 			filterDraft: null,
 			plan: { name: 'full', phases: presets.full },
-			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null, leftOut: [] },
+			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], dryRun: false, summary: null, leftOut: [] },
 			modal: none,
 			modals: [],
 			hostsView: 'auto',
@@ -308,8 +294,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 				const at = now();
 				if (event.type === 'run-started') {
 					runHosts = event.hosts;
-					pendingRun = { ...pendingRun, kind: event.kind, runId: event.runId, release: event.release, hosts: event.hosts, summary: null };
-					pushLine({ host: null, stream: 'info', text: `── ${event.kind} ${event.release} · ${event.phases.join(' → ')} ──` }, event.hosts);
+					pendingRun = { ...pendingRun, kind: event.kind, runId: event.runId, release: event.release, hosts: event.hosts, dryRun: isDryRun(event.kind, event.phases), summary: null };
 				}
 				if (event.type === 'run-finished') pendingRun = { ...pendingRun, summary: event.summary };
 				if (event.type === 'generations') {
@@ -325,8 +310,10 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 					const draft = draftOf(name);
 					if (draft) applyToHost(draft, event, at);
 				}
-				const info = infoLine(event);
-				if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
+				// The summary is the console's closing words, not a log line.
+				const lines = event.type === 'run-finished' ? [] : words(event);
+				const shownTo = event.type === 'wave' ? event.hosts : targets;
+				for (const text of lines) pushLine({ host: eventHost(event) ?? null, stream: 'info', text }, shownTo);
 				schedule();
 			},
 

@@ -1,4 +1,7 @@
-import { generationWords, outcomeWords, statusMarks } from '../../engine/outcome/words.js';
+import { hostEndings } from '../../engine/events.js';
+import { endingRules } from '../../engine/outcome/endings.js';
+import { marks } from '../../engine/outcome/marks.js';
+import { generationWords, statusMarks } from '../../engine/outcome/words.js';
 import { phaseLetters, spinnerFrames, symbols } from '../theme.js';
 
 /**
@@ -21,14 +24,14 @@ export function legendSections(): LegendSection[] {
 				{ mark: symbols.none, meaning: 'no generation yet (nothing deployed)' },
 				{ mark: '?', meaning: 'generation not known yet (host not heard from)' },
 				{ mark: spinnerFrames[0], meaning: 'running: a phase of its own under way (clock runs)' },
-				{ mark: outcomeWords.staged.mark, meaning: 'staged, waiting for the switch question (dim)' },
+				{ mark: marks.staged, meaning: 'staged, waiting for the switch question (dim)' },
 				{ mark: statusMarks.pending, meaning: 'queued: waiting for a slot (jobs) or the build' },
 				{ mark: symbols.service, meaning: 'service logs tailing into its pane' },
 			],
 		},
 		{
 			title: 'outcome of the latest run',
-			rows: Object.values(outcomeWords).map((words) => ({ mark: words.mark, meaning: words.label })),
+			rows: hostEndings.map((ending) => ({ mark: endingRules[ending].mark, meaning: endingRules[ending].label })),
 		},
 		{
 			title: `phases (${Object.entries(phaseLetters)

@@ -1,7 +1,9 @@
+import { endingRules } from '../../engine/outcome/endings.js';
+import { marks as outcomeMarks } from '../../engine/outcome/marks.js';
 import { statusMarks, stepMarks } from '../../engine/outcome/words.js';
 import { elapsedOf, isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
-import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
+import { endingLabels, endingTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
 
 /** A run of text with one style; a tile line is a few of these. */
 export interface Segment {
@@ -58,9 +60,14 @@ export function generationText(host: Pick<HostView, 'current' | 'target'>): stri
 	return host.target !== null ? `${current}${symbols.arrow}${host.target}` : current;
 }
 
-/** Why the host did not end ok, to show in red; none for a host that did (as the summary words it). */
-export function shownReason(host: Pick<HostView, 'reason' | 'outcome'>): string | null {
-	return host.reason && host.outcome !== 'ok' ? `✗ ${host.reason}` : null;
+/**
+ * Why the host did not end ok, marked and coloured as its ending (a failure under way: ✗, red);
+ * none for a host that ended ok (as the summary words it).
+ */
+export function shownReason(host: Pick<HostView, 'reason' | 'ending'>): Segment | null {
+	if (!host.reason || host.ending === 'ok') return null;
+	if (!host.ending) return { text: `${outcomeMarks.failed} ${host.reason}`, color: tone('bad') };
+	return { text: `${endingRules[host.ending].mark} ${host.reason}`, color: endingTone(host.ending) };
 }
 
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
@@ -90,7 +97,7 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	// for six marks on an 80-column terminal.
 	const status: Segment[] = [
 		...(host.tailing ? [{ text: `${symbols.service} `, color: tone('service') }] : []),
-		...(host.outcome ? [{ text: `${outcomeLabels[host.outcome]} `, color: outcomeTone(host.outcome), bold: true }] : []),
+		...(host.ending ? [{ text: `${endingLabels[host.ending]} `, color: endingTone(host.ending), bold: true }] : []),
 		...(elapsed ? [{ text: elapsed, dim: !busy }] : []),
 	];
 	const tagLine = spreadSegments([{ text: tags || ' ', dim: true }], status, width);
@@ -101,7 +108,7 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	const stepsLine = host.steps.length > 0 ? stepSegments(host, spinner, width) : null;
 	const logLine: TileLine = [{ text: host.lastLine ? `› ${host.lastLine}` : ' ', dim: true }];
 	const reason = shownReason(host);
-	const reasonLine: TileLine | null = reason ? [{ text: reason, color: tone('bad') }] : null;
+	const reasonLine: TileLine | null = reason ? [reason] : null;
 	const fourth = stepsLine ?? logLine;
 	const fifth = reasonLine ?? (stepsLine ? logLine : [{ text: ' ' }]);
 	return [identity, tagLine, phaseLine, spreadSegments(fourth, [], width), spreadSegments(fifth, [], width)];
