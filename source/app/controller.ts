@@ -2,6 +2,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, FileChange, RunSummary, StagedHost } from '../engine/events.js';
 import type { LockReading } from '../engine/inspect-fleet.js';
 import { SessionFold, type SessionRun } from '../engine/outcome/session.js';
+import { eventLines } from '../engine/outcome/words.js';
 import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { runCancellation } from '../engine/run-cancellation.js';
@@ -87,7 +88,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	const display = (event: EngineEvent): void => {
 		deploys.apply(event);
 		session.apply(event);
-		if (event.type === 'wave') notice(`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`);
+		if (event.type === 'wave') notice(eventLines(event, 'deploy').join(' '));
 		state().ingest(event);
 	};
 	// Every run goes through the same fan-out as headless: the store, and the recorder for runs that change hosts.

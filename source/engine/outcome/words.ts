@@ -81,10 +81,9 @@ function someNames(names: readonly string[], room: number, more: (count: number)
 /** " · gen 2", " · no generation": where a host's `current` is, as it said; nothing when it never said. */
 const whereSuffix = (current: number | null | undefined): string => (current === undefined ? '' : ` · ${current === null ? 'no generation' : `gen ${current}`}`);
 
-/** A host's end in one line: mark, label, reason, where `current` is (the end of its log, its summary line). */
-function endText(ending: HostEnding, reason: string | undefined, current: number | null | undefined): string {
-	const rule = endingRules[ending];
-	return `${rule.mark} ${rule.label}${reason && ending !== 'ok' ? ` — ${reason}` : ''}${whereSuffix(current)}`;
+/** How a host ended in words: label, reason, where `current` is (the end of its log, its summary line, after its mark). */
+function endWords(ending: HostEnding, reason: string | undefined, current: number | null | undefined): string {
+	return `${endingRules[ending].label}${reason && ending !== 'ok' ? ` — ${reason}` : ''}${whereSuffix(current)}`;
 }
 
 /** Which host an event's lines are about: a host, null for the shared build, undefined for the run as a whole. */
@@ -128,13 +127,13 @@ export function eventLines(event: EngineEvent, kind: RunKind | null, options: Su
 		case 'staged':
 			return [`staged generation ${event.staged.to} (current: ${generationName(event.staged.from)}): ${describeDiff(event.staged.diff)}`];
 		case 'wave':
-			return [`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`];
+			return [`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${someNames(event.hosts, 60, () => `, … (${hostCount(event.hosts.length)})`)}`];
 		case 'confirm':
 			return [event.answer ? `${marks.ok} switching ${hostCount(event.hosts.length)}` : `${marks.failed} not switching: ${event.why ?? 'confirmation declined'}`];
 		case 'switched':
 			return [`${marks.switched} switched ${generationName(event.from)} → ${event.to} (${event.reason})`];
 		case 'host-done':
-			return [endText(endingOf(kind, event.outcome), event.reason, event.current)];
+			return [`${endingRules[endingOf(kind, event.outcome)].mark} ${endWords(endingOf(kind, event.outcome), event.reason, event.current)}`];
 		case 'generations':
 			return [];
 		case 'run-finished':
@@ -168,7 +167,7 @@ export function hostEndLines(hosts: readonly HostEnd[], options: SummaryOptions 
 	const byRank = [...hosts].sort((a, b) => endingRules[a.ending].rank - endingRules[b.ending].rank);
 	const listed = byRank.filter((host) => options.verbose || endingRules[host.ending].listed);
 	const width = Math.max(4, ...listed.map((host) => host.name.length));
-	const lines = listed.map((host) => `  ${endingRules[host.ending].mark} ${host.name.padEnd(width)}  ${endText(host.ending, host.reason, host.current).slice(endingRules[host.ending].mark.length + 1)}`);
+	const lines = listed.map((host) => `  ${endingRules[host.ending].mark} ${host.name.padEnd(width)}  ${endWords(host.ending, host.reason, host.current)}`);
 	if (options.verbose) return lines;
 	const collapsed = new Map<HostEnding, string[]>();
 	for (const host of byRank) if (!endingRules[host.ending].listed) collapsed.set(host.ending, [...(collapsed.get(host.ending) ?? []), host.name]);
