@@ -99,7 +99,7 @@ describe.runIf(hasTool('nix-build', 'apt-get install nix-bin'))('pantherOS: Nix 
 		expect(declined.exitCode).toBe(3);
 		const staged = /\[yoga\] staged generation (\d+)/.exec(declined.stdout);
 		expect(staged?.[1]).toBe('4');
-		const release = /^deploy (\S+) →/m.exec(declined.stdout)![1]!;
+		const release = /^── deploy (\S+) →/m.exec(declined.stdout)![1]!;
 		expect(fleet.profileGenerations('yoga').find((generation) => generation.current)?.id).toBe(2);
 
 		const later = await fleet.run(['deploy', '--phases', 'switch,validate', '--yes']);
