@@ -11,6 +11,7 @@ import type { KeyQueue } from '../source/app/input/key-queue.js';
 import { createConsoleController } from '../source/app/controller.js';
 import * as engine from '../source/engine/index.js';
 import type { EngineEvent, Phase, RunSummary } from '../source/engine/events.js';
+import { tallyOfRun } from '../source/engine/outcome/tally.js';
 import { RunRecorder } from '../source/record/run-recorder.js';
 import { createConsoleStore } from '../source/store/console-store.js';
 import { transportFactory } from '../source/transport/open-transport.js';
@@ -287,7 +288,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 		emit({ type: 'phase', host, phase: phases[phaseIndex]!, status: 'ok', ms: 1 });
 		emit({ type: 'host-done', host, outcome: 'ok' });
 	}
-	const summary: RunSummary = { passed: names.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, interrupted: false, total: names.length, outcomes: Object.fromEntries(names.map((host) => [host, 'ok'])), reasons: {}, current: {} };
+	const outcomes = Object.fromEntries(names.map((host) => [host, 'ok' as const]));
+	const summary: RunSummary = { kind: 'deploy', tally: tallyOfRun('deploy', phases, Object.values(outcomes)), outcomes, reasons: {}, current: {} };
 	emit({ type: 'run-finished', runId: 'bench-ui', summary, at: new Date().toISOString(), cancelled: false });
 	// The last batch reaches the screen within one publish interval and one frame.
 	// The console keeps the newest lines only; the last one sent must be among them.

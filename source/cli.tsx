@@ -72,6 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
 				jobs: args.jobs,
 				environments,
 				onInterruption,
+				verbose: args.verbose,
 				// The console starts with every deploy flag it was given: the plan, skips and waves.
 				plan: { name: args.plan, phases: args.phases },
 				skips: args.skips,

@@ -23,6 +23,7 @@ import { StatusBar } from './status-bar/status-bar.js';
 import { useConsoleActions } from './use-console-actions.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import type { ConsoleEnvironment } from './environment/environment-badge.js';
+import type { Modal } from '../store/ui-slice.js';
 
 /**
  * The whole screen: header, body (hosts + log pane, a full-screen log, or a modal) and the
@@ -84,18 +85,7 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 
 	// Dialogs and the generation list sit under the hosts (in the log pane's place) when there is
 	// room, so the operator sees the hosts they are about; otherwise they take the whole body.
-	const dialogRows =
-		modal.kind === 'confirm-switch'
-			? switchQuestionRows(groupStaged(modal.staged).length, store.getState().run.leftOut.length)
-			: modal.kind === 'confirm-rollback'
-				? modal.hosts.length + 4
-				: modal.kind === 'confirm-quit' || modal.kind === 'confirm-break-lock'
-					? 5
-					: modal.kind === 'confirm-wave'
-						? 7
-						: modal.kind === 'generations'
-							? 7
-							: Infinity;
+	const dialogRows = dialogHeight(modal, store.getState().run.leftOut.length);
 	const docked = view === 'grid' && dialogRows <= layout.logRows;
 	const slotRows = docked ? layout.logRows : layout.bodyRows;
 	const dialog = { height: slotRows, width: layout.width, keyTarget: target.id, onInterrupt: interrupt };
@@ -159,7 +149,7 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 					<ConfirmDialog
 						{...dialog}
 						title={`Break the deploy lock of ${modal.host}?`}
-						lines={[`${store.getState().hosts[modal.host]?.reason ?? 'Whoever holds it may still be deploying.'} Removing it is recorded in switches.log.`]}
+						lines={[`${modal.holder}.`, 'Whoever holds it may still be deploying. Removing it is recorded in switches.log.']}
 						question="Remove the lock?"
 						onAnswer={(yes) => {
 							store.getState().removeModal('confirm-break-lock');
@@ -219,6 +209,25 @@ export function ConsoleApp({ app, environment }: { readonly app: string; readonl
 			</Box>
 		</KeyQueueContext.Provider>
 	);
+}
+
+/** Rows a dialog needs to sit under the hosts; Infinity: it takes the whole body. */
+function dialogHeight(modal: Modal, leftOut: number): number {
+	switch (modal.kind) {
+		case 'confirm-switch':
+			return switchQuestionRows(groupStaged(modal.staged).length, leftOut);
+		case 'confirm-rollback':
+			return modal.hosts.length + 4;
+		case 'confirm-quit':
+			return 5;
+		case 'confirm-break-lock':
+			return 6;
+		case 'confirm-wave':
+		case 'generations':
+			return 7;
+		default:
+			return Infinity;
+	}
 }
 
 /** Group headings the table shows (distinct n-th tags among the hosts on screen). */

@@ -1,6 +1,8 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { EngineEvent, FileChange, RunSummary, StagedHost } from '../engine/events.js';
-import { describeSummary } from '../engine/outcome/words.js';
+import type { LockReading } from '../engine/inspect-fleet.js';
+import { SessionFold, type SessionRun } from '../engine/outcome/session.js';
+import { eventLines } from '../engine/outcome/words.js';
 import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
 import { planRetry, RetryRefused } from '../engine/retry.js';
 import { twoStepCancel, type RunCancel } from '../engine/run-cancellation.js';
@@ -19,6 +21,7 @@ export interface ConsoleEngine {
 	runDeploy(request: DeployRequest): Promise<RunSummary>;
 	runRollback(request: RollbackRequest): Promise<RunSummary>;
 	breakLocks(context: RunContext): Promise<RunSummary>;
+	readLocks(context: RunContext): Promise<ReadonlyMap<string, LockReading>>;
 	listGenerations(context: RunContext): Promise<unknown>;
 	tailLogs(host: HostConfig, openTransport: OpenTransport, onLine: (line: string) => void, signal: AbortSignal, options?: { readonly cwd?: string }): Promise<void>;
 }
@@ -55,6 +58,8 @@ export interface ConsoleController {
 	rollback(hosts: readonly string[], target: RollbackTarget): boolean;
 	/** The operator's answer between waves (after the canary, between batches). */
 	answerWave(go: boolean): void;
+	/** Reads the host's lock: a held one is asked about (who holds it, since when); a free one is said so, and nothing asked. */
+	askBreakLock(host: string): void;
 	breakLock(host: string): boolean;
 	toggleTail(host: string): void;
 	isBusy(): boolean;
@@ -64,7 +69,12 @@ export interface ConsoleController {
 	dispose(): Promise<void>;
 	/** Where the latest run was recorded. */
 	runDir(): string | undefined;
+	/** Every run of the session that changed hosts or looked at them for a deploy (deploys, rollbacks, lock breaks), as they ended. */
+	sessionRuns(): readonly SessionRun[];
 }
+
+/** Said when a key would start work while a run is under way. */
+const underWay = 'a run is under way: wait, or c to cancel';
 
 type Question = 'confirm-switch' | 'confirm-wave';
 
@@ -78,16 +88,19 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 	const state = () => store.getState();
 	// The last deploy as its events told it (this session's), for R; the record on disk before any.
 	const deploys = new DeployTracker();
+	// The session's runs, for the summary the console prints when it closes.
+	const session = new SessionFold();
 	const display = (event: EngineEvent): void => {
 		deploys.apply(event);
-		if (event.type === 'wave') notice(`wave ${event.index}/${event.total}${event.canary ? ' (canary)' : ''}: ${event.hosts.join(', ')}`);
+		session.apply(event);
+		if (event.type === 'wave') notice(eventLines(event, 'deploy').join(' '));
 		state().ingest(event);
 	};
 	// Every run goes through the same fan-out as headless: the store, and the recorder for runs that change hosts.
 	const sinks: RunSinks = runSinks(config.dir, display);
 	const emit = sinks.emit;
 	const hostConfigs = (names: readonly string[]): HostConfig[] => config.hosts.filter((host) => names.includes(host.name));
-	const notice = (text: string): void => state().setNotice(text);
+	const notice = (text: string | null): void => state().setNotice(text);
 
 	let cancellation: RunCancel | null = null;
 	let running: Promise<void> | null = null;
@@ -141,7 +154,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
 	const start = (kind: 'deploy' | 'rollback', names: readonly string[], work: (run: RunContext) => Promise<RunSummary>, leftOut: readonly string[] = []): boolean => {
 		if (running) {
-			notice('a run is in progress: wait for it or cancel it (c)');
+			notice(underWay);
 			return false;
 		}
 		if (names.length === 0) {
@@ -156,7 +169,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			.then(
 				(summary) => {
 					state().setRun({ state: 'finished', summary });
-					notice(`${kind} finished: ${describeSummary(summary)}`);
+					// The tally is beside it in the status bar; the run id finds its record.
+					notice(`run ${state().run.runId ?? '?'}`);
 				},
 				(error: unknown) => {
 					state().setRun({ state: 'finished' });
@@ -178,14 +192,14 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		},
 		retryFailed() {
 			if (running) {
-				notice('a run is in progress: wait for it or cancel it (c)');
+				notice(underWay);
 				return false;
 			}
 			// The last deploy, read as headless `deploy --retry` reads its record: same release, same artifact.
 			const last = deploys.last ?? lastDeploy(config.dir);
 			const source = last && retrySource(last);
 			if (!source) {
-				notice('no failed hosts to retry');
+				notice(last ? `no failed hosts to retry in run ${last.runId}` : 'no deploy to retry yet');
 				return false;
 			}
 			void planRetry(config, source).then(
@@ -210,15 +224,41 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 		answerWave,
 		changesOf: (host) => look?.changes(host) ?? [],
 		fileDiff: (host, path) => (look ? look.fileDiff(host, path) : Promise.resolve({ kind: 'unavailable', reason: 'nothing is waiting for a switch' })),
+		askBreakLock(host) {
+			if (running) {
+				notice('a run is under way: a lock can be broken once it has ended');
+				return;
+			}
+			notice(`${host}: reading the lock…`);
+			// A read, not a run: nothing recorded, nothing shown but the answer.
+			engine.readLocks({ ...context([host]), emit: () => {} }).then(
+				(readings) => {
+					const reading = readings.get(host);
+					if (!reading || 'error' in reading) notice(`${host}: could not read the lock: ${reading && 'error' in reading ? reading.error : 'no answer'}`);
+					else if (reading.holder === null) notice(`${host}: no lock is held; nothing to break`);
+					else if (running) notice(underWay);
+					else {
+						notice(null);
+						state().openModal({ kind: 'confirm-break-lock', host, holder: reading.holder.reason });
+					}
+				},
+				(error: unknown) => notice(`${host}: could not read the lock: ${error instanceof Error ? error.message : String(error)}`),
+			);
+		},
 		breakLock(host) {
 			if (running) {
-				notice('a run is in progress: a lock can be broken once it has ended');
+				notice('a run is under way: a lock can be broken once it has ended');
 				return false;
 			}
+			const told: Record<string, (reason?: string) => string> = {
+				ok: () => `${host}: lock removed (recorded in switches.log)`,
+				skipped: () => `${host}: no lock was held any more; nothing was broken`,
+			};
 			// Recorded like any run that changes a host, but only its log lines reach the tile: it is not a deploy.
 			const onlyLogs = sinks.through((event: EngineEvent): void => {
+				session.apply(event);
 				if (event.type === 'log') display(event);
-				if (event.type === 'host-done') notice(event.outcome === 'ok' ? `${host}: lock removed (recorded in switches.log)` : `${host}: could not break the lock: ${event.reason ?? event.outcome}`);
+				if (event.type === 'host-done') notice(told[event.outcome]?.() ?? `${host}: could not break the lock: ${event.reason ?? event.outcome}`);
 			});
 			engine.breakLocks({ ...context([host]), emit: onlyLogs }).catch((error: unknown) => notice(`${host}: could not break the lock: ${error instanceof Error ? error.message : String(error)}`));
 			return true;
@@ -314,5 +354,6 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			state().dispose();
 		},
 		runDir: () => sinks.runDir(),
+		sessionRuns: () => session.runs,
 	};
 }

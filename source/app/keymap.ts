@@ -128,7 +128,7 @@ export const keymap: readonly Binding[] = [
 	{ keys: ['L'], action: 'host-log', label: 'full-screen log of the focused host', contexts: ['grid', 'log'], hint: 'log', rank: 7 },
 	{ keys: ['v'], action: 'all-logs', label: 'all hosts log, interleaved', contexts: ['grid', 'log'], hint: 'all logs', rank: 7 },
 	{ keys: ['t'], action: 'tail-logs', label: 'tail the service logs into the pane (toggle)', contexts: ['grid', 'log'], hint: 'tail', rank: 8 },
-	{ keys: ['B'], action: 'break-lock', label: 'break the host lock (asks; logged)', contexts: ['grid'] },
+	{ keys: ['B'], action: 'break-lock', label: 'break the host lock (asks only if held; logged)', contexts: ['grid'] },
 	{ keys: ['E'], action: 'switch-environment', label: 'another environment (configs with environments)', contexts: ['grid'] },
 	{ keys: ['G'], action: 'follow', label: 'follow the tail', contexts: ['log'], hint: 'follow', rank: 4 },
 	{ keys: ['/'], action: 'search', label: 'search the log', contexts: ['log'], hint: 'search', rank: 3 },

@@ -6,7 +6,9 @@ import type { Plan } from '../store/ui-slice.js';
 import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
-import { formatSummary } from '../engine/outcome/words.js';
+import { sessionTally } from '../engine/outcome/session.js';
+import { formatSession } from '../engine/outcome/words.js';
+import { runsDir } from '../record/run-recorder.js';
 import { createConsoleStore } from '../store/console-store.js';
 import { ConsoleApp } from './console-app.js';
 import { consoleEnvironment } from './environment/environment-choices.js';
@@ -35,10 +37,12 @@ export interface RunConsoleOptions {
 	readonly plan?: Plan;
 	readonly skips?: Skips;
 	readonly waves?: Partial<WaveConfig>;
+	/** The closing summary lists every host, the ones that ended well too. */
+	readonly verbose?: boolean;
 }
 
 export interface ConsoleExit {
-	/** The exit status, by the same rule as headless. */
+	/** The exit status of the hosts as the session left them, by the same rule as headless. */
 	readonly code: number;
 	/** The operator asked for another environment (`E`): pick one and open the console again. */
 	readonly switchEnvironment: boolean;
@@ -53,9 +57,10 @@ const showCursor = '\x1b[?25h';
 
 /**
  * The interactive console on the alternate screen. Resolves with the exit code once the
- * operator quits and the run in flight (if any) has wound down: the last run's, by the same
- * rule as headless (`exitCode`), 0 when nothing ran. After the screen closes it prints that
- * run's summary, as a headless run ends with it.
+ * operator quits and the run in flight (if any) has wound down: by the same rule as headless
+ * (`exitCode`), over the session's tally (each host as its latest run left it), 0 when nothing
+ * ran. After the screen closes it prints every run of the session and the hosts that need
+ * attention (one run: its summary, as a headless run ends with it).
  */
 export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExit> {
 	const stdout = options.stdout ?? process.stdout;
@@ -145,12 +150,13 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	}
 	if (controller.isBusy()) process.stderr.write('switchyard: waiting for the cancelled run to wind down (in-flight switches finish, locks are released)…\n');
 	await controller.dispose();
-	const summary = store.getState().run.summary;
-	if (summary) {
-		const recorded = controller.runDir();
-		stdout.write(`${[...formatSummary(summary), ...(recorded ? [`Run recorded in ${recorded}`] : [])].join('\n')}\n`);
+	const runs = controller.sessionRuns();
+	if (runs.length > 0) {
+		const recorded = runs.length === 1 ? controller.runDir() : undefined;
+		const where = recorded ? `Run recorded in ${recorded}` : `Runs recorded in ${runsDir(options.config.dir)} (switchyard runs lists them)`;
+		stdout.write(`${[...formatSession(runs, { verbose: options.verbose }), where].join('\n')}\n`);
 	}
-	return { code: exitCode(summary, signalled), switchEnvironment: switchEnvironment && signalled === undefined };
+	return { code: exitCode(sessionTally(runs), signalled), switchEnvironment: switchEnvironment && signalled === undefined };
 }
 
 export type { ConsoleController };

@@ -1,5 +1,6 @@
-import type { HostOutcome, Phase, PhaseStatus } from '../engine/events.js';
-import { noGenerationMark, outcomeWords } from '../engine/outcome/words.js';
+import { hostEndings, type HostEnding, type Phase, type PhaseStatus } from '../engine/events.js';
+import { endingRules, type Tone as EndingTone } from '../engine/outcome/endings.js';
+import { noGenerationMark } from '../engine/outcome/words.js';
 
 /**
  * Colours and symbols in one place. Every state has a symbol, so the console still reads with
@@ -59,12 +60,10 @@ export function statusTone(status: PhaseStatus): string | undefined {
 	return tone('muted');
 }
 
-export const outcomeLabels = Object.fromEntries(Object.entries(outcomeWords).map(([outcome, words]) => [outcome, `${words.mark} ${words.short}`])) as Record<HostOutcome, string>;
+/** "✓ ok", "‼ manual": a host's ending as a tile shows it. */
+export const endingLabels = Object.fromEntries(hostEndings.map((ending) => [ending, `${endingRules[ending].mark} ${endingRules[ending].short}`])) as Record<HostEnding, string>;
 
-export function outcomeTone(outcome: HostOutcome): string | undefined {
-	if (outcome === 'ok') return tone('ok');
-	if (outcome === 'staged') return tone('accent');
-	if (outcome === 'cancelled') return tone('muted');
-	if (outcome === 'rolled-back') return tone('warn');
-	return tone('bad');
-}
+/** The colour of an ending (its rule's tone, endings.ts). */
+export const endingTone = (ending: HostEnding): string | undefined => tone(endingTones[endingRules[ending].tone]);
+
+const endingTones: Record<EndingTone, Tone> = { ok: 'ok', bad: 'bad', warn: 'warn', accent: 'accent', muted: 'muted' };

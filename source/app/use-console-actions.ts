@@ -45,7 +45,7 @@ export function useConsoleActions(): (action: Action) => boolean {
 					if (focus !== null) controller.toggleTail(focus);
 					return true;
 				case 'break-lock':
-					if (focus !== null) state.openModal({ kind: 'confirm-break-lock', host: focus });
+					if (focus !== null) controller.askBreakLock(focus);
 					return true;
 				case 'next-failed':
 				case 'previous-failed': {
@@ -70,7 +70,7 @@ export function useConsoleActions(): (action: Action) => boolean {
 					return true;
 				case 'switch-environment':
 					if (!switchEnvironment) state.setNotice('no environments in this config ([environments.<name>] tables)');
-					else if (controller.isBusy()) state.setNotice('a run is in progress: wait for it or cancel it (c) before switching environment');
+					else if (controller.isBusy()) state.setNotice('a run is under way: wait, or c to cancel, before switching environment');
 					else switchEnvironment();
 					return true;
 				case 'quit':

@@ -59,6 +59,7 @@ export const optionTable = {
 	follow: { type: 'boolean', short: 'f', says: 'keep following', takenBy: ['logs'] },
 	lines: { type: 'string', short: 'n', value: 'N', says: 'N earlier lines per command', takenBy: ['logs'] },
 	json: { type: 'boolean', says: 'one JSON object per line', takenBy: printing },
+	verbose: { type: 'boolean', short: 'v', says: 'summaries list every host (else the ok ones are one line)', takenBy: working },
 	config: { type: 'string', short: 'c', value: 'FILE', says: 'another hosts.toml (default ./hosts.toml)', takenBy: everyCommand.filter((command) => command !== 'help') },
 	'ssh-config': { type: 'string', value: 'FILE', says: 'another ssh_config (default ~/.ssh/config)', takenBy: reaching },
 	'accept-new-host-keys': { type: 'boolean', says: "record unknown hosts' keys in known_hosts (as OpenSSH's accept-new)", takenBy: reaching },
@@ -140,8 +141,13 @@ export interface Arguments {
 	/** Deploy the last deploy's failed hosts again, with its release. */
 	readonly retry: boolean;
 	readonly waves: { canary?: CanaryChoice; batch?: number | string; maxFailures?: number };
+	/** Summaries list every host, the ones that ended well too (else counted on one line). */
+	readonly verbose: boolean;
 	readonly version: boolean;
 }
+
+/** The config a bare command line reads. */
+export const defaultConfig = 'hosts.toml';
 
 export class UsageError extends Error {
 	constructor(message: string) {
@@ -244,7 +250,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
 	return {
 		command,
 		...(helpTopic === undefined ? {} : { topic: helpTopic }),
-		config: text('config') ?? 'hosts.toml',
+		config: text('config') ?? defaultConfig,
 		hosts: list('host'),
 		tags: list('tag'),
 		...(text('env') === undefined ? {} : { environment: text('env')! }),
@@ -263,6 +269,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
 		breakLock: flag('break-lock'),
 		retry: flag('retry'),
 		waves: { canary, batch, maxFailures },
+		verbose: flag('verbose'),
 		version: flag('version'),
 	};
 }
@@ -316,12 +323,15 @@ Skips:      --skip-frontend  --skip-backend (binaries)  --skip-services (restart
 Waves:      --canary @TAG|NAME,…|N (switch and validate these hosts first)  --batch N|N% (then this many at a time)
             --max-failures N (stop switching once N hosts failed)
 Locks:      --break-lock (remove a held lock first; recorded in switches.log)
-Retry:      deploy --retry (the last deploy's failed hosts again, same release; refused if the artifact changed)
+Retry:      deploy --retry (the failed hosts of the last deploy that switched or failed any, same release;
+            dry runs and runs refused by a lock are passed over; refused if the artifact changed)
 Other:      --config FILE (default ./hosts.toml)  --ssh-config FILE  --accept-new-host-keys
             --yes (switch without asking; needed without a terminal)  --json (one object per line)
+            --verbose (summaries list every host; else hosts that ended ok are one counted line)
 Each command takes only its own options (switchyard help COMMAND lists them); the console takes
 the selection, phases, skips, waves, --jobs and the SSH options.
 
 Exit status: 0 every host ended as asked · 1 a host failed, was rolled back or needs manual intervention
              2 bad arguments or config, nothing ran · 3 hosts left staged (confirmation declined, waves stopped)
+             or a rollback not confirmed (it prints where each host would go)
              130 cancelled (Ctrl-C) · 143 SIGTERM · 129 SIGHUP · 141 output closed (e.g. | head)`;

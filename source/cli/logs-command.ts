@@ -1,7 +1,8 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { EmitEvent } from '../engine/events.js';
 import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
-import { outcomeWords } from '../engine/outcome/words.js';
+import { endingRules } from '../engine/outcome/endings.js';
+import { marks } from '../engine/outcome/marks.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { runCancellation } from '../engine/run-cancellation.js';
 import { readFleetLogs } from '../engine/fleet-logs.js';
@@ -48,8 +49,8 @@ export async function printLogs(context: LogsContext): Promise<number> {
 		const why = stdout.closed ? 'output-closed' : interrupted;
 		// Ending a follow is what Ctrl-C is for here: not a cancelled run. Any other stop is one
 		// (SIGTERM 143, SIGHUP 129), as for every command.
-		if (why === 'interrupt' && context.follow) return summary.failed > 0 ? exitCodes.failed : exitCodes.ok;
-		return exitCode(summary, why);
+		if (why === 'interrupt' && context.follow) return summary.tally.counts.failed > 0 ? exitCodes.failed : exitCodes.ok;
+		return exitCode(summary.tally, why);
 	} finally {
 		stopListening();
 		await sinks.close();
@@ -61,13 +62,13 @@ type LogsOutput = 'line' | 'error' | 'note';
 /** A line of the logs output: prefixed text (`[web-1] …`, `[web-1] ✗ …`), or a JSON object. */
 function logsWriter(stdout: Output, json: boolean): (host: string, kind: LogsOutput, text: string) => void {
 	if (json) return (host, kind, text) => stdout.write(`${JSON.stringify({ host, [kind]: text })}\n`);
-	return (host, kind, text) => stdout.write(`[${host}] ${kind === 'error' ? `${outcomeWords.failed.mark} ` : ''}${text}\n`);
+	return (host, kind, text) => stdout.write(`[${host}] ${kind === 'error' ? `${marks.failed} ` : ''}${text}\n`);
 }
 
 /** What `logs` prints of its run: the lines, each after its host, notes (nothing to show), and why a host's logs could not be read. */
 function printLogLines(write: (host: string, kind: LogsOutput, text: string) => void): EmitEvent {
 	return (event) => {
 		if (event.type === 'log' && event.host !== null) write(event.host, event.stream === 'info' ? 'note' : 'line', event.line);
-		if (event.type === 'host-done' && event.outcome === 'failed') write(event.host, 'error', event.reason ?? outcomeWords.failed.label);
+		if (event.type === 'host-done' && event.outcome === 'failed') write(event.host, 'error', event.reason ?? endingRules.failed.label);
 	};
 }

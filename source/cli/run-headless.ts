@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Config, HostConfig } from '../config/types.js';
 import { checkFleet, listGenerations } from '../engine/inspect-fleet.js';
 import { runDeploy } from '../engine/deploy.js';
-import { runRollback } from '../engine/rollback.js';
+import { pickTarget, runRollback } from '../engine/rollback.js';
 import type { EmitEvent, GenerationInfo, RunSummary, StagedHost } from '../engine/events.js';
 import { exitCode, exitCodes, type Interruption } from '../engine/outcome/exit-code.js';
 import { describeStagedChange, describeWarnings, describeWavePlan, generationStatusText, namesInBrief, stagedGroupLabel, switchQuestion, warningMark } from '../engine/outcome/words.js';
@@ -17,7 +17,7 @@ import { CheckTable } from '../headless/check-table.js';
 import { lastDeploy, retrySource } from '../record/last-run.js';
 import { knownListings } from '../record/known-listings.js';
 import { runSinks } from '../record/run-sinks.js';
-import type { Arguments } from './arguments.js';
+import { defaultConfig, type Arguments } from './arguments.js';
 import { onInterruption } from './interruptions.js';
 import type { Output } from './output.js';
 
@@ -41,7 +41,7 @@ type Work = (emit: EmitEvent, signal: AbortSignal, force: AbortSignal) => Promis
  */
 async function runRecorded(context: HeadlessContext, work: Work, display?: EmitEvent): Promise<number> {
 	const { args, stdout, stderr } = context;
-	const sinks = runSinks(context.config.dir, display ?? createPrinter((text) => stdout.write(text), args.json));
+	const sinks = runSinks(context.config.dir, display ?? createPrinter((text) => stdout.write(text), args.json, { verbose: args.verbose }));
 	const run = twoStepCancel();
 	let interruption: Interruption | undefined;
 	const stopListening = onInterruption((why) => {
@@ -57,7 +57,7 @@ async function runRecorded(context: HeadlessContext, work: Work, display?: EmitE
 		const summary = await work(sinks.emit, run.signal, run.force);
 		await sinks.close();
 		if (sinks.runDir() && !args.json) stdout.write(`Run recorded in ${sinks.runDir()}\n`);
-		return exitCode(summary, interruption);
+		return exitCode(summary.tally, interruption);
 	} finally {
 		stopListening();
 		await sinks.close();
@@ -140,7 +140,7 @@ async function retryPlan(context: HeadlessContext) {
 		return exitCodes.usage;
 	};
 	const last = lastDeploy(config.dir);
-	if (!last) return refuse('nothing to retry: no deploy recorded yet under .switchyard/runs');
+	if (!last) return refuse('nothing to retry: no deploy that switched or failed hosts is recorded under .switchyard/runs (dry runs and runs refused by a lock are passed over)');
 	const selected = args.hosts.length + args.tags.length === 0 ? undefined : new Set(context.hosts.map((host) => host.name));
 	const source = retrySource(last, selected);
 	if (!source) return refuse(`nothing to retry: no host failed in run ${last.runId}`);
@@ -153,14 +153,58 @@ async function retryPlan(context: HeadlessContext) {
 }
 
 export async function headlessRollback(context: HeadlessContext): Promise<number> {
-	const { args, config, hosts, openTransport } = context;
+	const { args, config, hosts, openTransport, stdin, stdout, stderr } = context;
 	const target: RollbackTarget = args.to !== undefined ? { generation: args.to } : args.release ? { release: args.release } : { previous: true };
 	const what = 'generation' in target ? `generation ${target.generation}` : 'release' in target ? `release ${target.release}` : 'the previous generation';
-	const confirmed = await confirmOnTerminal(context, `Roll back ${hosts.map((host) => host.name).join(', ')} to ${what}?`, []);
-	if (!confirmed) return exitCodes.notSwitched;
+	if (!args.yes) {
+		// Where each host would go, read from the hosts now (a listing: no lock, nothing written).
+		const plan = await rollbackPlan(context, target);
+		if (!stdin.isTTY) {
+			stderr.write('not rolling back: no terminal to ask and no --yes given; nothing was changed. Each host would go:\n');
+			stdout.write(`${plan.join('\n')}\n`);
+			return exitCodes.notSwitched;
+		}
+		if (!(await confirmOnTerminal(context, `Roll back ${hosts.map((host) => host.name).join(', ')} to ${what}?`, plan))) return exitCodes.notSwitched;
+	}
 	// What the last runs read back of these hosts: each is then one round trip unless it changed since.
 	const known = knownListings(config.dir, hosts.map((host) => host.name));
 	return runRecorded(context, (emit, signal, force) => runRollback({ config, hosts, emit, openTransport, signal, force, target, known, jobs: args.jobs, breakLock: args.breakLock }));
+}
+
+/**
+ * Each host's rollback as it would go now: from and to which generation (and release), and the
+ * command that does just that; or why it can't.
+ */
+async function rollbackPlan(context: HeadlessContext, target: RollbackTarget): Promise<string[]> {
+	const { args, config, hosts, openTransport } = context;
+	const listed = new Map<string, { current: number | null; generations: readonly GenerationInfo[] }>();
+	const failed = new Map<string, string>();
+	await listGenerations({
+		config,
+		hosts,
+		openTransport,
+		jobs: args.jobs,
+		emit: (event) => {
+			if (event.type === 'generations') listed.set(event.host, event);
+			if (event.type === 'host-done' && event.outcome !== 'ok') failed.set(event.host, event.reason ?? event.outcome);
+		},
+	});
+	const width = Math.max(...hosts.map((host) => host.name.length));
+	const also = [args.environment === undefined ? '' : ` --env ${args.environment}`, args.config === defaultConfig ? '' : ` --config ${args.config}`].join('');
+	return hosts.map((host) => {
+		const name = `  ${`${host.name}:`.padEnd(width + 1)}`;
+		const state = listed.get(host.name);
+		if (!state) return `${name} could not be read: ${failed.get(host.name) ?? 'no answer'}`;
+		let to: number;
+		try {
+			to = pickTarget({ current: state.current, generations: [...state.generations], manifest: null }, target, host.name);
+		} catch (error) {
+			return `${name} nothing to roll back to: ${error instanceof Error ? error.message : String(error)}`;
+		}
+		const release = state.generations.find((generation) => generation.id === to)?.release;
+		if (to === state.current) return `${name} already on generation ${to}${release ? ` (release ${release})` : ''}: nothing to do`;
+		return `${name} generation ${state.current ?? 'none'} → ${to}${release ? ` (release ${release})` : ''}   switchyard rollback --host ${host.name} --to ${to} --yes${also}`;
+	});
 }
 
 /** One table row per host (reachable, current, release, lock, disk, health), or every event with --json. */
@@ -191,7 +235,7 @@ export async function headlessGenerations(context: HeadlessContext): Promise<num
 		},
 	});
 	if (!args.json) stdout.write(`${tables.join('\n\n')}\n`);
-	return exitCode(summary, stdout.closed ? 'output-closed' : undefined);
+	return exitCode(summary.tally, stdout.closed ? 'output-closed' : undefined);
 }
 
 /** A host's generations, newest first (as the console's `g` list shows them). */

@@ -10,6 +10,7 @@ import type { Deploy } from './deploy-run.js';
 import { startBuilds, sharedBuild } from './deploy-build.js';
 import { stageHost } from './deploy-stage.js';
 import { confirmAndSwitch } from './deploy-switch.js';
+import { keepingArtifact } from './dry-run-artifact.js';
 
 /**
  * build → preflight → upload → confirm → switch → validate → cleanup, per DESIGN.md. A host's
@@ -29,7 +30,7 @@ export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
 			connectEarly: phases.some((phase) => phase !== 'build') && values.missing.length === 0,
 			...(reuse ? { retryOf: reuse.runId } : {}),
 			name: async () => (reuse ? { release: reuse.release } : makeRelease(request.config.build?.cwd ?? request.config.dir)),
-			work: (run) => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch'), missing: values.missing }),
+			work: (run) => keepingArtifact(request, phases, run.emit, () => deploy({ run, request, phases, readOnly: !phases.includes('upload') && !phases.includes('switch'), missing: values.missing })),
 		},
 	);
 }

@@ -15,14 +15,33 @@ export type PhaseStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
 export const runKinds = ['deploy', 'rollback', 'check', 'generations', 'break-lock', 'logs'] as const;
 export type RunKind = (typeof runKinds)[number];
 
-/** How a host ended a run. */
+/** How a host ended a run, as the engine says it. */
 export type HostOutcome =
 	| 'ok' // everything asked for succeeded
 	| 'staged' // staged but not switched (confirm declined, waves stopped)
 	| 'failed' // failed before or during switch; left on its previous generation
 	| 'rolled-back' // validate failed, automatically back on the previous generation
-	| 'manual' // validate failed and the rollback failed too: manual intervention required
-	| 'cancelled'; // work was skipped because the operator cancelled
+	| 'manual' // a person is needed: the way back failed, the old generation fails its health check too, or the host is not where the run believes
+	| 'cancelled' // work was skipped because the operator cancelled
+	| 'skipped'; // nothing to do: already there (a rollback to the current generation), no lock to break
+
+/**
+ * The buckets of the tally, in the order a tally line names them (problems first): a host's
+ * outcome read with its run's kind (an operator's rollback that worked is `operator-rollback`,
+ * not `ok`). Their rules (mark, words, counts as failed, retried…) are in outcome/endings.ts.
+ */
+export const hostEndings = ['manual', 'failed', 'rolled-back', 'staged', 'cancelled', 'skipped', 'operator-rollback', 'ok'] as const;
+export type HostEnding = (typeof hostEndings)[number];
+
+/** The one count of a run's hosts that every surface prints (status bar, summaries, `runs`, records, exit status). */
+export interface Tally {
+	readonly total: number;
+	readonly counts: Readonly<Record<HostEnding, number>>;
+	/** A deploy that only builds and looks (preflight, no upload, no switch): nothing changed on any host. */
+	readonly dryRun: boolean;
+	/** The run was cancelled before it ended on its own (Ctrl-C, `c`, quitting, a closed output). */
+	readonly interrupted: boolean;
+}
 
 export type SwitchReason = 'deploy' | 'rollback' | 'auto-rollback' | 'watchdog-revert';
 
@@ -89,14 +108,8 @@ export interface FileChange {
 }
 
 export interface RunSummary {
-	readonly passed: number;
-	readonly failed: number;
-	readonly rolledBack: number;
-	readonly staged: number;
-	readonly cancelled: number;
-	/** The run was cancelled before it ended on its own (Ctrl-C, `c`, quitting, a closed output). */
-	readonly interrupted: boolean;
-	readonly total: number;
+	readonly kind: RunKind;
+	readonly tally: Tally;
 	readonly outcomes: Readonly<Record<string, HostOutcome>>;
 	/** One-line reason per host that has one (failures, rollbacks, skips). */
 	readonly reasons: Readonly<Record<string, string>>;

@@ -3,7 +3,7 @@ import { checkHealth } from './health.js';
 import { HostFailure } from './host-session.js';
 import { listed } from './lifecycle/host-lifecycle.js';
 import { inPhase, type HostRun } from './lifecycle/host-run.js';
-import { lockFacts, lockHolder } from './lock-holder.js';
+import { lockFacts, lockHolder, type LockHolder } from './lock-holder.js';
 import { preflightScript, reportLock } from './lifecycle/lock-host.js';
 import { breakLock, peekLock, readLockOwner } from './remote/lock.js';
 import { script } from './remote/quote.js';
@@ -68,11 +68,32 @@ export function checkFleet(context: RunContext): Promise<RunSummary> {
 	});
 }
 
-/** Removes each host's deploy lock (the console's "break lock", after a confirm); logged in switches.log. */
+/** Removes each host's deploy lock (the console's "break lock", after a confirm); logged in switches.log. A host with none is skipped. */
 export function breakLocks(context: RunContext): Promise<RunSummary> {
 	return eachConnected(context, 'break-lock', [], async (run, host, session) => {
 		const result = await session.must(breakLock(host.host.root, run.operator, new Date().toISOString()), 'breaking the lock');
 		const broken = readLockOwner(result.markers, 'broken');
-		session.info(broken.printed ? `lock removed: ${lockHolder(broken.owner, host.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)` : 'no lock was held');
+		if (broken.printed) session.info(`lock removed: ${lockHolder(broken.owner, host.host.staleLockMs).reason.replace(/ — .*$/, '')} (recorded in switches.log)`);
+		else await run.end(host, 'skipped', 'no lock was held: nothing was broken');
 	});
+}
+
+/** Who holds a host's deploy lock: its holder, or null when it is free; `error` when the host could not be asked. */
+export type LockReading = { readonly holder: LockHolder | null } | { readonly error: string };
+
+/**
+ * Reads each host's lock without taking it (what `B` asks before it offers to break one). A read:
+ * nothing is written on the host.
+ */
+export async function readLocks(context: RunContext): Promise<Map<string, LockReading>> {
+	const readings = new Map<string, LockReading>();
+	const emit: RunContext['emit'] = (event) => {
+		if (event.type === 'host-done' && event.outcome !== 'ok' && !readings.has(event.host)) readings.set(event.host, { error: event.reason ?? event.outcome });
+		context.emit(event);
+	};
+	await eachConnected({ ...context, emit }, 'check', [], async (_run, host, session) => {
+		const held = readLockOwner((await session.must(peekLock(host.host.root), 'reading the lock')).markers, 'held');
+		readings.set(host.host.name, { holder: held.printed ? lockHolder(held.owner, host.host.staleLockMs) : null });
+	});
+	return readings;
 }

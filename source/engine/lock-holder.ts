@@ -2,6 +2,12 @@ import { hostname } from 'node:os';
 import type { LockFacts } from './events.js';
 import { readLockOwner, type LockOwner } from './remote/lock.js';
 
+/** How a held lock's reason begins (`lockHolder`): a host refused by someone else's lock, read back from a record. */
+const lockedBy = 'locked by ';
+
+/** The host's reason says it was refused by a lock someone else held (nothing of the run touched it). */
+export const refusedByLock = (reason: string | undefined): boolean => reason?.startsWith(lockedBy) === true;
+
 export interface LockHolder {
 	readonly owner?: LockOwner;
 	readonly stale: boolean;
@@ -23,13 +29,13 @@ const processAlive = (pid: number): boolean => {
  * this machine and that process is gone, or when it is older than `staleAfterMs`.
  */
 export function lockHolder(owner: LockOwner | undefined, staleAfterMs: number, now = new Date(), isAlive = processAlive, thisMachine = hostname()): LockHolder {
-	if (!owner) return { stale: false, reason: 'locked by another deploy (no owner recorded in .lock/owner.json); --break-lock removes it' };
+	if (!owner) return { stale: false, reason: `${lockedBy}another deploy (no owner recorded in .lock/owner.json); --break-lock removes it` };
 	const ageMs = now.getTime() - new Date(owner.startedAt).getTime();
 	const minutes = Math.max(0, Math.round(ageMs / 60_000));
 	const gone = owner.machine === thisMachine && !isAlive(owner.pid);
 	const stale = gone || ageMs > staleAfterMs;
 	const why = gone ? `stale: process ${owner.pid} on ${owner.machine} is gone` : ageMs > staleAfterMs ? `stale: older than ${Math.round(staleAfterMs / 60_000)} min` : '';
-	const base = `locked by ${owner.operator} (pid ${owner.pid}, run ${owner.runId}) since ${owner.startedAt}, ${minutes} min ago`;
+	const base = `${lockedBy}${owner.operator} (pid ${owner.pid}, run ${owner.runId}) since ${owner.startedAt}, ${minutes} min ago`;
 	return { owner, stale, reason: stale ? `${base} — ${why}; --break-lock removes it` : base };
 }
 

@@ -47,7 +47,7 @@ async function rollbackHost(run: FleetRun, request: RollbackRequest, host: HostR
 	const target = pickTarget(state, request.target, host.host.name);
 	if (target === state.current) {
 		host.session?.info(`generation ${target} is already current`);
-		await run.end(host, 'ok', `already on generation ${target}`);
+		await run.end(host, 'skipped', `already on generation ${target}`);
 		return;
 	}
 	const session = await host.connect(run.context.openTransport, run.emit);

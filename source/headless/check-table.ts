@@ -1,6 +1,7 @@
 import type { EngineEvent, LockFacts, PhaseStatus, RunSummary } from '../engine/events.js';
 import { formatBytes } from '../engine/format-bytes.js';
-import { describeSummary, noGenerationMark, statusMarks } from '../engine/outcome/words.js';
+import { hostCount, tallyLine } from '../engine/outcome/tally.js';
+import { noGenerationMark, statusMarks } from '../engine/outcome/words.js';
 
 /** What `switchyard check` found on one host. */
 export interface CheckRow {
@@ -72,6 +73,6 @@ export class CheckTable {
 			...(row.reason ? [`${statusMarks.failed} ${row.host}: ${row.reason}`] : []),
 			...(row.lock ? [`  ${row.host} lock: ${row.lock.reason}`] : []),
 		]);
-		return [line(header), ...cells.map(line), ...(notes.length > 0 ? ['', ...notes] : []), ...(this.summary ? ['', `check: ${describeSummary(this.summary)}`] : [])].join('\n');
+		return [line(header), ...cells.map(line), ...(notes.length > 0 ? ['', ...notes] : []), ...(this.summary ? ['', `check: ${tallyLine(this.summary.tally)} (${hostCount(this.summary.tally.total)})`] : [])].join('\n');
 	}
 }

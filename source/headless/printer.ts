@@ -1,10 +1,13 @@
 import type { EngineEvent } from '../engine/events.js';
-import { formatEvent } from './format-event.js';
+import { eventHost, eventWording, type SummaryOptions } from '../engine/outcome/words.js';
 
-/** Headless output: prefixed lines, or one JSON event per line with --json. */
-export function createPrinter(write: (text: string) => void, json: boolean): (event: EngineEvent) => void {
+/** Headless output: each event's lines (words.ts) prefixed by host (`[alpha]`, `[build]`), or one JSON event per line with --json. */
+export function createPrinter(write: (text: string) => void, json: boolean, options: SummaryOptions = {}): (event: EngineEvent) => void {
 	if (json) return (event) => write(`${JSON.stringify(event)}\n`);
+	const words = eventWording(options);
 	return (event) => {
-		for (const line of formatEvent(event)) write(`${line}\n`);
+		const host = eventHost(event);
+		const prefix = host === undefined ? '' : `[${host ?? 'build'}] `;
+		for (const line of words(event)) write(`${prefix}${line}\n`);
 	};
 }

@@ -1,7 +1,7 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { EngineEvent } from '../engine/events.js';
-import { formatEvent } from '../headless/format-event.js';
+import { eventHost, eventWording } from '../engine/outcome/words.js';
 
 export const runsDir = (configDir: string): string => path.join(configDir, '.switchyard', 'runs');
 
@@ -40,8 +40,9 @@ class BatchedFile {
 }
 
 /**
- * Keeps every run: `events.jsonl` (each event as it happened, with its ISO time `at`) and one log
- * file per host (`hosts/<name>.log`, build output in `build.log`), under
+ * Keeps every run: `events.jsonl` (each event as it happened, with its ISO time `at`), one log
+ * file per host (`hosts/<name>.log`, build output in `build.log`; each event in the words the
+ * printer uses) and, once it ended, `summary.txt` (the summary headless prints), under
  * `.switchyard/runs/<run id>/`. One recorder may record several runs, one after another (the console).
  */
 export class RunRecorder {
@@ -51,6 +52,7 @@ export class RunRecorder {
 	private readonly pendingEvents: EngineEvent[] = [];
 	private readonly closing: Promise<void>[] = [];
 	private timer: ReturnType<typeof setTimeout> | null = null;
+	private readonly words = eventWording();
 
 	constructor(private readonly configDir: string) {}
 
@@ -62,10 +64,11 @@ export class RunRecorder {
 		}
 		const stamp = new Date().toISOString();
 		this.events.append(`${JSON.stringify({ at: stamp, ...event })}\n`, this.schedule);
-		const host = 'host' in event ? event.host : 'staged' in event ? event.staged.host : undefined;
-		if (host === undefined || event.type === 'generations') return;
-		// Log lines are most of the traffic: written as they are, without the printer's host prefix.
-		const lines = event.type === 'log' ? [event.line] : formatEvent(event).map((line) => line.replace(/^\[[^\]]+\] /, ''));
+		const lines = this.words(event);
+		// The summary's lines begin with a blank one, to set it apart on a terminal.
+		if (event.type === 'run-finished') writeFileSync(path.join(this.dir!, 'summary.txt'), `${lines.slice(1).join('\n')}\n`);
+		const host = eventHost(event);
+		if (host === undefined || lines.length === 0) return;
 		const file = this.logFor(host);
 		for (const line of lines) file.append(`${stamp} ${line}\n`, this.schedule);
 	};

@@ -1,3 +1,4 @@
+import { endingRules } from '../engine/outcome/endings.js';
 import { activityOf, type HostView } from './host-view.js';
 
 /** How the hosts on screen are ordered: as in hosts.toml, problems first, by name, by generation. */
@@ -7,39 +8,21 @@ export type HostSort = (typeof hostSorts)[number];
 export const sortNames: Record<HostSort, string> = { config: 'config order', state: 'state', name: 'name', generation: 'generation' };
 
 /**
- * Problems first, then work under way, then what is settled: what an operator of a big fleet
- * looks for. Hosts never run sort last.
+ * Problems first (the rules' order: manual, failed, rolled back), then work under way, then what
+ * is settled: what an operator of a big fleet looks for. Hosts never run sort last.
  */
-export function stateRank(host: Pick<HostView, 'outcome' | 'progress' | 'busySince'>): number {
-	switch (host.outcome) {
-		case 'manual':
-			return 0;
-		case 'failed':
-			return 1;
-		case 'rolled-back':
-			return 2;
-		default:
-			break;
-	}
+export function stateRank(host: Pick<HostView, 'ending' | 'progress' | 'busySince'>): number {
+	if (host.ending && endingRules[host.ending].failed) return endingRules[host.ending].rank;
 	const activity = activityOf(host);
-	if (activity === 'running') return 3;
-	if (activity === 'waiting') return 4;
-	if (activity === 'queued') return 5;
-	switch (host.outcome) {
-		case 'staged':
-			return 6;
-		case 'cancelled':
-			return 7;
-		case 'ok':
-			return 8;
-		default:
-			return 9;
-	}
+	if (activity === 'running') return 10;
+	if (activity === 'waiting') return 11;
+	if (activity === 'queued') return 12;
+	return host.ending ? 20 + endingRules[host.ending].rank : 40;
 }
 
 /** A host ended its latest run failed, needing a person, or rolled back: what `f` jumps to. */
-export function isFailed(host: Pick<HostView, 'outcome'> | undefined): boolean {
-	return host?.outcome === 'failed' || host?.outcome === 'manual' || host?.outcome === 'rolled-back';
+export function isFailed(host: Pick<HostView, 'ending'> | undefined): boolean {
+	return host?.ending ? endingRules[host.ending].failed : false;
 }
 
 const compareNames = new Intl.Collator(undefined, { numeric: true }).compare;

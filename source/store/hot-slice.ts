@@ -1,7 +1,10 @@
 import type { HostConfig } from '../config/types.js';
 import type { EngineEvent, GenerationInfo, RunKind, RunSummary } from '../engine/events.js';
+import { endingOf } from '../engine/outcome/endings.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { noGenerationMark, outcomeWords, recalledLine, revertSuffix, statusMarks, stepMarks, waitingForWave } from '../engine/outcome/words.js';
+import { marks } from '../engine/outcome/marks.js';
+import { isDryRun } from '../engine/outcome/tally.js';
+import { eventHost, eventWording, recalledLine, waitingForWave } from '../engine/outcome/words.js';
 import type { KnownHost } from '../record/last-known.js';
 import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -21,6 +24,8 @@ export interface RunView {
 	readonly runId: string | null;
 	readonly release: string | null;
 	readonly hosts: readonly string[];
+	/** A deploy that changes no host (build and preflight): its tally says so. */
+	readonly dryRun: boolean;
 	readonly summary: RunSummary | null;
 	/** Selected hosts the filter hid when this deploy started: left out of it. */
 	readonly leftOut: readonly string[];
@@ -84,29 +89,6 @@ export interface HotSliceOptions {
 	readonly now: () => number;
 }
 
-/** One line of the log panes for an event that is not itself a log line; null for events that say nothing there. */
-function infoLine(event: EngineEvent): string | null {
-	switch (event.type) {
-		case 'phase': {
-			const revert = revertSuffix(event.revert);
-			if (event.status === 'running') return `${statusMarks.running} ${event.phase}${revert}`;
-			if (event.status === 'failed') return `${statusMarks.failed} ${event.phase}${revert}${event.reason ? `: ${event.reason}` : ''}`;
-			return null;
-		}
-		case 'step':
-			return event.state === 'running' || event.state === 'pending' ? null : `${stepMarks[event.state]} step ${event.name}${event.message ? `: ${event.message}` : ''}`;
-		case 'switched':
-			return `⇄ switched ${event.from ?? noGenerationMark} → ${event.to} (${event.reason})`;
-		case 'host-done':
-			return `■ ${outcomeWords[event.outcome].mark} ${outcomeWords[event.outcome].label}${event.reason ? `: ${event.reason}` : ''}`;
-		case 'confirm':
-			// Declined is no failure: the hosts stay staged.
-			return event.answer ? `${statusMarks.ok} switch confirmed` : `${outcomeWords.staged.mark} switch declined${event.why ? ` (${event.why})` : ''}: staged, not switched`;
-		default:
-			return null;
-	}
-}
-
 /** The hot slice over the store's `set` and `get`: it reads and writes only its own half. */
 export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<HotData>) => void, get: () => HotData) => HotSlice {
 	const { now, publishIntervalMs: interval, logCapacity: capacity } = options;
@@ -122,6 +104,9 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 	let timer: ReturnType<typeof setTimeout> | null = null;
 
 	return (set, get) => {
+		// Every event reads in the log panes as headless prints it and the run record keeps it.
+		const words = eventWording();
+
 		const draftOf = (name: string): HostDraft | undefined => {
 			const existing = dirty.get(name);
 			if (existing) return existing;
@@ -169,7 +154,7 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 
 		return {
 			hosts: Object.fromEntries(options.hosts.map((host) => [host.name, initialHostView(host)])),
-			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], summary: null, leftOut: [] },
+			run: { state: 'idle', kind: null, runId: null, release: null, hosts: [], dryRun: false, summary: null, leftOut: [] },
 			generations: {},
 			version: 0,
 			allLogTotal: 0,
@@ -178,8 +163,7 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 				const at = now();
 				if (event.type === 'run-started') {
 					runHosts = event.hosts;
-					pendingRun = { ...pendingRun, kind: event.kind, runId: event.runId, release: event.release, hosts: event.hosts, summary: null };
-					pushLine({ host: null, stream: 'info', text: `── ${event.kind} ${event.release} · ${event.phases.join(' → ')} ──` }, event.hosts);
+					pendingRun = { ...pendingRun, kind: event.kind, runId: event.runId, release: event.release, hosts: event.hosts, dryRun: isDryRun(event.kind, event.phases), summary: null };
 				}
 				if (event.type === 'run-finished') pendingRun = { ...pendingRun, summary: event.summary };
 				if (event.type === 'generations') {
@@ -195,11 +179,15 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 					const draft = draftOf(name);
 					if (draft) applyToHost(draft, event, at);
 				}
-				const info = infoLine(event);
-				if (info !== null && event.type === 'confirm' && event.answer && event.plan) {
+				// The summary is the console's closing words, not a log line.
+				const lines = event.type === 'run-finished' ? [] : words(event);
+				if (event.type === 'confirm' && event.answer && event.plan) {
 					// A host of a later wave says so, rather than look confirmed and idle.
-					for (const [index, wave] of event.plan.waves.entries()) pushLine({ host: null, stream: 'info', text: index === 0 ? info : `${outcomeWords.staged.mark} ${waitingForWave(index + 1)} (switch confirmed)` }, wave);
-				} else if (info !== null) pushLine({ host: 'host' in event ? event.host : null, stream: 'info', text: info }, targets);
+					for (const [index, wave] of event.plan.waves.entries()) for (const text of index === 0 ? lines : [`${marks.staged} ${waitingForWave(index + 1)} (switch confirmed)`]) pushLine({ host: null, stream: 'info', text }, wave);
+				} else {
+					const shownTo = event.type === 'wave' ? event.hosts : targets;
+					for (const text of lines) pushLine({ host: eventHost(event) ?? null, stream: 'info', text }, shownTo);
+				}
 				schedule();
 			},
 
@@ -236,7 +224,9 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 					const draft = draftOf(name);
 					// This session's own word about a host beats the record's.
 					if (!draft || draft.progress !== 'idle' || draft.outcome !== null) continue;
+					draft.kind = last.kind;
 					draft.outcome = last.outcome;
+					draft.ending = endingOf(last.kind, last.outcome);
 					draft.reason = last.reason;
 					draft.phases = last.phases;
 					draft.target = last.target;

@@ -29,7 +29,8 @@ export type Modal =
 	| { readonly kind: 'confirm-rollback'; readonly hosts: readonly string[]; readonly target: RollbackTarget; readonly question: string }
 	| { readonly kind: 'confirm-quit' }
 	| { readonly kind: 'confirm-wave'; readonly progress: WaveProgress }
-	| { readonly kind: 'confirm-break-lock'; readonly host: string }
+	/** `holder`: who holds the lock, as read just before asking. */
+	| { readonly kind: 'confirm-break-lock'; readonly host: string; readonly holder: string }
 	/** A staged host's changed files, looked at from the switch question. */
 	| { readonly kind: 'changes'; readonly host: string }
 	/** One changed file's diff, current generation against the staged one. */

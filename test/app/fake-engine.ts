@@ -1,5 +1,7 @@
 import type { ConsoleEngine } from '../../source/app/controller.js';
 import type { EngineEvent, GenerationInfo, HostOutcome, LockFacts, RunSummary, StagedHost } from '../../source/engine/events.js';
+import type { LockReading } from '../../source/engine/inspect-fleet.js';
+import { RunFold, summarize } from '../../source/engine/outcome/run-record.js';
 import type { DeployRequest, RollbackRequest, RunContext, StagedLook } from '../../source/engine/requests.js';
 import { mapPlan, planWaves, withOverrides, type WavePlan } from '../../source/engine/waves.js';
 
@@ -23,6 +25,8 @@ export class FakeEngine implements ConsoleEngine {
 	gate: Promise<void> | null = null;
 	/** Hosts whose deploy fails (after staging), with the reason. */
 	failing: Record<string, string> = {};
+	/** Hosts that end a deploy some other way (manual, rolled back…), with the reason. */
+	ending: Record<string, { outcome: HostOutcome; reason: string }> = {};
 	/** What the confirm dialog can look at: each host changes version.txt from "old" to "new". */
 	look: StagedLook = {
 		changes: () => [{ path: 'version.txt', change: 'changed', bytes: 4, sha256: 'f'.repeat(64) }],
@@ -35,7 +39,12 @@ export class FakeEngine implements ConsoleEngine {
 
 	async runDeploy(request: DeployRequest): Promise<RunSummary> {
 		this.deploys.push(request);
-		const { emit } = request;
+		// Summarized as the engine does: folded from the events it emitted.
+		const fold = new RunFold();
+		const emit = (event: EngineEvent) => {
+			fold.apply(event);
+			request.emit(event);
+		};
 		const names = request.hosts.map((host) => host.name);
 		emit({ type: 'run-started', runId: `run-${this.deploys.length}`, kind: 'deploy', release: request.reuse?.release ?? `rel-${this.deploys.length}`, hosts: names, phases: [...request.phases], at: new Date().toISOString() });
 		const staged: StagedHost[] = [];
@@ -69,26 +78,52 @@ export class FakeEngine implements ConsoleEngine {
 			}
 		}
 		for (const name of names) {
-			const outcome = request.signal?.aborted ? 'cancelled' : this.failing[name] ? 'failed' : (outcomes[name] ?? 'ok');
-			emit({ type: 'host-done', host: name, outcome, ...(this.failing[name] ? { reason: this.failing[name] } : {}) });
+			const forced = this.ending[name];
+			const outcome = request.signal?.aborted ? 'cancelled' : forced ? forced.outcome : this.failing[name] ? 'failed' : (outcomes[name] ?? 'ok');
+			const reason = forced?.reason ?? this.failing[name];
+			emit({ type: 'host-done', host: name, outcome, ...(reason ? { reason } : {}) });
 			outcomes[name] = outcome;
 		}
-		const summary = summaryOf(outcomes);
+		const summary = summarize(fold.record, request.signal?.aborted === true);
 		emit({ type: 'run-finished', runId: `run-${this.deploys.length}`, summary, at: new Date().toISOString(), cancelled: request.signal?.aborted === true });
 		return summary;
 	}
 
 	async runRollback(request: RollbackRequest): Promise<RunSummary> {
 		this.rollbacks.push(request);
-		const outcomes: Record<string, HostOutcome> = {};
-		for (const host of request.hosts) outcomes[host.name] = 'ok';
-		return summaryOf(outcomes);
+		const fold = new RunFold();
+		const emit = (event: EngineEvent) => {
+			fold.apply(event);
+			request.emit(event);
+		};
+		const runId = `rollback-${this.rollbacks.length}`;
+		emit({ type: 'run-started', runId, kind: 'rollback', release: 'previous generation', hosts: request.hosts.map((host) => host.name), phases: ['preflight', 'switch', 'validate'], at: new Date().toISOString() });
+		for (const host of request.hosts) emit({ type: 'host-done', host: host.name, outcome: 'ok' });
+		const summary = summarize(fold.record);
+		emit({ type: 'run-finished', runId, summary, at: new Date().toISOString(), cancelled: false });
+		return summary;
 	}
 
 	async breakLocks(context: RunContext): Promise<RunSummary> {
-		const summary = { passed: context.hosts.length, failed: 0, rolledBack: 0, staged: 0, cancelled: 0, interrupted: false, total: context.hosts.length, outcomes: {}, reasons: {}, current: {} };
-		for (const host of context.hosts) context.emit({ type: 'log', host: host.name, stream: 'info', line: 'lock removed' });
+		const fold = new RunFold();
+		const emit = (event: EngineEvent) => {
+			fold.apply(event);
+			context.emit(event);
+		};
+		emit({ type: 'run-started', runId: 'break-lock', kind: 'break-lock', release: 'break-lock', hosts: context.hosts.map((host) => host.name), phases: [], at: new Date().toISOString() });
+		for (const host of context.hosts) {
+			const held = host.name in this.locks;
+			delete this.locks[host.name];
+			emit({ type: 'log', host: host.name, stream: 'info', line: held ? 'lock removed' : 'no lock was held' });
+			emit({ type: 'host-done', host: host.name, outcome: held ? 'ok' : 'skipped' });
+		}
+		const summary = summarize(fold.record);
+		emit({ type: 'run-finished', runId: 'break-lock', summary, at: new Date().toISOString(), cancelled: false });
 		return summary;
+	}
+
+	async readLocks(context: RunContext): Promise<Map<string, LockReading>> {
+		return new Map(context.hosts.map((host) => [host.name, { holder: this.locks[host.name] ? { stale: this.locks[host.name]!.stale, reason: this.locks[host.name]!.reason } : null }]));
 	}
 
 	/** While set, listings wait for it: a host that is slow to answer. */
@@ -115,12 +150,6 @@ export class FakeEngine implements ConsoleEngine {
 		onLine('service says hello');
 		await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 	}
-}
-
-export function summaryOf(outcomes: Record<string, HostOutcome>): RunSummary {
-	const values = Object.values(outcomes);
-	const count = (outcome: HostOutcome) => values.filter((value) => value === outcome).length;
-	return { passed: count('ok'), failed: count('failed') + count('manual'), rolledBack: count('rolled-back'), staged: count('staged'), cancelled: count('cancelled'), interrupted: count('cancelled') > 0, total: values.length, outcomes, reasons: {}, current: {} };
 }
 
 export function generation(id: number, release: string, current = false): GenerationInfo {

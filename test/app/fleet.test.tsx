@@ -48,7 +48,7 @@ describe('counts and clocks tell the truth', () => {
 		state().ingest({ type: 'host-done', host: 'a', outcome: 'ok' });
 		state().flush();
 		expect(elapsedOf(state().hosts.a!, 99_000)).toBe(2000);
-		expect(statusCounts(state())).toMatchObject({ running: 0, ok: 1, queued: 2 });
+		expect(statusCounts(state())).toMatchObject({ running: 0, queued: 2, tally: { long: '✓ 1 ok', short: '✓ 1 ok', marks: '✓ 1' } });
 	});
 });
 

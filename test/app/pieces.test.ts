@@ -124,6 +124,7 @@ describe('tile lines', () => {
 				{ phase: 'upload', status: 'skipped' },
 			],
 			outcome: 'failed',
+			ending: 'failed',
 			reason: 'preflight: disk full on /opt',
 			steps: [],
 			lastLine: 'df: 99%',
@@ -138,13 +139,13 @@ describe('tile lines', () => {
 	});
 
 	it('show a reason only for a host that did not end ok, as the table row and the summary do', () => {
-		const ok = { ...initialHostView(hostConfig('web-1', ['web'])), current: 4, outcome: 'ok', progress: 'done', reason: 'switched after a retry', lastLine: 'up' } as const;
+		const ok = { ...initialHostView(hostConfig('web-1', ['web'])), current: 4, outcome: 'ok', ending: 'ok', progress: 'done', reason: 'switched after a retry', lastLine: 'up' } as const;
 		const text = (line: TileLine) => line.map((segment) => segment.text).join('');
 		const tile = tileLines({ host: ok, focused: false, selected: false, width: 40, now: 0, tick: 0 }).map(text);
 		expect(tile.join('\n')).not.toContain('✗');
 		const columns = tableColumns(100, 5, 4);
 		expect(text(rowSegments({ host: ok, focused: false, selected: false, columns, width: 100, now: 0, tick: 0 }))).not.toContain('✗ switched');
-		const failed = { ...ok, outcome: 'failed', reason: 'health check failed' } as const;
+		const failed = { ...ok, outcome: 'failed', ending: 'failed', reason: 'health check failed' } as const;
 		expect(tileLines({ host: failed, focused: false, selected: false, width: 40, now: 0, tick: 0 }).map(text)[4]?.trimEnd()).toBe('✗ health check failed');
 		expect(text(rowSegments({ host: failed, focused: false, selected: false, columns, width: 100, now: 0, tick: 0 }))).toContain('✗ health check failed');
 	});
@@ -241,11 +242,11 @@ describe('NO_COLOR', () => {
 		expect(theme.colourEnabled).toBe(false);
 		expect(theme.tone('bad')).toBeUndefined();
 		expect(theme.statusTone('failed')).toBeUndefined();
-		expect(theme.outcomeTone('failed')).toBeUndefined();
+		expect(theme.endingTone('failed')).toBeUndefined();
 		// The marks come from the outcome model's words, which colour does not touch.
 		const words = await import('../../source/engine/outcome/words.js');
 		expect(words.statusMarks.failed).toBe('✗');
-		expect(theme.outcomeLabels.failed).toBe('✗ failed');
+		expect(theme.endingLabels.failed).toBe('✗ failed');
 	});
 
 	it('uses colour when NO_COLOR is unset or empty', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent, HostOutcome } from '../../source/engine/events.js';
-import { summarize } from '../../source/engine/outcome/run-record.js';
+import { RunFold, summarize } from '../../source/engine/outcome/run-record.js';
 import { lastKnownHosts } from '../../source/record/last-known.js';
 import { RunRecorder } from '../../source/record/run-recorder.js';
 import { fleetConfig, hostConfig } from '../store/host-fixtures.js';
@@ -30,17 +30,17 @@ const badly: Record<string, { outcome: HostOutcome; reason: string; current: num
 async function recordDeploy(dir: string, runId: string, release: string, outcomeOf: (host: string) => { outcome: HostOutcome; reason?: string; current: number }): Promise<void> {
 	const recorder = new RunRecorder(dir);
 	const events: EngineEvent[] = [{ type: 'run-started', runId, kind: 'deploy', release, hosts: names, phases: ['preflight', 'upload', 'switch', 'validate', 'cleanup'], at: '2026-11-21T10:00:00.000Z' }];
-	const outcomes: Record<string, HostOutcome> = {};
 	for (const host of names) {
 		const { outcome, reason, current } = outcomeOf(host);
-		outcomes[host] = outcome;
 		events.push({ type: 'phase', host, phase: 'preflight', status: 'ok' }, { type: 'phase', host, phase: 'upload', status: 'ok' });
 		events.push({ type: 'phase', host, phase: 'switch', status: outcome === 'failed' ? 'failed' : 'ok', ...(outcome === 'failed' ? { reason } : {}) });
 		events.push({ type: 'log', host, stream: 'stdout', line: 'service restarted' });
 		events.push({ type: 'host-done', host, outcome, ...(reason ? { reason } : {}), current });
 	}
-	const record = { hosts: names, records: {} };
-	events.push({ type: 'run-finished', runId, summary: { ...summarize(record), outcomes, total: names.length }, at: '2026-11-21T10:05:00.000Z', cancelled: false });
+	// Summarized as the engine does: folded from the events.
+	const fold = new RunFold();
+	for (const event of events) fold.apply(event);
+	events.push({ type: 'run-finished', runId, summary: summarize(fold.record), at: '2026-11-21T10:05:00.000Z', cancelled: false });
 	for (const event of events) recorder.record(event);
 	await recorder.close();
 }

@@ -77,7 +77,7 @@ describe('run and confirm', () => {
 			await press(stdin, 'd');
 			await waitForFrame(lastFrame, 'Switch now?');
 			await press(stdin, key);
-			await waitForFrame(lastFrame, '0 ok, 1 staged of 1');
+			await waitForFrame(lastFrame, '◐ 1 staged');
 			expect(engine.switched).toEqual([]);
 			unmount();
 		}
@@ -97,7 +97,7 @@ describe('run and confirm', () => {
 		await waitFor(() => store.getState().run.state === 'finished', 'the run to finish');
 		expect(engine.switched.sort()).toEqual(engine.deploys[0]?.hosts.map((host) => host.name).sort());
 		await waitForFrame(lastFrame, '✓ 2 ok');
-		await waitForFrame(lastFrame, '2 ok of 2');
+		await waitForFrame(lastFrame, 'deploy finished │ ✓ 2 ok │ run run-1');
 	});
 
 	it('c cancels a run and says in-flight switches finish; R retries only failed hosts', async () => {

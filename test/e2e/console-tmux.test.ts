@@ -88,7 +88,7 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console in a real t
 		expect(question).toContain('[y/N]');
 		expect(fleet.current('alpha')).toBe(2);
 
-		await t.press('y', (screen) => tileHeader(screen, 'alpha').includes('gen 1') && !screen.includes('[y/N]') && tileBody(screen, 'alpha').includes('✓ ok') && fleet.current('alpha') === 1, 30_000);
+		await t.press('y', (screen) => tileHeader(screen, 'alpha').includes('gen 1') && !screen.includes('[y/N]') && tileBody(screen, 'alpha').includes('↩ rolled back') && fleet.current('alpha') === 1, 30_000);
 		expect(fleet.current('alpha')).toBe(1);
 		expect(fleet.current('bravo')).toBe(2);
 		expect(fleet.switchesLog('alpha').map((entry) => entry[4])).toEqual(['deploy', 'deploy', 'rollback']);

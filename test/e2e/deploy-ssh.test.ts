@@ -25,7 +25,7 @@ describe.runIf(requireSshd('deploy over ssh'))('deploying over SSH to a real ssh
 			expect(result.stderr).toBe('');
 			expect(result.stdout).not.toContain('Channel open failure');
 			expect(result.exitCode, result.stdout).toBe(0);
-			expect(result.stdout).toContain('Summary: 5 passed, 0 failed, 0 rolled back, 5 total');
+			expect(result.stdout).toContain('Summary: ✓ 5 ok (5 hosts)');
 		}
 		for (const [index, host] of fleet.hosts.entries()) {
 			expect(deploy.current(host.name)).toBe(2);

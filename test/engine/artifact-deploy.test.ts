@@ -12,7 +12,7 @@ describe('odd artifacts through the CLI on local hosts', () => {
 		const demo = await fleet(['alpha'], { build: `${demoBuild} && echo flag > dist/-rf && mkdir -p dist/--help dist/var/empty && echo n > dist/--help/-n` });
 		for (const id of [1, 2]) {
 			const result = await demo.run('deploy', '--yes');
-			expect(result.stdout).toContain('Summary: 1 passed, 0 failed, 0 rolled back, 1 total');
+			expect(result.stdout).toContain('Summary: ✓ 1 ok (1 host)');
 			expect(result.exitCode).toBe(0);
 			expect(demo.current('alpha')).toBe(id);
 		}

@@ -49,12 +49,13 @@ function assertInvariant(root: string, scenario: string): string {
 }
 
 /**
- * The "no lying" check: where the run's summary says the host ended (`· gen N`) is where its
- * `current` is. Every scenario's last run is held to it.
+ * The "no lying" check: where the run says the host ended (`· gen N` on its last line, the
+ * host's end; the summary counts ok hosts on one line) is where its `current` is. Every
+ * scenario's last run is held to it.
  */
 function assertTruthful(output: string, host: string, root: string): void {
-	const line = output.split('\n').find((each) => new RegExp(`^  \\S+ ${host} `).test(each));
-	expect(line, `${host} has a summary line`).toBeDefined();
+	const line = output.split('\n').filter((each) => each.startsWith(`[${host}] `) && /· (gen \d+|no generation)$/.test(each)).at(-1);
+	expect(line, `${host} has a line saying where it ended`).toBeDefined();
 	const said = /· (?:gen (\d+)|no generation)$/.exec(line!);
 	expect(said, `${host}'s summary says where it is: ${line}`).not.toBeNull();
 	const link = path.join(root, 'current');
@@ -144,7 +145,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		const first = await deploy.run('deploy', '--yes');
 		expect(first.stderr).toBe('');
 		// disk is refused; hang-health's first deploy has nothing to roll back to.
-		expect(first.stdout).toContain(`Summary: ${hostNames.length - 2} passed, 2 failed`);
+		expect(first.stdout).toContain(`Summary: ‼ 1 manual intervention · ✗ 1 failed · ✓ ${hostNames.length - 2} ok (${hostNames.length} hosts)`);
 		for (const name of hostNames) assertTruthful(first.stdout, name, root(name));
 	}, 180_000);
 
@@ -207,7 +208,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 	it('health check failing: automatic rollback', async () => {
 		writeFileSync(path.join(root('health'), 'shared', 'data', 'break-new'), '');
 		const result = await deploy.run('deploy', '--yes', '--host', 'health');
-		expect(result.stdout).toMatch(/↺ health +rolled back — GET .*HTTP 500; rolled back to generation 1/);
+		expect(result.stdout).toMatch(/↺ health +rolled back — GET .*HTTP 500: .*; rolled back to generation 1/);
 		expect(deploy.switchesLog('health').slice(-2).map((line) => line[4])).toEqual(['deploy', 'auto-rollback']);
 		rmSync(path.join(root('health'), 'shared', 'data', 'break-new'));
 		outcomes.push(['health check failing', `rolled back to ${assertInvariant(root('health'), 'health')}`]);
@@ -217,7 +218,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		writeFileSync(path.join(root('rollback'), 'shared', 'data', 'sick'), '');
 		const result = await deploy.run('deploy', '--yes', '--host', 'rollback');
 		expect(result.exitCode).toBe(1);
-		expect(result.stdout).toMatch(/‼ rollback +MANUAL INTERVENTION REQUIRED — .*rollback to 1 failed too/);
+		expect(result.stdout).toMatch(/‼ rollback +MANUAL INTERVENTION REQUIRED — .*switched back to generation 1, and generation 1 fails its health check too/);
 		outcomes.push(['rollback failing too', `manual intervention reported; current ${assertInvariant(root('rollback'), 'rollback')}`]);
 	});
 
@@ -234,7 +235,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		writeFileSync(path.join(root('live-lock'), '.lock', 'owner.json'), JSON.stringify({ operator: 'dana@other-console', machine: 'other-console', pid: 77, runId: 'r-live', startedAt: new Date().toISOString() }));
 		const result = await deploy.run('deploy', '--yes', '--host', 'live-lock', '--host', 'health');
 		expect(result.stdout).toMatch(/✗ live-lock +failed — locked by dana@other-console \(pid 77, run r-live\) since \S+, 0 min ago\n/);
-		expect(result.stdout).toMatch(/✓ health +ok/);
+		expect(result.stdout).toMatch(/\[health\] ✓ ok/);
 		expect(JSON.parse(readFileSync(path.join(root('live-lock'), '.lock', 'owner.json'), 'utf8')).runId).toBe('r-live');
 		outcomes.push(['lock held by a live owner', `refused with the owner named; lock kept; current ${assertInvariant(root('live-lock'), 'live-lock')}`]);
 	});
@@ -291,7 +292,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		try {
 			const result = await deploy.run('deploy', '--yes', '--host', 'key', '--host', 'big-line', '--accept-new-host-keys');
 			expect(result.stdout).toMatch(/✗ key +failed — host key for .* changed!/);
-			expect(result.stdout).toMatch(/✓ big-line +ok/);
+			expect(result.stdout).toMatch(/\[big-line\] ✓ ok/);
 			expect(readlinkSync(path.join(root('key'), 'current'))).toBe('generations/1');
 			outcomes.push(['host key changed', `refused loudly, not overridable; current ${assertInvariant(root('key'), 'key')}`]);
 		} finally {
@@ -305,7 +306,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		try {
 			const result = await deploy.run('deploy', '--yes', '--host', 'disk', '--host', 'health');
 			expect(result.stdout).toMatch(/✗ disk +failed — connection refused/);
-			expect(result.stdout).toMatch(/✓ health +ok/);
+			expect(result.stdout).toMatch(/\[health\] ✓ ok/);
 			outcomes.push(['unreachable host', 'failed with "connection refused"; others deployed']);
 		} finally {
 			writeFileSync(deploy.config, config);
@@ -337,7 +338,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 	it('a restart slower than confirm_timeout: the watchdog waits for it, the switch is ok and stays', async () => {
 		const result = await deploy.run('deploy', '--yes', '--host', 'slow-restart');
 		expect(result.exitCode).toBe(0);
-		expect(result.stdout).toMatch(/✓ slow-restart +ok · gen 2/);
+		expect(result.stdout).toMatch(/\[slow-restart\] ✓ ok · gen 2/);
 		await waitFor(() => watchdogScripts(root('slow-restart')).length === 0, 'the watchdog to end');
 		expect(readlinkSync(path.join(root('slow-restart'), 'current'))).toBe('generations/2');
 		expect(deploy.switchesLog('slow-restart').map((line) => line[4])).not.toContain('watchdog-revert');
@@ -359,7 +360,7 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		const result = await run.done;
 		expect(result.code).toBe(1);
 		expect(result.stdout).toMatch(/↺ late-confirm +rolled back — the confirmation of generation 2 came too late.*reverted by watchdog to generation 1 · gen 1/);
-		expect(result.stdout).not.toMatch(/✓ late-confirm +ok/);
+		expect(result.stdout).not.toMatch(/\[late-confirm\] ✓ ok/);
 		expect(readlinkSync(path.join(root('late-confirm'), 'current'))).toBe('generations/1');
 		assertTruthful(result.stdout, 'late-confirm', root('late-confirm'));
 		const next = await deploy.run('deploy', '--yes', '--host', 'late-confirm');
@@ -370,12 +371,12 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 
 	it('the watchdog of a killed run never undoes the next deploy', async () => {
 		const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'killed-run']);
-		await run.waitFor(/\[killed-run\] current: 1 → 2 \(deploy\)/);
+		await run.waitFor(/\[killed-run\] ⇄ switched 1 → 2 \(deploy\)/);
 		run.child.kill('SIGKILL');
 		await run.done;
 		const next = await deploy.run('deploy', '--yes', '--host', 'killed-run', '--break-lock');
 		expect(next.exitCode).toBe(0);
-		expect(next.stdout).toMatch(/✓ killed-run +ok · gen 3/);
+		expect(next.stdout).toMatch(/\[killed-run\] ✓ ok · gen 3/);
 		// Every watchdog has decided; none of them put the host back.
 		await waitFor(() => watchdogScripts(root('killed-run')).length === 0, 'every watchdog to end');
 		expect(readlinkSync(path.join(root('killed-run'), 'current'))).toBe('generations/3');

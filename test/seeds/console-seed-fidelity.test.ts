@@ -69,7 +69,7 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console for operato
 		const changes = await t.press('v', 'Changes on stage-1', 15_000);
 		expect(changes).toMatch(/⚠ warning: disk almost full on stage-1/);
 		await t.press('Escape', 'Switch now? [y/N]', 15_000);
-		await t.press('n', 'deploy finished: 0 ok, 2 staged of 2', 30_000);
+		await t.press('n', 'deploy finished │ ◐ 2 staged', 30_000);
 		await t.press('q', 'switchyard exited with 3', 30_000);
 	});
 

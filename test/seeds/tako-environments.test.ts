@@ -52,9 +52,9 @@ describe('tako: environments and secrets that are not in hosts.toml', () => {
 		const demo = await takoFleet();
 		const result = await run(demo, ['deploy', '--env', 'staging', '--yes']);
 		expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-		expect(result.stdout).toContain('Summary: 2 passed, 0 failed, 0 rolled back, 2 total');
+		expect(result.stdout).toContain('Summary: ✓ 2 ok (2 hosts)');
 		expect(demo.generations('web-1')).toEqual([]);
-		const release = /^deploy (\S+) →/m.exec(result.stdout)![1]!;
+		const release = /^── deploy (\S+) →/m.exec(result.stdout)![1]!;
 		for (const host of ['stage-1', 'stage-2']) {
 			const env = envFile(demo, host);
 			expect(env).toContain(`TAKO_BUILD="${release}"`);
@@ -90,7 +90,7 @@ describe('tako: environments and secrets that are not in hosts.toml', () => {
 		// The host with all it needs (from the operator's environment) deploys in the same run.
 		expect(failed.stdout).toMatch(/✗ web-1 +failed — missing secret: DB_PASSWORD \(\$SHOP_DB_PASSWORD is not set/);
 		const mixed = await run(broken, ['deploy', '--yes'], { SHOP_DB_PASSWORD: 'pr0d-pw' });
-		expect(mixed.stdout).toMatch(/✓ web-1 +ok/);
+		expect(mixed.stdout).toContain('[web-1] ✓ ok');
 		expect(envFile(broken, 'web-1')).toContain('DB_PASSWORD="pr0d-pw"');
 		expect(mixed.stdout).not.toContain('pr0d-pw');
 	});
@@ -110,7 +110,7 @@ describe('tako: environments and secrets that are not in hosts.toml', () => {
 		expect(check.stdout).not.toContain('stage-1');
 		const runs = (await run(demo, ['runs', '--env', 'staging'])).stdout.trim().split('\n').filter((line) => line.includes(' deploy '));
 		expect(runs).toHaveLength(1);
-		expect(runs[0]).toContain('stage-1,stage-2,web-1');
+		expect(runs[0]).toContain('stage-1, stage-2, web-1');
 
 		// tako logs / journalctl: the last lines of each chosen host's service log, prefixed per host.
 		const last = await run(demo, ['logs', '--env', 'staging', '-n', '1']);

@@ -12,7 +12,7 @@ describe('tako: releases, shared dirs, .env with the build version, cleanup, par
 		fleets.push(fleet);
 		const first = await fleet.run('deploy', '--yes', '--jobs', '3');
 		expect(first.exitCode).toBe(1);
-		expect(first.stdout).toContain('Summary: 2 passed, 1 failed, 0 rolled back, 3 total');
+		expect(first.stdout).toContain('Summary: ✗ 1 failed · ✓ 2 ok (3 hosts)');
 
 		// Something the app wrote into a shared dir survives the next releases.
 		writeFileSync(path.join(fleet.root('eu-1'), 'shared', 'logs', 'app.log'), 'written by release 1\n');

@@ -33,19 +33,20 @@ export interface LocalFleet {
  * A demo fleet of local hosts in its own temp dir: the real demo app, built by the real build
  * script, served on free ports, checked over HTTP. `options.toml` adds top-level TOML.
  */
-export async function createLocalFleet(names: readonly string[], options: { toml?: string; hostToml?: Record<string, string>; keep?: number; build?: string } = {}): Promise<LocalFleet> {
+export async function createLocalFleet(names: readonly string[], options: { toml?: string; hostToml?: Record<string, string>; keep?: number; build?: string; services?: boolean } = {}): Promise<LocalFleet> {
 	const base = path.join(repo, 'test', '.tmp');
 	mkdirSync(base, { recursive: true });
 	const dir = mkdtempSync(path.join(base, 'fleet-'));
 	const hosts: LocalFleetHost[] = [];
-	for (const name of names) hosts.push({ name, port: await freePort(), extra: options.hostToml?.[name] });
+	for (const name of names) hosts.push({ name, port: options.services === false ? 0 : await freePort(), extra: options.hostToml?.[name] });
 	const config = path.join(dir, 'hosts.toml');
 	writeFileSync(
 		config,
 		[
 			`[app]\nname = "demo"\nkeep = ${options.keep ?? 5}\n`,
 			`[build]\ncommand = ${JSON.stringify(options.build ?? `node ${path.join(repo, 'demo', 'build.mjs')} dist`)}\nartifact = "dist"\n`,
-			'[defaults]\nroot = "hosts/{host}"\nservices = ["demo"]\nrestart = "sh {current}/bin/service.sh restart {root}"\nshared = ["data", "logs", "run"]\n',
+			// Without services (a big fleet of cheap hosts) every host needs a `health =` of its own (a command).
+			`[defaults]\nroot = "hosts/{host}"\n${options.services === false ? '' : 'services = ["demo"]\nrestart = "sh {current}/bin/service.sh restart {root}"\n'}shared = ["data", "logs", "run"]\n`,
 			'[health]\nexpect = "{version}"\ntimeout = 2\nretries = 15\ninterval = 0.1\n',
 			options.toml ?? '',
 			...hosts.map(

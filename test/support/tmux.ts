@@ -99,3 +99,12 @@ export class TmuxTerminal {
 		if (socketPath) rmSync(socketPath, { force: true });
 	}
 }
+
+/** The tile of `host` on a console screen: its name line, and `offset` lines below it, cut to the tile's width. */
+export function tileLine(screen: string, host: string, offset: number): string {
+	const lines = screen.split('\n');
+	const row = lines.findIndex((line) => new RegExp(`[○◉] ${host} `).test(line));
+	if (row < 0) return '';
+	const column = lines[row]!.indexOf(`${host} `);
+	return (lines[row + offset] ?? '').slice(Math.max(0, column - 4), column + 30);
+}

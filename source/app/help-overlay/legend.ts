@@ -1,4 +1,7 @@
-import { generationWords, outcomeWords, statusMarks } from '../../engine/outcome/words.js';
+import { hostEndings } from '../../engine/events.js';
+import { endingRules } from '../../engine/outcome/endings.js';
+import { marks } from '../../engine/outcome/marks.js';
+import { generationWords, statusMarks } from '../../engine/outcome/words.js';
 import { phaseLetters, spinnerFrames, symbols } from '../theme.js';
 
 /**
@@ -18,19 +21,19 @@ export function legendSections(): LegendSection[] {
 				{ mark: symbols.focus, meaning: 'focused host' },
 				{ mark: `${symbols.selected} ${symbols.unselected}`, meaning: 'selected / not selected' },
 				{ mark: `3${symbols.arrow}4`, meaning: 'current → staged or target generation' },
-				{ mark: `3 ${outcomeWords.staged.mark}4`, meaning: 'generation 4 staged earlier, waiting for a switch' },
+				{ mark: `3 ${marks.staged}4`, meaning: 'generation 4 staged earlier, waiting for a switch' },
 				{ mark: symbols.locked, meaning: 'deploy lock held (who, since when)' },
 				{ mark: symbols.none, meaning: 'no generation yet (nothing deployed)' },
 				{ mark: '?', meaning: 'generation not known yet (host not heard from)' },
 				{ mark: spinnerFrames[0], meaning: 'running: a phase of its own under way (clock runs)' },
-				{ mark: outcomeWords.staged.mark, meaning: 'staged, waiting for the switch question (dim)' },
+				{ mark: marks.staged, meaning: 'staged, waiting for the switch question (dim)' },
 				{ mark: statusMarks.pending, meaning: 'queued: waiting for a slot (jobs) or the build' },
 				{ mark: symbols.service, meaning: 'service logs tailing into its pane' },
 			],
 		},
 		{
 			title: 'outcome of the latest run',
-			rows: Object.values(outcomeWords).map((words) => ({ mark: words.mark, meaning: words.label })),
+			rows: hostEndings.map((ending) => ({ mark: endingRules[ending].mark, meaning: endingRules[ending].label })),
 		},
 		{
 			title: `phases (${Object.entries(phaseLetters)

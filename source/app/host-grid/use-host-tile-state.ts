@@ -1,7 +1,9 @@
-import { outcomeWords, statusMarks, stepMarks } from '../../engine/outcome/words.js';
+import { endingRules } from '../../engine/outcome/endings.js';
+import { marks as outcomeMarks } from '../../engine/outcome/marks.js';
+import { statusMarks, stepMarks } from '../../engine/outcome/words.js';
 import { elapsedOf, isHostBusy, type HostView } from '../../store/host-view.js';
 import { formatElapsed } from '../text-fit.js';
-import { outcomeLabels, outcomeTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
+import { endingLabels, endingTone, phaseLetters, spinnerFrames, statusTone, symbols, tone } from '../theme.js';
 
 /** A run of text with one style; a tile line is a few of these. */
 export interface Segment {
@@ -56,7 +58,7 @@ export function phaseMarkSegments(host: Pick<HostView, 'phases'>, spinner: strin
 export function generationText(host: Pick<HostView, 'current' | 'target' | 'pending'>): string {
 	const current = host.current === undefined ? '?' : host.current === null ? symbols.none : String(host.current);
 	if (host.target !== null) return `${current}${symbols.arrow}${host.target}`;
-	return host.pending !== null ? `${current} ${outcomeWords.staged.mark}${host.pending}` : current;
+	return host.pending !== null ? `${current} ${outcomeMarks.staged}${host.pending}` : current;
 }
 
 /** Who holds the host's lock, when someone does (a held lock refuses a deploy: worth a line). */
@@ -65,13 +67,13 @@ export function lockSegment(host: Pick<HostView, 'lock'>): Segment | null {
 }
 
 /**
- * Why the host did not end ok, marked and coloured as its outcome (◐ for a host left staged: no
- * failure; ✗ for one that failed); none for a host that did (as the summary words it).
+ * Why the host did not end ok, marked and coloured as its ending (◐ for a host left staged: no
+ * failure; a failure under way: ✗, red); none for a host that ended ok (as the summary words it).
  */
-export function reasonSegment(host: Pick<HostView, 'reason' | 'outcome'>): Segment | null {
-	if (!host.reason || host.outcome === 'ok') return null;
-	if (host.outcome === null) return { text: `${outcomeWords.failed.mark} ${host.reason}`, color: tone('bad') };
-	return { text: `${outcomeWords[host.outcome].mark} ${host.reason}`, color: outcomeTone(host.outcome) };
+export function reasonSegment(host: Pick<HostView, 'reason' | 'ending'>): Segment | null {
+	if (!host.reason || host.ending === 'ok') return null;
+	if (!host.ending) return { text: `${outcomeMarks.failed} ${host.reason}`, color: tone('bad') };
+	return { text: `${endingRules[host.ending].mark} ${host.reason}`, color: endingTone(host.ending) };
 }
 
 /** The five lines of a tile: identity, tags/elapsed, phase marks/outcome, steps or log, reason or log. */
@@ -101,7 +103,7 @@ export function tileLines({ host, focused, selected, width, now, tick }: TileInp
 	// for six marks on an 80-column terminal.
 	const status: Segment[] = [
 		...(host.tailing ? [{ text: `${symbols.service} `, color: tone('service') }] : []),
-		...(host.outcome ? [{ text: `${outcomeLabels[host.outcome]} `, color: outcomeTone(host.outcome), bold: true }] : []),
+		...(host.ending ? [{ text: `${endingLabels[host.ending]} `, color: endingTone(host.ending), bold: true }] : []),
 		...(elapsed ? [{ text: elapsed, dim: !busy }] : []),
 	];
 	const tagLine = spreadSegments([{ text: tags || ' ', dim: true }], status, width);

@@ -1,10 +1,12 @@
-import { outcomeWords, statusMarks } from '../../engine/outcome/words.js';
+import { endingRules } from '../../engine/outcome/endings.js';
+import { marks } from '../../engine/outcome/marks.js';
+import { statusMarks } from '../../engine/outcome/words.js';
 import { groupOf } from '../../store/host-order.js';
 import { activityOf, elapsedOf, type HostView } from '../../store/host-view.js';
 import { generationText, phaseMarkSegments, lockSegment, reasonSegment, spreadSegments, type Segment, type TileLine } from '../host-grid/use-host-tile-state.js';
 import { scrolledTop } from '../pick-list/scroll-state.js';
 import { formatElapsed, padEnd } from '../text-fit.js';
-import { outcomeTone, spinnerFrames, symbols, tone } from '../theme.js';
+import { endingTone, spinnerFrames, symbols, tone } from '../theme.js';
 
 /** One line of the table: a group heading or a host. */
 export type TableLine = { readonly kind: 'group'; readonly tag: string } | { readonly kind: 'host'; readonly name: string };
@@ -66,12 +68,12 @@ export function headingText(columns: TableColumns): string {
 
 /** The host's state in one mark: its outcome, the spinner while worked on, a dim ◐ while staged and waiting, `·` while queued. */
 export function stateMark(host: HostView, spinner: string): Segment {
-	if (host.outcome) return { text: outcomeWords[host.outcome].mark, color: outcomeTone(host.outcome), bold: true };
+	if (host.ending) return { text: endingRules[host.ending].mark, color: endingTone(host.ending), bold: true };
 	switch (activityOf(host)) {
 		case 'running':
 			return { text: spinner, color: tone('running') };
 		case 'waiting':
-			return host.target !== null ? { text: outcomeWords.staged.mark, color: tone('muted') } : { text: statusMarks.pending, color: tone('muted') };
+			return host.target !== null ? { text: marks.staged, color: tone('muted') } : { text: statusMarks.pending, color: tone('muted') };
 		case 'queued':
 			return { text: statusMarks.pending, color: tone('muted') };
 		default:

@@ -1,3 +1,6 @@
+import { tallyForms, tallyLine, tallyOf, type TallyForm } from '../../engine/outcome/tally.js';
+import { endingRules } from '../../engine/outcome/endings.js';
+import type { HostEnding } from '../../engine/events.js';
 import type { ConsoleData } from '../../store/console-store.js';
 import { activityOf } from '../../store/host-view.js';
 
@@ -8,32 +11,39 @@ export interface StatusCounts {
 	readonly running: number;
 	/** Started, nothing under way: staged and waiting for the switch question or their wave. */
 	readonly waiting: number;
-	readonly ok: number;
-	readonly failed: number;
-	readonly rolledBack: number;
-	readonly staged: number;
-	readonly cancelled: number;
+	/** The tally of the hosts that are done, in each form (the bar shows the longest that fits); '' before any is. */
+	readonly tally: Readonly<Record<TallyForm, string>>;
+	/** A host that is done failed (the line turns red). */
+	readonly failed: boolean;
 }
 
 /**
- * Counts over the hosts of the latest run (hosts never run don't count), from the outcome model's
- * progress; before this console has run anything, over the hosts the run records tell of.
+ * Counts over the hosts of the latest run (hosts never run don't count): the ones under way by
+ * what they are doing, the ones done by the outcome model's tally, as every other surface counts
+ * them; before this console has run anything, over the hosts the run records tell of.
  */
 export function statusCounts(state: Pick<ConsoleData, 'hosts' | 'run' | 'order'>): StatusCounts {
-	const counts = { queued: 0, running: 0, waiting: 0, ok: 0, failed: 0, rolledBack: 0, staged: 0, cancelled: 0 };
+	let queued = 0;
+	let running = 0;
+	let waiting = 0;
+	const done: HostEnding[] = [];
 	const counted = state.run.hosts.length > 0 ? state.run.hosts : state.order.filter((name) => state.hosts[name]?.recalled);
 	for (const name of counted) {
 		const host = state.hosts[name];
 		if (!host) continue;
 		const activity = activityOf(host);
-		if (activity === 'queued') counts.queued += 1;
-		else if (activity === 'running') counts.running += 1;
-		else if (activity === 'waiting') counts.waiting += 1;
-		else if (host.outcome === 'ok') counts.ok += 1;
-		else if (host.outcome === 'failed' || host.outcome === 'manual') counts.failed += 1;
-		else if (host.outcome === 'rolled-back') counts.rolledBack += 1;
-		else if (host.outcome === 'staged') counts.staged += 1;
-		else if (host.outcome === 'cancelled') counts.cancelled += 1;
+		if (activity === 'queued') queued += 1;
+		else if (activity === 'running') running += 1;
+		else if (activity === 'waiting') waiting += 1;
+		else if (host.ending) done.push(host.ending);
 	}
-	return counts;
+	const tally = tallyOf(done, { dryRun: state.run.dryRun, interrupted: state.run.summary?.tally.interrupted ?? false });
+	const text = (form: TallyForm) => (done.length === 0 ? '' : tallyLine(tally, form));
+	return {
+		queued,
+		running,
+		waiting,
+		tally: Object.fromEntries(tallyForms.map((form) => [form, text(form)])) as Record<TallyForm, string>,
+		failed: done.some((ending) => endingRules[ending].failed),
+	};
 }

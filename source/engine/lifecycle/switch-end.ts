@@ -14,14 +14,24 @@ export type SwitchEnd =
 	| { readonly kind: 'reverted'; readonly from: number; readonly failure: string }
 	/** It failed after moving, and there was nothing to go back to. */
 	| { readonly kind: 'no-way-back'; readonly from: null; readonly failure: string }
-	/** Going back to `from` failed too. */
-	| { readonly kind: 'revert-failed'; readonly from: number; readonly failure: string; readonly revertFailure: string }
+	/** Going back to `from` failed too: the swap back, the activation of `from`, or `from`'s health check (`failedAt`). */
+	| { readonly kind: 'revert-failed'; readonly from: number; readonly failure: string; readonly revertFailure: string; readonly failedAt: RevertFailedAt }
 	/** The watchdog put the host back on `from` (`decidedFirst`: before the engine could claim the decision). */
 	| { readonly kind: 'watchdog-reverted'; readonly from: number; readonly cause: WatchdogCause; readonly decidedFirst: boolean; readonly exit: number }
 	/** A later run took the watchdog's decision: the host is that run's now. */
 	| { readonly kind: 'taken-over'; readonly from: number | null; readonly cause: WatchdogCause; readonly by: string }
 	/** The watchdog decided, and no revert can be confirmed: `current` is where the host says (undefined: unreadable). */
 	| { readonly kind: 'unconfirmed'; readonly from: number | null; readonly cause: WatchdogCause; readonly decidedFirst: boolean; readonly token: string; readonly current?: number | null };
+
+/** Where a way back failed: `current` never moved back, or it did and `from` would not activate or is unhealthy too. */
+export type RevertFailedAt = 'swap' | 'activation' | 'health';
+
+/** Said as it happened: the way back itself failed, or the host is back on `from` and `from` fails too. */
+const wayBackWords: Readonly<Record<RevertFailedAt, (from: number, why: string) => string>> = {
+	swap: (from, why) => `rollback to ${from} failed too (${why})`,
+	activation: (from, why) => `switched back to generation ${from}, but activating it failed (${why})`,
+	health: (from, why) => `switched back to generation ${from}, and generation ${from} fails its health check too (${why})`,
+};
 
 const unreachable = (end: never): never => {
 	throw new Error(`unknown switch end ${JSON.stringify(end)}`);
@@ -48,7 +58,7 @@ export function switchOutcome(end: SwitchEnd, to: number, as: 'deploy' | 'rollba
 		case 'no-way-back':
 			return manual(`${end.failure}; no previous generation to return to`);
 		case 'revert-failed':
-			return manual(`${end.failure}; rollback to ${end.from} failed too (${end.revertFailure})`);
+			return manual(`${end.failure}; ${wayBackWords[end.failedAt](end.from, end.revertFailure)}`);
 		case 'watchdog-reverted':
 			return rolledBack(`${why(end.cause, end.decidedFirst)}; reverted by watchdog to generation ${end.from}${end.exit === 0 ? '' : ` (its revert exited ${end.exit})`}`);
 		case 'taken-over':

@@ -10,7 +10,7 @@ import { deadManFor, type CurrentPart, type DeadMan, type Decided } from './dead
 import { expectState, switched } from './host-lifecycle.js';
 import type { HostRun, PhaseTimer } from './host-run.js';
 import { swapTrip, type SwapRead } from './swap.js';
-import type { SwitchEnd } from './switch-end.js';
+import type { RevertFailedAt, SwitchEnd } from './switch-end.js';
 import { send } from './trip.js';
 
 /** What a switch needs of the run it is in. */
@@ -253,8 +253,9 @@ async function revert(sw: Switching, moved: Moved, failure: string, failedBy: Fa
 		swapTrip({ to: from, switchScript: switchScript(sw, from, 'auto-rollback', failedBy), current: sw.current, options: switchOptions(sw), stopped: () => sw.run.force?.aborted === true }),
 	);
 	if (back.swapped) sw.run.emit({ type: 'switched', host: sw.name, from: sw.plan.to, to: from, reason: 'auto-rollback' });
+	const failedAt: RevertFailedAt = !back.swapped ? 'swap' : back.failure ? 'activation' : 'health';
 	const backFailure = back.swapped ? (back.failure ?? (sw.plan.validate ? await validation(sw, from, true) : undefined)) : back.failure;
-	return ended(backFailure ? { kind: 'revert-failed', from, failure, revertFailure: backFailure } : { kind: 'reverted', from, failure });
+	return ended(backFailure ? { kind: 'revert-failed', from, failure, revertFailure: backFailure, failedAt } : { kind: 'reverted', from, failure });
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { RunSummary } from '../events.js';
+import { hostEndings, type Tally } from '../events.js';
+import { endingRules, type EndingExit } from './endings.js';
 
 /** What ended a run early, from outside the engine: a key or signal, or the output going away. */
 export type Interruption = 'interrupt' | 'terminate' | 'hangup' | 'output-closed';
@@ -31,19 +32,21 @@ export const exitCodes = {
 	'output-closed': 141,
 } as const;
 
+/** Which exit an ending asks for wins when a run's hosts ended differently: a failure over a cancel over hosts left staged. */
+const exitStrength: readonly EndingExit[] = ['failed', 'interrupt', 'notSwitched', 'ok'];
+
 /**
- * 0: every host ended as the run asked. 1: a host failed, was rolled back or needs manual
- * intervention. 3: nothing failed, but hosts were left staged (confirmation declined, waves
- * stopped). 130/143/129/141: the run was cancelled (Ctrl-C or `c`/`q` in the console, SIGTERM,
- * SIGHUP, a closed output pipe), whatever the hosts had reached.
+ * From the tally, by each ending's rule (endings.ts): 0 every host ended as the run asked (or
+ * nothing ran); 1 a host failed, was rolled back or needs manual intervention; 3 nothing failed,
+ * but hosts were left staged (confirmation declined, waves stopped). 130/143/129/141: the run was
+ * cancelled (Ctrl-C or `c`/`q` in the console, SIGTERM, SIGHUP, a closed output pipe), whatever
+ * the hosts had reached.
  */
-export function exitCode(summary: RunSummary | null, interruption?: Interruption): number {
+export function exitCode(tally: Tally | null, interruption?: Interruption): number {
 	if (interruption) return exitCodes[interruption];
-	if (!summary) return exitCodes.ok;
+	if (!tally) return exitCodes.ok;
 	// Cancelled from the console (c, q) as headless is by Ctrl-C: whatever the hosts had reached.
-	if (summary.interrupted) return exitCodes.interrupt;
-	if (summary.failed + summary.rolledBack > 0) return exitCodes.failed;
-	if (summary.cancelled > 0) return exitCodes.interrupt;
-	if (summary.staged > 0) return exitCodes.notSwitched;
-	return exitCodes.ok;
+	if (tally.interrupted) return exitCodes.interrupt;
+	const asked = new Set(hostEndings.filter((ending) => tally.counts[ending] > 0).map((ending) => endingRules[ending].exit));
+	return exitCodes[exitStrength.find((exit) => asked.has(exit)) ?? 'ok'];
 }

@@ -1,4 +1,5 @@
-import type { EngineEvent, HostOutcome, Phase, PhaseStatus } from '../events.js';
+import type { EngineEvent, HostEnding, HostOutcome, Phase, PhaseStatus, RunKind } from '../events.js';
+import { endingOf } from './endings.js';
 
 /** One FastDeploy-style step as a host reported it. */
 export interface StepRecord {
@@ -26,7 +27,11 @@ export interface HostRecord {
 	/** Phases of the host's latest run, in plan order, with their status. Empty before any run. */
 	readonly phases: readonly PhaseMark[];
 	readonly progress: HostProgress;
+	/** The kind of the host's latest run. */
+	readonly kind: RunKind | null;
 	readonly outcome: HostOutcome | null;
+	/** How the tally counts it (the outcome read with the run's kind); null until it has an outcome. */
+	readonly ending: HostEnding | null;
 	/** One-line reason of the latest failure (phase or host-done). */
 	readonly reason: string | null;
 	/** The generation `current` points to, as the host last said; undefined until it has said. */
@@ -43,7 +48,9 @@ export const emptyHostRecord = (name: string): HostRecord => ({
 	name,
 	phases: [],
 	progress: 'idle',
+	kind: null,
 	outcome: null,
+	ending: null,
 	reason: null,
 	current: undefined,
 	target: null,
@@ -76,8 +83,10 @@ export function applyToHost(draft: HostRecordDraft, event: EngineEvent): void {
 		case 'run-started':
 			draft.phases = event.phases.map((phase) => ({ phase, status: 'pending' }));
 			draft.progress = 'queued';
+			draft.kind = event.kind;
 			draft.reason = null;
 			draft.outcome = null;
+			draft.ending = null;
 			draft.target = null;
 			draft.steps = [];
 			return;
@@ -114,6 +123,7 @@ export function applyToHost(draft: HostRecordDraft, event: EngineEvent): void {
 			return;
 		case 'host-done':
 			draft.outcome = event.outcome;
+			draft.ending = endingOf(draft.kind, event.outcome);
 			draft.progress = 'done';
 			if (event.reason) draft.reason = event.reason;
 			if (event.current !== undefined) draft.current = event.current;
@@ -130,6 +140,6 @@ export function applyToHost(draft: HostRecordDraft, event: EngineEvent): void {
 function settledStatus(status: PhaseStatus, outcome: HostOutcome): PhaseStatus {
 	if (status === 'pending') return 'skipped';
 	if (status !== 'running') return status;
-	if (outcome === 'cancelled') return 'skipped';
+	if (outcome === 'cancelled' || outcome === 'skipped') return 'skipped';
 	return outcome === 'ok' || outcome === 'staged' ? 'ok' : 'failed';
 }

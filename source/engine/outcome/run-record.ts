@@ -1,4 +1,5 @@
 import type { EngineEvent, HostOutcome, Phase, RunKind, RunSummary } from '../events.js';
+import { tallyOfRun } from './tally.js';
 import { applyToHost, emptyHostRecord, hostsOfEvent, type HostRecord, type HostRecordDraft } from './host-record.js';
 import { isWarning } from '../warnings.js';
 
@@ -82,8 +83,8 @@ export class RunFold {
 	}
 }
 
-/** Counts, reasons and where each host ended, over the run's hosts. A host without an outcome failed. */
-export function summarize(record: Pick<RunRecord, 'hosts' | 'records' | 'warnings'>, interrupted = false): RunSummary {
+/** The tally, reasons and where each host ended, over the run's hosts. A host without an outcome failed. */
+export function summarize(record: Pick<RunRecord, 'kind' | 'phases' | 'hosts' | 'records' | 'warnings'>, interrupted = false): RunSummary {
 	const outcomes: Record<string, HostOutcome> = {};
 	const reasons: Record<string, string> = {};
 	const current: Record<string, number | null> = {};
@@ -93,15 +94,10 @@ export function summarize(record: Pick<RunRecord, 'hosts' | 'records' | 'warning
 		if (host?.reason) reasons[name] = host.reason;
 		if (host?.current !== undefined) current[name] = host.current;
 	}
-	const count = (...wanted: HostOutcome[]) => Object.values(outcomes).filter((outcome) => wanted.includes(outcome)).length;
+	const kind = record.kind ?? 'deploy';
 	return {
-		passed: count('ok'),
-		failed: count('failed', 'manual'),
-		rolledBack: count('rolled-back'),
-		staged: count('staged'),
-		cancelled: count('cancelled'),
-		interrupted,
-		total: record.hosts.length,
+		kind,
+		tally: tallyOfRun(kind, record.phases, Object.values(outcomes), interrupted),
 		outcomes,
 		reasons,
 		current,

@@ -1,6 +1,6 @@
 import { layout } from './layout.js';
 import { asUserFunction } from './deploy-user.js';
-import { quote, script } from './quote.js';
+import { marker, quote, script } from './quote.js';
 
 /** Runs an operator-written command (health check, dry_run, logs) from inside a generation. */
 export function runInGeneration(root: string, generation: number | 'current', command: string): string {
@@ -8,6 +8,23 @@ export function runInGeneration(root: string, generation: number | 'current', co
 	const dir = generation === 'current' ? paths.current : paths.generation(generation);
 	return script(`cd ${dir}`, command);
 }
+
+/** The block a captured command's output is printed in (`SY:captured-begin` … `-end`), read by `readCaptured`. */
+const capturedBlock = 'captured';
+
+/**
+ * `runInGeneration`, its output (stdout and stderr, in order) printed inside a block instead of
+ * streamed as the host's log: the engine shows it labelled as what it is (a health check's output).
+ * The exit status is the command's.
+ */
+export function runCaptured(root: string, generation: number | 'current', command: string): string {
+	return script(`echo "${marker}${capturedBlock}-begin"`, `(
+${runInGeneration(root, generation, command)}
+) 2>&1`, 'sy_rc=$?', `echo "${marker}${capturedBlock}-end"`, 'exit $sy_rc');
+}
+
+/** What a `runCaptured` command printed, line by line (as far as it got, when it was stopped). */
+export const readCaptured = (result: { readonly blocks: ReadonlyMap<string, readonly string[]> }): readonly string[] => result.blocks.get(capturedBlock) ?? [];
 
 /**
  * `systemctl is-active` for each service; `--user` for systemd user units (Oqto's modes), checked
