@@ -55,7 +55,7 @@ export const optionTable = {
 	release: { type: 'string', value: 'ID', says: 'to the newest generation of that release', takenBy: ['rollback'] },
 	yes: { type: 'boolean', short: 'y', says: 'switch without asking (needed without a terminal)', takenBy: ['deploy', 'rollback'] },
 	'break-lock': { type: 'boolean', says: 'remove a held lock first (recorded in switches.log)', takenBy: ['deploy', 'rollback'] },
-	jobs: { type: 'string', short: 'j', value: 'N', says: 'hosts worked on at once', takenBy: working },
+	jobs: { type: 'string', short: 'j', value: 'N', says: 'hosts worked on at once', takenBy: [...working, 'logs'] },
 	follow: { type: 'boolean', short: 'f', says: 'keep following', takenBy: ['logs'] },
 	lines: { type: 'string', short: 'n', value: 'N', says: 'N earlier lines per command', takenBy: ['logs'] },
 	json: { type: 'boolean', says: 'one JSON object per line', takenBy: printing },

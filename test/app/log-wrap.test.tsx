@@ -20,7 +20,8 @@ describe('the full-screen log wraps long lines', () => {
 		engine.script = (host, emit) => {
 			if (host === 'web-1') emit({ type: 'log', host, stream: 'stderr', line: reason });
 		};
-		const { lastFrame, stdin, store } = await renderConsole({ hosts: smallFleet(), engine, columns: 80, rows: 24 });
+		// Tall enough that the docked pane still holds the line under the run's last ones.
+		const { lastFrame, stdin, store } = await renderConsole({ hosts: smallFleet(), engine, columns: 80, rows: 30 });
 		await press(stdin, 'd');
 		await waitForFrame(lastFrame, 'Switch now?');
 		await press(stdin, 'n');

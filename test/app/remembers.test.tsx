@@ -73,7 +73,7 @@ describe('the console remembers the fleet', () => {
 		// What the console does once its first frame is out (run-console.tsx).
 		void controller.recall();
 
-		const frame = await waitForFrame(lastFrame, 'idle │ last recorded: ✓ 197 ok · ✗ 2 failed · ↺ 1 rolled back');
+		const frame = await waitForFrame(lastFrame, 'idle │ last recorded: ‼ 1 manual intervention · ✗ 1 failed · ↺ 1 rolled back · ✓ 197 ok');
 		expect(frame).toMatch(/‼ node-004 .*2 +p✓ u✓ s✓ .*‼ validate: health failed; rollback to 1 failed/);
 		expect(frame).toMatch(/✗ node-009 .*1 +p✓ u✓ s✗ .*✗ switch to 2: restart failed/);
 		expect(frame).toMatch(/↺ node-013 .*1 +p✓ u✓ s✓ .*↺ validate: health failed; rolled back to gener/);
@@ -110,7 +110,7 @@ describe('the console remembers the fleet', () => {
 		const { lastFrame, controller } = await renderConsole({ config, engine, columns: 100, rows: 30 });
 		await controller.recall();
 		await controller.refreshGenerations();
-		const frame = await waitForFrame(lastFrame, 'idle │ last recorded: ✓ 3 ok · ✗ 1 failed │ 2 hosts not on release rel-2');
+		const frame = await waitForFrame(lastFrame, 'idle │ last recorded: ‼ 1 manual intervention · ✓ 3 ok │ 2 hosts not on release rel-2');
 		// node-002 runs 1 with 2 staged and declined, waiting for a switch; node-003 is locked.
 		expect(frame).toMatch(/node-002 +local gen 1 ◐2/);
 		expect(frame).toContain('⊠ locked by ann@laptop (pid 42');

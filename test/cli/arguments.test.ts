@@ -16,7 +16,7 @@ describe('every flag honoured or refused, per command', () => {
 		expect(refusal('check', '--yes')).toBe('--yes goes with deploy and rollback, not check (switchyard help check lists what it takes)');
 		expect(refusal('--yes')).toBe('--yes goes with deploy and rollback, not the console (no command)');
 		expect(refusal('deploy', '-f')).toMatch(/^-f goes with logs, not deploy/);
-		expect(refusal('runs', '--jobs', '2')).toMatch(/^--jobs goes with the console \(no command\), deploy, generations, rollback and check, not runs/);
+		expect(refusal('runs', '--jobs', '2')).toMatch(/^--jobs goes with the console \(no command\), deploy, generations, rollback, check and logs, not runs/);
 	});
 
 	it('takes what each command uses', () => {

@@ -86,7 +86,7 @@ describe('a switch without a dead-man', () => {
 		writeFileSync(path.join(host.root, 'break-1'), '');
 		const bad = await host.run('deploy', [], 'bad');
 		expect(bad.outcome).toBe('manual');
-		expect(bad.reason).toMatch(/; rollback to 1 failed too \(activating generation 1: .*\) — manual intervention required$/);
+		expect(bad.reason).toMatch(/; switched back to generation 1, but activating it failed \(activating generation 1: .*\) — manual intervention required$/);
 		expect(bad.switches).toEqual(['1→2 deploy', '2→1 auto-rollback']);
 		expect(bad.current).toBe(1);
 	});
