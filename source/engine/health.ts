@@ -1,6 +1,7 @@
 import type { HealthConfig, HttpCheck } from '../config/types.js';
 import type { HostSession } from './host-session.js';
 import { failureReason } from './host-session.js';
+import { deadline } from './deadline.js';
 import { fillTemplate } from './remote/quote.js';
 import { runInGeneration, servicesActive } from './remote/run-in-current.js';
 import { strategyFor } from './strategies/index.js';
@@ -53,9 +54,13 @@ function healthChecks(session: HostSession, health: HealthConfig, version: strin
 
 async function firstFailure(checks: readonly Check[], timeoutMs: number, cancel?: AbortSignal): Promise<string | undefined> {
 	for (const check of checks) {
-		const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(cancel ? [cancel] : [])]);
-		const failure = await check(signal);
-		if (failure) return failure;
+		const limit = deadline(timeoutMs, cancel);
+		try {
+			const failure = await check(limit.signal);
+			if (failure) return failure;
+		} finally {
+			limit.clear();
+		}
 	}
 	return undefined;
 }
