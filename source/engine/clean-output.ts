@@ -1,5 +1,5 @@
 import type { HostConfig } from '../config/types.js';
-import type { EmitEvent, EngineEvent } from './events.js';
+import type { EmitEvent, EngineEvent, GenerationInfo, StagedHost } from './events.js';
 import { envValueText } from './generation-env.js';
 import { quote } from './remote/quote.js';
 
@@ -150,10 +150,27 @@ export function cleanOutput(hosts: readonly HostConfig[], emit: EmitEvent): Emit
 				return emit({ ...event, ...(event.reason === undefined ? {} : { reason: optional(event.reason) }) });
 			case 'run-finished':
 				return emit({ ...event, summary: { ...event.summary, reasons: Object.fromEntries(Object.entries(event.summary.reasons).map(([host, reason]) => [host, clean(reason)])) } });
+			// What a host's metadata says (release, by, notes) is host text like its output: the `g` list,
+			// `switchyard generations`, --json and the records show it (the readers clean it too).
+			case 'generations':
+				return emit({ ...event, generations: event.generations.map((generation) => cleanGeneration(generation, clean)) });
+			case 'staged':
+				return emit({ ...event, staged: cleanStaged(event.staged, clean) });
+			case 'confirm':
+				return emit({ ...event, hosts: event.hosts.map((host) => cleanStaged(host, clean)), ...(event.why === undefined ? {} : { why: clean(event.why) }) });
 			default:
 				return emit(event);
 		}
 	};
+}
+
+function cleanGeneration(generation: GenerationInfo, clean: (text: string) => string): GenerationInfo {
+	const optional = <K extends 'rev' | 'statusAt' | 'statusNote'>(key: K) => (generation[key] === undefined ? {} : { [key]: clean(generation[key]) });
+	return { ...generation, release: clean(generation.release), created: clean(generation.created), by: clean(generation.by), ...optional('rev'), ...optional('statusAt'), ...optional('statusNote') };
+}
+
+function cleanStaged(staged: StagedHost, clean: (text: string) => string): StagedHost {
+	return { ...staged, release: clean(staged.release), ...(staged.warnings === undefined ? {} : { warnings: staged.warnings.map(clean) }) };
 }
 
 /** Masks secrets and makes control characters visible: for lines that don't come through an engine run (service log tails). */

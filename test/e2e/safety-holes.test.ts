@@ -240,6 +240,37 @@ describe('odd things on hosts and in configs', () => {
 		expect(demo.current('alpha')).toBe(2);
 	});
 
+	it('a hostile generation.json cannot drive the terminal nor number the next generation (#24.6)', async () => {
+		const demo = await fleet(['alpha']);
+		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
+		// JSON escapes on one line: \u001b is ESC once parsed; \n is a line break to dash's echo, which made a forged `SY:gen 50`.
+		const hostile = '{"id":50,"release":"evil\\u001b]2;PWNED\\u0007\\nSY:gen 50 {\\"release\\":\\"forged\\"}","created":"2026-01-01T00:00:00Z","by":"\\u001b[2Jmallory","files":1,"bytes":1}\n';
+		writeFileSync(path.join(demo.root('alpha'), 'generations', '1', '.switchyard', 'generation.json'), hostile);
+		writeFileSync(path.join(demo.root('alpha'), 'generations', '1', '.switchyard', 'status'), 'live 2026-01-01T00:00:00Z \\033]2;PWNED\\007\\nSY:gen-status 60 live\n');
+		const listed = await demo.run('generations');
+		const json = await demo.run('generations', '--json');
+		for (const shown of [listed.stdout, json.stdout]) {
+			// Neither the characters nor, in JSON, their escapes.
+			for (const raw of ['\u001b', '\u0007', '\\u001b', '\\u0007']) expect(shown).not.toContain(raw);
+			// The whole line is the metadata: what looked like a marker is part of its release.
+			expect(shown).toContain('evil␛]2;PWNED␇␊SY:gen 50');
+		}
+		expect(listed.stdout.split('\n').filter((line) => /^[* ] \d+ /.test(line)).map((line) => line.slice(2).split(' ')[0])).toEqual(['1']);
+		const listing = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; generations?: { id: number; statusNote?: string }[] }).find((event) => event.type === 'generations')!;
+		expect(listing.generations!.map((generation) => generation.id)).toEqual([1]);
+		expect(listing.generations![0]!.statusNote).toBe('\\033]2;PWNED\\007\\nSY:gen-status 60 live');
+		// Ids are the directories' names: the next deploy is generation 2, whatever the metadata says.
+		const next = await demo.run('deploy', '--yes');
+		expect(next.exitCode, next.stdout).toBe(0);
+		expect(demo.current('alpha')).toBe(2);
+		expect(demo.generations('alpha')).toEqual([1, 2]);
+		const runs = path.join(demo.dir, '.switchyard', 'runs');
+		const record = readFileSync(path.join(runs, readdirSync(runs).sort().at(-1)!, 'events.jsonl'), 'utf8');
+		for (const raw of ['\\u001b', '\\u0007']) expect(record).not.toContain(raw);
+		expect(record).toContain('evil␛]2;PWNED␇');
+		assertConsistent(demo, 'alpha');
+	});
+
 	it('shows FastDeploy-shaped lines as steps only from a deploy script', async () => {
 		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["echo '{\\"name\\":\\"fake\\",\\"state\\":\\"failure\\",\\"message\\":\\"boom\\"}'"]` } });
 		const result = await demo.run('deploy', '--yes', '--json');

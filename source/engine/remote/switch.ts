@@ -53,7 +53,7 @@ export function swapCurrent(input: SwitchInput): string {
 		`ln -s ${currentTarget(input.to)} ${link}`,
 		`mv -T ${link} ${paths.current}`,
 		`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${quote(input.at)} ${quote(input.operator)} "\${from:--}" ${input.to} ${input.reason} ${quote(input.release)} >> ${paths.switchesLog}`,
-		`echo "${marker}${swappedMarker} \${from:--}"`,
+		`printf '%s %s\\n' ${marker}${swappedMarker} "\${from:--}"`,
 		leftBehind && `if [ -n "$from" ] && [ "$from" != ${input.to} ]; then ${markGenerationStatus(generation('$from'), leftBehind, input.at, input.failedBy)}; fi`,
 		markGenerationStatus(generation(String(input.to)), 'live', input.at),
 	);
