@@ -340,6 +340,7 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		script: merged.script,
 		user: merged.user,
 		...(merged.run_as === undefined ? {} : { runAs: merged.run_as }),
+		...(merged.become === undefined ? {} : { become: merged.become }),
 		...(merged.environment === undefined ? {} : { environment: merged.environment }),
 		mode: merged.mode,
 		frontend: merged.frontend ?? false,

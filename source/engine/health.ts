@@ -44,7 +44,7 @@ function healthChecks(session: HostSession, health: HealthConfig, version: strin
 		health.servicesActive && session.host.services.length > 0
 			? [async (signal) => {
 					const host = session.host;
-					const result = await session.run(servicesActive(host.services, { userUnits: host.mode !== undefined, ...(host.user ? { user: host.user } : {}) }), { signal });
+					const result = await session.run(servicesActive(host.services, { userUnits: host.mode !== undefined, ...(host.user ? { user: host.user } : {}), ...(host.become ? { become: host.become } : {}) }), { signal });
 					return result.code === 0 ? undefined : failureReason(result);
 				}]
 			: [];
