@@ -1,11 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli } from '../support/local-fleet.js';
-import { canCreateUsers, createUser, removeUser, type OsUser } from '../support/os-user.js';
+import { allowSudo, canCreateUsers, canUseSudo, createUser, removeUser, type OsUser } from '../support/os-user.js';
 import { loginPath, pathWithout } from '../support/path-without.js';
 import { reachableTempDir } from '../support/reachable-dir.js';
 
@@ -179,4 +179,83 @@ describe.runIf(requireSshd('hosts as they really are') && canCreateUsers())('hos
 			}, 180_000);
 		});
 	}
+});
+
+/*
+ * The other row of the way-in table: a login that is not root uses `sudo -n` (the Oqto seed's
+ * "sudo access on remote hosts"), for root (installs, chown) and for the deployment's user alike;
+ * a login whose sudo wants a password is told so in the preflight.
+ */
+describe.runIf(requireSshd('a login that is not root') && canCreateUsers() && canUseSudo())('a login that is not root, on a real sshd host: sudo -n (#24.1)', () => {
+	let base: string;
+	let fleet: Fleet;
+	const accounts: OsUser[] = [];
+	let disallow: (() => void) | undefined;
+	/** The login with sudo, the login without, and the deployment's user. */
+	const deployer = () => accounts[0]!;
+	const stranger = () => accounts[1]!;
+	const owner = () => accounts[2]!;
+
+	beforeAll(async () => {
+		base = reachableTempDir('not-root-');
+		accounts.push(createUser('sy-login', { login: true }), createUser('sy-nopass', { login: true }), createUser('sy-owner'));
+		disallow = allowSudo(deployer());
+		fleet = await startFleet({ dir: path.join(base, 'ssh'), hosts: [{ name: 'box' }] });
+		// sshd reads authorized_keys as the account logging in.
+		chmodSync(path.join(fleet.dir, 'authorized_keys'), 0o644);
+		const block = readFileSync(fleet.sshConfigFile, 'utf8');
+		writeFileSync(fleet.sshConfigFile, [deployer(), stranger()].map((login) => block.replace('Host box', `Host as-${login.name}`).replace(/User \S+/, `User ${login.name}`)).join('\n'));
+		writeFileSync(path.join(base, 'build.sh'), buildScript);
+		mkdirSync(path.join(base, 'restarts'), { mode: 0o1777 });
+		chmodSync(path.join(base, 'restarts'), 0o1777);
+		// Each login keeps its deployments in a root of its own.
+		for (const login of [deployer(), stranger()]) {
+			mkdirSync(path.join(base, login.name));
+			chownSync(path.join(base, login.name), login.uid, login.gid);
+		}
+	});
+	afterAll(async () => {
+		disallow?.();
+		await fleet?.stop();
+		for (const account of accounts) removeUser(account);
+		if (base) rmSync(base, { recursive: true, force: true });
+	});
+
+	const configFor = (login: OsUser) => {
+		const config = path.join(base, `${login.name}.toml`);
+		const host = path.join(base, login.name);
+		writeFileSync(
+			config,
+			[
+				'[app]\nname = "oqto"\n',
+				'[build]\ncommand = "sh build.sh"\nartifact = "out"\n',
+				`[[host]]\nname = "box"\nssh = "as-${login.name}"\nuser = "${owner().name}"\nroot = "${host}/oqto"\nbinaries = ["oqto"]\nbin_prefix = "${base}/bin-${login.name}"`,
+				`services = ["oqto"]\nrestart = "echo \\"$(id -un) {service}\\" >> ${base}/restarts/${login.name}"\n`,
+			].join('\n'),
+		);
+		return { config, root: path.join(host, 'oqto') };
+	};
+	const run = async (config: string, ...args: string[]) => {
+		const result = await execa('node', [cli, ...args, '--config', config, '--ssh-config', fleet.sshConfigFile], { reject: false, stdin: 'ignore', cwd: base, env: { NO_COLOR: '1', SSH_AUTH_SOCK: '', HOME: fleet.dir } });
+		return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+	};
+
+	it('installs as root and restarts as the user through sudo -n; the generation is the user\'s', async () => {
+		const { config, root } = configFor(deployer());
+		const result = await run(config, 'deploy', '--yes');
+		expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+		expect(readFileSync(path.join(base, 'restarts', deployer().name), 'utf8')).toBe(`${owner().name} oqto\n`);
+		expect(statSync(path.join(base, `bin-${deployer().name}`, 'oqto')).uid).toBe(0);
+		expect(statSync(path.join(root, 'generations', '1', 'bin', 'oqto')).uid).toBe(owner().uid);
+		// Switchyard's own metadata stays the login's.
+		expect(statSync(path.join(root, 'generations', '1', '.switchyard', 'generation.json')).uid).toBe(deployer().uid);
+	}, 180_000);
+
+	it('a login whose sudo wants a password is refused in the preflight, saying so', async () => {
+		const { config, root } = configFor(stranger());
+		const result = await run(config, 'deploy', '--yes');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(new RegExp(`✗ box +failed — preflight: cannot act as ${owner().name} \\(user = "${owner().name}"\\): sudo asks ${stranger().name} for a password \\(allow it without one, NOPASSWD, or name another way in with become = …\\)`));
+		expect(existsSync(path.join(root, 'generations')) ? readdirSync(path.join(root, 'generations')) : []).toEqual([]);
+	}, 180_000);
 });

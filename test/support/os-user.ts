@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hasTool } from './require-tool.js';
 
 /**
@@ -45,4 +46,27 @@ export function removeUser(user: OsUser | undefined): void {
 /** A command's stdout, run as the user (with runuser, as the product does when it logs in as root). */
 export function runAs(user: OsUser, command: string): string {
 	return execFileSync('runuser', ['-u', user.name, '--', 'sh', '-c', command], { encoding: 'utf8' });
+}
+
+/**
+ * Lets `user` run anything through `sudo -n` (a drop-in in /etc/sudoers.d, checked with visudo
+ * before it is put in place); returns what takes it away again. For tests of a login that is not
+ * root, as the Oqto seed deploys ("sudo access on remote hosts"). Needs sudo: in CI a missing one
+ * fails (`hasTool`).
+ */
+export function canUseSudo(): boolean {
+	return hasTool('sudo', 'apt-get install sudo') && hasTool('visudo', 'apt-get install sudo');
+}
+
+export function allowSudo(user: OsUser): () => void {
+	const draft = `/etc/sudoers.d/.${user.name}.draft`;
+	const file = `/etc/sudoers.d/switchyard-test-${user.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+	writeFileSync(draft, `${user.name} ALL=(ALL:ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+	try {
+		execFileSync('visudo', ['-c', '-q', '-f', draft], { stdio: 'pipe' });
+		renameSync(draft, file);
+	} finally {
+		rmSync(draft, { force: true });
+	}
+	return () => rmSync(file, { force: true });
 }
