@@ -347,6 +347,7 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 		...resolveStrategySettings(merged),
 		rootDefaulted: merged.root === undefined,
 		user: merged.user,
+		...(merged.become === undefined ? {} : { become: merged.become }),
 		...(merged.environment === undefined ? {} : { environment: merged.environment }),
 		mode: merged.mode,
 		frontend: merged.frontend ?? false,

@@ -26,6 +26,11 @@ const hostSettings = {
 	...strategyKeys,
 	/** The OS user that owns the deployment: generations and shared dirs are its, restarts, hooks and logs run as it. */
 	user: name('a user name').optional(),
+	/** How to act as another account on the host (`user`, `run_as`, root): a command the account and the command follow, e.g. "doas -u". */
+	become: z
+		.string()
+		.regex(/^[A-Za-z0-9_./:=+-]+( +[A-Za-z0-9_./:=+-]+)*$/, 'become is a command and its options, which the account name and the command follow, e.g. "doas -u" or "sudo -n -u"')
+		.optional(),
 	/** Which [environments.<name>] this host belongs to (its env values, secrets and settings). */
 	environment: name('an environment name').optional(),
 	mode: z.enum(['local', 'multi-user']).optional(),

@@ -18,7 +18,7 @@ export const strategyKeys = {
 	profile: pathValue.optional(),
 	/** script: the deploy script on the host, run with --config <json>; {service} runs it per service. */
 	script: command.optional(),
-	/** script: the deploy script runs as this user (sudo -n -u), its config readable by it alone. */
+	/** script: the deploy script runs as this user, its config readable by it alone. */
 	run_as: name('a user name').optional(),
 };
 
@@ -31,7 +31,7 @@ export interface StrategySettings {
 	readonly profile: string;
 	/** script strategy: the deploy script (FastDeploy-style), template with {service}. */
 	readonly script?: string;
-	/** script strategy: the deploy script runs as this user (sudo -n -u). */
+	/** script strategy: the deploy script runs as this user. */
 	readonly runAs?: string;
 }
 

@@ -12,6 +12,8 @@ export interface HostConfig extends StrategySettings {
 	readonly rootDefaulted?: boolean;
 	/** Owns the generations and shared dirs; restarts, after_switch hooks and logs run as this user. */
 	readonly user?: string;
+	/** How to act as another account (`user`, `run_as`, root): the command the account and the command follow ("doas -u"); unset: runuser/setpriv/sudo as root, sudo -n otherwise. */
+	readonly become?: string;
 	/** The [environments.<name>] the host belongs to. */
 	readonly environment?: string;
 	readonly mode?: 'local' | 'multi-user';

@@ -26,5 +26,6 @@ export function activation(host: HostConfig, skips: Skips, values: TemplateValue
 		afterSwitch: host.afterSwitch,
 		values,
 		...(host.user === undefined ? {} : { user: host.user }),
+		...(host.become === undefined ? {} : { become: host.become }),
 	};
 }

@@ -1,5 +1,5 @@
 import type { HostConfig } from '../config/types.js';
-import type { EmitEvent, EngineEvent } from './events.js';
+import type { EmitEvent, EngineEvent, GenerationInfo, StagedHost } from './events.js';
 import { envValueText } from './generation-env.js';
 import { quote } from './remote/quote.js';
 
@@ -8,21 +8,27 @@ export const mask = '••••••';
 /** Parts of a multi-line secret shorter than this are not masked on their own (a blank or a brace is no secret). */
 const minimumPartLength = 4;
 
+/** The secret values of these hosts, each once. */
+function secretValues(hosts: readonly HostConfig[]): string[] {
+	const values = new Set<string>();
+	for (const host of hosts) for (const value of Object.values(host.env)) if (value.secret && value.value.length > 0) values.add(value.value);
+	return [...values];
+}
+
 /**
- * Every form a secret may take in what a host prints back: as it is, escaped for `.env`, for
- * JSON, for a shell word, URL-encoded, and each line of a multi-line one (a PEM key printed by a
- * tool comes back line by line). Longest first, so a secret that contains another is masked whole.
+ * Every form a secret may take in what a host prints back, as exact text: as it is, escaped for
+ * `.env`, for JSON, for a shell word, URL-encoded, and each line of a multi-line one (a PEM key
+ * printed by a tool comes back line by line). Longest first, so a secret that contains another is
+ * masked whole. What tools make of these on the way (backslashes added or taken away) is caught
+ * by `escapedSecrets`.
  */
 export function secretForms(hosts: readonly HostConfig[]): string[] {
 	const forms = new Set<string>();
-	for (const host of hosts) {
-		for (const value of Object.values(host.env)) {
-			if (!value.secret || value.value.length === 0) continue;
-			const whole = [value.value, envValueText(value.value), JSON.stringify(value.value).slice(1, -1), quote(value.value), encodeURIComponent(value.value)];
-			for (const form of whole) {
-				forms.add(form);
-				for (const part of form.split(/\n|\\n|\r/)) if (part.trim().length >= minimumPartLength) forms.add(part);
-			}
+	for (const value of secretValues(hosts)) {
+		const whole = [value, envValueText(value), JSON.stringify(value).slice(1, -1), quote(value), encodeURIComponent(value)];
+		for (const form of whole) {
+			forms.add(form);
+			for (const part of form.split(/\n|\\n|\r/)) if (part.trim().length >= minimumPartLength) forms.add(part);
 		}
 	}
 	return [...forms].sort((a, b) => b.length - a.length);
@@ -30,6 +36,81 @@ export function secretForms(hosts: readonly HostConfig[]): string[] {
 
 export function maskText(text: string, secrets: readonly string[]): string {
 	return secrets.reduce((masked, secret) => (masked.includes(secret) ? masked.replaceAll(secret, mask) : masked), text);
+}
+
+/**
+ * Text as it reads once escaping is set aside: backslashes dropped, an escaped or real line break
+ * (tab, CR) read as its letter, and the shell's ways of quoting a quote (`'\''`, `'"'"'`) read as
+ * the quote. `at[i]` is where the i-th character of `text` came from in the input.
+ */
+function unescaped(input: string): { text: string; at: number[] } {
+	let text = '';
+	const at: number[] = [];
+	const controls: Record<string, string> = { '\n': 'n', '\t': 't', '\r': 'r' };
+	for (let index = 0; index < input.length; ) {
+		const quoted = input.startsWith(`'\\''`, index) ? 4 : input.startsWith(`'"'"'`, index) ? 5 : 0;
+		const char = input[index]!;
+		if (quoted > 0) {
+			text += "'";
+			at.push(index);
+			index += quoted;
+			continue;
+		}
+		if (char !== '\\') {
+			text += controls[char] ?? char;
+			at.push(index);
+		}
+		index += 1;
+	}
+	return { text, at };
+}
+
+/**
+ * A secret's `.env` form goes through the host's tools before it is printed, and each may add or
+ * take away backslashes: dash's `echo` and `read` without -r unescape (`pa\\$` comes out `pa$`),
+ * bash's `printf %q`, `declare -p` and `set -x` escape or quote again. No list of exact forms
+ * covers every layer, so secrets are also found with escaping set aside (see `unescaped`): the
+ * value, and each line of a multi-line one (a real or an escaped line break: `echo` makes the one of
+ * the other). Pieces shorter than a few characters are left alone (a blank or a brace is no secret).
+ */
+function escapedSecrets(hosts: readonly HostConfig[]): string[] {
+	const pieces = new Set<string>();
+	for (const value of secretValues(hosts)) {
+		for (const piece of [value, ...value.split(/\r?\n|\\+[nr]/)]) {
+			const text = unescaped(piece).text;
+			if (text.trim().length >= minimumPartLength) pieces.add(text);
+		}
+	}
+	return [...pieces].sort((a, b) => b.length - a.length);
+}
+
+/** Masks every stretch of `text` that reads as one of `pieces` once escaping is set aside; linear in the text per piece. */
+function maskEscaped(text: string, pieces: readonly string[]): string {
+	if (pieces.length === 0) return text;
+	// Most lines have nothing escaped: they are searched as they are.
+	const plain = /[\\'\n\t\r]/.test(text) ? unescaped(text) : { text, at: undefined };
+	const origin = (index: number) => plain.at?.[index] ?? index;
+	const spans: [number, number][] = [];
+	const taken = (start: number, end: number) => spans.some(([from, to]) => start < to && end > from);
+	for (const piece of pieces) {
+		for (let found = plain.text.indexOf(piece); found !== -1; found = plain.text.indexOf(piece, found + piece.length)) {
+			let start = origin(found);
+			// The backslashes that escaped its first character are part of it.
+			while (start > 0 && text[start - 1] === '\\') start -= 1;
+			const last = origin(found + piece.length - 1);
+			const end = last + (text.startsWith(`'\\''`, last) ? 4 : text.startsWith(`'"'"'`, last) ? 5 : 1);
+			if (!taken(start, end)) spans.push([start, end]);
+		}
+	}
+	return spans.sort((a, b) => b[0] - a[0]).reduce((masked, [start, end]) => masked.slice(0, start) + mask + masked.slice(end), text);
+}
+
+/** Masks every secret of these hosts, in each form it can be printed in. */
+export function secretMasker(hosts: readonly HostConfig[]): (text: string) => string {
+	const forms = secretForms(hosts);
+	const pieces = escapedSecrets(hosts);
+	if (forms.length === 0) return (text) => text;
+	return (text) => maskEscaped(maskText(text, forms), pieces);
 }
 
 /**
@@ -72,14 +153,31 @@ export function cleanOutput(hosts: readonly HostConfig[], emit: EmitEvent): Emit
 				return emit({ ...event, ...(event.reason === undefined ? {} : { reason: optional(event.reason) }) });
 			case 'run-finished':
 				return emit({ ...event, summary: { ...event.summary, reasons: Object.fromEntries(Object.entries(event.summary.reasons).map(([host, reason]) => [host, clean(reason)])) } });
+			// What a host's metadata says (release, by, notes) is host text like its output: the `g` list,
+			// `switchyard generations`, --json and the records show it (the readers clean it too).
+			case 'generations':
+				return emit({ ...event, generations: event.generations.map((generation) => cleanGeneration(generation, clean)) });
+			case 'staged':
+				return emit({ ...event, staged: cleanStaged(event.staged, clean) });
+			case 'confirm':
+				return emit({ ...event, hosts: event.hosts.map((host) => cleanStaged(host, clean)), ...(event.why === undefined ? {} : { why: clean(event.why) }) });
 			default:
 				return emit(event);
 		}
 	};
 }
 
+function cleanGeneration(generation: GenerationInfo, clean: (text: string) => string): GenerationInfo {
+	const optional = <K extends 'rev' | 'statusAt' | 'statusNote'>(key: K) => (generation[key] === undefined ? {} : { [key]: clean(generation[key]) });
+	return { ...generation, release: clean(generation.release), created: clean(generation.created), by: clean(generation.by), ...optional('rev'), ...optional('statusAt'), ...optional('statusNote') };
+}
+
+function cleanStaged(staged: StagedHost, clean: (text: string) => string): StagedHost {
+	return { ...staged, release: clean(staged.release), ...(staged.warnings === undefined ? {} : { warnings: staged.warnings.map(clean) }) };
+}
+
 /** Masks secrets and makes control characters visible: for lines that don't come through an engine run (service log tails). */
 export function textCleaner(hosts: readonly HostConfig[]): (text: string) => string {
-	const secrets = secretForms(hosts);
-	return (text) => visibleControls(secrets.length === 0 ? text : maskText(text, secrets));
+	const masked = secretMasker(hosts);
+	return (text) => visibleControls(masked(text));
 }

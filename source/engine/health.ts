@@ -1,6 +1,7 @@
 import type { HealthCheckKind, HealthConfig, HttpCheck } from '../config/health-checks.js';
 import type { HostSession } from './host-session.js';
 import { failureReason } from './host-session.js';
+import { deadline } from './deadline.js';
 import { healthWords } from './outcome/words.js';
 import { fillTemplate, type TemplateValues } from './remote/quote.js';
 import { readCaptured, runCaptured, servicesActive } from './remote/run-in-current.js';
@@ -47,7 +48,7 @@ const runners: { readonly [K in HealthCheckKind]: CheckRunner<HealthConfig[K]> }
 			if (!wanted || host.services.length === 0) return [];
 			return [
 				async (signal) => {
-					const result = await session.run(servicesActive(host.services, { userUnits: host.mode !== undefined, ...(host.user ? { user: host.user } : {}) }), { signal });
+					const result = await session.run(servicesActive(host.services, { userUnits: host.mode !== undefined, ...(host.user ? { user: host.user } : {}), ...(host.become ? { become: host.become } : {}) }), { signal });
 					return result.code === 0 ? { passed: `services active: ${host.services.join(', ')}` } : { failure: failureReason(result) };
 				},
 			];
@@ -105,10 +106,15 @@ export async function checkHealth(target: HealthTarget, cancel?: AbortSignal): P
 async function allPass(checks: readonly Check[], timeoutMs: number, cancel?: AbortSignal): Promise<{ passed: string[] } | { failure: string }> {
 	const passed: string[] = [];
 	for (const check of checks) {
-		const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(cancel ? [cancel] : [])]);
-		const answer = await check(signal);
-		if ('failure' in answer) return answer;
-		passed.push(answer.passed);
+		// Its own timer: Node 20 collects an AbortSignal.timeout that only AbortSignal.any refers to (deadline.ts).
+		const limit = deadline(timeoutMs, cancel);
+		try {
+			const answer = await check(limit.signal);
+			if ('failure' in answer) return answer;
+			passed.push(answer.passed);
+		} finally {
+			limit.clear();
+		}
 	}
 	return { passed };
 }

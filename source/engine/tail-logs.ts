@@ -27,7 +27,7 @@ export function noServiceLogs(host: HostConfig): string | null {
 
 /** The command the console's tail (and `switchyard logs`) runs on the host. */
 export const logsCommand = (host: HostConfig, options: Pick<LogsOptions, 'follow' | 'lines'> = {}): string =>
-	tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services, follow: options.follow ?? true, ...(options.lines === undefined ? {} : { lines: options.lines }), ...(host.user === undefined ? {} : { user: host.user }) });
+	tailServiceLogs({ values: strategyFor(host).templateValues(host, {}), logs: host.logs, services: host.services, follow: options.follow ?? true, ...(options.lines === undefined ? {} : { lines: options.lines }), ...(host.user === undefined ? {} : { user: host.user }), ...(host.become === undefined ? {} : { become: host.become }) });
 
 /**
  * Streams the service's logs (the console's tail, `switchyard logs`) over a connection of its own

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { EngineEvent } from '../engine/events.js';
 import { eventHost, eventWording } from '../engine/outcome/words.js';
@@ -9,6 +9,19 @@ export const runsDir = (configDir: string): string => path.join(configDir, '.swi
 const flushAfterMs = 100;
 const flushAtBytes = 256 * 1024;
 
+/**
+ * Host logs carry whatever hosts print (paths, tokens a tool echoes, internal names): records are
+ * the operator's alone, dirs 0700 and files 0600, whatever the umask.
+ */
+const privateDir = 0o700;
+const privateFile = 0o600;
+
+/** Makes `dir` (and what is missing above it) private; one made by an older version is made private too. */
+function ensurePrivateDir(dir: string): void {
+	mkdirSync(dir, { recursive: true, mode: privateDir });
+	chmodSync(dir, privateDir);
+}
+
 /** A file written in batches. */
 class BatchedFile {
 	private readonly stream: WriteStream;
@@ -16,7 +29,7 @@ class BatchedFile {
 	private bytes = 0;
 
 	constructor(file: string) {
-		this.stream = createWriteStream(file, { flags: 'a' });
+		this.stream = createWriteStream(file, { flags: 'a', mode: privateFile });
 	}
 
 	append(text: string, schedule: () => void): void {
@@ -97,7 +110,10 @@ export class RunRecorder {
 		this.logs.clear();
 		this.closing.push(...previous.map((file) => file.close()));
 		this.dir = path.join(runsDir(this.configDir), runId);
-		mkdirSync(path.join(this.dir, 'hosts'), { recursive: true });
+		// The runs dir first: a run dir inside one that others can list would still show its name.
+		ensurePrivateDir(runsDir(this.configDir));
+		ensurePrivateDir(this.dir);
+		ensurePrivateDir(path.join(this.dir, 'hosts'));
 		this.events = new BatchedFile(path.join(this.dir, 'events.jsonl'));
 		for (const event of this.pendingEvents.splice(0)) this.record(event);
 	}

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -127,5 +127,19 @@ describe('the console on real local hosts', () => {
 		// bravo was never opened with g: what the console read back of it at its last run is enough.
 		// alpha runs that release already: its listing says so and nothing switches.
 		expect(newestRunTrips(fleet)).toEqual({ alpha: { preflight: 1 }, bravo: { preflight: 1, switch: 0 } });
+	});
+
+	it('the g list shows a hostile generation.json as text: no escape sequence reaches the terminal (#24.6)', async () => {
+		const fleet = await createLocalFleet(['alpha']);
+		fleets.push(fleet);
+		expect((await fleet.run('deploy', '--yes')).exitCode).toBe(0);
+		const meta = path.join(fleet.root('alpha'), 'generations', '1', '.switchyard', 'generation.json');
+		writeFileSync(meta, readFileSync(meta, 'utf8').replace(/"release":"[^"]*"/, '"release":"evil\\u001b]2;PWNED\\u0007\\u001b[2J"').replace(/"by":"[^"]*"/, '"by":"\\u001b[31mmallory"'));
+		const rendered = await renderConsole({ config: loadConfig(fleet.config), engine, openTransport: transportFactory(), columns: 100, rows: 30 });
+		await press(rendered.stdin, 'g');
+		const list = await waitForFrame(rendered.lastFrame, /●\s+1 .*\(current\)/, 20_000);
+		expect(list).toContain('evil␛]2;PWNED␇␛[2J');
+		expect(list).toContain('␛[31mmallory');
+		for (const raw of ['\u001b]2;', '\u0007', '\u001b[2J', '\u001b[31mmallory']) expect(list).not.toContain(raw);
 	});
 });

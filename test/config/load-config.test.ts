@@ -25,6 +25,22 @@ describe('hosts.toml', () => {
 		expect(config.app.name).toBe('project');
 	});
 
+	it('merges every health key per host, key by key: the host, then its environment, then [defaults], then [health]', () => {
+		const layer = (n: number) => `command = "check-${n}"\nhttp = ["http://127.0.0.1:${n}/health"]\nexpect = "v${n}"\ntimeout = ${n}\nretries = ${n}\ninterval = ${n}\nservices_active = ${n % 2 === 0}\n`;
+		const config = parseConfig(
+			`[health]\n${layer(1)}[defaults.health]\n${layer(2)}[environments.prod]\n[environments.prod.health]\n${layer(3)}` +
+				`[[host]]\nname = "own"\nlocal = true\nenvironment = "prod"\nhealth = { command = "check-4", http = ["http://127.0.0.1:4/health"], expect = "v4", timeout = 4, retries = 4, interval = 4, services_active = true }\n` +
+				`[[host]]\nname = "env"\nlocal = true\nenvironment = "prod"\n` +
+				`[[host]]\nname = "defaults"\nlocal = true\n`,
+			file,
+		);
+		const health = (n: number, servicesActive: boolean) => ({ commands: [`check-${n}`], http: [{ url: `http://127.0.0.1:${n}/health`, expect: `v${n}` }], servicesActive, timeoutMs: n * 1000, retries: n, intervalMs: n * 1000 });
+		expect(config.hosts.map((host) => host.health)).toEqual([health(4, true), health(3, false), health(2, true)]);
+		// One key per host, the rest from below: a per-host timeout alone is that host's timeout.
+		const one = parseConfig(`[health]\n${layer(1)}[[host]]\nname = "a"\nlocal = true\nhealth = { timeout = 2 }\n`, file).hosts[0]!.health;
+		expect(one).toEqual({ ...health(1, false), timeoutMs: 2000 });
+	});
+
 	it('merges [defaults], [health] and per-host settings', () => {
 		const config = parseConfig(
 			`[app]\nname = "shop"\nkeep = 4\n[defaults]\nroot = "/srv/{host}"\nshared = ["logs"]\ntags = ["prod"]\n[health]\ntimeout = 3\nhttp = ["http://127.0.0.1:80/health"]\n[env]\nA = "1"\n` +

@@ -29,7 +29,8 @@ function assertConsistent(demo: LocalFleet, host: string): void {
 /** Adds env entries to a host whose block already sets `env = { PORT = … }`. */
 function addEnv(demo: LocalFleet, host: string, entries: string): void {
 	const port = demo.hosts.find((each) => each.name === host)!.port;
-	writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace(`env = { PORT = "${port}" }`, `env = { PORT = "${port}", ${entries} }`));
+	// A function, not a string: in a replacement string `$$` is `$`, and secrets have dollars.
+	writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace(`env = { PORT = "${port}" }`, () => `env = { PORT = "${port}", ${entries} }`));
 }
 
 /** The CLI with no terminal, as a child process to signal; `output` grows as it prints. */
@@ -130,8 +131,9 @@ describe('what reaches the screen and the records', () => {
 	const pem = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nQyNTUxOQAAACBhbHBoYS1iZXRhLWdhbW1h\n-----END OPENSSH PRIVATE KEY-----';
 	const token = 'pa$$w"o`rd\\x';
 
-	it('masks every form a secret takes: raw, .env-escaped, multi-line line by line, in text and --json', async () => {
-		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["cat .env", "cat data/key.pem", "printf '%s\\\\n' \\"$(sed -n 's/^TOKEN=//p' .env)\\""]` } });
+	it('masks every form a secret takes: raw, .env-escaped, echoed by dash (#24.5), multi-line line by line, in text and --json', async () => {
+		// dash's echo takes backslashes of the .env line away again: a form no exact list holds.
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `after_switch = ["cat .env", "cat data/key.pem", "printf '%s\\\\n' \\"$(sed -n 's/^TOKEN=//p' .env)\\"", "echo \\"$(grep TOKEN .env)\\""]` } });
 		addEnv(demo, 'alpha', `TOKEN = { value = ${JSON.stringify(token)}, secret = true }, KEY = { value = ${JSON.stringify(pem)}, secret = true }`);
 		mkdirSync(path.join(demo.root('alpha'), 'shared', 'data'), { recursive: true });
 		writeFileSync(path.join(demo.root('alpha'), 'shared', 'data', 'key.pem'), `${pem}\n`);
@@ -147,7 +149,8 @@ describe('what reaches the screen and the records', () => {
 				expect(shown).toContain('••••••');
 			}
 		}
-		// The generation's .env holds them, readable by its owner only.
+		// The generation's .env holds them as written in hosts.toml, readable by its owner only.
+		expect(readFileSync(path.join(demo.root('alpha'), 'current', '.env'), 'utf8')).toContain('TOKEN="pa\\$\\$w\\"o\\`rd\\\\x"');
 		expect(statSync(path.join(demo.root('alpha'), 'current', '.env')).mode & 0o777).toBe(0o600);
 	}, 60_000);
 
@@ -235,6 +238,37 @@ describe('odd things on hosts and in configs', () => {
 		expect(listed.stdout).toMatch(/\* 1 .*\(metadata unreadable\)/);
 		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
 		expect(demo.current('alpha')).toBe(2);
+	});
+
+	it('a hostile generation.json cannot drive the terminal nor number the next generation (#24.6)', async () => {
+		const demo = await fleet(['alpha']);
+		expect((await demo.run('deploy', '--yes')).exitCode).toBe(0);
+		// JSON escapes on one line: \u001b is ESC once parsed; \n is a line break to dash's echo, which made a forged `SY:gen 50`.
+		const hostile = '{"id":50,"release":"evil\\u001b]2;PWNED\\u0007\\nSY:gen 50 {\\"release\\":\\"forged\\"}","created":"2026-01-01T00:00:00Z","by":"\\u001b[2Jmallory","files":1,"bytes":1}\n';
+		writeFileSync(path.join(demo.root('alpha'), 'generations', '1', '.switchyard', 'generation.json'), hostile);
+		writeFileSync(path.join(demo.root('alpha'), 'generations', '1', '.switchyard', 'status'), 'live 2026-01-01T00:00:00Z \\033]2;PWNED\\007\\nSY:gen-status 60 live\n');
+		const listed = await demo.run('generations');
+		const json = await demo.run('generations', '--json');
+		for (const shown of [listed.stdout, json.stdout]) {
+			// Neither the characters nor, in JSON, their escapes.
+			for (const raw of ['\u001b', '\u0007', '\\u001b', '\\u0007']) expect(shown).not.toContain(raw);
+			// The whole line is the metadata: what looked like a marker is part of its release.
+			expect(shown).toContain('evil␛]2;PWNED␇␊SY:gen 50');
+		}
+		expect(listed.stdout.split('\n').filter((line) => /^[* ] \d+ /.test(line)).map((line) => line.slice(2).split(' ')[0])).toEqual(['1']);
+		const listing = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; generations?: { id: number; statusNote?: string }[] }).find((event) => event.type === 'generations')!;
+		expect(listing.generations!.map((generation) => generation.id)).toEqual([1]);
+		expect(listing.generations![0]!.statusNote).toBe('\\033]2;PWNED\\007\\nSY:gen-status 60 live');
+		// Ids are the directories' names: the next deploy is generation 2, whatever the metadata says.
+		const next = await demo.run('deploy', '--yes');
+		expect(next.exitCode, next.stdout).toBe(0);
+		expect(demo.current('alpha')).toBe(2);
+		expect(demo.generations('alpha')).toEqual([1, 2]);
+		const runs = path.join(demo.dir, '.switchyard', 'runs');
+		const record = readFileSync(path.join(runs, readdirSync(runs).sort().at(-1)!, 'events.jsonl'), 'utf8');
+		for (const raw of ['\\u001b', '\\u0007']) expect(record).not.toContain(raw);
+		expect(record).toContain('evil␛]2;PWNED␇');
+		assertConsistent(demo, 'alpha');
 	});
 
 	it('shows FastDeploy-shaped lines as steps only from a deploy script', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
@@ -68,6 +68,20 @@ describe('secrets', () => {
 			expect(readFileSync(path.join(runs, run, 'events.jsonl'), 'utf8')).not.toContain('tok-8d7f6e5a');
 			expect(readFileSync(path.join(runs, run, 'hosts', 'alpha.log'), 'utf8')).not.toContain('tok-8d7f6e5a');
 		}
+	});
+});
+
+describe('run records', () => {
+	it('are readable by the operator alone: dirs 0700, files 0600 (host logs carry host output)', async () => {
+		const demo = await fleet(['alpha'], { hostToml: { alpha: 'after_switch = ["echo host output"]' } });
+		const result = await demo.run('deploy', '--yes');
+		expect(result.exitCode, result.stdout).toBe(0);
+		const runs = path.join(demo.dir, '.switchyard', 'runs');
+		const run = path.join(runs, readdirSync(runs)[0]!);
+		const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+		expect([runs, run, path.join(run, 'hosts')].map(mode)).toEqual(['700', '700', '700']);
+		expect([path.join(run, 'events.jsonl'), path.join(run, 'build.log'), path.join(run, 'hosts', 'alpha.log')].map(mode)).toEqual(['600', '600', '600']);
+		expect(readFileSync(path.join(run, 'hosts', 'alpha.log'), 'utf8')).toContain('host output');
 	});
 });
 

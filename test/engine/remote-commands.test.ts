@@ -138,7 +138,7 @@ describe('remote command builders', () => {
 		expect(text).toContain(`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' 2026-11-21T23:40:00Z ann@laptop "\${from:--}" 7 rollback 20261121-2340-abc >> /opt/app/switches.log`);
 	});
 
-	it('activates what the host asks for, with sudo only when not root', () => {
+	it('activates what the host asks for, as root through the host\'s way in (as it is when the login is root)', () => {
 		const text = activateCurrent({
 			root: '/opt/oqto',
 			host: 'archvm',
@@ -152,13 +152,14 @@ describe('remote command builders', () => {
 			afterSwitch: ['echo {host} {release}'],
 			values: { host: 'archvm', root: '/opt/oqto', current: '/opt/oqto/current', release: 'rel-1' },
 		});
-		expect(text).toContain('SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi');
-		expect(text).toContain('$SUDO install -m 0755 bin/oqto /usr/local/bin/oqto');
-		expect(text).toContain('$SUDO install -m 0755 bin/oqto-runner /usr/local/bin/oqto-runner');
-		expect(text).toContain('$SUDO find /var/www/oqto -mindepth 1 -delete');
-		expect(text).toContain('$SUDO cp -R frontend/. /var/www/oqto/');
+		expect(text).toContain('sy_become() {');
+		expect(text).toContain('sy_become root install -m 0755 bin/oqto /usr/local/bin/oqto');
+		expect(text).toContain('sy_become root install -m 0755 bin/oqto-runner /usr/local/bin/oqto-runner');
+		expect(text).toContain('sy_become root find /var/www/oqto -mindepth 1 -delete');
+		expect(text).toContain('sy_become root cp -R frontend/. /var/www/oqto/');
 		expect(text).toContain('systemctl --user restart oqto');
-		expect(text).toContain('$SUDO pkill -x oqto-runner || true');
+		expect(text).toContain('sy_become root pkill -x oqto-runner || true');
+		expect(text).not.toContain('sudo -n install');
 		expect(text).toContain('echo archvm rel-1');
 	});
 
@@ -276,7 +277,7 @@ describe('service checks', () => {
 		expect(servicesActive(['oqto'], { userUnits: true })).toBe(`systemctl --user is-active --quiet oqto || { echo 'oqto is not active' >&2; exit 1; }`);
 		const asUser = servicesActive(['oqto', 'oqto-runner'], { userUnits: true, user: 'wismut' });
 		expect(asUser).toContain("sy_as_user 'systemctl --user is-active --quiet oqto' || { echo 'oqto is not active' >&2; exit 1; }");
-		expect(asUser).toContain('sudo -n -H -u wismut -- env XDG_RUNTIME_DIR=/run/user/$sy_uid');
+		expect(asUser).toContain('sy_become wismut env XDG_RUNTIME_DIR=/run/user/$sy_uid');
 	});
 });
 

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,12 +9,22 @@ import { cli } from '../support/local-fleet.js';
 import { processesWith } from '../support/processes.js';
 import { sshDeployFleet, stopFleetServices, type SshDeployFleet } from '../support/ssh-fleet-config.js';
 import { waitFor } from '../support/wait-for.js';
+import { execa } from 'execa';
+import { canCreateUsers, createUser, removeUser, type OsUser } from '../support/os-user.js';
+import { pathWithout } from '../support/path-without.js';
+import { reachableTempDir } from '../support/reachable-dir.js';
 
 /**
  * The fault suite: each scenario breaks something real (sshd killed, a lock held, a health
  * check failing, Ctrl-C…) and ends with the same invariant on every host it touched.
  */
 const outcomes: [string, string][] = [];
+// After every describe of this file: the table holds each one's scenarios.
+afterAll(() => {
+	if (outcomes.length === 0) return;
+	const width = Math.max(...outcomes.map(([scenario]) => scenario.length));
+	console.log(['', 'fault scenario'.padEnd(width) + '  outcome', ...outcomes.map(([scenario, outcome]) => `${scenario.padEnd(width)}  ${outcome}`)].join('\n'));
+});
 const hostNames = [
 	'upload', 'swap', 'health', 'rollback', 'disk', 'live-lock', 'stale-lock', 'key', 'big-line', 'int-build', 'int-preflight', 'int-upload', 'int-switch', 'int-validate',
 	'slow-restart', 'late-confirm', 'killed-run', 'hang-health', 'kill9', 'kill9-rollback',
@@ -152,8 +161,6 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 	afterAll(async () => {
 		if (fleet) await stopFleetServices(fleet);
 		await fleet?.stop();
-		const width = Math.max(...outcomes.map(([scenario]) => scenario.length));
-		console.log(['', 'fault scenario'.padEnd(width) + '  outcome', ...outcomes.map(([scenario, outcome]) => `${scenario.padEnd(width)}  ${outcome}`)].join('\n'));
 	});
 
 	it('sshd killed mid-upload: host fails with the reason, current unchanged, partial and stale lock dealt with next run', async () => {
@@ -445,5 +452,138 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		expect(next.exitCode).toBe(0);
 		assertTruthful(next.stdout, 'kill9', root('kill9'));
 		outcomes.push(['kill -9 of the CLI', `lock released and command stopped by the host; next deploy ok; current ${assertInvariant(root('kill9'), 'kill9')}`]);
+	}, 120_000);
+});
+
+/**
+ * Hosts as they really are (#24): root without sudo, no way in at all, a root the deployment's user
+ * cannot reach, a health check's deadline under garbage collection, a secret echoed by dash, a
+ * hostile generation.json. Same invariant, same "no lying" check, same table.
+ */
+describe.runIf(requireSshd('fault suite (#24)') && canCreateUsers())('fault suite: hosts as they really are', () => {
+	let fleet: Fleet;
+	let deploy: SshDeployFleet;
+	let base: string;
+	let user: OsUser;
+	const root = (name: string) => fleet.host(name).root;
+	const secret = 'pa$$w"rd`x\\\\y-7c1e';
+
+	beforeAll(async () => {
+		base = reachableTempDir('faults-real-');
+		user = createUser('sy-fault');
+		const locked = path.join(base, 'locked');
+		mkdirSync(locked, { mode: 0o700 });
+		chmodSync(locked, 0o700);
+		fleet = await startFleet({
+			dir: path.join(base, 'ssh'),
+			hosts: [
+				{ name: 'no-sudo', env: { PATH: pathWithout(base, ['sudo']) } },
+				{ name: 'no-way-in', env: { PATH: pathWithout(base, ['sudo', 'runuser', 'setpriv']) } },
+				{ name: 'blocked-root' },
+				{ name: 'gc-health' },
+				{ name: 'secret-echo' },
+				{ name: 'hostile-meta' },
+			],
+		});
+		const owned = `user = "${user.name}"`;
+		deploy = await sshDeployFleet(fleet, {
+			hostExtra: {
+				'no-sudo': owned,
+				'no-way-in': owned,
+				'blocked-root': `${owned}\nroot = "${locked}/blocked-root"`,
+				// While {root}/hang-gen names the generation being validated, its check never ends.
+				'gc-health': `command_timeout = 30\nhealth = { command = "[ \\"$(cat {root}/hang-gen 2>/dev/null)\\" != \\"$(basename \\"$(pwd -P)\\")\\" ] || sleep 31331", timeout = 2, retries = 1, interval = 1 }`,
+				// dash's echo takes backslashes of the .env line away again.
+				'secret-echo': 'after_switch = ["echo \\"$(grep TOKEN .env)\\""]',
+			},
+			extra: `[env]\nTOKEN = { value = ${JSON.stringify(secret)}, secret = true }\n`,
+		});
+		const first = await deploy.run('deploy', '--yes');
+		expect(first.stderr).toBe('');
+		expect(first.stdout).toContain('Summary: 4 passed, 2 failed');
+		for (const host of fleet.hosts) assertTruthful(first.stdout, host.name, root(host.name));
+	}, 240_000);
+
+	afterAll(async () => {
+		if (fleet) await stopFleetServices(fleet);
+		await fleet?.stop();
+		removeUser(user);
+		if (base) rmSync(base, { recursive: true, force: true });
+	});
+
+	it('root without sudo: the deployment user\'s service runs as it, through runuser', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'no-sudo');
+		expect(result.exitCode, result.stdout).toBe(0);
+		expect(result.stdout).not.toContain('sudo: not found');
+		const pid = Number(readFileSync(path.join(root('no-sudo'), 'shared', 'run', 'demo.pid'), 'utf8'));
+		expect(statSync(`/proc/${pid}`).uid).toBe(user.uid);
+		assertTruthful(result.stdout, 'no-sudo', root('no-sudo'));
+		outcomes.push(['root login, no sudo installed', `deployed; service restarted as ${user.name} through runuser; current ${assertInvariant(root('no-sudo'), 'no-sudo')}`]);
+	}, 120_000);
+
+	it('no way in at all: refused in preflight, naming the tools, nothing staged', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'no-way-in');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/✗ no-way-in +failed — preflight: cannot act as \S+ \(user = "\S+"\): logged in as root, and none of runuser, setpriv, sudo is installed/);
+		expect(existsSync(path.join(root('no-way-in'), 'generations')) ? readdirSync(path.join(root('no-way-in'), 'generations')) : []).toEqual([]);
+		assertTruthful(result.stdout, 'no-way-in', root('no-way-in'));
+		outcomes.push(['no runuser, setpriv or sudo', `refused in preflight naming them, nothing staged; current ${assertInvariant(root('no-way-in'), 'no-way-in')}`]);
+	}, 120_000);
+
+	it('a root the user cannot reach: refused in preflight, naming the directory', async () => {
+		const blocked = path.join(base, 'locked', 'blocked-root');
+		const result = await deploy.run('deploy', '--yes', '--host', 'blocked-root');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toContain(`cannot reach the root ${blocked} (user = "${user.name}"): ${path.join(base, 'locked')} (drwx------ root:root) does not let it in`);
+		expect(existsSync(path.join(blocked, 'current'))).toBe(false);
+		outcomes.push(['root under a 0700 dir', `refused in preflight naming ${path.basename(path.join(base, 'locked'))}/, nothing switched; current ${assertInvariant(blocked, 'blocked-root')}`]);
+	}, 120_000);
+
+	it('a per-host health timeout holds while memory is collected: 2 s per attempt, not command_timeout', async () => {
+		const next = (deploy.current('gc-health') ?? 0) + 1;
+		writeFileSync(path.join(root('gc-health'), 'hang-gen'), `${next}\n`);
+		// The CLI collects garbage every 20 ms: a deadline only a timer refers to must still fire.
+		const run = await execa('node', ['--expose-gc', '--import', 'data:text/javascript,setInterval(()=>gc(),20).unref()', cli, 'deploy', '--yes', '--host', 'gc-health', '--config', deploy.config, '--ssh-config', fleet.sshConfigFile], {
+			reject: false,
+			stdin: 'ignore',
+			cwd: fleet.dir,
+			env: { NO_COLOR: '1', SSH_AUTH_SOCK: '', HOME: fleet.dir },
+		});
+		const stdout = String(run.stdout);
+		expect(run.exitCode, stdout).toBe(1);
+		expect(stdout).toMatch(/\[gc-health\] health: .*sleep 31331: timed out \(attempt 1\/2\)\n/);
+		expect(stdout).not.toContain('timed out after 30s');
+		expect(stdout).toMatch(new RegExp(`↺ gc-health +rolled back — .*sleep 31331: timed out; rolled back to generation ${next - 1}`));
+		await waitFor(() => processesWith('sleep 31331').length === 0, 'the checks to be stopped on the host');
+		assertTruthful(stdout, 'gc-health', root('gc-health'));
+		outcomes.push(['health timeout under GC', `each attempt stopped at 2 s (not command_timeout), rolled back; current ${assertInvariant(root('gc-health'), 'gc-health')}`]);
+	}, 120_000);
+
+	it('a secret echoed by dash from .env is masked on screen and in the record, which is private', async () => {
+		const result = await deploy.run('deploy', '--yes', '--host', 'secret-echo');
+		expect(result.exitCode, result.stdout).toBe(0);
+		const runDir = /Run recorded in (\S+)/.exec(result.stdout)![1]!;
+		const log = readFileSync(path.join(runDir, 'hosts', 'secret-echo.log'), 'utf8');
+		for (const shown of [result.stdout, log]) {
+			expect(shown).toContain('TOKEN="••••••"');
+			for (const piece of ['pa$$', 'pa\\$\\$', '7c1e']) expect(shown).not.toContain(piece);
+		}
+		const mode = (file: string) => statSync(file).mode & 0o777;
+		expect([mode(runDir), mode(path.join(runDir, 'events.jsonl')), mode(path.join(runDir, 'hosts', 'secret-echo.log'))]).toEqual([0o700, 0o600, 0o600]);
+		outcomes.push(['secret echoed by dash', `masked on screen and in the record (0700/0600); current ${assertInvariant(root('secret-echo'), 'secret-echo')}`]);
+	}, 120_000);
+
+	it('a hostile generation.json: listed as text, and the next generation numbered by the directories', async () => {
+		const current = deploy.current('hostile-meta')!;
+		const meta = path.join(root('hostile-meta'), 'generations', String(current), '.switchyard', 'generation.json');
+		writeFileSync(meta, '{"id":50,"release":"evil\\u001b]2;PWNED\\u0007\\nSY:gen 50 {}","created":"x","by":"m","files":1,"bytes":1}\n');
+		const listed = await deploy.run('generations', '--host', 'hostile-meta');
+		expect(listed.stdout).not.toContain('\u001b');
+		expect(listed.stdout).toContain('evil␛]2;PWNED␇');
+		const result = await deploy.run('deploy', '--yes', '--host', 'hostile-meta');
+		expect(result.exitCode, result.stdout).toBe(0);
+		expect(deploy.current('hostile-meta')).toBe(current + 1);
+		assertTruthful(result.stdout, 'hostile-meta', root('hostile-meta'));
+		outcomes.push(['hostile generation.json', `shown as text (␛), next deploy is ${current + 1} not 51; current ${assertInvariant(root('hostile-meta'), 'hostile-meta')}`]);
 	}, 120_000);
 });

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalFleet, type LocalFleet } from '../support/local-fleet.js';
 import { canCreateUsers, createUser, removeUser, type OsUser } from '../support/os-user.js';
+import { reachableTempDir } from '../support/reachable-dir.js';
 
 /**
  * A FastDeploy-style deploy script: reads --config <json>, reports steps as JSON lines, exit
@@ -28,10 +29,11 @@ echo "$release" > "$(dirname "$0")/deployed"
 const fleets: LocalFleet[] = [];
 afterAll(async () => Promise.all(fleets.map((fleet) => fleet.stop())));
 
-async function scriptFleet(failAt?: string, extra = '', toml = '') {
+async function scriptFleet(failAt?: string, extra = '', toml = '', base?: string) {
 	const fleet = await createLocalFleet(['macmini'], {
 		build: 'true',
 		toml,
+		...(base === undefined ? {} : { base }),
 		hostToml: { macmini: `strategy = "script"\nservices = ["myservice"]\nscript = "SERVICES/{service}/deploy.sh"\nhealth = { command = "true" }\n${extra}` },
 	});
 	fleets.push(fleet);
@@ -123,11 +125,17 @@ describe('FastDeploy: deploy scripts with JSON steps', () => {
 
 	describe.runIf(canCreateUsers())('as another user', () => {
 		let deployUser: OsUser | undefined;
-		afterAll(() => removeUser(deployUser));
+		let base: string | undefined;
+		afterAll(() => {
+			removeUser(deployUser);
+			if (base) rmSync(base, { recursive: true, force: true });
+		});
 
-		it('runs the deploy script as run_as (sudo -n -u), its config file readable by that user alone', async () => {
+		it('runs the deploy script as run_as, its config file readable by that user alone', async () => {
 			deployUser = createUser('sy-deploy');
-			const { fleet, services } = await scriptFleet(undefined, `run_as = "${deployUser.name}"`, '[env]\nSECRET_TOKEN = { value = "tok-123", secret = true }\n');
+			// Where the deploy user can reach its root, whatever the checkout's parent is (#24.3).
+			base = reachableTempDir('fastdeploy-');
+			const { fleet, services } = await scriptFleet(undefined, `run_as = "${deployUser.name}"`, '[env]\nSECRET_TOKEN = { value = "tok-123", secret = true }\n', base);
 			// The deploy user must reach its script and may write beside it, as FastDeploy's runner dir.
 			chmodSync(fleet.dir, 0o755);
 			chmodSync(services, 0o1777);

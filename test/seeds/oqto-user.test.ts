@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli } from '../support/local-fleet.js';
+import { reachableTempDir } from '../support/reachable-dir.js';
 import { canCreateUsers, createUser, removeUser, type OsUser } from '../support/os-user.js';
 import { isRunning } from '../support/processes.js';
 import { waitFor } from '../support/wait-for.js';
@@ -46,7 +47,8 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 	let user: OsUser;
 
 	beforeAll(async () => {
-		fleet = await startFleet({ hosts: [{ name: 'octo-azure' }] });
+		// Where the deployment's user can reach the root, whatever the checkout's parent is (#24.3).
+		fleet = await startFleet({ dir: reachableTempDir('ssh-fleet-'), hosts: [{ name: 'octo-azure' }] });
 		user = createUser('sy-oqto');
 		writeFileSync(path.join(fleet.dir, 'build.sh'), buildScript);
 		mkdirSync(path.join(fleet.dir, 'restarts'));
@@ -98,7 +100,7 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 		expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
 		const said = dry.stdout;
 		expect(said).toMatch(/\[octo-azure\] would become generation 1 \(now none\), release \S+/);
-		expect(said).toContain(`[octo-azure] binaries → ${fleet.dir}/usr-local-bin (root-owned, sudo install): oqto`);
+		expect(said).toContain(`[octo-azure] binaries → ${fleet.dir}/usr-local-bin (root-owned, installed as root): oqto`);
 		expect(said).toMatch(/oqto \d+ B new · oqto-runner \d+ B new · oqto-files \d+ B new/);
 		expect(said).toMatch(/\[octo-azure\] frontend → \S+\/www\/oqto \(does not exist yet\): \+2 ~0 -0, 0 unchanged: \+ assets\/app-\w+\.js, index\.html/);
 		expect(said).toContain(`[octo-azure] services to restart as ${user.name}: oqto, oqto-runner`);
@@ -135,7 +137,8 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 		expect(again.stdout).toMatch(/frontend → \S+: \+1 ~1 -1, 0 unchanged: \+ assets\/app-\w+\.js; ~ index\.html; - assets\/app-\w+\.js/);
 		expect(tree(path.join(fleet.dir, 'www', 'oqto'))).toEqual(servedBefore);
 		expect(readdirSync(path.join(root(), 'generations'))).toEqual(['1']);
-	});
+		// Three runs over SSH: a busy machine needs more than the default minute.
+	}, 180_000);
 
 	it('switchyard logs reads the services\' logs as the user, in its session', async () => {
 		const config = configure('logs = "echo {service} log read by $(id -un) with XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR"');

@@ -107,7 +107,7 @@ describe('Oqto: binaries, frontend and services, local and multi-user', () => {
 		const result = await execa('node', [cli, 'deploy', '--dry-run', '--config', config], { reject: false, stdin: 'ignore', cwd: path.dirname(config), env: { NO_COLOR: '1' } });
 		expect(result.exitCode, String(result.stdout)).toBe(0);
 		expect(result.stdout).toContain('[archvm] root /opt/oqto: no root set, so /opt/<app> with app "oqto", named after the project\'s directory (set root = "…" to choose)');
-		expect(result.stdout).toMatch(/\[archvm\] binaries → \/usr\/local\/bin \(root-owned, sudo install\): oqto \(no artifact to compare; (not installed yet|installed: .*)\)/);
+		expect(result.stdout).toMatch(/\[archvm\] binaries → \/usr\/local\/bin \(root-owned, installed as root\): oqto \(no artifact to compare; (not installed yet|installed: .*)\)/);
 		expect(existsSync('/opt/oqto')).toBe(false);
 	});
 

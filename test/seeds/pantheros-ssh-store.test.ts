@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli, repo } from '../support/local-fleet.js';
+import { reachableTempDir } from '../support/reachable-dir.js';
 import { canCreateUsers, createUser, removeUser, runAs, type OsUser } from '../support/os-user.js';
 import { hasTool } from '../support/require-tool.js';
 
@@ -25,7 +26,8 @@ describe.runIf(requireSshd('nix over ssh') && hasTool('nix-build', 'apt-get inst
 	const host = 'hetzner-vps';
 
 	beforeAll(async () => {
-		fleet = await startFleet({ hosts: [{ name: host }] });
+		// The login is a second account: its shell, authorized_keys and root must be reachable, whatever the checkout's parent is (#24.3).
+		fleet = await startFleet({ dir: reachableTempDir('ssh-fleet-'), hosts: [{ name: host }] });
 		// Its login shell gives every session the host's own store.
 		const shell = path.join(fleet.dir, 'nix-host-shell');
 		writeFileSync(shell, '#!/bin/sh\nexport NIX_REMOTE="local?root=$HOME/store"\nexec /bin/sh "$@"\n');

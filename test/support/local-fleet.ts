@@ -33,8 +33,9 @@ export interface LocalFleet {
  * A demo fleet of local hosts in its own temp dir: the real demo app, built by the real build
  * script, served on free ports, checked over HTTP. `options.toml` adds top-level TOML.
  */
-export async function createLocalFleet(names: readonly string[], options: { toml?: string; hostToml?: Record<string, string>; keep?: number; build?: string; services?: boolean } = {}): Promise<LocalFleet> {
-	const base = path.join(repo, 'test', '.tmp');
+export async function createLocalFleet(names: readonly string[], options: { toml?: string; hostToml?: Record<string, string>; keep?: number; build?: string; services?: boolean; base?: string } = {}): Promise<LocalFleet> {
+	// `base`: where the fleet's dir is made (test/support/reachable-dir.ts for hosts a second account uses).
+	const base = options.base ?? path.join(repo, 'test', '.tmp');
 	mkdirSync(base, { recursive: true });
 	const dir = mkdtempSync(path.join(base, 'fleet-'));
 	const hosts: LocalFleetHost[] = [];

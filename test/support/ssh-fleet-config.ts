@@ -27,8 +27,9 @@ export async function sshDeployFleet(fleet: Fleet, options: { extra?: string; ho
 			const host = /^name = "([^"]+)"/.exec(section)?.[1];
 			const extra = host === undefined ? undefined : options.hostExtra?.[host];
 			if (extra === undefined) return section;
-			// A host's own health line gives way to the one in `extra`.
-			const kept = extra.includes('health =') ? section.replace(/^health = .*\n/m, '') : section;
+			// A host's own lines (health, root, env…) give way to the keys `extra` sets.
+			const keys = [...extra.matchAll(/^([a-z_]+) = /gm)].map((match) => match[1]!);
+			const kept = keys.reduce((text, key) => text.replace(new RegExp(`^${key} = .*\\n`, 'm'), ''), section);
 			return kept.replace(/^(name = .*\n)/, `$1${extra}\n`);
 		})
 		.join('[[host]]\n');

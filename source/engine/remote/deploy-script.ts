@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { asUserFunction } from './deploy-user.js';
+import type { Become } from './become.js';
 import { markGenerationStatus } from './generation-status.js';
 import { layout } from './layout.js';
 import { fillTemplate, marker, quote, script, type TemplateValues } from './quote.js';
 
-export interface DeployScriptInput {
+export interface DeployScriptInput extends Become {
 	readonly root: string;
 	readonly to: number;
 	/** The script command (template: {service} {root} {current} {host} {release}). */
@@ -16,7 +17,7 @@ export interface DeployScriptInput {
 	readonly host: string;
 	readonly release: string;
 	readonly values: TemplateValues;
-	/** The user the script runs as (sudo -n -u); its config file is then that user's alone (0600). */
+	/** The user the script runs as (through the host's way in, become.ts); its config file is then that user's alone (0600). */
 	readonly runAs?: string;
 	/** ISO time the run's statuses carry (a failed script marks its generation failed); default now. */
 	readonly at?: string;
@@ -27,7 +28,7 @@ export interface DeployScriptInput {
  * afterwards), prints `{"name","state","message"}` lines as it goes, and its exit code decides.
  * Runs inside the generation; its output is also kept in `.switchyard/steps.log` there, which is
  * how a script host's generations remember their steps. With `runAs` it runs as that user
- * (FastDeploy's `sudo` to its deploy user), and the config file is created by that user, mode
+ * (FastDeploy's `sudo` to its deploy user; here the host's way in), and the config file is created by that user, mode
  * 0600: readable by it and nobody else. A failed run marks its generation failed.
  */
 export function runDeployScript(input: DeployScriptInput): string {
@@ -57,7 +58,7 @@ export function runDeployScript(input: DeployScriptInput): string {
 		`if [ ! -f ${generation}/.switchyard/generation.json ]; then echo "generation ${input.to} does not exist" >&2; exit 1; fi`,
 		`cd ${generation}`,
 		input.runAs
-			? [asUserFunction('sy_run_as', input.runAs), `config=$(sy_run_as 'mktemp "\${TMPDIR:-/tmp}/switchyard-deploy.XXXXXX"')`, `trap 'sy_run_as '"'"'rm -f "$1"'"'"' "$config" || true; rm -f "$config.rc"' EXIT`]
+			? [asUserFunction('sy_run_as', input.runAs, input), `config=$(sy_run_as 'mktemp "\${TMPDIR:-/tmp}/switchyard-deploy.XXXXXX"')`, `trap 'sy_run_as '"'"'rm -f "$1"'"'"' "$config" || true; rm -f "$config.rc"' EXIT`]
 			: ['config=$(mktemp "${TMPDIR:-/tmp}/switchyard-deploy.XXXXXX")', 'chmod 0640 "$config"', `trap 'rm -f "$config" "$config.rc"' EXIT`],
 		': > ' + steps,
 		...runs,

@@ -1,4 +1,5 @@
 import { generationStatuses, type GenerationStatus } from '../events.js';
+import { visibleControls } from '../clean-output.js';
 import { marker, quote } from './quote.js';
 
 /** Where a generation of the releases layout keeps its status, relative to the generation. */
@@ -35,7 +36,7 @@ export function statusLine(status: GenerationStatus, at: string): string {
 
 /** Shell that prints the status marker of generation `$id` whose status file is `file` (a shell word). */
 export const printStatus = (idWord: string, file: string): string =>
-	`if [ -f ${file} ]; then IFS= read -r sy_status < ${file} || true; echo "${marker}${statusMarker} ${idWord} $sy_status"; fi`;
+	`if [ -f ${file} ]; then IFS= read -r sy_status < ${file} || true; printf '%s %s %s\\n' ${marker}${statusMarker} "${idWord}" "$sy_status"; fi`;
 
 /** Reads the status markers: generation id → status line. */
 export function readStatuses(markers: readonly string[]): Map<number, StatusLine> {
@@ -43,7 +44,8 @@ export function readStatuses(markers: readonly string[]): Map<number, StatusLine
 	for (const line of markers) {
 		const match = new RegExp(`^${statusMarker} (\\d+) (\\S+)(?: (\\S+))?(?: (.*))?$`).exec(line);
 		if (!match || !(generationStatuses as readonly string[]).includes(match[2]!)) continue;
-		statuses.set(Number(match[1]), { status: match[2] as GenerationStatus, ...(match[3] ? { at: match[3] } : {}), ...(match[4] ? { note: match[4] } : {}) });
+		// The time and the note are the host's text: made safe to show.
+		statuses.set(Number(match[1]), { status: match[2] as GenerationStatus, ...(match[3] ? { at: visibleControls(match[3]) } : {}), ...(match[4] ? { note: visibleControls(match[4]) } : {}) });
 	}
 	return statuses;
 }

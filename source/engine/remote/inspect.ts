@@ -1,4 +1,5 @@
 import { parseManifest, parseModes } from '../artifact.js';
+import { visibleControls } from '../clean-output.js';
 import { stageFiles } from './stage.js';
 import type { GenerationInfo } from '../events.js';
 import type { HostState } from '../host-state.js';
@@ -43,7 +44,7 @@ export function readMissingTools(markers: readonly string[]): string[] | undefin
 /** Prints `SY:current-id <N>` (empty: no current generation). */
 export function readCurrent(root: string): string {
 	const paths = layout(root);
-	return `sy_current=$(readlink ${paths.current} 2>/dev/null || true); echo "${marker}${inspectMarkers.current} \${sy_current#generations/}"`;
+	return `sy_current=$(readlink ${paths.current} 2>/dev/null || true); printf '%s %s\\n' ${marker}${inspectMarkers.current} "\${sy_current#generations/}"`;
 }
 
 /** `current-id` as a number, null when there is none; undefined when the script did not say. */
@@ -64,10 +65,12 @@ export function listGenerations(root: string): string {
 		'  [ -f "$meta" ] || continue',
 		'  sy_dir=${meta%/.switchyard/generation.json}; sy_id=${sy_dir##*/}',
 		// One line each (the stage writes it so): read by the shell, not a process per generation.
-		`  { IFS= read -r gen || [ -n "$gen" ]; } < "$meta"; echo "${marker}${inspectMarkers.generation} $sy_id $gen"`,
+		// printf, never echo: dash's echo turns a `\\n` inside the JSON into a line of its own, and
+		// a host could print `SY:gen 50 …` that way (the id of a generation is its directory's name).
+		`  { IFS= read -r gen || [ -n "$gen" ]; } < "$meta"; printf '%s %s %s\\n' ${marker}${inspectMarkers.generation} "$sy_id" "$gen"`,
 		`  ${printStatus('$sy_id', `"$sy_dir/${statusFile}"`)}`,
 		'done',
-		`for partial in ${paths.generations}/*.partial; do [ -d "$partial" ] && echo "${marker}${inspectMarkers.partial} \${partial##*/}"; done`,
+		`for partial in ${paths.generations}/*.partial; do [ -d "$partial" ] && printf '%s %s\\n' ${marker}${inspectMarkers.partial} "\${partial##*/}"; done`,
 		'true',
 	);
 }
@@ -93,7 +96,7 @@ export function parseHostState(result: { readonly markers: readonly string[]; re
 	return { current, generations, freeKb, manifest: manifest ? parseManifest(manifest.join('\n')) : null, modes: modes ? parseModes(modes.join('\n')) : null };
 }
 
-/** A generation's metadata line; a damaged one still lists the generation, saying so. */
+/** A generation's metadata line; a damaged one still lists the generation, saying so. Its id is the directory's, never the metadata's. */
 export function parseMetadata(id: number, text: string): Omit<GenerationInfo, 'current' | 'status'> {
 	const unreadable = { id, release: '(metadata unreadable)', created: '', by: '?', bytes: 0, files: 0 };
 	let value: Record<string, unknown>;
@@ -103,7 +106,8 @@ export function parseMetadata(id: number, text: string): Omit<GenerationInfo, 'c
 		return unreadable;
 	}
 	if (value === null || typeof value !== 'object') return unreadable;
-	const text_ = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : undefined);
+	// Host-written text: shown on every surface, so it must not carry control characters.
+	const text_ = (key: string) => (typeof value[key] === 'string' ? visibleControls(value[key] as string) : undefined);
 	const count = (key: string) => (typeof value[key] === 'number' && Number.isFinite(value[key]) ? (value[key] as number) : 0);
 	return {
 		id,

@@ -5,6 +5,7 @@ import { markStatus, printStatus, readStatuses } from './generation-status.js';
 import { leftBehindStatus, swappedMarker } from './switch.js';
 import { layout } from './layout.js';
 import { inspectMarkers, parseMetadata } from './inspect.js';
+import { visibleControls } from '../clean-output.js';
 import { marker, quote, script } from './quote.js';
 import { stageMarkers } from './stage.js';
 
@@ -40,7 +41,7 @@ export function listNixGenerations(root: string, profile: string): string {
 	const where = files(root);
 	return script(
 		readNixCurrent(profile),
-		`nix-env -p ${quote(profile)} --list-generations 2>/dev/null | while IFS= read -r line; do echo "${marker}${nixMarkers.generation} $line"; done`,
+		`nix-env -p ${quote(profile)} --list-generations 2>/dev/null | while IFS= read -r line; do printf '%s %s\\n' ${marker}${nixMarkers.generation} "$line"; done`,
 		`for meta in ${where.dir}/*.json; do`,
 		'  [ -f "$meta" ] || continue',
 		'  sy_id=${meta##*/}; sy_id=${sy_id%.json}',
@@ -67,7 +68,7 @@ export function parseNixState(result: { readonly markers: readonly string[] }): 
 		if (word === nixMarkers.staged) {
 			try {
 				const staged = JSON.parse(rest.join(' ')) as { path?: unknown; release?: unknown };
-				if (typeof staged.path === 'string' && typeof staged.release === 'string') stagedPath = { path: staged.path, release: staged.release };
+				if (typeof staged.path === 'string' && typeof staged.release === 'string') stagedPath = { path: staged.path, release: visibleControls(staged.release) };
 			} catch {
 				// A damaged record stages nothing.
 			}

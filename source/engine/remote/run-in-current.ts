@@ -30,11 +30,11 @@ export const readCaptured = (result: { readonly blocks: ReadonlyMap<string, read
  * `systemctl is-active` for each service; `--user` for systemd user units (Oqto's modes), checked
  * as the deployment's `user` in its session when it has one, as its restarts are done.
  */
-export function servicesActive(services: readonly string[], units: { readonly userUnits: boolean; readonly user?: string } = { userUnits: false }): string {
+export function servicesActive(services: readonly string[], units: { readonly userUnits: boolean; readonly user?: string; readonly become?: string } = { userUnits: false }): string {
 	const check = (service: string) => `systemctl${units.userUnits ? ' --user' : ''} is-active --quiet ${quote(service)}`;
 	const fail = (service: string) => `{ echo ${quote(`${service} is not active`)} >&2; exit 1; }`;
 	if (!units.user) return script(...services.map((service) => `${check(service)} || ${fail(service)}`));
-	return script(asUserFunction('sy_as_user', units.user), ...services.map((service) => `sy_as_user ${quote(check(service))} || ${fail(service)}`));
+	return script(asUserFunction('sy_as_user', units.user, units), ...services.map((service) => `sy_as_user ${quote(check(service))} || ${fail(service)}`));
 }
 
 /**

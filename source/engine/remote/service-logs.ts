@@ -1,7 +1,8 @@
 import { asUserFunction } from './deploy-user.js';
+import type { Become } from './become.js';
 import { fillTemplate, quote, script, type TemplateValues } from './quote.js';
 
-export interface ServiceLogsInput {
+export interface ServiceLogsInput extends Become {
 	readonly values: TemplateValues;
 	/** The host's `logs` template; {service} runs it once per service. */
 	readonly logs: string;
@@ -44,5 +45,13 @@ export function tailServiceLogs(input: ServiceLogsInput): string {
 	// exec/kill 0: ending the shell must end the tails too, or they outlive the pane.
 	if (commands.length === 1 && input.user === undefined) return `exec ${commands[0]}`;
 	const run = (command: string) => (input.user === undefined ? command : `sy_as_user ${quote(command)}`);
-	return script(input.user !== undefined && asUserFunction('sy_as_user', input.user), "trap 'kill 0' INT TERM HUP", ...commands.map((command) => `${run(command)} &`), 'wait');
+	// Each tail's status is waited for: a bare `wait` says 0 whatever they said (a user's logs that
+	// could not be read, `no way in`, ended `switchyard logs` with 0).
+	return script(
+		input.user !== undefined && asUserFunction('sy_as_user', input.user, input),
+		"trap 'kill 0' INT TERM HUP",
+		'sy_tails=',
+		...commands.map((command) => `${run(command)} & sy_tails="$sy_tails $!"`),
+		'sy_status=0; for sy_tail in $sy_tails; do wait "$sy_tail" || sy_status=$?; done; exit $sy_status',
+	);
 }

@@ -2,6 +2,7 @@ import type { GenerationStatus, SwitchReason } from '../events.js';
 import { markGenerationStatus } from './generation-status.js';
 import { currentTarget, layout } from './layout.js';
 import { asUserFunction } from './deploy-user.js';
+import { becomeFunction, type Become } from './become.js';
 import { fillTemplate, marker, quote, script, type TemplateValues } from './quote.js';
 
 /** Printed once `current` has moved: `SY:swapped <from>` (`-` when there was none). */
@@ -53,13 +54,13 @@ export function swapCurrent(input: SwitchInput): string {
 		`ln -s ${currentTarget(input.to)} ${link}`,
 		`mv -T ${link} ${paths.current}`,
 		`printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${quote(input.at)} ${quote(input.operator)} "\${from:--}" ${input.to} ${input.reason} ${quote(input.release)} >> ${paths.switchesLog}`,
-		`echo "${marker}${swappedMarker} \${from:--}"`,
+		`printf '%s %s\\n' ${marker}${swappedMarker} "\${from:--}"`,
 		leftBehind && `if [ -n "$from" ] && [ "$from" != ${input.to} ]; then ${markGenerationStatus(generation('$from'), leftBehind, input.at, input.failedBy)}; fi`,
 		markGenerationStatus(generation(String(input.to)), 'live', input.at),
 	);
 }
 
-export interface ActivateInput {
+export interface ActivateInput extends Become {
 	readonly root: string;
 	readonly host: string;
 	readonly binaries: readonly string[];
@@ -82,10 +83,11 @@ const say = (text: string): string => `printf '%s\\n' ${quote(text)}`;
 /**
  * What a host asks for once `current` has moved: binaries installed, frontend replaced,
  * services restarted, per-user runners ended so they respawn, after_switch hooks. Runs from
- * inside `current`; privileged steps use `sudo -n` when not root so they fail instead of prompting.
+ * inside `current`; privileged steps run as root through `sy_become` (become.ts): as they are
+ * when the login is root, else the host's way in (`sudo -n` unless it names another).
  * Every step says what it does in the host's log, with its commands as they run (templates
  * filled in): each restart and hook before it starts (so a hung one is named), each install and
- * the frontend sync once done.
+ * the frontend sync once done, and the way in it took.
  */
 export function activateCurrent(input: ActivateInput): string {
 	const paths = layout(input.root);
@@ -98,23 +100,23 @@ export function activateCurrent(input: ActivateInput): string {
 	return script(
 		'set -e',
 		`cd ${paths.current}`,
-		asUser && asUserFunction('sy_as_user', input.user!),
-		(input.binaries.length > 0 || input.frontend !== undefined || input.runners.length > 0) && 'SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi',
+		asUser && asUserFunction('sy_as_user', input.user!, input),
+		(input.binaries.length > 0 || input.frontend !== undefined || input.runners.length > 0) && becomeFunction(input),
 		input.binaries.length > 0 && [
 			step('install binaries'),
-			`mkdir -p ${quote(input.binPrefix)} 2>/dev/null || $SUDO mkdir -p ${quote(input.binPrefix)}`,
+			`mkdir -p ${quote(input.binPrefix)} 2>/dev/null || sy_become root mkdir -p ${quote(input.binPrefix)}`,
 			...input.binaries.map((binary) => {
 				const [from, to] = [quote(`${input.binDir}/${binary}`), quote(`${input.binPrefix}/${binary}`)];
-				return `$SUDO install -m 0755 ${from} ${to}; printf 'installed %s → %s (%sinstall -m 0755)\\n' ${from} ${to} "\${SUDO:+$SUDO }"`;
+				return `sy_become root install -m 0755 ${from} ${to}; printf 'installed %s → %s (install -m 0755%s)\\n' ${from} ${to} "\${sy_way:+, through $sy_way}"`;
 			}),
 		],
 		input.frontend && [
 			step('sync frontend'),
-			`$SUDO mkdir -p ${quote(input.frontend.webRoot)}`,
-			`$SUDO find ${quote(input.frontend.webRoot)} -mindepth 1 -delete`,
-			`$SUDO cp -R ${quote(`${input.frontend.dir}/.`)} ${quote(`${input.frontend.webRoot}/`)}`,
+			`sy_become root mkdir -p ${quote(input.frontend.webRoot)}`,
+			`sy_become root find ${quote(input.frontend.webRoot)} -mindepth 1 -delete`,
+			`sy_become root cp -R ${quote(`${input.frontend.dir}/.`)} ${quote(`${input.frontend.webRoot}/`)}`,
 			`sy_n=$(find ${quote(input.frontend.webRoot)} -type f 2>/dev/null | wc -l | tr -d ' '); sy_s=s; [ "$sy_n" != 1 ] || sy_s=`,
-			`printf 'frontend synced: %s/ → %s (emptied, then %scp -R: %s file%s)\\n' ${quote(input.frontend.dir)} ${quote(input.frontend.webRoot)} "\${SUDO:+$SUDO }" "$sy_n" "$sy_s"`,
+			`printf 'frontend synced: %s/ → %s (emptied, then cp -R%s: %s file%s)\\n' ${quote(input.frontend.dir)} ${quote(input.frontend.webRoot)} "\${sy_way:+, through $sy_way}" "$sy_n" "$sy_s"`,
 		],
 		input.services.length > 0 && [
 			step('restart services'),
@@ -126,7 +128,7 @@ export function activateCurrent(input: ActivateInput): string {
 		input.runners.length > 0 && [
 			step('end per-user runners'),
 			// Every user's: they respawn with the new binary. How many is said, so a run shows it did.
-			...input.runners.map((runner) => `sy_n=$(pgrep -x -c ${quote(runner)} 2>/dev/null) || true; $SUDO pkill -x ${quote(runner)} || true; echo "ended \${sy_n:-0} ${runner} process(es)"`),
+			...input.runners.map((runner) => `sy_n=$(pgrep -x -c ${quote(runner)} 2>/dev/null) || true; sy_become root pkill -x ${quote(runner)} || true; echo "ended \${sy_n:-0} ${runner} process(es)"`),
 		],
 		input.afterSwitch.length > 0 && [
 			step('after_switch hooks'),

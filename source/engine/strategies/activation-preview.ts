@@ -68,7 +68,7 @@ function binariesLine(host: HostConfig, artifact: Artifact | undefined, read: Ac
 		const state = !artifact ? `(no artifact to compare; ${now})` : !built ? 'not in the artifact' : installed === undefined ? 'unknown' : installed === null ? 'new' : installed.sha256 === built.sha256 ? 'unchanged' : `changed (was ${formatBytes(installed.bytes)})`;
 		return `${binary}${size} ${state}`;
 	});
-	return [`binaries → ${host.binPrefix} (root-owned, sudo install): ${each.join(' · ')}`];
+	return [`binaries → ${host.binPrefix} (root-owned, installed as root): ${each.join(' · ')}`];
 }
 
 function frontendLine(host: HostConfig, artifact: Artifact | undefined, read: ActivationPreview, synced: boolean, skips: Skips): string[] {

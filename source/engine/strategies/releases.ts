@@ -12,7 +12,7 @@ import { inspectHost, listGenerations, parseCurrent, parseHostState, readCurrent
 import { layout } from '../remote/layout.js';
 import { discardPartial, readStaged, readStageFailure, stageFromHeader, stageHeader } from '../remote/stage.js';
 import { activateCurrent, swapCurrent } from '../remote/switch.js';
-import { giveStagedGeneration, requireUser } from '../remote/deploy-user.js';
+import { giveStagedGeneration, requireAccounts, type AccountsInput } from '../remote/deploy-user.js';
 import { script } from '../remote/quote.js';
 import { activationPreviewScript, describeActivation } from './activation-preview.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
@@ -22,7 +22,7 @@ import type { ScriptResult } from '../host-session.js';
 
 /** Capistrano-style: generations/N dirs, an atomic `current` link, shared dirs, .env. */
 export const releasesStrategy: Strategy = {
-	inspect: (host) => script(inspectHost(host.root), ownerOf(host) !== undefined && requireUser(ownerOf(host)!, host.user ? 'user' : 'run_as')),
+	inspect: (host) => script(inspectHost(host.root), requireAccounts(accountsOf(host))),
 	list: (host) => listGenerations(host.root),
 	parseState: parseHostState,
 	readCurrent: (host) => readCurrent(host.root),
@@ -61,12 +61,28 @@ export const releasesStrategy: Strategy = {
 export const ownerOf = (host: HostConfig): string | undefined => host.user ?? host.runAs;
 
 /**
+ * The accounts a host's switch acts as (`user`, `run_as`), and what it does as root (binaries,
+ * frontend, runners; giving the generations to their owner): checked in the preflight.
+ */
+export function accountsOf(host: HostConfig): AccountsInput {
+	const owner = ownerOf(host);
+	const runners = host.mode === 'multi-user' ? host.runners : [];
+	return {
+		root: host.root,
+		...(host.become === undefined ? {} : { become: host.become }),
+		accounts: [...(host.user === undefined ? [] : [{ name: host.user, key: 'user' as const }]), ...(host.runAs === undefined ? [] : [{ name: host.runAs, key: 'run_as' as const }])],
+		asRoot: [...(host.binaries.length > 0 ? [`binaries → ${host.binPrefix}`] : []), ...(host.frontend && host.webRoot ? [`frontend → ${host.webRoot}`] : []), ...(runners.length > 0 ? [`ending ${runners.join(', ')}`] : [])],
+		...(owner === undefined ? {} : { owner }),
+	};
+}
+
+/**
  * Appended to the stage script, which has just moved `generations/$id` into place (or ended
  * early, staging nothing): the generation and the shared dirs become the owner's.
  */
 function ownership(host: HostConfig): string | false {
 	const owner = ownerOf(host);
-	return owner !== undefined && giveStagedGeneration(host.root, owner, host.shared);
+	return owner !== undefined && giveStagedGeneration(host.root, owner, host.shared, host.become === undefined ? {} : { become: host.become });
 }
 
 /**

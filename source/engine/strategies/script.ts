@@ -1,5 +1,4 @@
 import { declareSteps, readDeclaredSteps, runDeployScript } from '../remote/deploy-script.js';
-import { requireUser } from '../remote/deploy-user.js';
 import { fillTemplate, script } from '../remote/quote.js';
 import { generationPath } from '../remote/layout.js';
 import { swapCurrent } from '../remote/switch.js';
@@ -17,7 +16,7 @@ import { templateValues } from '../template-values.js';
  */
 export const scriptStrategy: Strategy = {
 	...releasesStrategy,
-	inspect: (host, artifact) => script(releasesStrategy.inspect(host, artifact), host.runAs !== undefined && host.user !== undefined && requireUser(host.runAs, 'run_as'), declareSteps(scriptsOf(host, {}))),
+	inspect: (host, artifact) => script(releasesStrategy.inspect(host, artifact), declareSteps(scriptsOf(host, {}))),
 	switchScript: (target) =>
 		[
 			runDeployScript(deployScriptInput(target)),
@@ -61,6 +60,7 @@ function deployScriptInput(target: SwitchTarget) {
 		release: target.release,
 		at: target.at,
 		...(host.runAs === undefined ? {} : { runAs: host.runAs }),
+		...(host.become === undefined ? {} : { become: host.become }),
 		values: templateValues(host, { release: target.release, generation: target.to }),
 		// No env values here: the script text is visible in `ps`. They are in the generation's .env (0600).
 		configFor: (service: string | undefined) =>
