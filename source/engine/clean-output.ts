@@ -78,5 +78,15 @@ export function cleanOutput(hosts: readonly HostConfig[], emit: EmitEvent): Emit
 /** Masks secrets and makes control characters visible: for lines that don't come through an engine run (service log tails). */
 export function textCleaner(hosts: readonly HostConfig[]): (text: string) => string {
 	const secrets = secretForms(hosts);
-	return (text) => visibleControls(secrets.length === 0 ? text : maskText(text, secrets));
+	return (text) => visibleControls(maskLinks(secrets.length === 0 ? text : maskText(text, secrets)));
+}
+
+/**
+ * A presigned link is a key to an object until it expires: whatever a host or a tool prints of
+ * one keeps the link's shape but not its signature, credential or session token (SigV4 and V2).
+ */
+const linkParts = /((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=)[^&\s"'<>]+/gi;
+
+export function maskLinks(text: string): string {
+	return /X-Amz-|Signature=|AWSAccessKeyId=/i.test(text) ? text.replace(linkParts, `$1${mask}`) : text;
 }

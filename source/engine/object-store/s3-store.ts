@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import pLimit from 'p-limit';
@@ -35,7 +35,8 @@ export function s3Store(config: StoreConfig): ObjectStore {
 		config,
 		async check() {
 			try {
-				await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
+				// A listing, not HeadBucket: a HEAD's error has no body, so a wrong secret would read as "access denied".
+				await client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: config.prefix ? `${config.prefix}/` : '', MaxKeys: 1 }));
 			} catch (error) {
 				throw fail(error, 'the store');
 			}

@@ -105,13 +105,16 @@ export function pullIntoPartial(): string {
 		// Absolute: the links and modes are applied from other dirs (a root may be relative to the login dir).
 		'  sy_part=$(cd -- "$gens/$id.partial" && pwd) || return 1',
 		'  sy_work="$sy_part/.switchyard/pull"',
+		'  sy_ended=',
 		'  while IFS=" " read -r sy_what sy_sum sy_size sy_url; do',
 		'    case $sy_what in',
-		'      end) break ;;',
+		'      end) sy_ended=1; break ;;',
 		'      list|links) printf "%s %s\\n" "$sy_sum" "$sy_what" >> "$sy_work/objects.sha256"; printf "%s %s %s\\n" "$sy_url" "$sy_size" "$sy_work/$sy_what" >> "$sy_work/objects" ;;',
 		'      *) echo "bad pull block" >&2; return 1 ;;',
 		'    esac',
 		'  done',
+		// The engine ends the block early when it could not prepare the pull (it says why).
+		'  [ -n "$sy_ended" ] || { echo "the pull was not sent: nothing was staged" >&2; return 1; }',
 		'  sy_get "$sy_work/objects" || return 1',
 		`  (cd -- "$sy_work" && sed 's/ /  /' objects.sha256 | sha256sum -c --quiet --strict - >/dev/null 2>&1) || { echo "${marker}${fetchMarkers.mismatch} the file list"; echo "the file list or the links from the store do not match what the operator sent: nothing was staged" >&2; return 1; }`,
 		'  : > "$sy_part/.switchyard/manifest.sha256" && : > "$sy_part/.switchyard/modes" && : > "$sy_work/fetch" && : > "$sy_work/fetch.sha256" && : > "$sy_work/reuse" || return 1',

@@ -6,6 +6,7 @@ import type { HostSession, ScriptResult } from '../host-session.js';
 import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
 import type { TemplateValues } from '../remote/quote.js';
+import type { RunStore } from '../object-store/run-store.js';
 
 /** Where a template is filled: the release it is about and, when there is one, the generation. */
 export interface TemplateContext {
@@ -22,6 +23,8 @@ export interface StrategyRun {
 	readonly runId: string;
 	readonly emit: EmitEvent;
 	readonly signal?: AbortSignal;
+	/** The run's object store, when `[store]` is set and was found working: hosts that pull use it. */
+	readonly store?: RunStore;
 }
 
 export interface SwitchTarget {
