@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffArtifact, fingerprint, manifestText, modesText, parseManifest, parseModes, type Artifact } from '../../source/engine/artifact.js';
+import { mask, textCleaner } from '../../source/engine/clean-output.js';
 import { pullArchive } from '../../source/engine/object-store/pull-archive.js';
 import { RunStore, storeKeys } from '../../source/engine/object-store/run-store.js';
 import { readFetched, readFetchFailure } from '../../source/engine/remote/fetch.js';
@@ -167,6 +168,14 @@ describe('pull into a releases generation (real sh, real store)', () => {
 });
 
 describe('presigned links', () => {
+	it('are masked in every line shown or recorded: signature, credential and session token', () => {
+		const link = 'http://127.0.0.1:9000/b/p/sha256/ab?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20261121%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261121T234000Z&X-Amz-Expires=900&X-Amz-Security-Token=FQo123&X-Amz-Signature=0123abcd&X-Amz-SignedHeaders=host';
+		const cleaned = textCleaner([])(`curl: (22) ${link} returned 403`);
+		expect(cleaned).toBe(`curl: (22) ${link.replace('AKIA%2F20261121%2Fus-east-1%2Fs3%2Faws4_request', mask).replace('FQo123', mask).replace('0123abcd', mask)} returned 403`);
+		expect(textCleaner([])('https://b.s3.amazonaws.com/k?AWSAccessKeyId=AKIA1&Expires=1&Signature=abc%2B')).toBe(`https://b.s3.amazonaws.com/k?AWSAccessKeyId=${mask}&Expires=1&Signature=${mask}`);
+		expect(textCleaner([])('no link here')).toBe('no link here');
+	});
+
 	it('are carried as one shape and a signature each', () => {
 		const sig = (n: number) => String(n).repeat(64).slice(0, 64);
 		const url = (key: string, n: number) => `https://b.s3.eu-west-1.amazonaws.com/shop/sha256/${key}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261121T234000Z&X-Amz-Expires=900&X-Amz-Signature=${sig(n)}&X-Amz-SignedHeaders=host&x-id=GetObject`;

@@ -22,6 +22,8 @@ export interface FleetHostSpec {
 	readonly name: string;
 	/** sshd MaxSessions (channels per connection); default 10 like sshd. */
 	readonly maxSessions?: number;
+	/** Environment every session on this host gets (sshd's SetEnv), e.g. CURL_HOME for a .curlrc of its own. */
+	readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface FleetOptions {
@@ -123,7 +125,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 	const dir = resolve(options.dir ?? join(repoRoot, 'test', '.tmp', `ssh-fleet-${randomBytes(4).toString('hex')}`));
 	const given: readonly FleetHostSpec[] =
 		typeof options.hosts === 'object' ? options.hosts : Array.from({ length: options.hosts ?? 1 }, (_, index) => ({ name: `fleet-${index + 1}` }));
-	const specs: Required<FleetHostSpec>[] = given.map((spec) => ({ name: spec.name, maxSessions: spec.maxSessions ?? options.maxSessions ?? 10 }));
+	const specs: Required<FleetHostSpec>[] = given.map((spec) => ({ name: spec.name, maxSessions: spec.maxSessions ?? options.maxSessions ?? 10, env: spec.env ?? {} }));
 	const user = userInfo().username;
 
 	mkdirSync(dir, { recursive: true });
@@ -321,6 +323,7 @@ function sshdConfig(state: HostState, authorizedKeysFile: string, dir: string): 
 		'PubkeyAuthentication yes',
 		'AllowTcpForwarding yes',
 		`MaxSessions ${state.spec.maxSessions}`,
+		...(Object.keys(state.spec.env).length > 0 ? [`SetEnv ${Object.entries(state.spec.env).map(([key, value]) => `${key}=${value}`).join(' ')}`] : []),
 		'PrintMotd no',
 		'LogLevel VERBOSE',
 		'Subsystem sftp internal-sftp',
