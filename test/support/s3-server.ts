@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { repo } from './local-fleet.js';
+import { repoRoot as repo } from '../fleet/fleet.js';
 
 // As source/engine/object-store/s3-store.ts: the SDK's note that it will want Node 22 is not for test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
