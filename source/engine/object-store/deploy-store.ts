@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { HostFailure } from '../host-session.js';
 import { inPhase } from '../host-run.js';
 import type { Deploy } from '../deploy-run.js';
@@ -15,7 +16,7 @@ export async function checkStore(d: Deploy): Promise<void> {
 	const config = request.config.store;
 	const pulling = run.hosts.filter((host) => !host.ended && host.host.pull !== 'never');
 	if (!config || pulling.length === 0 || !phases.some((phase) => phase === 'preflight' || phase === 'upload')) return;
-	const store = new RunStore(config, { emit: run.emit, ...request.storeOptions });
+	const store = new RunStore(config, { emit: run.emit, nixCache: path.join(request.config.dir, '.switchyard', 'nix-cache'), ...request.storeOptions });
 	try {
 		await store.check();
 		d.store = store;

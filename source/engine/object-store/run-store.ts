@@ -8,10 +8,13 @@ import type { EmitEvent } from '../events.js';
 import { formatBytes } from '../format-bytes.js';
 import { fileListText, linksText, shapeOfLinks, type Link, type PullBlock, type PulledObject } from '../remote/pull.js';
 import { openObjectStore, storeKey, type ObjectStore } from './object-store.js';
+import { closureInCache, type CacheFile } from './nix-cache.js';
 
 /** Where objects live under the prefix: contents (and file lists) by sha256; link sets apart, so a lifecycle rule can expire them. */
 export const storeKeys = {
 	content: (sha256: string) => `sha256/${sha256}`,
+	/** A Nix binary cache's files, by their own (content-derived) names. */
+	nix: (name: string) => `nix/${name}`,
 	links: (sha256: string) => `links/${sha256}`,
 } as const;
 
@@ -21,6 +24,8 @@ export interface RunStoreOptions {
 	readonly now?: () => Date;
 	/** Opens the store (default: the S3 SDK). */
 	readonly open?: (config: StoreConfig) => Promise<ObjectStore>;
+	/** This machine's Nix binary cache dir (closures are written there, then uploaded). */
+	readonly nixCache?: string;
 }
 
 /** Objects uploaded at once. */
@@ -41,6 +46,7 @@ export class RunStore {
 	private readonly present = new Set<string>();
 	private readonly linkSets = new Map<string, { at: number; object: Promise<StoredObject> }>();
 	private readonly fileLists = new Map<string, Promise<StoredObject>>();
+	private readonly closures = new Map<string, Promise<CacheFile[]>>();
 	private readonly now: () => Date;
 
 	constructor(
@@ -173,6 +179,44 @@ export class RunStore {
 
 	private async put(key: string, text: string): Promise<void> {
 		await (await this.store()).put(storeKey(this.config, key), Buffer.from(text), Buffer.byteLength(text));
+	}
+
+	/**
+	 * A nix closure for hosts to substitute from the store: put into this machine's binary cache
+	 * (`options.nixCache`), what the store lacks of it uploaded once per run, and a link set to its
+	 * files, signed anew on every call (the host fetches the NARs it lacks).
+	 */
+	async nixLinks(storePath: string): Promise<PulledObject> {
+		const cacheDir = this.options.nixCache;
+		if (!cacheDir) throw new Error('no binary cache directory on this machine for nix closures');
+		let files = this.closures.get(storePath);
+		if (!files) {
+			files = this.uploadClosure(storePath, cacheDir);
+			files.catch(() => this.closures.delete(storePath));
+			this.closures.set(storePath, files);
+		}
+		const closure = await files;
+		const keys = closure.map((file) => storeKeys.nix(file.name));
+		const urls = await this.sign(keys.map((key) => storeKey(this.config, key)));
+		const { shape, signatures } = shapeOfLinks(urls, closure.map((file) => file.name));
+		const text = linksText(shape, closure.map((file, index) => ({ sha256: file.sha256, signature: signatures[index]!, key: file.name, size: file.size, target: file.storePath })));
+		const sha256 = hashOf(text);
+		await this.put(storeKeys.links(sha256), text);
+		const [url] = await this.sign([storeKey(this.config, storeKeys.links(sha256))]);
+		return { sha256, size: Buffer.byteLength(text), url: url! };
+	}
+
+	private async uploadClosure(storePath: string, cacheDir: string): Promise<CacheFile[]> {
+		const closure = await closureInCache(storePath, cacheDir);
+		const store = await this.store();
+		const keys = closure.map((file) => storeKey(this.config, storeKeys.nix(file.name)));
+		const there = await store.existing(storeKey(this.config, 'nix/'), keys);
+		const missing = closure.filter((file, index) => !there.has(keys[index]!));
+		const total = missing.reduce((sum, file) => sum + file.size, 0);
+		if (missing.length > 0) this.say(`uploading ${missing.length} of ${closure.length} binary cache files of ${storePath} (${formatBytes(total)})`);
+		const limit = pLimit(uploadsAtOnce);
+		await Promise.all(missing.map((file) => limit(() => store.put(storeKey(this.config, storeKeys.nix(file.name)), () => createReadStream(path.join(cacheDir, file.name)), file.size))));
+		return closure;
 	}
 
 	/**
