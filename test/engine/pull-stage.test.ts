@@ -7,8 +7,9 @@ import { diffArtifact, fingerprint, manifestText, modesText, parseManifest, pars
 import { mask, textCleaner } from '../../source/engine/clean-output.js';
 import { pullArchive } from '../../source/engine/object-store/pull-archive.js';
 import { RunStore, storeKeys } from '../../source/engine/object-store/run-store.js';
-import { readFetched, readFetchFailure } from '../../source/engine/remote/fetch.js';
-import { pullBlockText, pullIntoPartial, pullStageHeader, shapeOfLinks } from '../../source/engine/remote/pull.js';
+import { fetchFunctions, readFetched, readFetchFailure } from '../../source/engine/remote/fetch.js';
+import { fileListText, linksText, pullBlockText, pullIntoPartial, pullStageHeader, shapeOfLinks } from '../../source/engine/remote/pull.js';
+import { nixPullBlockText, pullClosure } from '../../source/engine/remote/nix-pull.js';
 import { stageFromHeader } from '../../source/engine/remote/stage.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { runShell, tempDirs, writeTree } from './stage-harness.js';
@@ -164,6 +165,28 @@ describe('pull into a releases generation (real sh, real store)', () => {
 		const result = await pullStage({ root, artifact, id: 1, store: new RunStore(storeConfig('wget'), { emit: () => {} }), env: { PATH: bin } });
 		expect(result.code, result.stderr).toBe(0);
 		expect(readFileSync(path.join(generationDir(root, 1), 'sub/two.bin'), 'utf8')).toBe('x'.repeat(100_000));
+	});
+});
+
+describe('pull protocol text', () => {
+	it('pins what the engine sends and what the host runs', () => {
+		expect(pullStageHeader(7, 6)).toBe('7 6 pull\n');
+		expect(pullStageHeader(1, null)).toBe('1 - pull\n');
+		expect(pullBlockText({ list: { sha256: 'a'.repeat(64), size: 10, url: 'http://s/l?x=1' }, links: { sha256: 'b'.repeat(64), size: 20, url: 'http://s/k?y=2' } })).toBe(`list ${'a'.repeat(64)} 10 http://s/l?x=1\nlinks ${'b'.repeat(64)} 20 http://s/k?y=2\nend\n`);
+		expect(nixPullBlockText({ sha256: 'c'.repeat(64), size: 5, url: 'http://s/n' })).toBe(`links ${'c'.repeat(64)} 5 http://s/n\nend\n`);
+		expect(fileListText([{ sha256: 'd'.repeat(64), mode: 0o755, size: 3, path: 'bin/a b' }])).toBe(`${'d'.repeat(64)} 755 3 bin/a b\n`);
+		expect(linksText({ base: 'B/', query: '?Q=', tail: '&T' }, [{ sha256: 'e'.repeat(64), signature: 'f'.repeat(64), key: 'e'.repeat(64), size: 9, target: 'x y' }])).toBe(`base B/\nquery ?Q=\ntail &T\n${'e'.repeat(64)} ${'f'.repeat(64)} ${'e'.repeat(64)} 9 x y\n`);
+		// One download process for a whole set, whichever tool the host has.
+		const fetch = fetchFunctions();
+		expect(fetch.match(/^\s*curl -sS /gm)).toHaveLength(1);
+		expect(fetch).toContain('-K "$1.curl"');
+		expect(fetch.match(/^\s*wget -nv -O "\$1\.all" -i "\$1\.urls"/gm)).toHaveLength(1);
+		// The pull is a step of the stage read from the header, nothing more.
+		const stage = stageFromHeader({ root: '/srv/app', shared: [], pull: pullIntoPartial() });
+		expect(stage).toContain('IFS=" " read -r id reuse how || id=');
+		expect(stage).toContain('if [ "$how" = pull ]; then');
+		expect(stageFromHeader({ root: '/srv/app', shared: [] })).not.toContain('sy_pull');
+		expect(pullClosure('/srv/app', '/nix/store/abc-x')).toContain("nix --extra-experimental-features nix-command copy --no-check-sigs --from \"file://$sy_part/cache\" /nix/store/abc-x");
 	});
 });
 
