@@ -4,6 +4,9 @@ import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../source/config/load-config.js';
+import { runDeploy } from '../../source/engine/deploy.js';
+import { LocalTransport } from '../../source/transport/local.js';
 import { cli, repo, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
 import { hostProblems } from '../support/host-invariant.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
@@ -114,6 +117,24 @@ describe('hosts pull the artifact from the store (local hosts)', () => {
 		expect(second.stdout).toMatch(/bravo .*the host cannot reach the store \(curl: \(7\) .*\); pull = "always", so nothing was pushed instead — nothing was staged/);
 		expect(demo.current('bravo')).toBe(1);
 		expect(demo.generations('bravo')).toEqual([1]);
+		expectIntact(demo, ['alpha', 'bravo']);
+	});
+
+	it('signs a refused (expired) link anew once, then fails; the hosts are left as they were', async () => {
+		const { demo } = await pullFleet(['alpha', 'bravo']);
+		const config = parseConfig(readFileSync(demo.config, 'utf8'), demo.config);
+		Object.assign(process.env, server.env);
+		const deploy = (now: () => Date) =>
+			runDeploy({ config, hosts: config.hosts, emit: () => {}, openTransport: () => new LocalTransport(), phases: ['build', 'preflight', 'upload', 'switch', 'validate', 'cleanup'], confirm: async () => true, operator: 'test@here', storeOptions: { now } });
+		// The first set of links is signed an hour ago (a 15-minute life): refused, signed again, pulled.
+		let signings = 0;
+		const late = await deploy(() => (signings++ === 0 ? new Date(Date.now() - 3600_000) : new Date()));
+		expect(late.outcomes).toEqual({ alpha: 'ok', bravo: 'ok' });
+		expectIntact(demo, ['alpha', 'bravo']);
+		const always = await deploy(() => new Date(Date.now() - 3600_000));
+		expect(always.outcomes).toEqual({ alpha: 'failed', bravo: 'failed' });
+		expect(always.reasons.alpha).toMatch(/refused the host's download link for .* again, after it was signed anew/);
+		expect([demo.current('alpha'), demo.current('bravo')]).toEqual([1, 1]);
 		expectIntact(demo, ['alpha', 'bravo']);
 	});
 

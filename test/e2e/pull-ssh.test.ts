@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../source/config/load-config.js';
@@ -7,6 +9,7 @@ import type { EngineEvent } from '../../source/engine/events.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { hostProblems } from '../support/host-invariant.js';
+import { repo } from '../support/local-fleet.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { sshDeployFleet, stopFleetServices } from '../support/ssh-fleet-config.js';
 import { fleetTransport } from '../ssh/fleet-transport.js';
@@ -54,6 +57,20 @@ describe.runIf(requireSshd('pull over ssh'))('hosts pull the artifact from the s
 		const puts = server.requests.slice(before).filter((request) => request.method === 'PUT' && request.path.includes('/sha256/'));
 		expect(new Set(puts.map((request) => request.path)).size).toBe(puts.length);
 		expect(result.stdout + result.stderr).not.toMatch(/X-Amz-Signature=[0-9a-f]/);
+		intact();
+	});
+
+	it('fails every host before anything is staged when a store object does not match its hash', async () => {
+		const deploy = await sshDeployFleet(fleet, { extra: store('ssh-corrupt'), hostExtra: { far: 'pull = "never"', strict: 'pull = "never"' } });
+		const sha = createHash('sha256').update(readFileSync(path.join(repo, 'demo', 'app', 'bin', 'service.sh'))).digest('hex');
+		const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: server.credentials });
+		await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `ssh-corrupt/sha256/${sha}`, Body: 'echo not the service script\n' }));
+		client.destroy();
+		const before = deploy.current('near');
+		const result = await deploy.run('deploy', '--yes', '--host', 'near');
+		expect(result.exitCode).toBe(1);
+		expect(result.stdout).toMatch(/near .*bin\/service\.sh from the store does not match its sha256 — nothing was staged; the object was removed from the store/);
+		expect(deploy.current('near')).toBe(before);
 		intact();
 	});
 
