@@ -6,7 +6,7 @@ import { healthSchema, resolveHealth } from './health-checks.js';
 import { resolveStrategySettings, strategyProblems } from './strategies.js';
 import { configSchema, defaultsSchema, environmentSchema, hostSchema, type RawConfig, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
-import type { Config, EnvironmentConfig, EnvValue, HostConfig } from './types.js';
+import type { Config, EnvironmentConfig, EnvValue, HostConfig, StoreConfig } from './types.js';
 import { canaryTargets, unknownCanaryTargets } from '../engine/waves.js';
 import { closestWords } from './did-you-mean.js';
 
@@ -68,7 +68,7 @@ export function parseConfig(text: string, file: string): Config {
 	const result = configSchema.safeParse(document, { reportInput: true });
 	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, text, lines, file));
 
-	const problems = [...duplicateHostNames(result.data, lines, file), ...misplacedStrategySettings(result.data, lines, file), ...unknownEnvironments(result.data, lines, file)];
+	const problems = [...duplicateHostNames(result.data, lines, file), ...misplacedStrategySettings(result.data, lines, file), ...unknownEnvironments(result.data, lines, file), ...pullWithoutStore(result.data, lines, file)];
 	if (problems.length > 0) throw new ConfigError(problems);
 	const config = resolveConfig(result.data, file);
 	const placement = [...misplacedPaths(config, result.data, lines, file), ...unknownCanaries(config, lines, file)];
@@ -174,6 +174,7 @@ const allowedKeys: Record<string, string> = {
 	'': Object.keys(configSchema.shape).join(', '),
 	app: Object.keys(configSchema.shape.app.unwrap().shape).join(', '),
 	build: Object.keys(configSchema.shape.build.unwrap().shape).join(', '),
+	store: Object.keys(configSchema.shape.store.unwrap().shape).join(', '),
 	health: Object.keys(healthSchema.shape).join(', '),
 	host: Object.keys(hostSchema.shape).join(', '),
 	defaults: hostKeysAnd(defaultsSchema.shape),
@@ -280,6 +281,31 @@ function unknownEnvironments(config: RawConfig, lines: KeyLines, file: string): 
 	});
 }
 
+/** A host that must pull has nowhere to pull from without a [store]. */
+function pullWithoutStore(config: RawConfig, lines: KeyLines, file: string): ConfigProblem[] {
+	if (config.store) return [];
+	return config.host.flatMap((host, index) => {
+		if (mergedSettings(config, host).pull !== 'always') return [];
+		const line = settingLine(lines, config, index, 'pull');
+		return [{ file, line, key: `[[host]] "${host.name}" pull`, message: 'pull = "always" needs a [store] to pull from: add [store] url = "s3://<bucket>/<prefix>", or leave pull out to push over SSH' }];
+	});
+}
+
+/** `s3://bucket/some/prefix/` → bucket "bucket", prefix "some/prefix". */
+function resolveStore(raw: NonNullable<RawConfig['store']>): StoreConfig {
+	const [bucket = '', ...rest] = raw.url.slice('s3://'.length).split('/');
+	// S3-compatible servers mostly ignore the region, but SigV4 signs one.
+	const region = raw.region ?? (raw.endpoint === undefined ? undefined : 'us-east-1');
+	return {
+		url: raw.url,
+		bucket,
+		prefix: rest.filter(Boolean).join('/'),
+		...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint.replace(/\/$/, '') }),
+		...(region === undefined ? {} : { region }),
+		urlTtlSeconds: raw.url_ttl ?? 900,
+	};
+}
+
 /**
  * Directories that hold a project's deploy config rather than name the project: Oqto keeps its
  * hosts in `oqto/deploy/hosts.toml`, whose app is "oqto", not "deploy".
@@ -313,6 +339,7 @@ function resolveConfig(raw: RawConfig, file: string): Config {
 		jobs: defaults.jobs ?? 8,
 		waves: { canary: typeof defaults.canary === 'string' ? [defaults.canary] : (defaults.canary ?? 0), batch: defaults.batch, maxFailures: defaults.max_failures },
 		hosts,
+		...(raw.store ? { store: resolveStore(raw.store) } : {}),
 		environments: resolveEnvironments(raw, hosts),
 	};
 }
@@ -377,6 +404,8 @@ function resolveHost(host: RawHost, raw: RawConfig, dir: string, appName: string
 			uploadMs: (merged.upload_timeout ?? 3600) * 1000,
 		},
 		allowExternalLinks: merged.allow_external_links ?? false,
+		// Without a store there is nothing to pull from: every host is pushed to.
+		pull: raw.store ? (merged.pull ?? 'auto') : 'never',
 	};
 }
 

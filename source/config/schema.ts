@@ -3,6 +3,9 @@ import { healthSchema } from './health-checks.js';
 import { strategyKeys } from './strategies.js';
 import { binaryName, command, envKey, hostName, maxSeconds, name, pathValue, relativePath, seconds, serviceName, sshTarget, tagName } from './values.js';
 
+/** How a host gets the artifact when a [store] is set (see `pull` below). */
+export const pullModes = ['auto', 'always', 'never'] as const;
+
 /* The shape of hosts.toml; each value is held to its pattern in `values.ts`. */
 
 /**
@@ -61,6 +64,8 @@ const hostSettings = {
 	upload_timeout: seconds.optional(),
 	/** Let artifact symlinks point outside the artifact (e.g. to /etc/ssl). */
 	allow_external_links: z.boolean().optional(),
+	/** With [store]: the host downloads the artifact from the object store ("auto": or is pushed it over SSH when it can't). */
+	pull: z.enum(pullModes).optional(),
 	tags: z.array(tagName).optional(),
 } as const;
 
@@ -82,6 +87,20 @@ export const hostSchema = z
 
 /** A host name or `@tag` naming canary hosts. */
 const canaryTarget = z.string().regex(/^@?[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a canary is a host name or @tag, e.g. "@canary" or "web-1"');
+
+/**
+ * `[store]`: an S3-compatible object store the hosts pull the artifact from. The bucket and a key
+ * prefix in one URL; `endpoint` for servers other than AWS (MinIO, R2, Ceph); links the hosts
+ * get live `url_ttl` seconds (SigV4 allows at most a week).
+ */
+export const storeSchema = z.strictObject({
+	url: z
+		.string()
+		.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._-]+)*\/?$/, 'must be s3://<bucket>/<prefix> (a bucket name of lowercase letters, digits, "." and "-"; a prefix of letters, digits, ".", "_", "-" and "/"), e.g. "s3://switchyard-artifacts/shop"'),
+	endpoint: z.string().regex(/^https?:\/\/[^\s/?#]+\/?$/, 'must be an http(s) URL of the server alone, e.g. "http://127.0.0.1:9000" or "https://<account>.r2.cloudflarestorage.com"').optional(),
+	region: z.string().regex(/^[a-z0-9-]{2,32}$/, 'must be a region name, e.g. "us-east-1" (R2: "auto")').optional(),
+	url_ttl: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').max(604800, 'must be at most 604800 seconds (a week: the most SigV4 allows)').optional(),
+});
 
 export const batchSize = z.union([
 	z.number().int().min(1, 'must be 1 or more'),
@@ -126,6 +145,7 @@ export const configSchema = z.strictObject({
 		})
 		.optional(),
 	environments: z.record(name('an environment name'), environmentSchema).optional(),
+	store: storeSchema.optional(),
 	defaults: defaultsSchema.optional(),
 	health: healthSchema.optional(),
 	env: envSchema.optional(),

@@ -47,6 +47,28 @@ export interface HostConfig extends StrategySettings {
 	readonly timeouts: Timeouts;
 	/** Symlinks in the artifact may point outside it (refused in preflight otherwise). */
 	readonly allowExternalLinks: boolean;
+	/**
+	 * How the artifact reaches the host: `never` pushed over SSH (always so without a [store]);
+	 * `auto` downloaded from the store, pushed when the host can't reach it; `always` downloaded or failed.
+	 */
+	readonly pull: PullMode;
+}
+
+export type PullMode = 'auto' | 'always' | 'never';
+
+/** `[store]`: the S3-compatible object store hosts pull from. */
+export interface StoreConfig {
+	/** As written: s3://bucket/prefix. */
+	readonly url: string;
+	readonly bucket: string;
+	/** Key prefix without a trailing slash; empty for the bucket's root. */
+	readonly prefix: string;
+	/** For S3-compatible servers; undefined: AWS. */
+	readonly endpoint?: string;
+	/** Undefined: the AWS chain's (AWS_REGION, the profile); us-east-1 with an endpoint. */
+	readonly region?: string;
+	/** How long a host's download links live. */
+	readonly urlTtlSeconds: number;
 }
 
 export interface Timeouts {
@@ -111,6 +133,8 @@ export interface Config {
 	readonly jobs: number;
 	readonly waves: WaveConfig;
 	readonly hosts: readonly HostConfig[];
+	/** Where hosts pull the artifact from, when set. */
+	readonly store?: StoreConfig;
 	/** By name, in config order; empty when the config has none. */
 	readonly environments?: Readonly<Record<string, EnvironmentConfig>>;
 }

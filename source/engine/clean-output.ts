@@ -179,5 +179,15 @@ function cleanStaged(staged: StagedHost, clean: (text: string) => string): Stage
 /** Masks secrets and makes control characters visible: for lines that don't come through an engine run (service log tails). */
 export function textCleaner(hosts: readonly HostConfig[]): (text: string) => string {
 	const masked = secretMasker(hosts);
-	return (text) => visibleControls(masked(text));
+	return (text) => visibleControls(maskLinks(masked(text)));
+}
+
+/**
+ * A presigned link is a key to an object until it expires: whatever a host or a tool prints of
+ * one keeps the link's shape but not its signature, credential or session token (SigV4 and V2).
+ */
+const linkParts = /((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=)[^&\s"'<>]+/gi;
+
+export function maskLinks(text: string): string {
+	return /X-Amz-|Signature=|AWSAccessKeyId=/i.test(text) ? text.replace(linkParts, `$1${mask}`) : text;
 }

@@ -6,6 +6,7 @@ import type { StrategyRun } from './strategies/strategy.js';
 import type { DeployRequest } from './requests.js';
 import type { FleetRun } from './run-fleet.js';
 import type { MissingValue } from './secrets.js';
+import type { RunStore } from './object-store/run-store.js';
 
 /** One deploy: the fleet run, what was asked, and the artifact every host gets (unless built per host). */
 export interface Deploy {
@@ -19,6 +20,8 @@ export interface Deploy {
 	builds?: Map<HostRun, Promise<Artifact>>;
 	/** Values from this machine (secrets) a host could not get: it fails its preflight, untouched. */
 	readonly missing: readonly MissingValue[];
+	/** The object store hosts pull from (`[store]`), once checked. */
+	store?: RunStore;
 }
 
 export const strategyRun = (d: Deploy, session: HostSession): StrategyRun => ({
@@ -29,6 +32,7 @@ export const strategyRun = (d: Deploy, session: HostSession): StrategyRun => ({
 	runId: d.run.runId,
 	emit: d.run.emit,
 	signal: d.run.signal,
+	...(d.store ? { store: d.store } : {}),
 });
 
 /** What a host gets staged: the build's artifact; a host whose strategy needs none may deploy without. */

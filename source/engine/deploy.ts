@@ -11,6 +11,7 @@ import { startBuilds, sharedBuild } from './deploy-build.js';
 import { stageHost } from './deploy-stage.js';
 import { confirmAndSwitch } from './deploy-switch.js';
 import { keepingArtifact } from './dry-run-artifact.js';
+import { checkStore, startStoreSync } from './object-store/deploy-store.js';
 
 /**
  * build → preflight → upload → confirm → switch → validate → cleanup, per DESIGN.md. A host's
@@ -38,13 +39,19 @@ export async function runDeploy(request: DeployRequest): Promise<RunSummary> {
 async function deploy(d: Deploy): Promise<void> {
 	const { run, phases } = d;
 	await failMissingValues(d);
-	// Nobody left to build for (every host misses a secret): nothing runs, not even the build.
+	await checkStore(d);
+	// Nobody left to build for (every host misses a secret, or the store it pulls from): nothing runs, not even the build.
 	if (run.hosts.every((host) => host.ended)) return;
-	if (!(await sharedBuild(d))) return;
-	startBuilds(d);
-	await run.each(run.hosts, (host) => stageHost(d, host));
-	if (phases.includes('switch')) await confirmAndSwitch(d);
-	await Promise.all(run.hosts.map((host) => run.end(host, 'ok')));
+	try {
+		if (!(await sharedBuild(d))) return;
+		startStoreSync(d);
+		startBuilds(d);
+		await run.each(run.hosts, (host) => stageHost(d, host));
+		if (phases.includes('switch')) await confirmAndSwitch(d);
+		await Promise.all(run.hosts.map((host) => run.end(host, 'ok')));
+	} finally {
+		d.store?.close();
+	}
 }
 
 /** A host missing a value from this machine fails its preflight by the value's name; nothing is built or sent for it. */

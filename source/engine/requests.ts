@@ -4,6 +4,7 @@ import type { Transport } from '../transport/transport.js';
 import type { EmitEvent, FileChange, Phase, StagedHost } from './events.js';
 import type { Skips } from './activation.js';
 import type { WavePlan } from './waves.js';
+import type { RunStoreOptions } from './object-store/run-store.js';
 
 /**
  * Asked once, after every host has staged, before any host switches. Resolve true to switch.
@@ -68,6 +69,8 @@ export interface DeployRequest extends RunContext {
 	readonly continueWaves?: ContinueWaves;
 	/** A retry: the release and artifact of the run whose failed hosts this deploys again. */
 	readonly reuse?: ReuseRelease;
+	/** How the `[store]` is opened and when links are signed (tests); default: the AWS SDK, now. */
+	readonly storeOptions?: Pick<RunStoreOptions, 'now' | 'open'>;
 }
 
 export interface ReuseRelease {

@@ -252,7 +252,7 @@ describe('staging on the preflight round trip', () => {
 		const lines = stageFromHeader({ root: '/opt/app', shared: ['logs'] }).split('\n');
 		expect(lines.slice(0, 4)).toEqual([
 			'echo "SY:ready"',
-			'IFS=" " read -r id reuse || id=',
+			'IFS=" " read -r id reuse how || id=',
 			`case "$id" in ''|*[!0-9]*) echo "SY:stage-skipped"; exit 0 ;; esac`,
 			`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		]);

@@ -22,7 +22,7 @@ export interface FleetHostSpec {
 	readonly name: string;
 	/** sshd MaxSessions (channels per connection); default 10 like sshd. */
 	readonly maxSessions?: number;
-	/** Environment of every session (sshd's SetEnv), e.g. a PATH without some tool (test/support/path-without.ts). */
+	/** Environment every session on this host gets (sshd's SetEnv, all on one line: sshd keeps the first of a keyword), e.g. a PATH without some tool (test/support/path-without.ts) or CURL_HOME for a .curlrc of its own. */
 	readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -45,6 +45,8 @@ export interface FleetOptions {
 	readonly wan?: WanShape;
 	/** With `detached` and `wan`: the argv that runs `runWanProxyProcess(<config file>)` (the config file is appended). */
 	readonly wanProxyCommand?: readonly string[];
+	/** With `wan`: an object store on this port, reached by each host over its own link (see `WanProxyOptions.store`). */
+	readonly wanStore?: { readonly port: number };
 }
 
 export interface FleetWan {
@@ -55,6 +57,9 @@ export interface FleetWan {
 	reset(): void;
 	/** Where a detached proxy writes its counters (JSON, name → counters). */
 	readonly countersFile: string;
+	/** With `wanStore`: the operator's port to the store, and each host's. */
+	readonly storePort?: number;
+	hostStorePort(name: string): number;
 }
 
 export interface FleetHostKey {
@@ -259,7 +264,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 		sshConfigFile,
 		knownHostsFile,
 		userKeyFile,
-		wan: wan && { shape: wan.shape, counters: wan.counters, reset: wan.reset, countersFile: wan.countersFile },
+		wan: wan && { shape: wan.shape, counters: wan.counters, reset: wan.reset, countersFile: wan.countersFile, ...(options.wanStore ? { storePort: wan.port('store') } : {}), hostStorePort: (name) => wan.port(`${name}@store`) },
 		host: (name) => view(stateOf(name)),
 		knownHostsLines,
 		async kill(name) {
@@ -323,7 +328,7 @@ function sshdConfig(state: HostState, authorizedKeysFile: string, dir: string): 
 		'PubkeyAuthentication yes',
 		'AllowTcpForwarding yes',
 		`MaxSessions ${state.spec.maxSessions}`,
-		...Object.entries(state.spec.env).map(([name, value]) => `SetEnv ${name}=${value}`),
+		...(Object.keys(state.spec.env).length > 0 ? [`SetEnv ${Object.entries(state.spec.env).map(([key, value]) => `${key}=${value}`).join(' ')}`] : []),
 		'PrintMotd no',
 		'LogLevel VERBOSE',
 		'Subsystem sftp internal-sftp',
@@ -399,7 +404,7 @@ function isAlive(pid: number): boolean {
 	}
 }
 
-interface RunningWan extends Omit<FleetWan, 'reset'> {
+interface RunningWan extends Omit<FleetWan, 'reset' | 'storePort' | 'hostStorePort'> {
 	reset(): void;
 	port(name: string): number;
 	/** The proxy's own process, when detached. */
@@ -412,11 +417,11 @@ async function startWan(options: FleetOptions, dir: string, upstreams: { name: s
 	const shape = options.wan as WanShape;
 	const countersFile = join(dir, 'wan-counters.json');
 	if (!options.detached) {
-		const proxy: WanProxy = await startWanProxy(shape, upstreams, { countersFile });
+		const proxy: WanProxy = await startWanProxy(shape, upstreams, { countersFile, ...(options.wanStore ? { store: options.wanStore } : {}) });
 		return { shape, countersFile, pid: undefined, port: proxy.port, counters: proxy.counters, reset: proxy.reset, close: proxy.close };
 	}
 	if (!options.wanProxyCommand) throw new Error('a detached fleet with wan needs wanProxyCommand (a process to run the proxy in)');
-	const config = { shape, upstreams, countersFile, readyFile: join(dir, 'wan-proxy.ready.json') };
+	const config = { shape, upstreams, countersFile, readyFile: join(dir, 'wan-proxy.ready.json'), ...(options.wanStore ? { store: options.wanStore } : {}) };
 	const ready = await startWanProxyProcess(options.wanProxyCommand, join(dir, 'wan-proxy.json'), config, join(dir, 'wan-proxy.log'));
 	return {
 		shape,

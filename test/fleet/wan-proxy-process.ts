@@ -13,6 +13,7 @@ export interface WanProxyProcessConfig {
 	readonly upstreams: readonly WanUpstream[];
 	readonly countersFile: string;
 	readonly readyFile: string;
+	readonly store?: { readonly port: number };
 }
 
 export interface WanProxyReady {
@@ -23,7 +24,7 @@ export interface WanProxyReady {
 /** The proxy process's body: runs until SIGTERM or SIGINT. */
 export async function runWanProxyProcess(configFile: string): Promise<void> {
 	const config = JSON.parse(readFileSync(configFile, 'utf8')) as WanProxyProcessConfig;
-	const proxy = await startWanProxy(config.shape, config.upstreams, { countersFile: config.countersFile });
+	const proxy = await startWanProxy(config.shape, config.upstreams, { countersFile: config.countersFile, ...(config.store ? { store: config.store } : {}) });
 	proxy.saveCounters();
 	let saved = JSON.stringify(proxy.counters());
 	const timer = setInterval(() => {
@@ -31,7 +32,8 @@ export async function runWanProxyProcess(configFile: string): Promise<void> {
 		if (now !== saved) proxy.saveCounters();
 		saved = now;
 	}, 250);
-	const ready: WanProxyReady = { pid: process.pid, ports: Object.fromEntries(config.upstreams.map((upstream) => [upstream.name, proxy.port(upstream.name)])) };
+	const names = [...config.upstreams.map((upstream) => upstream.name), ...(config.store ? ['store', ...config.upstreams.map((upstream) => `${upstream.name}@store`)] : [])];
+	const ready: WanProxyReady = { pid: process.pid, ports: Object.fromEntries(names.map((name) => [name, name === 'store' ? proxy.storePort() : name.endsWith('@store') ? proxy.hostStorePort(name.slice(0, -'@store'.length)) : proxy.port(name)])) };
 	writeFileSync(config.readyFile, JSON.stringify(ready));
 	const stop = () => {
 		clearInterval(timer);

@@ -38,6 +38,10 @@ export interface WanProxy {
 	readonly shape: WanShape;
 	/** The port clients use instead of the upstream's. */
 	port(name: string): number;
+	/** With `options.store`: the operator's way to the store. */
+	storePort(): number;
+	/** With `options.store`: a host's way to the store. */
+	hostStorePort(name: string): number;
 	/** A copy of every host's counters so far. */
 	counters(): Record<string, WanCounters>;
 	/** Counters back to zero (e.g. between a first deploy and a re-deploy). */
@@ -158,6 +162,13 @@ class Pipe {
 export interface WanProxyOptions {
 	/** saveCounters() writes here. */
 	readonly countersFile?: string;
+	/**
+	 * An object store on 127.0.0.1 (its port): reached by the operator through the operator's
+	 * link (`storePort`, counted as `store`), and by each host through that host's own link,
+	 * shared with its SSH traffic (`hostStorePort(name)`, counted as `<name>@store`) — the store is
+	 * not behind the operator's uplink.
+	 */
+	readonly store?: { readonly port: number };
 }
 
 export async function startWanProxy(shape: WanShape, upstreams: readonly WanUpstream[], options: WanProxyOptions = {}): Promise<WanProxy> {
@@ -177,25 +188,27 @@ export async function startWanProxy(shape: WanShape, upstreams: readonly WanUpst
 	/** How to drop each open connection pair at once. */
 	const open = new Set<() => void>();
 
-	const listen = (upstream: WanUpstream): Promise<Server> => {
+	/** Each host's link, both ways: its SSH connections and its downloads from the store share it. */
+	const hostLinks = new Map(upstreams.map((upstream) => [upstream.name, { up: shape.mbit === undefined ? undefined : new Link(bytesPerMs(shape.mbit)), down: shape.mbit === undefined ? undefined : new Link(bytesPerMs(shape.mbit)) }]));
+	const present = <T>(items: (T | undefined)[]): T[] => items.filter((item): item is T => item !== undefined);
+
+	/** A listener whose connections go to `port` through `up` and `down` links, counted under `name`. */
+	const listen = (name: string, port: number, up: readonly Link[], down: readonly Link[]): Promise<Server> => {
 		const count = { toHost: 0, fromHost: 0, connections: 0 };
-		counters.set(upstream.name, count);
-		const hostUp = shape.mbit === undefined ? undefined : new Link(bytesPerMs(shape.mbit));
-		const hostDown = shape.mbit === undefined ? undefined : new Link(bytesPerMs(shape.mbit));
+		counters.set(name, count);
 		const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
 			const opened = performance.now();
 			count.connections += 1;
 			const host = new Socket({ allowHalfOpen: true });
 			host.setNoDelay(true);
-			const present = <T>(items: (T | undefined)[]): T[] => items.filter((item): item is T => item !== undefined);
 			// The client's first byte leaves once its handshake is done: one round trip after it began.
-			const up = new Pipe(client, host, present([operatorUp, hostUp]), oneWayMs, opened + shape.rttMs, highWater, false);
-			const down = new Pipe(host, client, present([hostDown, operatorDown]), oneWayMs, opened, highWater, true);
+			const upPipe = new Pipe(client, host, up, oneWayMs, opened + shape.rttMs, highWater, false);
+			const downPipe = new Pipe(host, client, down, oneWayMs, opened, highWater, true);
 			let connectTimer: NodeJS.Timeout | undefined;
 			const drop = () => {
 				clearTimeout(connectTimer);
-				up.stop();
-				down.stop();
+				upPipe.stop();
+				downPipe.stop();
 				client.destroy();
 				host.destroy();
 				open.delete(drop);
@@ -203,14 +216,14 @@ export async function startWanProxy(shape: WanShape, upstreams: readonly WanUpst
 			open.add(drop);
 			client.on('data', (chunk: Buffer) => {
 				count.toHost += chunk.length;
-				up.push(chunk);
+				upPipe.push(chunk);
 			});
 			host.on('data', (chunk: Buffer) => {
 				count.fromHost += chunk.length;
-				down.push(chunk);
+				downPipe.push(chunk);
 			});
-			client.on('end', () => up.end());
-			host.on('end', () => down.end());
+			client.on('end', () => upPipe.end());
+			host.on('end', () => downPipe.end());
 			// A socket closes by itself once FINs went both ways (its pipes are empty by then); an
 			// error or reset on either side drops the pair at once.
 			client.on('error', drop);
@@ -224,7 +237,7 @@ export async function startWanProxy(shape: WanShape, upstreams: readonly WanUpst
 			// The SYN reaches the host half a round trip later (a client gone by then never reaches it).
 			connectTimer = setTimeout(() => {
 				connectTimer = undefined;
-				host.connect(upstream.port, '127.0.0.1', () => up.ready());
+				host.connect(port, '127.0.0.1', () => upPipe.ready());
 			}, oneWayMs);
 			client.once('close', () => {
 				if (connectTimer !== undefined) drop();
@@ -237,12 +250,22 @@ export async function startWanProxy(shape: WanShape, upstreams: readonly WanUpst
 	};
 
 	try {
-		for (const upstream of upstreams) servers.set(upstream.name, await listen(upstream));
+		for (const upstream of upstreams) {
+			const links = hostLinks.get(upstream.name)!;
+			servers.set(upstream.name, await listen(upstream.name, upstream.port, present([operatorUp, links.up]), present([links.down, operatorDown])));
+			if (options.store) servers.set(`${upstream.name}@store`, await listen(`${upstream.name}@store`, options.store.port, present([links.up]), present([links.down])));
+		}
+		if (options.store) servers.set('store', await listen('store', options.store.port, present([operatorUp]), present([operatorDown])));
 	} catch (error) {
 		for (const server of servers.values()) server.close();
 		throw error;
 	}
 
+	const portOf = (name: string): number => {
+		const server = servers.get(name);
+		if (!server) throw new Error(`no WAN proxy for ${name}`);
+		return (server.address() as AddressInfo).port;
+	};
 	const snapshot = () => Object.fromEntries([...counters].map(([name, count]) => [name, { ...count }]));
 	return {
 		shape,
@@ -251,6 +274,8 @@ export async function startWanProxy(shape: WanShape, upstreams: readonly WanUpst
 			if (!server) throw new Error(`no WAN proxy for ${name}`);
 			return (server.address() as AddressInfo).port;
 		},
+		storePort: () => portOf('store'),
+		hostStorePort: (name) => portOf(`${name}@store`),
 		counters: snapshot,
 		reset() {
 			for (const count of counters.values()) Object.assign(count, { toHost: 0, fromHost: 0, connections: 0 });

@@ -28,6 +28,7 @@ export function hostConfig(name: string, tags: readonly string[] = [], kind: 'lo
 		confirmTimeoutMs: 30_000,
 		timeouts: { commandMs: 120_000, switchMs: 600_000, dryRunMs: 600_000, uploadMs: 3_600_000 },
 		allowExternalLinks: false,
+		pull: 'never',
 	};
 }
 

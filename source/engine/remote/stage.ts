@@ -65,16 +65,18 @@ export function stageGeneration(input: StageInput): string {
  * upload its own round trip; a line that is not a generation number (the engine's "no") ends it
  * without touching anything.
  */
-export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'>): string {
+export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'> & { readonly pull?: string }): string {
 	const paths = layout(input.root);
 	return script(
 		`echo "${marker}${stageMarkers.ready}"`,
-		'IFS=" " read -r id reuse || id=',
+		// A third word `pull` (remote/pull.ts): the files come from the object store, `input.pull` fetches them first.
+		'IFS=" " read -r id reuse how || id=',
 		`case "$id" in ''|*[!0-9]*) echo "${marker}${stageMarkers.skipped}"; exit 0 ;; esac`,
 		`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		'set -e',
 		`gens=${paths.generations}`,
 		removePartials('"$gens"'),
+		input.pull && `if [ "$how" = pull ]; then\n${input.pull}\nfi`,
 		// With no generation to reuse the tar carries no hard links, so "-/" never names a file.
 		stageInto(input.shared, { generations: '"$gens"', partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuseFrom: '$reuse', root: paths.root }),
 	);

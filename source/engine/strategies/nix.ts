@@ -22,6 +22,7 @@ import {
 import { fillTemplate } from '../remote/quote.js';
 import { readStaged } from '../remote/stage.js';
 import { runConfiguredDryRun } from './run-dry-run.js';
+import { pullClosureFromStore } from './nix-pull-staging.js';
 import type { Strategy, StrategyRun } from './strategy.js';
 import type { TemplateContext } from '../template-values.js';
 import type { HostConfig } from '../../config/types.js';
@@ -116,11 +117,14 @@ function requireStorePath(artifact: Artifact): string {
 /** Host states (one per host and run) whose closure the dry run copied: the staging sends it no second time. */
 const copied = new WeakSet<HostState>();
 
-/** Copies the closure unless the host already has it: `nix-store --export | nix-store --import` (the dry run needs it there). */
+/**
+ * Copies the closure unless the host already has it (the dry run needs it there): from the object
+ * store when the host pulls, else (or when it cannot reach the store) `nix-store --export | nix-store --import`.
+ */
 async function ensureClosure(run: StrategyRun, storePath: string, state: HostState): Promise<void> {
 	const { session } = run;
 	if (state.closurePresent) return;
-	if ((await session.run(checkStorePath(storePath))).code === 0) {
+	if ((await session.run(checkStorePath(storePath))).code === 0 || (await pullClosureFromStore(run, storePath))) {
 		copied.add(state);
 		return;
 	}

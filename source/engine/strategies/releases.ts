@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { HostConfig } from '../../config/types.js';
 import { diffArtifact, withoutShared, type Artifact, type ArtifactDiff } from '../artifact.js';
 import { activation, type Skips } from '../activation.js';
@@ -19,6 +20,9 @@ import { runConfiguredDryRun } from './run-dry-run.js';
 import { fillValue, templateValues } from '../template-values.js';
 import type { PreparedUpload, Staged, Strategy, StrategyRun } from './strategy.js';
 import type { ScriptResult } from '../host-session.js';
+import { pullArchive } from '../object-store/pull-archive.js';
+import { pullIntoPartial } from '../remote/pull.js';
+import { isPullUpload, preparePull, settlePull } from './pull-staging.js';
 
 /** Capistrano-style: generations/N dirs, an atomic `current` link, shared dirs, .env. */
 export const releasesStrategy: Strategy = {
@@ -36,7 +40,7 @@ export const releasesStrategy: Strategy = {
 	stepsInOutput: false,
 
 	staging: {
-		script: (run) => script(stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared }), ownership(run.session.host)),
+		script: (run) => script(stageFromHeader({ root: run.session.host.root, shared: run.session.host.shared, ...(run.store && run.session.host.pull !== 'never' ? { pull: pullIntoPartial() } : {}) }), ownership(run.session.host)),
 		prepare,
 		settle,
 	},
@@ -101,21 +105,28 @@ export function activationRequirements(host: HostConfig, artifact: Artifact, ski
 	return problems;
 }
 
-/** The next generation's number, what it can reuse, and the tar that carries it. */
+/**
+ * The next generation's number, what it can reuse, and how it travels: the tar that carries it
+ * (push), or, for a host that pulls, links to the store's objects and a tar of the rest.
+ */
 function prepare(run: StrategyRun, state: HostState, artifact: Artifact, diff: ArtifactDiff): PreparedUpload {
 	const host = run.session.host;
 	const id = nextGenerationId(state);
 	const reuseFrom = state.current !== null && diff.unchanged.size > 0 ? state.current : null;
 	const created = new Date().toISOString();
-	const body = generationArchive({
+	const archive = {
 		artifact,
 		metadata: { id, release: run.release, created, by: run.operator, rev: run.rev, host: host.name, files: artifact.files.length, bytes: artifact.bytes },
 		env: envFileText(generationEnv(host, run.release, id)),
-		unchanged: reuseFrom === null ? new Set() : diff.unchanged,
+		unchanged: reuseFrom === null ? new Set<string>() : diff.unchanged,
 		shared: host.shared,
-		status: 'staged',
-	});
-	return { id, header: stageHeader(id, reuseFrom), body, diff: { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes } };
+		status: 'staged' as const,
+	};
+	const summary = { added: diff.added, changed: diff.changed, removed: diff.removed, bytes: diff.bytes };
+	const push = (): PreparedUpload => ({ id, header: stageHeader(id, reuseFrom), body: generationArchive(archive), diff: summary });
+	if (!run.store || host.pull === 'never' || artifact.files.length === 0) return push();
+	const listed = withoutShared(artifact, host.shared).files;
+	return preparePull({ store: run.store, id, reuseFrom, artifact, listed, unchanged: archive.unchanged, diff: summary, skeleton: () => pullArchive(archive), push });
 }
 
 /**
@@ -137,6 +148,7 @@ export function generationEnv(host: HostConfig, release: string, id: number): Re
 
 /** A staged generation, or a failure with the `.partial` removed. */
 async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptResult): Promise<Staged> {
+	if (isPullUpload(upload)) return settlePull(run, upload, result, stageAgain);
 	const { session, signal } = run;
 	if (result.code !== 0 || !readStaged(result.markers, upload.id)) {
 		await session.run(discardPartial(session.host.root, upload.id)).catch(() => undefined);
@@ -145,4 +157,16 @@ async function settle(run: StrategyRun, upload: PreparedUpload, result: ScriptRe
 		throw new HostFailure(`upload of generation ${upload.id} failed: ${why ?? failureReason(result)}`);
 	}
 	return { id: upload.id, diff: upload.diff };
+}
+
+/** The stage script again, in a round trip of its own: a pull's retry, or the push after it. */
+async function stageAgain(run: StrategyRun, upload: PreparedUpload): Promise<Staged> {
+	const stdin = upload.body ? Readable.from(headerThen(upload.header, upload.body)) : upload.header;
+	const result = await run.session.run(releasesStrategy.staging.script(run), { stdin, signal: run.signal, timeoutMs: run.session.host.timeouts.uploadMs });
+	return settle(run, upload, result);
+}
+
+async function* headerThen(header: string, body: Readable): AsyncGenerator<Buffer> {
+	yield Buffer.from(header);
+	for await (const chunk of body) yield chunk as Buffer;
 }

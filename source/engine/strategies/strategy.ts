@@ -7,6 +7,7 @@ import type { HostState } from '../host-state.js';
 import type { Skips } from '../activation.js';
 import type { TemplateValues } from '../remote/quote.js';
 import type { TemplateContext } from '../template-values.js';
+import type { RunStore } from '../object-store/run-store.js';
 
 /** What a strategy needs to know about the run it works in. */
 export interface StrategyRun {
@@ -17,6 +18,8 @@ export interface StrategyRun {
 	readonly runId: string;
 	readonly emit: EmitEvent;
 	readonly signal?: AbortSignal;
+	/** The run's object store, when `[store]` is set and was found working: hosts that pull use it. */
+	readonly store?: RunStore;
 }
 
 export interface SwitchTarget {
