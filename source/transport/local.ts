@@ -7,7 +7,7 @@ import type { ExecOptions, ExecResult, Transport } from './transport.js';
 
 export interface LocalTransportOptions {
 	/**
-	 * Run scripts through one long-lived shell (shell-protocol.ts's supervisor, as on an SSH host)
+	 * Run scripts through a long-lived shell (shell-protocol.ts's supervisor, as on an SSH host)
 	 * rather than a process each. Default: where `setsid` is on PATH, which the supervisor needs to
 	 * give each script a process group of its own.
 	 */
@@ -17,22 +17,28 @@ export interface LocalTransportOptions {
 interface LocalShell {
 	readonly remote: RemoteShell;
 	readonly process: ShellProcess;
+	/** The host using it; none while it waits in `idleShells`. */
+	owner: LocalTransport | undefined;
+	/** It holds its owner's disconnect script. */
+	hooked: boolean;
 }
 
 /**
- * Runs scripts on this machine: a `local = true` host. Like an SSH host's connection it keeps one
+ * Runs scripts on this machine: a `local = true` host. Like an SSH host's connection it has a
  * shell, the supervisor of shell-protocol.ts, that runs script after script, each in a process
- * group of its own, and holds the disconnect script; a script that finds it busy gets a one-shot
- * shell of its own. Starting a process costs this process's one thread milliseconds (Node waits
- * until the child has exec'd); the shell's own forks cost it nothing. Where the supervisor cannot
- * run (no `setsid`, or it does not start), each script is a process of its own (local-process.ts).
+ * group of its own, and holds the disconnect script; a script that finds it busy gets a second
+ * shell. Starting a process costs this process's one thread milliseconds (Node waits until the
+ * child has exec'd, far longer on a busy machine); a shell's own forks cost it nothing. Every
+ * local host is this machine, so a host that closes cleanly hands its shell on to the next
+ * (see `idleShells`). Where the supervisor cannot run (no `setsid`, or it does not start), each
+ * script is a process of its own (local-process.ts).
  */
 export class LocalTransport implements Transport {
 	readonly kind = 'local';
 	readonly describe = 'local';
-	/** The long-lived shell: runs scripts when idle and holds the disconnect script. */
+	/** The shell that runs scripts when idle and holds the disconnect script. */
 	private shell: LocalShell | undefined;
-	/** Every shell started, one-shots included: `close` quits them all. */
+	/** Every shell this host uses, second ones included: `close` hands them all back. */
 	private readonly shells = new Set<LocalShell>();
 	private disconnectScript: string | undefined;
 	private perProcess: ProcessPerScript | undefined;
@@ -55,11 +61,12 @@ export class LocalTransport implements Transport {
 		}
 		const shell = this.holder();
 		if (!shell.remote.busy) return this.runOn(shell, script, options);
-		const oneShot = this.open();
+		const second = this.take();
 		try {
-			return await this.runOn(oneShot, script, options);
+			return await this.runOn(second, script, options);
 		} finally {
-			void oneShot.remote.quit();
+			this.shells.delete(second);
+			handBack(second);
 		}
 	}
 
@@ -67,23 +74,37 @@ export class LocalTransport implements Transport {
 		if (this.perProcess) return this.perProcess.onDisconnect(script);
 		this.disconnectScript = script;
 		const holder = this.holder();
-		holder.process.hold();
-		try {
-			const armed = await holder.remote.setDisconnectScript(script);
-			if (!armed && !holder.remote.started && this.disconnectScript === script) return this.withoutShell().onDisconnect(script);
-			return armed && this.disconnectScript === script;
-		} finally {
-			holder.process.letGo();
-		}
+		const armed = await arm(holder, script);
+		if (!armed && !holder.remote.started && this.disconnectScript === script) return this.withoutShell().onDisconnect(script);
+		return armed && this.disconnectScript === script;
 	}
 
-	/** Quits every shell (a running script is stopped; the disconnect script does not run). */
+	/**
+	 * A clean end: a running script is stopped and its shell quits; an idle shell forgets the
+	 * disconnect script (the shell confirms before this resolves) and waits for the next host.
+	 */
 	async close(): Promise<void> {
 		const shells = [...this.shells];
+		this.shells.clear();
 		this.shell = undefined;
 		this.disconnectScript = undefined;
-		await Promise.all(shells.map((shell) => shell.remote.quit()));
+		await Promise.all(
+			shells.map(async (shell) => {
+				shell.owner = undefined;
+				if (shell.hooked && !shell.remote.busy && !(await arm(shell, undefined))) return shell.remote.quit();
+				handBack(shell);
+			}),
+		);
 		await this.perProcess?.close();
+	}
+
+	/** Its shell went away (quit, or given up after an unconfirmed cancel). */
+	forget(shell: LocalShell): void {
+		this.shells.delete(shell);
+		if (this.shell !== shell) return;
+		this.shell = undefined;
+		// Given up while this host lives on: another shell takes the disconnect script over.
+		if (this.disconnectScript !== undefined && shell.remote.started) void this.onDisconnect(this.disconnectScript);
 	}
 
 	private async runOn(shell: LocalShell, script: string, options: ExecOptions): Promise<ExecResult> {
@@ -106,36 +127,70 @@ export class LocalTransport implements Transport {
 		return this.perProcess;
 	}
 
-	/** The shell that holds the disconnect script, started if there is none (or it has gone). */
+	/** The shell that holds the disconnect script, taken if there is none (or it has gone). */
 	private holder(): LocalShell {
 		if (this.shell?.remote.usable) return this.shell;
-		const shell = this.open();
+		const shell = this.take();
 		this.shell = shell;
-		if (this.disconnectScript !== undefined) {
-			shell.process.hold();
-			void shell.remote.setDisconnectScript(this.disconnectScript).finally(() => shell.process.letGo());
-		}
+		if (this.disconnectScript !== undefined) void arm(shell, this.disconnectScript);
 		return shell;
 	}
 
-	private open(): LocalShell {
-		const child = new ShellProcess();
-		const shell: LocalShell = {
-			process: child,
-			remote: new RemoteShell(child, {
-				lost: () => undefined,
-				abandon: () => child.close(),
-				closed: () => {
-					this.shells.delete(shell);
-					if (this.shell !== shell) return;
-					this.shell = undefined;
-					// Given up after a cancel that was not confirmed: another shell takes the disconnect script over.
-					if (this.disconnectScript !== undefined && shell.remote.started) void this.onDisconnect(this.disconnectScript);
-				},
-			}),
-		};
+	private take(): LocalShell {
+		const shell = takeShell(this);
 		this.shells.add(shell);
 		return shell;
+	}
+}
+
+/**
+ * Shells that hosts closed cleanly, idle and holding no disconnect script: every local host is
+ * this machine, so the next host takes one instead of starting a process. A 200-host deploy
+ * starts about as many shells as hosts run at once.
+ */
+const idleShells: LocalShell[] = [];
+const maxIdleShells = 32;
+
+function takeShell(owner: LocalTransport): LocalShell {
+	for (let shell = idleShells.pop(); shell; shell = idleShells.pop()) {
+		if (shell.remote.usable && !shell.remote.busy) {
+			shell.owner = owner;
+			return shell;
+		}
+	}
+	const child = new ShellProcess();
+	const shell: LocalShell = {
+		process: child,
+		owner,
+		hooked: false,
+		remote: new RemoteShell(child, {
+			lost: () => undefined,
+			abandon: () => child.close(),
+			closed: () => {
+				const waiting = idleShells.indexOf(shell);
+				if (waiting !== -1) idleShells.splice(waiting, 1);
+				shell.owner?.forget(shell);
+			},
+		}),
+	};
+	return shell;
+}
+
+function handBack(shell: LocalShell): void {
+	shell.owner = undefined;
+	if (shell.remote.usable && !shell.remote.busy && !shell.hooked && idleShells.length < maxIdleShells) idleShells.push(shell);
+	else void shell.remote.quit();
+}
+
+/** Arms (or with undefined disarms) the shell's disconnect script; true once the shell has confirmed it. */
+async function arm(shell: LocalShell, script: string | undefined): Promise<boolean> {
+	shell.process.hold();
+	try {
+		const armed = await shell.remote.setDisconnectScript(script);
+		if (armed) shell.hooked = script !== undefined;
+		return armed;
+	} finally {
+		shell.process.letGo();
 	}
 }
 

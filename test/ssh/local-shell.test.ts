@@ -54,10 +54,16 @@ describe('a local host\'s shell', () => {
 		}
 	});
 
-	test('a clean close quits the shell: nothing of it is left running', async () => {
-		const local = new LocalTransport({ persistentShell: true });
-		const shell = Number((await local.exec('echo $PPID')).stdout.trim());
-		await local.close();
+	test('a host closed cleanly hands its idle shell to the next host; one closed mid-script stops the script and its shell', async () => {
+		const first = new LocalTransport({ persistentShell: true });
+		const shell = Number((await first.exec('echo $PPID')).stdout.trim());
+		await first.onDisconnect('true');
+		await first.close();
+		const next = new LocalTransport({ persistentShell: true });
+		expect(Number((await next.exec('echo $PPID')).stdout.trim())).toBe(shell);
+
+		const running = next.exec('echo started; sleep 30', { onLine: (line) => line === 'started' && void next.close() });
+		expect(await running).toMatchObject({ code: null });
 		const alive = () => {
 			try {
 				process.kill(shell, 0);
