@@ -1,6 +1,5 @@
 import { render } from 'ink';
 import type { Config } from '../config/types.js';
-import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { exitCode, interruptingSignals, interruptionOf, type Interruption } from '../engine/outcome/exit-code.js';
 import { formatSummary } from '../engine/outcome/words.js';
@@ -9,6 +8,7 @@ import { ConsoleApp } from './console-app.js';
 import { consoleEnvironment } from './environment/environment-choices.js';
 import { ConsoleProvider } from './console-context.js';
 import { createConsoleController, type ConsoleController, type ConsoleEngine } from './controller.js';
+import { lazyEngine } from './lazy-engine.js';
 
 export interface RunConsoleOptions {
 	readonly config: Config;
@@ -51,7 +51,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	const controller = createConsoleController({
 		config: options.config,
 		store,
-		engine: options.engine ?? engine,
+		engine: options.engine ?? lazyEngine,
 		openTransport: options.openTransport,
 		jobs: options.jobs,
 		operator: options.operator,

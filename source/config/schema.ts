@@ -1,5 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { strategyNames } from '../engine/strategies/names.js';
+
+// A config is parsed once per start: zod's generated parsers (new Function, never code-cached)
+// cost more to build than they save.
+z.config({ jitless: true });
 
 /*
  * The shape of hosts.toml. Every name that ends up inside a shell command on a host is held to

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { ProcessPerScript } from './local-process.js';
+import type { ProcessPerScript } from './local-process.js';
 import { ShellProcess } from './local-shell.js';
 import { notStarted, RemoteShell } from './ssh-shell.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
@@ -41,16 +41,17 @@ export class LocalTransport implements Transport {
 	/** Every shell this host uses, second ones included: `close` hands them all back. */
 	private readonly shells = new Set<LocalShell>();
 	private disconnectScript: string | undefined;
-	private perProcess: ProcessPerScript | undefined;
+	/** Loaded only where it is used (it brings execa): most machines never need it. */
+	private perProcess: Promise<ProcessPerScript> | undefined;
 
 	constructor(options: LocalTransportOptions = {}) {
-		if (!(options.persistentShell ?? canDetach())) this.perProcess = new ProcessPerScript();
+		if (!(options.persistentShell ?? canDetach())) void this.withoutShell();
 	}
 
 	async connect(): Promise<void> {}
 
 	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-		if (this.perProcess) return this.perProcess.exec(script, options);
+		if (this.perProcess) return (await this.perProcess).exec(script, options);
 		const cancelled: ExecResult = { code: null, failure: 'cancelled', stdout: '', stderr: '' };
 		if (options.signal?.aborted) return cancelled;
 		// The disconnect script runs after what its own shell was running: work that must finish goes there.
@@ -71,11 +72,11 @@ export class LocalTransport implements Transport {
 	}
 
 	async onDisconnect(script: string | undefined): Promise<boolean> {
-		if (this.perProcess) return this.perProcess.onDisconnect(script);
+		if (this.perProcess) return (await this.perProcess).onDisconnect(script);
 		this.disconnectScript = script;
 		const holder = this.holder();
 		const armed = await arm(holder, script);
-		if (!armed && !holder.remote.started && this.disconnectScript === script) return this.withoutShell().onDisconnect(script);
+		if (!armed && !holder.remote.started && this.disconnectScript === script) return (await this.withoutShell()).onDisconnect(script);
 		return armed && this.disconnectScript === script;
 	}
 
@@ -95,7 +96,7 @@ export class LocalTransport implements Transport {
 				handBack(shell);
 			}),
 		);
-		await this.perProcess?.close();
+		await (await this.perProcess)?.close();
 	}
 
 	/** Its shell went away (quit, or given up after an unconfirmed cancel). */
@@ -117,13 +118,13 @@ export class LocalTransport implements Transport {
 		}
 		if (result !== notStarted) return result;
 		// The supervisor could not run here (e.g. no `head`): a process per script from now on.
-		const perProcess = this.withoutShell();
+		const perProcess = await this.withoutShell();
 		if (this.disconnectScript !== undefined) await perProcess.onDisconnect(this.disconnectScript);
 		return perProcess.exec(script, options);
 	}
 
-	private withoutShell(): ProcessPerScript {
-		this.perProcess ??= new ProcessPerScript();
+	private withoutShell(): Promise<ProcessPerScript> {
+		this.perProcess ??= import('./local-process.js').then(({ ProcessPerScript }) => new ProcessPerScript());
 		return this.perProcess;
 	}
 
