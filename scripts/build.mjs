@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { build } from 'esbuild';
+import { inkPatches, patchSource } from './ink-patches.mjs';
 
 // Ink loads react-devtools-core only when DEV=true; it is not installed, so the bundle gets an empty stand-in.
 const noDevtools = {
@@ -27,22 +28,10 @@ const sshBinding = {
 	},
 };
 
-/**
- * Replaces `pattern` in one dependency file, failing the build if the file no longer has it
- * exactly `times` times (a new version of the dependency must be looked at, not guessed).
- */
-async function patchSource(file, pattern, replacement, times = 1) {
-	const text = await readFile(file, 'utf8');
-	const found = text.split(pattern).length - 1;
-	if (found !== times) throw new Error(`${file} changed (${found} × ${JSON.stringify(pattern.slice(0, 60))}, ${times} expected): check its patch in scripts/build.mjs`);
-	return text.replaceAll(pattern, replacement);
-}
-
 // The bundle is one CommonJS script, and a script cannot await at its top level. Two
-// dependencies do: yoga waits for its wasm, and Ink waits for React devtools when DEV=true.
-// yoga's wasm is compiled synchronously instead (emscripten's instantiateWasm hook; also
-// spares undici, which its loader would use to fetch its own data: URL), and the devtools,
-// which a production bundle never connects (react-devtools-core is stubbed), are not awaited.
+// dependencies do: yoga waits for its wasm, and Ink waits for React devtools when DEV=true (see
+// ink-patches.mjs). yoga's wasm is compiled synchronously instead (emscripten's instantiateWasm
+// hook; also spares undici, which its loader would use to fetch its own data: URL).
 const yogaBinary = fileURLToPath(import.meta.resolve('yoga-layout/load').replace(/src\/load\.js$/, 'binaries/yoga-wasm-base64-esm.js'));
 /** The wasm yoga embeds, as base64: `H="data:…;base64,<this>"` in its loader. */
 async function yogaWasm() {
@@ -56,25 +45,21 @@ const withoutTopLevelAwait = {
 		builder.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => {
 			if (args.path !== yogaBinary) throw new Error(`yoga loaded from ${args.path}, not ${yogaBinary}`);
 			// The bytes travel once, in the module below; the loader never reads them here.
-			return { contents: await patchSource(args.path, (await yogaWasm())[0], 'H="data:application/octet-stream;base64,"'), loader: 'js' };
+			return { contents: await patchSource(args.path, [[(await yogaWasm())[0], 'H="data:application/octet-stream;base64,"']]), loader: 'js' };
 		});
 		builder.onLoad({ filter: /yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, async (args) => ({
-			contents: (await patchSource(args.path, 'const Yoga = wrapAssembly(await loadYoga());', [
+			contents: await patchSource(args.path, [['const Yoga = wrapAssembly(await loadYoga());', [
 				"import wasm from 'switchyard:yoga-wasm';",
 				'const yoga = { instantiateWasm(imports, receive) { receive(new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, "base64")), imports)); return {}; } };',
 				// Instantiated synchronously, the runtime is ready when the factory returns.
 				'loadYoga(yoga);',
 				'if (!yoga.asm) throw new Error("yoga did not load synchronously");',
 				'const Yoga = wrapAssembly(yoga);',
-			].join('\n'))),
+			].join('\n')]]),
 			loader: 'js',
 		}));
 		builder.onResolve({ filter: /^switchyard:yoga-wasm$/ }, () => ({ path: 'yoga-wasm', namespace: 'switchyard' }));
 		builder.onLoad({ filter: /.*/, namespace: 'switchyard' }, async () => ({ contents: `export default ${JSON.stringify((await yogaWasm())[1])};`, loader: 'js' }));
-		builder.onLoad({ filter: /ink[\\/]build[\\/]reconciler\.js$/ }, async (args) => {
-			const text = await patchSource(args.path, "await import('./devtools.js');", "import('./devtools.js');");
-			return { contents: text.replace(/\? await loadPackageJson\(\)\n/, () => '? { name: undefined, version: undefined }\n'), loader: 'js' };
-		});
 	},
 };
 
@@ -91,7 +76,8 @@ const app = await build({
 	// evaluates Ink, a local-only fleet never ssh2. Node's modules are plain `require`s.
 	format: 'cjs',
 	splitting: false,
-	minify: true,
+	// SWITCHYARD_MINIFY=0: readable names in CPU profiles.
+	minify: process.env.SWITCHYARD_MINIFY !== '0',
 	sourcemap: 'linked',
 	legalComments: 'none',
 	write: false,
@@ -99,7 +85,7 @@ const app = await build({
 	define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__importMetaUrl' },
 	// ssh2 (CommonJS) needs require/__dirname, given by the launcher; its optional native helpers are loaded with try/require; keep them out of the bundle.
 	external: ['cpu-features'],
-	plugins: [noDevtools, sshBinding, withoutTopLevelAwait],
+	plugins: [noDevtools, sshBinding, withoutTopLevelAwait, inkPatches()],
 	// ES modules are strict; the bundle is made of them.
 	banner: { js: '"use strict";\nvar __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 	logLevel: 'warning',
