@@ -2,9 +2,9 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/fleet/fleet.js';
-import { TmuxTerminal } from '../test/support/tmux.js';
 import { writeArtifact } from './support/artifact.js';
 import { summarizeProfile } from './support/cpu-profile.js';
+import { PtyConsole } from './support/pty-console.js';
 import { cli, requireCli } from './support/switchyard.js';
 
 /**
@@ -25,7 +25,6 @@ const hostCount = Number(process.env.BENCH_KEYS_HOSTS ?? 200);
 const lines = Number(process.env.BENCH_KEYS_LINES ?? 20);
 const profile = process.env.BENCH_KEYS_PROF === '1';
 const targetP95Ms = 100;
-const pollMs = 4;
 
 type Stage = 'idle' | 'staging' | 'switching';
 
@@ -39,60 +38,63 @@ async function main(): Promise<void> {
 	const artifact = writeArtifact(join(work, 'artifact'), 20, 200 * 1024);
 	const config = join(work, 'hosts.toml');
 	writeFileSync(config, hostsToml(artifact.dir, join(work, 'hosts'), names));
-	console.log(`keys: ${cli}, ${hostCount} local hosts deploying for real (${lines} lines per host's switch, a health command each), tmux 120×40, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
+	console.log(`keys: ${cli}, ${hostCount} local hosts deploying for real (${lines} lines per host's switch, a health command each), a 120×40 pty, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
 
 	const flags = profile ? [`--cpu-prof --cpu-prof-dir=${profiles}`] : [];
-	const terminal = TmuxTerminal.start({ command: `node ${flags.join(' ')} ${cli} --config ${config}; echo console-exited; exec cat`, cwd: work, columns: 120, rows: 40, env: { TERM: 'xterm-256color' } });
+	const terminal = new PtyConsole(`node ${flags.join(' ')} ${cli} --config ${config}`, { cwd: work, columns: 120, rows: 40 });
 	const samples: Record<Stage, number[]> = { idle: [], staging: [], switching: [] };
+	// The header says which host has the focus ("host 2/200"): j moves it on (a row of tiles, or one row of the table), k back.
+	const focusIn = (text: string): string | undefined => [...text.matchAll(/│ host (\d+)\/\d+ │/g)].at(-1)?.[1];
 	try {
-		await terminal.waitFor((screen) => screen.includes(`0 of ${hostCount} selected`), 60_000, 'the first frame');
-		let focus = 0;
-		/** j or k, whichever keeps the focus near the top; timed until the focused row is the next host. */
-		const pressOnce = (stage: Stage): boolean => {
-			const next = focus === 0 ? 1 : 0;
+		await terminal.until((text) => text.includes(`0 of ${hostCount} selected`), 60_000, 'the first frame');
+		// The generation listing of every host, begun at start, is done when nothing is drawn any more.
+		await terminal.quiet(2000);
+		let down = true;
+		let question = false;
+		let finished = false;
+		/** j, then k: timed until the header names another focused host. */
+		const pressOnce = async (stage: Stage): Promise<boolean> => {
+			const from = focusIn(terminal.screen);
 			const started = performance.now();
-			terminal.send(next > focus ? 'j' : 'k');
-			const deadline = started + 10_000;
-			const focused = new RegExp(`^▸[○◉] . ${names[next]} `, 'm');
-			for (;;) {
-				const screen = terminal.capture();
-				if (focused.test(screen)) break;
-				// A question opened meanwhile: the key went to it. Not a sample.
-				if (screen.includes('Switch now?')) return false;
-				if (performance.now() > deadline) throw new Error(`keys: the focus never moved to ${names[next]}:\n${screen}`);
-				pause(pollMs);
-			}
-			samples[stage].push(performance.now() - started);
-			focus = next;
+			terminal.type(down ? 'j' : 'k');
+			const shown = await terminal.until((text) => focusIn(text) !== from || (question = text.includes('Switch now?')), 30_000, `the focus to move from host ${from}`);
+			// A question opened meanwhile: the key went to it. Not a sample.
+			if (focusIn(terminal.screen) === from) return false;
+			samples[stage].push(shown - started);
+			down = !down;
 			return true;
 		};
+		const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 		for (let index = 0; index < 15; index++) {
-			pressOnce('idle');
-			pause(50);
+			await pressOnce('idle');
+			await pause(100);
 		}
 
-		terminal.send('a');
-		await terminal.waitFor(`${hostCount} of ${hostCount} selected`, 10_000, 'every host selected');
-		terminal.send('d');
+		terminal.type('a');
+		await terminal.until((text) => text.includes(`${hostCount} of ${hostCount} selected`), 10_000, 'every host selected');
+		terminal.type('d');
 		const deployStarted = performance.now();
 		// Keys while hosts stage, until the switch question comes.
-		while (!terminal.capture().includes('Switch now?')) {
-			pressOnce('staging');
-			pause(60 + Math.random() * 60);
+		void terminal.until((text) => text.includes('Switch now?'), 30 * 60_000, 'the switch question').then(() => (question = true));
+		while (!question) {
+			await pressOnce('staging');
+			await pause(60 + Math.random() * 60);
 		}
 		const stagedAfter = performance.now() - deployStarted;
-		terminal.send('y');
-		await terminal.waitFor((screen) => !screen.includes('Switch now?'), 10_000, 'the question closed');
+		terminal.forget();
+		terminal.type('y');
+		await terminal.until((text) => text.includes('switching staged hosts'), 30_000, 'the question answered');
 		const switchStarted = performance.now();
-		while (!/deploy finished/.test(terminal.capture())) {
-			if (!pressOnce('switching')) continue;
-			pause(60 + Math.random() * 60);
+		void terminal.until((text) => /deploy finished/.test(text), 30 * 60_000, 'the end of the deploy').then(() => (finished = true));
+		while (!finished) {
+			if (!(await pressOnce('switching'))) continue;
+			await pause(60 + Math.random() * 60);
 		}
 		const switchedAfter = performance.now() - switchStarted;
-		const finished = terminal.capture().split('\n').find((line) => line.includes('deploy finished')) ?? '';
-		terminal.send('q');
-		await terminal.waitFor('console-exited', 60_000, 'the console to quit');
-		console.log(`staged in ${(stagedAfter / 1000).toFixed(1)} s, switched and validated in ${(switchedAfter / 1000).toFixed(1)} s; ${finished.trim()}`);
+		const summary = /deploy finished: [^\n│]*/.exec(terminal.screen)?.[0] ?? '';
+		terminal.type('q');
+		await terminal.exited;
+		console.log(`staged in ${(stagedAfter / 1000).toFixed(1)} s, switched and validated in ${(switchedAfter / 1000).toFixed(1)} s; ${summary.trim()}`);
 	} finally {
 		terminal.kill();
 	}
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
 	});
 	const during = stats([...samples.staging, ...samples.switching]);
 	rows.push(['while deploying', String(samples.staging.length + samples.switching.length), during.p50.toFixed(0), during.p95.toFixed(0), during.max.toFixed(0), `×${(during.p95 / idle.p95).toFixed(2)}`]);
-	console.log('\nkey → frame, ms (tmux send-keys until the focused row moved; polling every 4 ms)');
+	console.log('\nkey → frame, ms (typed into the pty until the console drew the focused row moved)');
 	printTable(['while', 'keys', 'p50', 'p95', 'max', 'p95 ÷ idle'], rows);
 	console.log(`p95 while deploying [target < ${targetP95Ms} ms]: ${during.p95.toFixed(0)} ms (×${(during.p95 / targetP95Ms).toFixed(2)} of the target); load ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 	if (profile) {
@@ -148,10 +150,6 @@ function printTable(header: readonly string[], rows: readonly (readonly string[]
 	const format = (row: readonly string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
 	console.log(format(header));
 	for (const row of rows) console.log(format(row));
-}
-
-function pause(ms: number): void {
-	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 main().catch((error: unknown) => {
