@@ -83,7 +83,8 @@ async function main(): Promise<void> {
 		const stagedAfter = performance.now() - deployStarted;
 		terminal.forget();
 		terminal.type('y');
-		await terminal.until((text) => text.includes('switching staged hosts'), 30_000, 'the question answered');
+		// The first host switched (its switch mark, s✓) is the answer taken: a one-second message may never reach a frame.
+		await terminal.until((text) => text.includes(' s✓ '), 60_000, 'a host switched');
 		const switchStarted = performance.now();
 		void terminal.until((text) => /deploy finished/.test(text), 30 * 60_000, 'the end of the deploy').then(() => (finished = true));
 		while (!finished) {
