@@ -1,21 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { EventEmitter } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
-import { render } from 'ink';
-import { ConsoleApp } from '../source/app/console-app.js';
-import { ConsoleProvider } from '../source/app/console-context.js';
-import type { KeyQueue } from '../source/app/input/key-queue.js';
-import { createConsoleController } from '../source/app/controller.js';
-import * as engine from '../source/engine/index.js';
-import type { EngineEvent, Phase, RunSummary } from '../source/engine/events.js';
+import type { Phase, RunSummary } from '../source/engine/events.js';
 import { tallyOfRun } from '../source/engine/outcome/tally.js';
-import { RunRecorder } from '../source/record/run-recorder.js';
-import { createConsoleStore } from '../source/store/console-store.js';
-import { transportFactory } from '../source/transport/open-transport.js';
 import { fleetConfig, hostConfig } from '../test/store/host-fixtures.js';
+import { mountConsole } from './support/headless-console.js';
 
 /**
  * The console under a log flood, in its own process (started by bench/ui.ts) so CPU time and
@@ -66,74 +56,6 @@ export interface WorkloadResult {
 }
 
 /**
- * Ink writes a frame as one write; around it come synchronized-output markers and cursor
- * show/hide sequences, which are not frames.
- */
-const isFrame = (text: string): boolean => text.length > 16;
-
-/** What Ink sees as a terminal: fixed size, a TTY, every write counted and dropped. */
-class HeadlessTerminal extends Writable {
-	readonly isTTY = true;
-	writes = 0;
-	frames = 0;
-	bytes = 0;
-	last = '';
-	/** Called with every frame as it is written. */
-	onFrame: (text: string) => void = () => {};
-
-	constructor(
-		readonly columns: number,
-		readonly rows: number,
-	) {
-		super();
-	}
-
-	override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-		const text = chunk.toString();
-		this.writes += 1;
-		this.bytes += Buffer.byteLength(text);
-		if (isFrame(text)) {
-			this.frames += 1;
-			this.last = text;
-			this.onFrame(text);
-		}
-		done();
-	}
-}
-
-/** A TTY stdin as far as Ink is concerned (raw mode, 'readable'), typed on by `press`. */
-class Keyboard extends EventEmitter {
-	readonly isTTY = true;
-	private readonly pending: string[] = [];
-	/** One read's worth of input, as a terminal delivers it. */
-	press(data: string): void {
-		this.pending.push(data);
-		this.emit('readable');
-	}
-	setRawMode(): this {
-		return this;
-	}
-	setEncoding(): this {
-		return this;
-	}
-	read(): string | null {
-		return this.pending.shift() ?? null;
-	}
-	resume(): this {
-		return this;
-	}
-	pause(): this {
-		return this;
-	}
-	ref(): this {
-		return this;
-	}
-	unref(): this {
-		return this;
-	}
-}
-
-/**
  * React commits, counted through the DevTools hook: React calls it on every commit, in the
  * production build too, where <Profiler> reports nothing. Ink connects it only when DEV=true
  * (bench/ui.ts sets that; the missing react-devtools-core is then only warned about).
@@ -161,34 +83,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 
 	const names = Array.from({ length: options.hosts }, (_, index) => `web-${String(index + 1).padStart(3, '0')}`);
 	const config = fleetConfig(names.map((name, index) => hostConfig(name, ['web', index % 2 === 0 ? 'eu' : 'us'])));
-	// The store and controller as run-console.tsx makes them (default publish interval).
-	const store = createConsoleStore({ hosts: config.hosts, waves: config.waves });
-	const controller = createConsoleController({ config, store, engine, openTransport: transportFactory(), operator: 'bench@ui' });
 	const recordDir = mkdtempSync(path.join(tmpdir(), 'switchyard-bench-ui-'));
-	const recorder = new RunRecorder(recordDir);
-	const emit = (event: EngineEvent): void => {
-		store.getState().ingest(event);
-		recorder.record(event);
-	};
-
-	const terminal = new HeadlessTerminal(options.columns, options.rows);
-	const keyboard = new Keyboard();
-	let keys: KeyQueue | null = null;
-	let inkRenders = 0;
-	const instance = render(
-		<ConsoleProvider services={{ store, controller, exit: () => {}, onKeyQueue: (queue) => (keys = queue) }}>
-			<ConsoleApp app="bench" />
-		</ConsoleProvider>,
-		{
-			stdout: terminal as unknown as NodeJS.WriteStream,
-			stdin: keyboard as unknown as NodeJS.ReadStream,
-			exitOnCtrlC: false,
-			patchConsole: false,
-			// What run-console.tsx passes.
-			maxFps: 30,
-			onRender: () => (inkRenders += 1),
-		},
-	);
+	const { store, controller, recorder, terminal, keyboard, instance, emit, keys: keyQueue, inkRenders } = mountConsole({ config, recordDir, columns: options.columns, rows: options.rows, operator: 'bench@ui' });
 	await until(() => terminal.last.includes('web-001'), () => `no hosts in ${terminal.writes} writes; last: ${JSON.stringify(terminal.last.slice(0, 400))}`);
 
 	// A key, and the text the first frame after it must show: timed from press to that frame.
@@ -226,7 +122,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	loopDelay.enable();
 	const cpuBefore = process.cpuUsage();
 	const commitsBefore = commits.count;
-	const inkBefore = inkRenders;
+	const inkBefore = inkRenders();
 	const framesBefore = terminal.frames;
 	const writesBefore = terminal.writes;
 	const bytesBefore = terminal.bytes;
@@ -306,7 +202,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 		() => hostsComplete() === names.length,
 		() => `the console has the last line of ${hostsComplete()} of ${names.length} hosts`,
 	);
-	await until(() => typeaheadMs > 0, () => `the typed-ahead keys never showed where they lead (focus ${store.getState().focus}; keys ${JSON.stringify(keys?.counts)})`);
+	await until(() => typeaheadMs > 0, () => `the typed-ahead keys never showed where they lead (focus ${store.getState().focus}; keys ${JSON.stringify(keyQueue()?.counts)})`);
 	await new Promise((resolve) => setTimeout(resolve, 250));
 	const seconds = (performance.now() - started) / 1000;
 	const cpu = process.cpuUsage(cpuBefore);
@@ -318,7 +214,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	(globalThis as { gc?: () => void }).gc?.();
 	const heapLiveMb = process.memoryUsage().heapUsed / 1024 / 1024;
 	const lastFrameHasHosts = terminal.last.includes('web-');
-	const counts = (keys as KeyQueue | null)?.counts ?? { received: 0, handled: 0 };
+	const counts = keyQueue()?.counts ?? { received: 0, handled: 0 };
 	const typeaheadLanded = store.getState().focus === names.at(-2);
 	const complete = hostsComplete();
 	instance.unmount();
@@ -341,7 +237,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 	return {
 		seconds,
 		commits: commits.count - commitsBefore,
-		inkRenders: inkRenders - inkBefore,
+		inkRenders: inkRenders() - inkBefore,
 		frames: terminal.frames - framesBefore,
 		writes: terminal.writes - writesBefore,
 		bytes: terminal.bytes - bytesBefore,

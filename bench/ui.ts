@@ -71,7 +71,10 @@ async function main(): Promise<void> {
 			`startup: ${entry.name}, ms`,
 			entry.medianMs.toFixed(0),
 			entry === startup[0] ? '—' : `≤ ${targets.startupRatio}× node`,
-			entry === startup[0] ? `min ${entry.minMs.toFixed(0)}` : `×${(entry.medianMs / baseline).toFixed(2)} bare node; min ${entry.minMs.toFixed(0)} (×${(entry.minMs / startup[0]!.minMs).toFixed(2)})`,
+			// CPU time to the first frame (the process's own): what load on a shared machine inflates least.
+			entry === startup[0]
+				? `min ${entry.minMs.toFixed(0)}; CPU ${entry.medianCpuMs.toFixed(0)} ms`
+				: `×${(entry.medianMs / baseline).toFixed(2)} bare node; min ${entry.minMs.toFixed(0)} (×${(entry.minMs / startup[0]!.minMs).toFixed(2)}); CPU ${entry.medianCpuMs.toFixed(0)} ms (×${(entry.medianCpuMs / startup[0]!.medianCpuMs).toFixed(2)})`,
 		]),
 		['1000 hosts: End → last host shown, ms', scroll.endMs.toFixed(0), '—', `opened in ${scroll.openMs.toFixed(0)} ms; PgUp ${scroll.pageUpMs.toFixed(0)} ms, Home ${scroll.homeMs.toFixed(0)} ms (tmux polling included)`],
 	];

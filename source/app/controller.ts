@@ -4,9 +4,7 @@ import type { LockReading } from '../engine/inspect-fleet.js';
 import { SessionFold, type SessionRun } from '../engine/outcome/session.js';
 import { eventLines } from '../engine/outcome/words.js';
 import type { DeployRequest, FileDiff, OpenTransport, RollbackRequest, RollbackTarget, RunContext, StagedLook, WaveProgress } from '../engine/requests.js';
-import { planRetry, RetryRefused } from '../engine/retry.js';
 import { twoStepCancel, type RunCancel } from '../engine/run-cancellation.js';
-import { noServiceLogs } from '../engine/tail-logs.js';
 import { listedState } from '../engine/host-state.js';
 import { DeployTracker, lastDeploy, retrySource } from '../record/last-run.js';
 import { lastKnownHosts, type KnownHost } from '../record/last-known.js';
@@ -202,9 +200,12 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 				notice(last ? `no failed hosts to retry in run ${last.runId}` : 'no deploy to retry yet');
 				return false;
 			}
-			void planRetry(config, source).then(
-				(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, waves: state().waves, skips: state().skips, confirm, continueWaves })),
-				(error: unknown) => notice(error instanceof RetryRefused ? `retry refused: ${error.message}` : `retry failed: ${error instanceof Error ? error.message : String(error)}`),
+			// Loaded here, not at start: retrying fingerprints the artifact (not needed for the first frame).
+			void import('../engine/retry.js').then(({ planRetry, RetryRefused }) =>
+				planRetry(config, source).then(
+					(plan) => start('deploy', plan.hosts.map((host) => host.name), (run) => engine.runDeploy({ ...run, phases: plan.phases, reuse: plan.reuse, waves: state().waves, skips: state().skips, confirm, continueWaves })),
+					(error: unknown) => notice(error instanceof RetryRefused ? `retry refused: ${error.message}` : `retry failed: ${error instanceof Error ? error.message : String(error)}`),
+				),
 			);
 			return true;
 		},
@@ -316,17 +317,20 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 			}
 			const hostConfig = hostConfigs([host])[0];
 			if (!hostConfig) return;
-			const nothing = noServiceLogs(hostConfig);
-			if (nothing) {
-				state().appendLog(host, 'info', `✗ service logs: ${nothing}`);
-				notice(`${host}: ${nothing}`);
-				return;
-			}
 			const controller = new AbortController();
 			tails.set(host, controller);
-			state().setTailing(host, true);
-			state().appendLog(host, 'info', `≡ tailing service logs of ${host} (${keysOf('tail-logs')} stops)`);
 			const done = (async () => {
+				// Loaded here, not at start: it knows every strategy's service logs.
+				const nothing = (await import('../engine/tail-logs.js')).noServiceLogs(hostConfig);
+				if (nothing || controller.signal.aborted) {
+					tails.delete(host);
+					if (!nothing) return;
+					state().appendLog(host, 'info', `✗ service logs: ${nothing}`);
+					notice(`${host}: ${nothing}`);
+					return;
+				}
+				state().setTailing(host, true);
+				state().appendLog(host, 'info', `≡ tailing service logs of ${host} (${keysOf('tail-logs')} stops)`);
 				try {
 					// Secret commands (for masking) run where hosts.toml is, as they do for a deploy.
 					await engine.tailLogs(hostConfig, options.openTransport, (line) => state().appendLog(host, 'service', line), controller.signal, { cwd: config.dir });

@@ -3,7 +3,6 @@ import type { Config, WaveConfig } from '../config/types.js';
 import type { Skips } from '../engine/activation.js';
 import { withOverrides } from '../engine/waves.js';
 import type { Plan } from '../store/ui-slice.js';
-import * as engine from '../engine/index.js';
 import type { OpenTransport } from '../engine/requests.js';
 import { exitCode, type Interruption } from '../engine/outcome/exit-code.js';
 import { sessionTally } from '../engine/outcome/session.js';
@@ -14,6 +13,7 @@ import { ConsoleApp } from './console-app.js';
 import { consoleEnvironment } from './environment/environment-choices.js';
 import { ConsoleProvider } from './console-context.js';
 import { createConsoleController, type ConsoleController, type ConsoleEngine } from './controller.js';
+import { lazyEngine } from './lazy-engine.js';
 
 export interface RunConsoleOptions {
 	readonly config: Config;
@@ -74,7 +74,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<ConsoleExi
 	const controller = createConsoleController({
 		config: options.config,
 		store,
-		engine: options.engine ?? engine,
+		engine: options.engine ?? lazyEngine,
 		openTransport: options.openTransport,
 		jobs: options.jobs,
 		operator: options.operator,

@@ -3,6 +3,10 @@ import { healthSchema } from './health-checks.js';
 import { strategyKeys } from './strategies.js';
 import { binaryName, command, envKey, hostName, maxSeconds, name, pathValue, relativePath, seconds, serviceName, sshTarget, tagName } from './values.js';
 
+// A config is parsed once per start: zod's generated parsers (new Function, never code-cached)
+// cost more to build than they save.
+z.config({ jitless: true });
+
 /** How a host gets the artifact when a [store] is set (see `pull` below). */
 export const pullModes = ['auto', 'always', 'never'] as const;
 

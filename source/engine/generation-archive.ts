@@ -32,10 +32,10 @@ export interface ArchiveInput {
 
 /**
  * The tar that `stageGeneration` reads from stdin: metadata, manifest, modes, the checksums of what is
- * sent, `.env` (0600), the status line, empty dirs, symlinks, changed files, and a hard-link
- * entry (`path` → `path`) for each unchanged file, which the stage points at the generation it
- * reuses. Files the fingerprint kept in memory go in as they are (every host's archive shares
- * them); the others are streamed from disk one by one.
+ * sent, `.env` (0600), the status line, the names of the unchanged files (which the stage links
+ * from the generation it reuses: a name costs tens of bytes, a tar entry 512 and more), empty
+ * dirs, symlinks and the changed files. Files the fingerprint kept in memory go in as they are
+ * (every host's archive shares them); the others are streamed from disk one by one.
  */
 export function generationArchive(request: ArchiveInput): Readable {
 	const input = { ...request, artifact: withoutShared(request.artifact, request.shared ?? []) };
@@ -46,7 +46,7 @@ export function generationArchive(request: ArchiveInput): Readable {
 	const status = input.status === undefined ? undefined : statusLine(input.status, input.metadata.created);
 
 	// tar-stream finishes an entry without a body inside the call that finished the one before:
-	// thousands in a row (unchanged files, symlinks) overflow the stack unless each is awaited.
+	// thousands in a row (symlinks, empty dirs) overflow the stack unless each is awaited.
 	const addBodiless = (header: Partial<Header> & Pick<Header, 'name'>) => new Promise<void>((resolve, reject) => archive.entry(header, (error) => (error ? reject(error) : resolve())));
 
 	const write = async () => {
@@ -57,13 +57,12 @@ export function generationArchive(request: ArchiveInput): Readable {
 		addText(stageFiles.sent, sent.map((file) => `${file.sha256}  ./${file.path}\n`).join(''));
 		addText(stageFiles.env, input.env, 0o600);
 		if (status !== undefined) addText(stageFiles.status, status);
+		// NUL-ended: a name may hold any other byte, a newline included.
+		const reused = input.artifact.files.filter((file) => input.unchanged.has(file.path));
+		if (reused.length > 0) addText(stageFiles.reuse, reused.map((file) => `${file.path}\0`).join(''));
 		for (const dir of input.artifact.emptyDirs ?? []) await addBodiless({ name: dir.path, type: 'directory', mode: dir.mode, mtime });
 		for (const link of input.artifact.links) await addBodiless({ name: link.path, type: 'symlink', linkname: link.target, mtime });
-		for (const file of input.artifact.files) {
-			if (input.unchanged.has(file.path)) {
-				await addBodiless({ name: file.path, type: 'link', linkname: file.path, mtime });
-				continue;
-			}
+		for (const file of sent) {
 			const kept = keptContent(input.artifact, file.path);
 			if (kept) {
 				archive.entry({ name: file.path, size: file.size, mode: file.mode, mtime }, kept);

@@ -1,174 +1,226 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Readable } from 'node:stream';
-import { execa } from 'execa';
-import { LineSplitter } from './line-splitter.js';
-import { killGraceSeconds } from './shell-protocol.js';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import type { ProcessPerScript } from './local-process.js';
+import { ShellProcess } from './local-shell.js';
+import { notStarted, RemoteShell } from './ssh-shell.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
-import { cancelAnswerMs, cancelKillAfterMs } from './transport.js';
+
+export interface LocalTransportOptions {
+	/**
+	 * Run scripts through a long-lived shell (shell-protocol.ts's supervisor, as on an SSH host)
+	 * rather than a process each. Default: where `setsid` is on PATH, which the supervisor needs to
+	 * give each script a process group of its own.
+	 */
+	readonly persistentShell?: boolean;
+}
+
+interface LocalShell {
+	readonly remote: RemoteShell;
+	readonly process: ShellProcess;
+	/** The host using it; none while it waits in `idleShells`. */
+	owner: LocalTransport | undefined;
+	/** It holds its owner's disconnect script. */
+	hooked: boolean;
+}
 
 /**
- * Runs scripts on this machine with `sh -c`: a `local = true` host. Each script leads a process
- * group of its own (detached), so a cancel reaches everything it started, and a guardian process
- * (see `guardianScript`) stops those groups and runs the disconnect scripts if this process dies
- * without `close()`, as the supervisor does on an SSH host. One guardian serves every local host
- * of this process: starting one per host was a third of what a local host cost.
+ * Runs scripts on this machine: a `local = true` host. Like an SSH host's connection it has a
+ * shell, the supervisor of shell-protocol.ts, that runs script after script, each in a process
+ * group of its own, and holds the disconnect script; a script that finds it busy gets a second
+ * shell. Starting a process costs this process's one thread milliseconds (Node waits until the
+ * child has exec'd, far longer on a busy machine); a shell's own forks cost it nothing. Every
+ * local host is this machine, so a host that closes cleanly hands its shell on to the next
+ * (see `idleShells`). Where the supervisor cannot run (no `setsid`, or it does not start), each
+ * script is a process of its own (local-process.ts).
  */
 export class LocalTransport implements Transport {
 	readonly kind = 'local';
 	readonly describe = 'local';
-	/** Names this transport's disconnect script to the shared guardian. */
-	private readonly id = ++transports;
-	private hooked = false;
+	/** The shell that runs scripts when idle and holds the disconnect script. */
+	private shell: LocalShell | undefined;
+	/** Every shell this host uses, second ones included: `close` hands them all back. */
+	private readonly shells = new Set<LocalShell>();
+	private disconnectScript: string | undefined;
+	/** Loaded only where it is used (it brings execa): most machines never need it. */
+	private perProcess: Promise<ProcessPerScript> | undefined;
+
+	constructor(options: LocalTransportOptions = {}) {
+		if (!(options.persistentShell ?? canDetach())) void this.withoutShell();
+	}
 
 	async connect(): Promise<void> {}
 
 	async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-		const output = { stdout: '', stderr: '' };
-		if (options.signal?.aborted) return { code: null, failure: 'cancelled', ...output };
-		const child = execa('sh', ['-c', script], { reject: false, stdin: 'pipe', buffer: false, detached: true });
-		const group = child.pid;
-		if (group !== undefined) this.tell(`${options.ifDisconnected === 'finish' ? '=' : '+'} ${group}\n`);
-		for (const stream of ['stdout', 'stderr'] as const) {
-			const splitter = new LineSplitter((line) => options.onLine?.(line, stream));
-			child[stream]?.on('data', (chunk: Buffer) => {
-				output[stream] += chunk.toString('utf8');
-				splitter.push(chunk);
-			});
-			child[stream]?.on('end', () => splitter.flush());
+		if (this.perProcess) return (await this.perProcess).exec(script, options);
+		const cancelled: ExecResult = { code: null, failure: 'cancelled', stdout: '', stderr: '' };
+		if (options.signal?.aborted) return cancelled;
+		// The disconnect script runs after what its own shell was running: work that must finish goes there.
+		if (options.ifDisconnected === 'finish' && this.disconnectScript !== undefined) {
+			const holder = this.holder();
+			while (holder.remote.busy) if (!(await untilIdleOrAborted(holder.remote, options.signal))) return cancelled;
+			return this.runOn(holder, script, options);
 		}
-		feedStdin(child.stdin, options.stdin);
-
-		let cancelled = false;
-		let answerTimer: NodeJS.Timeout | undefined;
-		// Something outside the group (a daemon that setsid'd itself) may hold the output open: a cancel does not wait for it.
-		let answer!: (value: undefined) => void;
-		const bound = new Promise<undefined>((resolve) => (answer = resolve));
-		const forget = () => group !== undefined && this.tell(`- ${group}\n`);
-		const abort = () => {
-			cancelled = true;
-			signalGroup(group, 'SIGTERM');
-			// Not cleared when exec answers: the group's KILL is still due (the guardian watches it until then).
-			setTimeout(() => {
-				signalGroup(group, 'SIGKILL');
-				forget();
-			}, cancelKillAfterMs);
-			answerTimer = setTimeout(answer, cancelAnswerMs, undefined);
-		};
-		options.signal?.addEventListener('abort', abort, { once: true });
-		const result = await Promise.race([child, bound]);
-		// The signal may outlive this command by far (a run's deadline): it keeps nothing of it alive.
-		options.signal?.removeEventListener('abort', abort);
-		clearTimeout(answerTimer);
-		// A group whose leader ended on its own keeps what it left running (a service it started);
-		// after a cancel the guardian watches the group until its KILL.
-		if (!cancelled) forget();
-		if (cancelled) return { code: null, signal: result?.signal ?? 'SIGTERM', failure: 'cancelled', ...output };
-		if (!result) return { code: null, failure: 'the command ended without an exit status', ...output };
-		return { code: result.signal ? null : (result.exitCode ?? null), signal: result.signal ?? undefined, ...output };
+		const shell = this.holder();
+		if (!shell.remote.busy) return this.runOn(shell, script, options);
+		const second = this.take();
+		try {
+			return await this.runOn(second, script, options);
+		} finally {
+			this.shells.delete(second);
+			handBack(second);
+		}
 	}
 
 	async onDisconnect(script: string | undefined): Promise<boolean> {
-		const text = script ?? '';
-		this.tell(`h ${this.id} ${Buffer.byteLength(text)}\n${text}`);
-		this.hooked = text !== '';
-		return true;
+		if (this.perProcess) return (await this.perProcess).onDisconnect(script);
+		this.disconnectScript = script;
+		const holder = this.holder();
+		const armed = await arm(holder, script);
+		if (!armed && !holder.remote.started && this.disconnectScript === script) return (await this.withoutShell()).onDisconnect(script);
+		return armed && this.disconnectScript === script;
 	}
 
-	/** A clean end: the guardian forgets this transport's disconnect script (it runs only if this process dies). */
+	/**
+	 * A clean end: a running script is stopped and its shell quits; an idle shell forgets the
+	 * disconnect script (the shell confirms before this resolves) and waits for the next host.
+	 */
 	async close(): Promise<void> {
-		if (!this.hooked) return;
-		this.hooked = false;
-		await tellAndFlush(`c ${this.id}\n`);
+		const shells = [...this.shells];
+		this.shells.clear();
+		this.shell = undefined;
+		this.disconnectScript = undefined;
+		await Promise.all(
+			shells.map(async (shell) => {
+				shell.owner = undefined;
+				if (shell.hooked && !shell.remote.busy && !(await arm(shell, undefined))) return shell.remote.quit();
+				handBack(shell);
+			}),
+		);
+		await (await this.perProcess)?.close();
 	}
 
-	private tell(line: string): void {
-		guardianInput().write(line);
+	/** Its shell went away (quit, or given up after an unconfirmed cancel). */
+	forget(shell: LocalShell): void {
+		this.shells.delete(shell);
+		if (this.shell !== shell) return;
+		this.shell = undefined;
+		// Given up while this host lives on: another shell takes the disconnect script over.
+		if (this.disconnectScript !== undefined && shell.remote.started) void this.onDisconnect(this.disconnectScript);
 	}
-}
 
-let transports = 0;
-let guardian: ChildProcess | undefined;
+	private async runOn(shell: LocalShell, script: string, options: ExecOptions): Promise<ExecResult> {
+		shell.process.hold();
+		let result: ExecResult | typeof notStarted;
+		try {
+			result = await shell.remote.run(script, options);
+		} finally {
+			shell.process.letGo();
+		}
+		if (result !== notStarted) return result;
+		// The supervisor could not run here (e.g. no `head`): a process per script from now on.
+		const perProcess = await this.withoutShell();
+		if (this.disconnectScript !== undefined) await perProcess.onDisconnect(this.disconnectScript);
+		return perProcess.exec(script, options);
+	}
 
-/** The shared guardian's stdin (started on first use, again if it has gone). */
-function guardianInput(): NodeJS.WritableStream {
-	if (!guardian?.stdin || guardian.exitCode !== null || guardian.signalCode !== null) guardian = startGuardian();
-	return guardian.stdin!;
+	private withoutShell(): Promise<ProcessPerScript> {
+		this.perProcess ??= import('./local-process.js').then(({ ProcessPerScript }) => new ProcessPerScript());
+		return this.perProcess;
+	}
+
+	/** The shell that holds the disconnect script, taken if there is none (or it has gone). */
+	private holder(): LocalShell {
+		if (this.shell?.remote.usable) return this.shell;
+		const shell = this.take();
+		this.shell = shell;
+		if (this.disconnectScript !== undefined) void arm(shell, this.disconnectScript);
+		return shell;
+	}
+
+	private take(): LocalShell {
+		const shell = takeShell(this);
+		this.shells.add(shell);
+		return shell;
+	}
 }
 
 /**
- * Writes and, when the pipe could not take it at once, keeps this process alive until it has: a
- * clean close must reach the guardian before this process ends, or its disconnect script would run.
+ * Shells that hosts closed cleanly, idle and holding no disconnect script: every local host is
+ * this machine, so the next host takes one instead of starting a process. A 200-host deploy
+ * starts about as many shells as hosts run at once.
  */
-async function tellAndFlush(line: string): Promise<void> {
-	const input = guardianInput() as NodeJS.WritableStream & { writableLength?: number; ref?: () => void; unref?: () => void };
-	input.write(line);
-	if (!input.writableLength) return;
-	input.ref?.();
-	await new Promise((resolve) => {
-		input.once('drain', resolve);
-		input.once('close', resolve);
-	});
-	input.unref?.();
+const idleShells: LocalShell[] = [];
+const maxIdleShells = 32;
+
+function takeShell(owner: LocalTransport): LocalShell {
+	for (let shell = idleShells.pop(); shell; shell = idleShells.pop()) {
+		if (shell.remote.usable && !shell.remote.busy) {
+			shell.owner = owner;
+			return shell;
+		}
+	}
+	const child = new ShellProcess();
+	const shell: LocalShell = {
+		process: child,
+		owner,
+		hooked: false,
+		remote: new RemoteShell(child, {
+			lost: () => undefined,
+			abandon: () => child.close(),
+			closed: () => {
+				const waiting = idleShells.indexOf(shell);
+				if (waiting !== -1) idleShells.splice(waiting, 1);
+				shell.owner?.forget(shell);
+			},
+		}),
+	};
+	return shell;
 }
 
-/**
- * Lives beside this process, reading what it is told on stdin: `+ <pgid>` / `= <pgid>` (a
- * command's group started; `=`: one to let finish), `- <pgid>` (ended), `h <id> <n>\n<n bytes>`
- * (transport <id>'s disconnect script), `c <id>` (transport <id> closed cleanly: its script never
- * runs). End of input means this process has gone: the groups left get TERM, then KILL; once the
- * ones to finish have, the scripts left run, side by side.
- */
-const guardianScript = [
-	"sy_groups=' '; sy_keep=' '; sy_hooks=' '",
-	'while IFS=" " read -r sy_op sy_arg sy_n; do',
-	// Transport ids are numbers this process made: safe to name variables with.
-	'  case $sy_arg in *[!0-9]*) continue ;; esac',
-	'  case $sy_op in',
-	'    +) sy_groups="$sy_groups$sy_arg " ;;',
-	'    =) sy_keep="$sy_keep$sy_arg " ;;',
-	"    -) sy_left=' '; for sy_g in $sy_groups; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_groups=$sy_left",
-	"       sy_left=' '; for sy_g in $sy_keep; do [ \"$sy_g\" = \"$sy_arg\" ] || sy_left=\"$sy_left$sy_g \"; done; sy_keep=$sy_left ;;",
-	'    h) sy_h=; if [ "${sy_n:-0}" -gt 0 ]; then sy_h=$(head -c "$sy_n") || exit 0; fi',
-	'       eval "sy_hook_$sy_arg=\\$sy_h"; case $sy_hooks in *" $sy_arg "*) ;; *) sy_hooks="$sy_hooks$sy_arg " ;; esac ;;',
-	'    c) eval "sy_hook_$sy_arg=" ;;',
-	'  esac',
-	'done',
-	"if [ \"$sy_groups\" != ' ' ]; then",
-	'  for sy_g in $sy_groups; do kill -TERM -"$sy_g" 2>/dev/null; done',
-	`  sleep ${killGraceSeconds}`,
-	'  for sy_g in $sy_groups; do kill -KILL -"$sy_g" 2>/dev/null; done',
-	'fi',
-	// Its leader, not the whole group: a service it started may live on in the group.
-	'for sy_g in $sy_keep; do while kill -0 "$sy_g" 2>/dev/null; do sleep 1; done; done',
-	'for sy_id in $sy_hooks; do eval "sy_h=\\$sy_hook_$sy_id"; [ -z "$sy_h" ] || sh -c "$sy_h" & done',
-	'wait',
-].join('\n');
-
-function startGuardian(): ChildProcess {
-	// Its own group, so a Ctrl-C at the terminal reaches this process and not the guardian.
-	const guardian = spawn('sh', ['-c', guardianScript], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-	guardian.on('error', () => {});
-	guardian.stdin?.on('error', () => {});
-	// Neither keeps this process alive: its end is exactly what the guardian waits for.
-	guardian.unref();
-	(guardian.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-	return guardian;
+function handBack(shell: LocalShell): void {
+	shell.owner = undefined;
+	if (shell.remote.usable && !shell.remote.busy && !shell.hooked && idleShells.length < maxIdleShells) idleShells.push(shell);
+	else void shell.remote.quit();
 }
 
-function signalGroup(group: number | undefined, signal: NodeJS.Signals): void {
-	if (group === undefined) return;
+/** Arms (or with undefined disarms) the shell's disconnect script; true once the shell has confirmed it. */
+async function arm(shell: LocalShell, script: string | undefined): Promise<boolean> {
+	shell.process.hold();
 	try {
-		process.kill(-group, signal);
-	} catch {
-		// Already gone.
+		const armed = await shell.remote.setDisconnectScript(script);
+		if (armed) shell.hooked = script !== undefined;
+		return armed;
+	} finally {
+		shell.process.letGo();
 	}
 }
 
-function feedStdin(stdin: NodeJS.WritableStream | null, input: ExecOptions['stdin']): void {
-	if (!stdin) return;
-	// The command may exit before reading everything (e.g. tar failing on a full disk).
-	stdin.on('error', () => {});
-	if (input === undefined) stdin.end();
-	else if (input instanceof Readable) input.pipe(stdin);
-	else stdin.end(input);
+/** Resolves true once `shell` is idle, false if `signal` aborts first. */
+function untilIdleOrAborted(shell: RemoteShell, signal: AbortSignal | undefined): Promise<boolean> {
+	if (!signal) return shell.idle().then(() => true);
+	if (signal.aborted) return Promise.resolve(false);
+	return new Promise((resolve) => {
+		const aborted = () => resolve(false);
+		signal.addEventListener('abort', aborted, { once: true });
+		void shell.idle().then(() => {
+			signal.removeEventListener('abort', aborted);
+			resolve(true);
+		});
+	});
+}
+
+let detachable: boolean | undefined;
+
+/** Whether `setsid` is on PATH (looked up once): the supervisor gives each script its own process group with it. */
+function canDetach(): boolean {
+	detachable ??= (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+		if (dir === '') return false;
+		try {
+			accessSync(path.join(dir, 'setsid'), constants.X_OK);
+			return true;
+		} catch {
+			return false;
+		}
+	});
+	return detachable;
 }

@@ -142,6 +142,9 @@ const supervisor = [
 	'if [ "$sy_end" = lost ] && [ -n "$sy_hook" ]; then sh -c "$sy_hook"; fi',
 ].join('\n');
 
+/** The supervisor itself, for `sh -c` on this machine (a `local = true` host's shell). */
+export const supervisorScript = supervisor;
+
 /**
  * The exec command that starts a supervisor. The login shell only has to run `exec sh -c '…'`,
  * which even a non-POSIX one can.

@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { ClientChannel } from 'ssh2';
 import { CommandOutput } from './command-output.js';
 import { MarkerScanner } from './marker-scanner.js';
 import { commandText, disconnectScriptText, endOfStdin, parseShellLine, request, shellMark, statusToExit, stdinFrame } from './shell-protocol.js';
 import { StdinFrames } from './stdin-frames.js';
 import { cancelAnswerMs, commandResult, type ExecOptions, type ExecResult, type Stream } from './transport.js';
+
+/**
+ * What a supervisor is reached through: an ssh2 exec channel, or a local child's stdio
+ * (local-shell.ts). Writes go to its stdin; `data` is its stdout, `stderr` its stderr; `close`
+ * comes once both have ended and it has gone; `close()` gives it up.
+ */
+export interface ShellChannel extends NodeJS.WritableStream {
+	readonly stderr: NodeJS.EventEmitter;
+	close(): void;
+}
 
 /** The supervisor ended before it said it was ready: the script never ran and may go elsewhere. */
 export const notStarted = Symbol('not started');
@@ -35,7 +44,8 @@ interface Command {
 }
 
 /**
- * The transport's side of shell-protocol.ts on one ssh2 channel: runs one script at a time and
+ * The transport's side of shell-protocol.ts on one channel (an SSH host's exec channel, or the
+ * stdio of a local host's shell process): runs one script at a time and
  * hands each its own output, stdin and exit status, as a channel of its own would. Cancelling
  * asks the supervisor, on the same ordered stream, to stop the script's process group; the
  * answer comes within `cancelAnswerMs` or the supervisor is abandoned (see `abandon`).
@@ -61,7 +71,7 @@ export class RemoteShell {
 	private idleWaiters: (() => void)[] = [];
 
 	constructor(
-		private readonly channel: ClientChannel,
+		private readonly channel: ShellChannel,
 		private readonly hooks: {
 			/** Why the connection is gone, if it is. */
 			readonly lost: () => string | undefined;

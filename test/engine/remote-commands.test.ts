@@ -119,14 +119,16 @@ describe('remote command builders', () => {
 		const lines = text.split('\n');
 		expect(lines[0]).toBe('set -e');
 		expect(lines).toContain('for partial in /opt/app/generations/*.partial; do [ ! -e "$partial" ] || rm -rf -- "$partial"; done');
-		// Unchanged files are hard-link entries of the tar, pointed at generation 3: no process per file.
-		expect(lines).toContain('tar -x -k -f - -C /opt/app/generations "--transform=flags=rSH;s|^|4.partial/|" "--transform=flags=RSh;s|^|3/|" || {');
+		expect(lines).toContain('tar -x -k -f - -C /opt/app/generations "--transform=flags=rSH;s|^|4.partial/|" || {');
+		// Unchanged files come as a list of names, linked from generation 3 by one cp: no process per file.
+		expect(lines).toContain('if [ -s /opt/app/generations/4.partial/.switchyard/reuse ]; then');
+		expect(lines).toContain('  (cd -- /opt/app/generations/"3" && exec xargs -0 cp -l --parents -t "../4.partial" -- < "../4.partial/.switchyard/reuse") || {');
 		expect(lines).toContain('if [ -s .switchyard/sent.sha256 ] && ! sha256sum -c --quiet --strict .switchyard/sent.sha256 >&2; then echo "SY:verify-failed"; exit 1; fi');
 		expect(lines).toContain('ln -s -t . -- ../../shared/logs');
 		expect(lines).toContain('ln -s -t data -- ../../../shared/data/uploads');
 		// The rename comes after verification: a .partial is never mistaken for a generation.
 		expect(lines.indexOf('mv -T -- /opt/app/generations/4.partial /opt/app/generations/4')).toBeGreaterThan(lines.findIndex((line) => line.includes('sha256sum')));
-		expect(stageGeneration({ root: '/opt/app', id: 1, reuseFrom: null, shared: [] })).not.toContain('s|^|3/|');
+		expect(stageGeneration({ root: '/opt/app', id: 1, reuseFrom: null, shared: [] })).not.toContain('xargs');
 		expect(discardPartial('/opt/app', 4)).toBe('rm -rf -- /opt/app/generations/4.partial');
 	});
 
@@ -256,7 +258,8 @@ describe('staging on the preflight round trip', () => {
 			`case "$id" in ''|*[!0-9]*) echo "SY:stage-skipped"; exit 0 ;; esac`,
 			`case "$reuse" in -|[0-9]*) ;; *) echo "bad stage header" >&2; exit 1 ;; esac`,
 		]);
-		expect(lines).toContain('tar -x -k -f - -C "$gens" "--transform=flags=rSH;s|^|$id.partial/|" "--transform=flags=RSh;s|^|$reuse/|" || {');
+		expect(lines).toContain('tar -x -k -f - -C "$gens" "--transform=flags=rSH;s|^|$id.partial/|" || {');
+		expect(lines).toContain('  (cd -- "$gens"/"$reuse" && exec xargs -0 cp -l --parents -t "../$id.partial" -- < "../$id.partial/.switchyard/reuse") || {');
 		expect(lines).toContain('mv -T -- "$gens/$id.partial" "$gens/$id"');
 	});
 

@@ -78,23 +78,40 @@ describe('re-deploys hard-link unchanged files from the current generation', () 
 		for (const file of Object.keys(files)) expect(statSync(generation(root, 2, file)).ino).toBe(statSync(generation(root, 1, file)).ino);
 	});
 
-	it('never writes into a file the previous generation shares: a tar that names a linked path again fails instead', async () => {
+	it('never writes into a file the previous generation shares: an upload that sends a listed path too fails instead', async () => {
 		const root = temp('overwrite-root');
 		const art = temp('overwrite-art');
 		writeTree(art, { 'shared-inode.txt': 'generation 1\n' });
 		expect((await stageOnDisk({ root, artifactDir: art, id: 1 })).code).toBe(0);
 		const before = statSync(generation(root, 1, 'shared-inode.txt'));
-		// A hard link to generation 1's file, then a regular file of the same name: GNU tar's
-		// `--overwrite` would open the linked inode and rewrite generation 1's copy in place.
-		const tar = pack();
-		tar.entry({ name: 'shared-inode.txt', type: 'link', linkname: 'shared-inode.txt' });
-		tar.entry({ name: 'shared-inode.txt', mode: 0o644 }, 'generation 2 writes here\n');
-		tar.finalize();
-		const result = await runShell(stageGeneration({ root, id: 2, reuseFrom: 1, shared: [] }), Readable.from(tar));
-		expect(result.code).not.toBe(0);
-		expect(readFileSync(generation(root, 1, 'shared-inode.txt'), 'utf8')).toBe('generation 1\n');
-		expect(statSync(generation(root, 1, 'shared-inode.txt')).mtimeMs).toBe(before.mtimeMs);
-		expect(existsSync(generation(root, 2))).toBe(false);
+		// The tar writes the file and the list asks to link generation 1's copy to the same path:
+		// a link made over it (cp -f), or tar's `--overwrite` over a link, would touch one copy through the other.
+		for (const order of ['file first', 'file last']) {
+			const tar = pack();
+			const file = () => tar.entry({ name: 'shared-inode.txt', mode: 0o644 }, 'generation 2 writes here\n');
+			if (order === 'file first') file();
+			tar.entry({ name: '.switchyard/reuse', mode: 0o644 }, 'shared-inode.txt\0');
+			if (order === 'file last') file();
+			tar.finalize();
+			const result = await runShell(stageGeneration({ root, id: 2, reuseFrom: 1, shared: [] }), Readable.from(tar));
+			expect(result.code).not.toBe(0);
+			expect(result.stderr).toContain('shared-inode.txt');
+			expect(readFileSync(generation(root, 1, 'shared-inode.txt'), 'utf8')).toBe('generation 1\n');
+			expect(statSync(generation(root, 1, 'shared-inode.txt')).mtimeMs).toBe(before.mtimeMs);
+			expect(existsSync(generation(root, 2))).toBe(false);
+		}
+	});
+
+	it('links names that look like options', async () => {
+		const root = temp('odd-root');
+		const art = temp('odd-art');
+		const files = { '-rf': 'dash\n', '--parents': 'dashes\n', 'd/-t': 'in a dir\n' };
+		writeTree(art, { ...files, 'app.js': 'v1\n' });
+		expect((await stageOnDisk({ root, artifactDir: art, id: 1 })).code).toBe(0);
+		writeFileSync(path.join(art, 'app.js'), 'v2\n');
+		const second = await stageOnDisk({ root, artifactDir: art, id: 2, reuseFrom: 1 });
+		expect(second.stderr).toBe('');
+		for (const file of Object.keys(files)) expect(statSync(generation(root, 2, file)).ino).toBe(statSync(generation(root, 1, file)).ino);
 	});
 
 	it('starts as many host processes for 1000 unchanged files as for 10', async () => {
@@ -114,29 +131,57 @@ describe('re-deploys hard-link unchanged files from the current generation', () 
 			counts[files] = shims.commands();
 		}
 		expect(counts[1000]!.length).toBe(counts[10]!.length);
-		// tar, sha256sum (one changed file), ln (the shared dir) and mv: nothing per file.
-		expect(counts[1000]!.length).toBeLessThanOrEqual(5);
+		// tar, xargs and cp (the unchanged files), sha256sum (one changed file), ln (the shared dir) and mv: nothing per file.
+		expect(counts[1000]!.length).toBeLessThanOrEqual(6);
 	});
 });
 
 describe('the archive of a large re-deploy', () => {
-	it('carries 20,000 unchanged files and 20,000 symlinks as entries without a body', async () => {
-		const files = Array.from({ length: 20_000 }, (_, index) => ({ path: `a/${index}.txt`, size: 1, mode: 0o644, sha256: '0'.repeat(64) }));
-		const links = Array.from({ length: 20_000 }, (_, index) => ({ path: `l/${index}`, target: `../a/${index}.txt` }));
-		const archive = generationArchive({
-			artifact: { dir: '/nonexistent', files, links, bytes: files.length },
+	const archiveOf = (files: readonly { path: string }[], unchanged: ReadonlySet<string>, links: readonly { path: string; target: string }[] = [], dir = '/nonexistent') =>
+		generationArchive({
+			artifact: { dir, files: files.map((file) => ({ ...file, size: 1, mode: 0o644, sha256: '0'.repeat(64) })), links, bytes: files.length },
 			metadata: { id: 2, release: 'r', created: '2026-11-21T23:40:00.000Z', by: 'x', host: 'h', files: files.length, bytes: files.length },
 			env: '',
-			unchanged: new Set(files.map((file) => file.path)),
+			unchanged,
 		});
-		const entries: string[] = [];
+	const entriesOf = async (archive: Readable) => {
+		const entries: { type: string; name: string; body: string; size: number }[] = [];
 		const extract = tarStream.extract();
 		extract.on('entry', (header, stream, next) => {
-			entries.push(`${header.type} ${header.name}`);
-			stream.on('end', next).resume();
+			let body = '';
+			stream.on('data', (chunk: unknown) => (body += String(chunk)));
+			stream.on('end', () => {
+				entries.push({ type: header.type ?? 'file', name: header.name, body, size: header.size ?? 0 });
+				next();
+			});
 		});
 		await pipeline(archive, extract);
-		expect(entries.filter((entry) => entry.startsWith('link a/'))).toHaveLength(20_000);
-		expect(entries.filter((entry) => entry.startsWith('symlink l/'))).toHaveLength(20_000);
+		return entries;
+	};
+
+	it('names 20,000 unchanged files in one list (no entry each) and carries 20,000 symlinks as entries without a body', async () => {
+		const files = Array.from({ length: 20_000 }, (_, index) => ({ path: `a/${index}.txt` }));
+		const links = Array.from({ length: 20_000 }, (_, index) => ({ path: `l/${index}`, target: `../a/${index}.txt` }));
+		const entries = await entriesOf(archiveOf(files, new Set(files.map((file) => file.path)), links));
+		expect(entries.filter((entry) => entry.name.startsWith('a/'))).toHaveLength(0);
+		expect(entries.filter((entry) => entry.type === 'symlink' && entry.name.startsWith('l/'))).toHaveLength(20_000);
+		const list = entries.find((entry) => entry.name === '.switchyard/reuse');
+		expect(list?.body.split('\0').slice(0, -1)).toEqual(files.map((file) => file.path));
+	});
+
+	it('costs an unchanged file its name, not a 512-byte tar header', async () => {
+		const files = Array.from({ length: 1000 }, (_, index) => ({ path: `assets/${String(index).padStart(3, '0')}.js` }));
+		const dir = temp('list-bytes');
+		writeTree(dir, { [files[0]!.path]: 'x' });
+		const bytes = async (archive: Readable) => {
+			let total = 0;
+			for await (const chunk of archive) total += (chunk as Buffer).length;
+			return total;
+		};
+		const nothingUnchanged = await bytes(archiveOf(files.slice(0, 1), new Set(), [], dir));
+		const allButOne = await bytes(archiveOf(files, new Set(files.slice(1).map((file) => file.path)), [], dir));
+		// The manifest lists every file either way; what the 999 unchanged ones add beyond it is their names.
+		const manifest = 999 * `${'0'.repeat(64)}  assets/000.js\n`.length;
+		expect(allButOne - nothingUnchanged - manifest).toBeLessThan(999 * 40);
 	});
 });

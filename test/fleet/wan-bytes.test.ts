@@ -12,7 +12,7 @@ import type { WanCounters } from './wan-proxy.js';
 /**
  * What a re-deploy costs on the wire, counted by the WAN proxy in front of each sshd: after a
  * first deploy of a ~4 MB artifact, deploying it again unchanged sends a listing of the files
- * (manifest, tar headers) and a bounded protocol overhead, and changing one 128 KiB file adds
+ * (manifest, the names of the files to link) and a bounded protocol overhead, and changing one 128 KiB file adds
  * that file and nothing else — never the artifact again.
  */
 
@@ -20,7 +20,7 @@ const blobs = 32;
 const blobBytes = 128 * 1024;
 /**
  * What a re-deploy may send per file of the artifact even when it is unchanged: its manifest
- * line and a tar header (a hard link to the previous generation's copy) or a list entry.
+ * line and its name in the list of files linked from the previous generation.
  */
 const perFileAllowance = 1024;
 /**

@@ -16,20 +16,23 @@ export interface DyingClientPlan {
 	readonly close?: boolean;
 	/** Local only: more hosts in the same process, each with its disconnect script, closed cleanly first when `close` is set on them. */
 	readonly others?: readonly { readonly onDisconnect: string; readonly close: boolean }[];
+	/** Local only: a long-lived shell per host (the default where setsid exists) or a process per script. */
+	readonly localShell?: boolean;
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as DyingClientPlan;
-const transport: Transport = plan.ssh ? new SshTransport({ ...plan.ssh, agentSocket: '' }) : new LocalTransport();
+const local = () => new LocalTransport({ persistentShell: plan.localShell });
+const transport: Transport = plan.ssh ? new SshTransport({ ...plan.ssh, agentSocket: '' }) : local();
 await transport.connect();
 for (const script of plan.onDisconnect) {
 	if (!(await transport.onDisconnect(script))) throw new Error('the disconnect script could not be armed');
 }
 for (const other of plan.others ?? []) {
-	const local = new LocalTransport();
-	await local.onDisconnect(other.onDisconnect);
+	const host = local();
+	await host.onDisconnect(other.onDisconnect);
 	// A command that ran and ended: the host is in use, as a deploy's would be.
-	await local.exec('true');
-	if (other.close) await local.close();
+	await host.exec('true');
+	if (other.close) await host.close();
 }
 console.log('armed');
 if (plan.script) {

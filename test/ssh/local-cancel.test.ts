@@ -10,10 +10,19 @@ import { dyingClients } from './dying-client-runner.js';
 import { processesWithArgv, uniqueSleep } from '../support/processes.js';
 import { waitFor } from '../support/wait-for.js';
 
+/**
+ * Both ways a `local = true` host runs scripts: through one long-lived shell (the supervisor of
+ * shell-protocol.ts, where setsid exists) and as a process each (elsewhere), with the same promises.
+ */
+const ways = [
+	{ way: 'one long-lived shell', localShell: true },
+	{ way: 'a process per script', localShell: false },
+] as const;
+
 /** A `local = true` host: cancelling ends everything the script started, not just its `sh`. */
-describe('cancelling a local command', () => {
+describe.each(ways)('cancelling a local command ($way)', ({ localShell }) => {
 	test('stops the whole process tree, children included', async () => {
-		const local = new LocalTransport();
+		const local = new LocalTransport({ persistentShell: localShell });
 		const sleep = uniqueSleep();
 		const controller = new AbortController();
 		const result = await local.exec(`echo started; ${sleep.command}; echo never`, {
@@ -25,7 +34,7 @@ describe('cancelling a local command', () => {
 	});
 
 	test('a finished command leaves no listener on its signal (it would hold the command output until the signal fires)', async () => {
-		const local = new LocalTransport();
+		const local = new LocalTransport({ persistentShell: localShell });
 		const signal = AbortSignal.timeout(600_000);
 		const result = await local.exec('echo done', { signal });
 		expect(result.stdout).toBe('done\n');
@@ -33,7 +42,7 @@ describe('cancelling a local command', () => {
 	});
 
 	test('a child that ignores TERM is killed after the grace period, and exec answers within its bound', async () => {
-		const local = new LocalTransport();
+		const local = new LocalTransport({ persistentShell: localShell });
 		const sleep = uniqueSleep();
 		const controller = new AbortController();
 		let abortedAt = 0;
@@ -53,7 +62,7 @@ describe('cancelling a local command', () => {
 	});
 
 	test('aborted before it starts, nothing runs', async () => {
-		const local = new LocalTransport();
+		const local = new LocalTransport({ persistentShell: localShell });
 		const controller = new AbortController();
 		controller.abort();
 		expect(await local.exec('echo ran', { signal: controller.signal })).toMatchObject({ code: null, failure: 'cancelled', stdout: '' });
@@ -61,7 +70,7 @@ describe('cancelling a local command', () => {
 });
 
 /** `kill -9` of the CLI with a local host: the same promises as an SSH host's supervisor makes. */
-describe('a local client that dies without closing', () => {
+describe.each(ways)('a local client that dies without closing ($way)', ({ localShell }) => {
 	let clients: Awaited<ReturnType<typeof dyingClients>>;
 	const dir = join(repoRoot, 'test', '.tmp', 'local-disconnect');
 	const markerFile = () => join(dir, `hook-${randomBytes(4).toString('hex')}`);
@@ -75,7 +84,7 @@ describe('a local client that dies without closing', () => {
 	test('killed mid-command: the process group of the command is stopped, then the disconnect script runs', async () => {
 		const sleep = uniqueSleep();
 		const hook = markerFile();
-		const client = await clients.start({ onDisconnect: [`touch ${hook}`], script: `echo started; ${sleep.command}` }, 'started');
+		const client = await clients.start({ localShell, onDisconnect: [`touch ${hook}`], script: `echo started; ${sleep.command}` }, 'started');
 		await client.kill();
 		await waitFor(() => processesWithArgv(sleep.argv).length === 0, `${sleep.command} to be stopped`);
 		await waitFor(() => existsSync(hook), 'the disconnect script to run');
@@ -88,7 +97,7 @@ describe('a local client that dies without closing', () => {
 		// The command finishes only once the client is gone: it waits for a gate the test opens then.
 		const gate = markerFile();
 		const client = await clients.start(
-			{ onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`], script: `echo started; while [ ! -e ${gate} ]; do sleep 0.05; done; touch ${done}`, ifDisconnected: 'finish' },
+			{ localShell, onDisconnect: [`if [ -e ${done} ]; then touch ${after}; else touch ${before}; fi`], script: `echo started; while [ ! -e ${gate} ]; do sleep 0.05; done; touch ${done}`, ifDisconnected: 'finish' },
 			'started',
 		);
 		await client.kill();
@@ -106,6 +115,7 @@ describe('a local client that dies without closing', () => {
 		const written = (file: string) => `sleep 1; x='$HOME \`y\`'; printf '%s' "$x" > ${file}`;
 		const client = await clients.start(
 			{
+				localShell,
 				onDisconnect: [written(hooks[0]!)],
 				others: [{ onDisconnect: `touch ${closed}`, close: true }, { onDisconnect: written(hooks[1]!), close: false }, { onDisconnect: written(hooks[2]!), close: false }],
 				script: 'echo started; sleep 30',
@@ -120,7 +130,7 @@ describe('a local client that dies without closing', () => {
 
 	test('a clean close does not run it', async () => {
 		const hook = markerFile();
-		const client = await clients.start({ onDisconnect: [`touch ${hook}`], close: true }, 'closed');
+		const client = await clients.start({ localShell, onDisconnect: [`touch ${hook}`], close: true }, 'closed');
 		expect(existsSync(hook)).toBe(false);
 		await client.kill();
 	});

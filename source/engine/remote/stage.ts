@@ -23,6 +23,11 @@ export const stageFiles = {
 	metadata: '.switchyard/generation.json',
 	/** `<status> <iso-time>`, when the engine gives one (read by `generation-status.ts`). */
 	status: statusFile,
+	/**
+	 * The unchanged files, each path ended by a NUL: hard-linked from the generation reused, so
+	 * an unchanged file costs its name in the upload, not a 512-byte tar header.
+	 */
+	reuse: '.switchyard/reuse',
 	env: '.env',
 } as const;
 
@@ -77,7 +82,7 @@ export function stageFromHeader(input: Omit<StageInput, 'id' | 'reuseFrom'> & { 
 		`gens=${paths.generations}`,
 		removePartials('"$gens"'),
 		input.pull && `if [ "$how" = pull ]; then\n${input.pull}\nfi`,
-		// With no generation to reuse the tar carries no hard links, so "-/" never names a file.
+		// With no generation to reuse ("-") the tar carries no list of files to link from it.
 		stageInto(input.shared, { generations: '"$gens"', partial: '"$gens/$id.partial"', final: '"$gens/$id"', id: '$id', reuseFrom: '$reuse', root: paths.root }),
 	);
 }
@@ -100,19 +105,26 @@ interface StageTarget {
 }
 
 /**
- * Unchanged files arrive as hard-link entries of the tar (`path` → `path`): tar's transforms put
- * every member under the partial dir and point every link at the same path in the generation
- * reused, so linking them costs no process at all. `-k` makes a second member for a path that is
- * already there an error: a file the partial shares with an older generation is never reopened
- * and rewritten (that is what `--overwrite` would do).
+ * Unchanged files arrive as a list of names (`stageFiles.reuse`), linked from the generation
+ * reused by one `cp -l --parents` (xargs splits only a list longer than a command line), so
+ * they cost no process each and a few bytes of upload. `-k`, and `cp` without `-f`, make a
+ * path named twice (in the tar and in the list) an error: a file the partial shares with an
+ * older generation is never reopened and rewritten (that is what `--overwrite` would do).
  */
 function stageInto(shared: readonly string[], target: StageTarget): string {
-	const intoPartial = `"--transform=flags=rSH;s|^|${target.id}.partial/|"`;
-	const fromReused = target.reuseFrom === undefined ? undefined : `"--transform=flags=RSh;s|^|${target.reuseFrom}/|"`;
+	const list = `${target.partial}/${stageFiles.reuse}`;
 	return script(
-		`tar -x -k -f - -C ${target.generations} ${[intoPartial, fromReused].filter(Boolean).join(' ')} || {`,
+		`tar -x -k -f - -C ${target.generations} "--transform=flags=rSH;s|^|${target.id}.partial/|" || {`,
 		reportNoSpace(target),
 		'}',
+		target.reuseFrom !== undefined && [
+			`if [ -s ${list} ]; then`,
+			// Both dirs sit in generations/: the reused one names its files as the partial wants them.
+			`  (cd -- ${target.generations}/"${target.reuseFrom}" && exec xargs -0 cp -l --parents -t "../${target.id}.partial" -- < "../${target.id}.partial/${stageFiles.reuse}") || {`,
+			reportNoSpace(target),
+			'  }',
+			'fi',
+		],
 		`cd -- ${target.partial}`,
 		`if [ -s ${stageFiles.sent} ] && ! sha256sum -c --quiet --strict ${stageFiles.sent} >&2; then echo "${marker}${stageMarkers.verifyFailed}"; exit 1; fi`,
 		linkShared(shared, target.id),
