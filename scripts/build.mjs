@@ -84,7 +84,9 @@ const app = await build({
 	metafile: true,
 	define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__importMetaUrl' },
 	// ssh2 (CommonJS) needs require/__dirname, given by the launcher; its optional native helpers are loaded with try/require; keep them out of the bundle.
-	external: ['cpu-features'],
+	// The AWS SDK is required from node_modules when a [store] is first used (object-store/s3-store.ts):
+	// its own modules import() Node's, which a script run from a code cache cannot.
+	external: ['cpu-features', '@aws-sdk/*', '@smithy/*'],
 	plugins: [noDevtools, sshBinding, withoutTopLevelAwait, inkPatches()],
 	// ES modules are strict; the bundle is made of them.
 	banner: { js: '"use strict";\nvar __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },

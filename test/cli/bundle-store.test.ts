@@ -1,34 +1,38 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { repo } from '../support/local-fleet.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repo, trackedFleets } from '../support/local-fleet.js';
 
-/** Every file of the bundle that loads with `dist/cli.js` before anything asks for more (static imports only). */
-function loadedAtStart(entry: string): string[] {
-	const seen = new Set<string>();
-	const visit = (file: string) => {
-		if (seen.has(file)) return;
-		seen.add(file);
-		const text = readFileSync(file, 'utf8');
-		// Static imports only: `import … from "./x.js"` and `import "./x.js"`; `import("./x.js")` is what loads later.
-		for (const match of text.matchAll(/(?:\bfrom|\bimport)\s*"(\.\.?\/[^"]+\.js)"/g)) visit(path.resolve(path.dirname(file), match[1]!));
-	};
-	visit(entry);
-	return [...seen];
+const fleet = trackedFleets();
+const scratch = mkdtempSync(path.join(tmpdir(), 'switchyard-bundle-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the built CLI with a preload that writes down every package it requires, and returns the AWS SDK's among them. */
+function sdkModulesLoaded(args: readonly string[]): string[] {
+	const log = path.join(scratch, `loaded-${Date.now()}-${Math.random()}.txt`);
+	const hook = path.join(scratch, 'record-requires.cjs');
+	writeFileSync(
+		hook,
+		`const Module = require('node:module'); const fs = require('node:fs'); const load = Module._load;
+Module._load = function (request, ...rest) { if (/^@(aws-sdk|smithy)\\//.test(request)) fs.appendFileSync(${JSON.stringify(log)}, request + '\\n'); return load.call(this, request, ...rest); };`,
+	);
+	execFileSync('node', ['--require', hook, path.join(repo, 'dist', 'cli.js'), ...args], { encoding: 'utf8', stdio: 'pipe' });
+	return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
 }
 
 describe('the bundle', () => {
-	it('keeps the AWS SDK out of what the console loads at start: it is a chunk loaded only when a [store] is set', () => {
-		const entry = path.join(repo, 'dist', 'cli.js');
+	it('leaves the AWS SDK out: it is required from node_modules only when a [store] is used', async () => {
+		const entry = path.join(repo, 'dist', 'switchyard.cjs');
 		expect(existsSync(entry), 'npm run build first').toBe(true);
-		const files = loadedAtStart(entry);
-		expect(files.length).toBeGreaterThan(1);
-		const sdk = /S3Client|X-Amz-Content-Sha256|AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED/;
-		expect(files.filter((file) => sdk.test(readFileSync(file, 'utf8'))).map((file) => path.basename(file))).toEqual([]);
-		// …and it is there, behind a dynamic import.
-		const chunks = readdirSync(path.join(repo, 'dist', 'chunks')).filter((name) => name.endsWith('.js'));
-		const sdkChunks = chunks.filter((name) => sdk.test(readFileSync(path.join(repo, 'dist', 'chunks', name), 'utf8')));
-		expect(sdkChunks).toEqual([expect.stringMatching(/^s3-store-/)]);
-		expect(chunks.some((name) => readFileSync(path.join(repo, 'dist', 'chunks', name), 'utf8').includes(`import("./${sdkChunks[0]}")`))).toBe(true);
+		const bundle = readFileSync(entry, 'utf8');
+		// The SDK's own code (its client class, the header it signs) is not in it; a require of it is.
+		expect(/class S3Client\b|X-Amz-Content-Sha256/.test(bundle), 'the AWS SDK is bundled').toBe(false);
+		expect(bundle.includes('require("@aws-sdk/client-s3")'), 'the bundle requires the AWS SDK').toBe(true);
+		// A whole deploy without a [store] never loads it.
+		const demo = await fleet(['alpha']);
+		expect(sdkModulesLoaded(['deploy', '--yes', '--config', path.join(demo.dir, 'hosts.toml')])).toEqual([]);
+		expect(demo.current('alpha')).toBe(1);
 	});
 });
