@@ -6,7 +6,7 @@ import { loadConfig } from '../../source/config/load-config.js';
 import { tailLogs } from '../../source/engine/tail-logs.js';
 import { transportFactory } from '../../source/transport/open-transport.js';
 import { cli, trackedFleets, type LocalFleet } from '../support/local-fleet.js';
-import { processesWith } from '../support/processes.js';
+import { processesWith, uniqueSleep } from '../support/processes.js';
 import { hasTool } from '../support/require-tool.js';
 import { TmuxTerminal } from '../support/tmux.js';
 import { waitFor } from '../support/wait-for.js';
@@ -111,16 +111,18 @@ describe('runs that end', () => {
 	}, 60_000);
 
 	it('kill -9 mid-run: the host releases the lock and stops what the run started', async () => {
-		const demo = await fleet(['alpha'], { hostToml: { alpha: 'dry_run = "sleep 615"' } });
+		// A sleep nothing else runs: a leftover of another run must not hold this test up.
+		const nap = uniqueSleep().command;
+		const demo = await fleet(['alpha'], { hostToml: { alpha: `dry_run = "${nap}"` } });
 		expect((await demo.run('deploy', '--yes', '--phases', 'build')).exitCode).toBe(0);
 		const run = startCli(demo, 'deploy', '--yes');
-		await waitFor(async () => (await processesWith('sleep 615')).length > 0 && existsSync(path.join(demo.root('alpha'), '.lock')), 'the dry run to hold the lock');
+		await waitFor(async () => (await processesWith(nap)).length > 0 && existsSync(path.join(demo.root('alpha'), '.lock')), 'the dry run to hold the lock');
 		run.child.kill('SIGKILL');
 		await run.done;
 		await waitFor(() => !existsSync(path.join(demo.root('alpha'), '.lock')), 'the lock to be released by the host');
-		await waitFor(async () => (await processesWith('sleep 615')).length === 0, 'the dry run to be stopped');
+		await waitFor(async () => (await processesWith(nap)).length === 0, 'the dry run to be stopped');
 		// The next run needs no --break-lock.
-		writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace('dry_run = "sleep 615"', ''));
+		writeFileSync(demo.config, readFileSync(demo.config, 'utf8').replace(`dry_run = "${nap}"`, ''));
 		const next = await demo.run('deploy', '--yes');
 		expect(next.exitCode).toBe(0);
 		assertConsistent(demo, 'alpha');

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { requireSshd } from '../fleet/require-sshd.js';
 import { cli } from '../support/local-fleet.js';
-import { processesWith } from '../support/processes.js';
+import { processesWith, uniqueSleep } from '../support/processes.js';
+
+/** Sleeps nothing else runs: a leftover of another run must not make a host look busy or hold a test up. */
+const naps = { 617: uniqueSleep().command, 618: uniqueSleep().command };
 import { sshDeployFleet, stopFleetServices, type SshDeployFleet } from '../support/ssh-fleet-config.js';
 import { waitFor } from '../support/wait-for.js';
 import { execa } from 'execa';
@@ -143,8 +146,8 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 			// #11.2: the watchdog of a killed run must not undo the next deploy.
 			'killed-run': 'health = { command = "sleep 2", retries = 0, timeout = 20 }\nconfirm_timeout = 5',
 			// #11.6: a health check that never ends is killed on the host, every time.
-			'hang-health': 'health = { command = "sleep 617", timeout = 1, retries = 1, interval = 0.1 }',
-			kill9: 'dry_run = "if [ -f stall ]; then sleep 618; fi"',
+			'hang-health': `health = { command = "${naps[617]}", timeout = 1, retries = 1, interval = 0.1 }`,
+			kill9: `dry_run = "if [ -f stall ]; then ${naps[618]}; fi"`,
 			// #14: a one-round-trip rollback killed while its switch activates (the stall file holds it there).
 			// A short validation keeps the watchdog's deadline (validation + confirm_timeout) short.
 			'kill9-rollback': 'after_switch = ["[ ! -f {root}/stall-switch ] || sleep 3"]\nhealth = { command = "true", retries = 0, timeout = 2 }',
@@ -396,8 +399,8 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 	it('a health check that never ends is killed on the host each time, and the run ends', async () => {
 		const result = await deploy.run('deploy', '--yes', '--host', 'hang-health');
 		expect(result.exitCode).toBe(1);
-		expect(result.stdout).toMatch(/sleep 617: timed out/);
-		await waitFor(() => processesWith('sleep 617').length === 0, 'the health checks to be killed on the host');
+		expect(result.stdout).toContain(`${naps[617]}: timed out`);
+		await waitFor(() => processesWith(naps[617]).length === 0, 'the health checks to be killed on the host');
 		assertTruthful(result.stdout, 'hang-health', root('hang-health'));
 		outcomes.push(['health check that never ends', `timed out, killed on the host; current ${assertInvariant(root('hang-health'), 'hang-health')}`]);
 	}, 120_000);
@@ -440,11 +443,11 @@ describe.runIf(requireSshd('fault suite'))('fault suite: no fault leaves a host 
 		writeFileSync(path.join(root('kill9'), 'stall'), '');
 		try {
 			const run = startCli(deploy, fleet, ['deploy', '--yes', '--host', 'kill9']);
-			await waitFor(() => processesWith('sleep 618').length > 0 && existsSync(path.join(root('kill9'), '.lock')), 'the dry run to hold the lock');
+			await waitFor(() => processesWith(naps[618]).length > 0 && existsSync(path.join(root('kill9'), '.lock')), 'the dry run to hold the lock');
 			run.child.kill('SIGKILL');
 			await run.done;
 			await waitFor(() => !existsSync(path.join(root('kill9'), '.lock')), 'the host to release the lock');
-			await waitFor(() => processesWith('sleep 618').length === 0, 'the dry run to be stopped');
+			await waitFor(() => processesWith(naps[618]).length === 0, 'the dry run to be stopped');
 		} finally {
 			rmSync(path.join(root('kill9'), 'stall'), { force: true });
 		}
