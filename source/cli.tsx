@@ -3,7 +3,7 @@ import type { Config, HostConfig } from './config/types.js';
 import { SelectionError, selectHosts } from './engine/plan.js';
 import { transportFactory } from './transport/open-transport.js';
 import { commandUsage, parseArguments, usage, UsageError, type Arguments } from './cli/arguments.js';
-import { canaryTargets, unknownCanaryTargets } from './engine/waves.js';
+import { canaryTargets, unknownCanaryTargets } from './config/canary.js';
 import { didYouMean } from './config/did-you-mean.js';
 import { exitCodes } from './engine/outcome/exit-code.js';
 import { Output } from './cli/output.js';

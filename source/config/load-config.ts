@@ -7,7 +7,7 @@ import { resolveStrategySettings, strategyProblems } from './strategies.js';
 import { configSchema, defaultsSchema, environmentSchema, hostSchema, type RawConfig, type RawHost } from './schema.js';
 import { indexKeyLines, locateKey, type KeyPath } from './locate-key.js';
 import type { Config, EnvironmentConfig, EnvValue, HostConfig, StoreConfig } from './types.js';
-import { canaryTargets, unknownCanaryTargets } from '../engine/waves.js';
+import { canaryTargets, unknownCanaryTargets } from './canary.js';
 import { closestWords } from './did-you-mean.js';
 
 /** One problem in hosts.toml, located. Printed as `file:line: key: message`. */

@@ -1,10 +1,5 @@
+import { isTag, type WaveMember } from '../config/canary.js';
 import type { CanaryChoice, WaveConfig } from '../config/types.js';
-
-/** What planning waves needs to know of a host: its name and tags (a canary may be chosen by either). */
-export interface WaveMember {
-	readonly name: string;
-	readonly tags: readonly string[];
-}
 
 /** The hosts to switch, wave by wave, in the order they go. */
 export interface WavePlan<T> {
@@ -50,23 +45,6 @@ function canaryTest(choice: CanaryChoice, hosts: readonly WaveMember[]): (host: 
 	return (host) => choice.some((target) => (isTag(target) ? host.tags.includes(target.slice(1)) : host.name === target));
 }
 
-const isTag = (target: string): boolean => target.startsWith('@');
-
-/**
- * Names and `@tags` of a canary choice that match no host of `hosts` (a typo, a host that was
- * removed); empty when every one matches something.
- */
-export function unknownCanaryTargets(choice: CanaryChoice, hosts: readonly WaveMember[]): string[] {
-	if (typeof choice === 'number') return [];
-	const names = new Set(hosts.map((host) => host.name));
-	const tags = new Set(hosts.flatMap((host) => host.tags));
-	return choice.filter((target) => (isTag(target) ? !tags.has(target.slice(1)) : !names.has(target)));
-}
-
-/** What may be written for a canary: every host name and `@tag`, for an error to list. */
-export function canaryTargets(hosts: readonly WaveMember[]): string[] {
-	return [...new Set([...hosts.flatMap((host) => host.tags.map((tag) => `@${tag}`)), ...hosts.map((host) => host.name)])];
-}
 
 export class CanaryError extends Error {
 	constructor(message: string) {

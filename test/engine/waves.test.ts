@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { describeWavePlan } from '../../source/engine/outcome/words.js';
 import type { StagedHost } from '../../source/engine/events.js';
 import { groupStaged, stagedReleases } from '../../source/engine/staged-groups.js';
-import { canaryTargets, parseCanary, planWaves, unknownCanaryTargets, withOverrides, type WaveMember } from '../../source/engine/waves.js';
+import { canaryTargets, unknownCanaryTargets, type WaveMember } from '../../source/config/canary.js';
+import { parseCanary, planWaves, withOverrides } from '../../source/engine/waves.js';
 
 /** The demo fleet's names and tags: delta is the one tagged canary. */
 const demo: WaveMember[] = [

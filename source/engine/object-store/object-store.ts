@@ -30,9 +30,3 @@ export class StoreError extends Error {
 
 /** `shop/eu` + `sha256/ab…` → `shop/eu/sha256/ab…`. */
 export const storeKey = (config: Pick<StoreConfig, 'prefix'>, key: string): string => (config.prefix ? `${config.prefix}/${key}` : key);
-
-/** Loads the AWS SDK (a chunk of its own: the console never pays for it unless a [store] is set). */
-export async function openObjectStore(config: StoreConfig): Promise<ObjectStore> {
-	const { s3Store } = await import('./s3-store.js');
-	return s3Store(config);
-}

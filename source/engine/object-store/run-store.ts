@@ -7,7 +7,8 @@ import { keptContent, type Artifact, type ArtifactFile } from '../artifact.js';
 import type { EmitEvent } from '../events.js';
 import { formatBytes } from '../format-bytes.js';
 import { fileListText, linksText, shapeOfLinks, type Link, type PullBlock, type PulledObject } from '../remote/pull.js';
-import { openObjectStore, storeKey, type ObjectStore } from './object-store.js';
+import { storeKey, type ObjectStore } from './object-store.js';
+import { openObjectStore } from './open-object-store.js';
 import { closureInCache, type CacheFile } from './nix-cache.js';
 
 /** Where objects live under the prefix: contents (and file lists) by sha256; link sets apart, so a lifecycle rule can expire them. */
