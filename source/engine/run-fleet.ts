@@ -138,6 +138,8 @@ export class FleetRun {
 		}
 		await host.close();
 		if (current === undefined && host.lock !== 'held') current = knownState(host.state)?.current;
+		// A preflight that failed after reading the host (no way in, a root out of reach) still heard where `current` is.
+		if (current === undefined && host.lock !== 'held') current = this.fold.record.records[host.host.name]?.current;
 		return current;
 	}
 

@@ -503,7 +503,7 @@ describe.runIf(requireSshd('fault suite (#24)') && canCreateUsers())('fault suit
 		});
 		const first = await deploy.run('deploy', '--yes');
 		expect(first.stderr).toBe('');
-		expect(first.stdout).toContain('Summary: 4 passed, 2 failed');
+		expect(first.stdout).toContain('Summary: ✗ 2 failed · ✓ 4 ok (6 hosts)');
 		for (const host of fleet.hosts) assertTruthful(first.stdout, host.name, root(host.name));
 	}, 240_000);
 
