@@ -73,7 +73,11 @@ describe.runIf(canCreateUsers())('the way in: sy_become, as root without sudo', 
 		const current = path.join(dir, 'app', 'current');
 		mkdirSync(current, { recursive: true });
 		const activate = activateCurrent({ root: path.join(dir, 'app'), host: 'h', binaries: [], binDir: 'bin', binPrefix: '/usr/local/bin', services: ['oqto'], restart: 'echo "restart {service} as $(id -un)"', runners: [], afterSwitch: ['echo "hook as $(id -un)"'], values: {}, user: user.name });
-		expect(run(activate, ['sudo'])).toMatchObject({ code: 0, stdout: `SY:step restart services\nrestart oqto as ${user.name}\nSY:step after_switch hooks\nhook as ${user.name}\n` });
+		// Each step names its command as it runs it (and as whom), then the command says who ran it.
+		expect(run(activate, ['sudo'])).toMatchObject({
+			code: 0,
+			stdout: `SY:step restart services\nrestart oqto as ${user.name}: echo "restart oqto as $(id -un)"\nrestart oqto as ${user.name}\nSY:step after_switch hooks\nafter_switch as ${user.name}: echo "hook as $(id -un)"\nhook as ${user.name}\n`,
+		});
 	});
 
 	describe('reaching the root (#24.2)', () => {
