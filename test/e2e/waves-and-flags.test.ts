@@ -18,7 +18,7 @@ describe('waves aimed by tag, name or count (headless)', () => {
 		expect(result.stdout).toContain('wave 1/2 (canary): delta\n');
 		expect(result.stdout).toContain('wave 2/2: alpha, bravo, charlie\n');
 		// delta switched before any other host began its switch.
-		const order = result.stdout.split('\n').filter((line) => /^\[\w+\] current: /.test(line)).map((line) => line.slice(1, line.indexOf(']')));
+		const order = result.stdout.split('\n').filter((line) => /^\[\w+\] ⇄ switched /.test(line)).map((line) => line.slice(1, line.indexOf(']')));
 		expect(order[0]).toBe('delta');
 		expect(demoNames.map((host) => demo.current(host))).toEqual([1, 1, 1, 1]);
 	});
