@@ -44,7 +44,7 @@ describe.runIf(hasTool('tmux', 'apt-get install tmux'))('the console in a real t
 
 		terminal = open(demo.config, demo.dir);
 		// No key pressed: the records say how the last deploy ended on each host.
-		const screen = await terminal.waitFor((text) => text.includes('last recorded: ✓ 1 ok · ↺ 1 rolled back') && text.includes('1 host not on release'), 20_000, 'the recalled outcomes and the drift');
+		const screen = await terminal.waitFor((text) => text.includes('last recorded: ↺ 1 rolled back · ✓ 1 ok') && text.includes('1 host not on release'), 20_000, 'the recalled outcomes and the drift');
 		expect(tile(screen, 'bravo')).toContain('↺ rolled back');
 		expect(tile(screen, 'bravo')).toMatch(/↺ GET http:\/\/127\.0\.0\.1:\d+\/h/);
 		expect(tile(screen, 'bravo')).toMatch(/p✓ u✓ s✓ v✗ c✓/);
