@@ -27,7 +27,7 @@ describe('switchyard check', () => {
 		expect(result.stdout).toMatch(/^✗ alpha: GET http:\/\/127\.0\.0\.1:\d+\/health: ECONNREFUSED/m);
 		expect(result.stdout).toMatch(/^ {2}bravo lock: locked by ann@laptop \(pid 4242, run r-ann\) since .*, 0 min ago$/m);
 		expect(result.stdout).toMatch(/^✗ charlie: nothing deployed yet \(no current generation\)$/m);
-		expect(result.stdout).toMatch(/^check: 0 ok, 3 failed of 3$/m);
+		expect(result.stdout).toMatch(/^check: ✗ 3 failed \(3 hosts\)$/m);
 		// Not the long log of every phase any more.
 		expect(result.stdout).not.toContain('▸ preflight');
 	});
