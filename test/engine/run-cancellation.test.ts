@@ -17,7 +17,9 @@ async function warningsWhile(signal: AbortSignal): Promise<string[]> {
 
 describe('runCancellation', () => {
 	it('lets every host of a large fleet listen without a leak warning on stderr', async () => {
-		expect(await warningsWhile(new AbortController().signal)).toContain('MaxListenersExceededWarning');
+		const plain = await warningsWhile(new AbortController().signal);
 		expect(await warningsWhile(runCancellation().signal)).toEqual([]);
+		// Why the run has a signal of its own: Node 20 warns past 10 listeners on a plain one (Node 24 no longer does).
+		if (process.versions.node.startsWith('20.')) expect(plain).toContain('MaxListenersExceededWarning');
 	});
 });
