@@ -96,6 +96,8 @@ describe.runIf(requireSshd('oqto user') && canCreateUsers())('Oqto: the deployme
 	it('dry run: says per host what would be installed, synced, restarted and ended, and changes nothing', async () => {
 		const config = configure();
 		const runner = startRunner();
+		// On a busy machine the runner may not be running under its name yet: the dry run counts it by name.
+		await waitFor(() => runner.named(), 'the runner to run as oqto-runner');
 		const dry = await run(config, 'deploy', '--dry-run');
 		expect(dry.exitCode, dry.stdout + dry.stderr).toBe(0);
 		const said = dry.stdout;
