@@ -2,9 +2,8 @@ import type { HostConfig } from '../config/types.js';
 import type { EngineEvent, GenerationInfo, RunKind, RunSummary } from '../engine/events.js';
 import { endingOf } from '../engine/outcome/endings.js';
 import { hostsOfEvent } from '../engine/outcome/host-record.js';
-import { marks } from '../engine/outcome/marks.js';
 import { isDryRun } from '../engine/outcome/tally.js';
-import { eventHost, eventWording, recalledLine, waitingForWave } from '../engine/outcome/words.js';
+import { eventHost, eventWording, recalledLine, waitsForItsWave } from '../engine/outcome/words.js';
 import type { KnownHost } from '../record/last-known.js';
 import { applyToHost, initialHostView, type HostDraft, type HostView } from './host-view.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -183,7 +182,7 @@ export function createHotSlice(options: HotSliceOptions): (set: (patch: Partial<
 				const lines = event.type === 'run-finished' ? [] : words(event);
 				if (event.type === 'confirm' && event.answer && event.plan) {
 					// A host of a later wave says so, rather than look confirmed and idle.
-					for (const [index, wave] of event.plan.waves.entries()) for (const text of index === 0 ? lines : [`${marks.staged} ${waitingForWave(index + 1)} (switch confirmed)`]) pushLine({ host: null, stream: 'info', text }, wave);
+					for (const [index, wave] of event.plan.waves.entries()) for (const text of index === 0 ? lines : [waitsForItsWave(index + 1)]) pushLine({ host: null, stream: 'info', text }, wave);
 				} else {
 					const shownTo = event.type === 'wave' ? event.hosts : targets;
 					for (const text of lines) pushLine({ host: eventHost(event) ?? null, stream: 'info', text }, shownTo);

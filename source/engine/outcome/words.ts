@@ -100,6 +100,9 @@ export function describeWavePlan(plan: WavePlan<string>): string {
 /** On a host staged for a later wave, once the switch is confirmed. */
 export const waitingForWave = (wave: number): string => `waiting for wave ${wave}`;
 
+/** The log line of a host of a later wave once the switch is confirmed: it waits, staged. */
+export const waitsForItsWave = (wave: number): string => `${marks.staged} ${waitingForWave(wave)} (switch confirmed)`;
+
 /* The switch question: what it switches, to which release, grouped by change. */
 
 /** "alpha, bravo, charlie, +193 more": a few names of many. */
