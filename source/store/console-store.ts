@@ -1,8 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { HostConfig, WaveConfig } from '../config/types.js';
-import type { Skips } from '../engine/activation.js';
 import { createHotSlice, type HotActions, type HotData } from './hot-slice.js';
-import { createUiSlice, type Plan, type UiActions, type UiData } from './ui-slice.js';
+import { createUiSlice, type UiActions, type UiData, type UiSliceOptions } from './ui-slice.js';
 
 /**
  * The console's one store, in two slices split by heat (zustand's slices pattern): the hot
@@ -15,13 +13,8 @@ export type ConsoleActions = HotActions & UiActions;
 export type ConsoleState = ConsoleData & ConsoleActions;
 export type ConsoleStore = StoreApi<ConsoleState>;
 
-export interface ConsoleStoreOptions {
-	readonly hosts: readonly HostConfig[];
-	readonly preselect?: { readonly hosts: readonly string[]; readonly tags: readonly string[] };
-	/** The plan, waves and skips the console starts with (default: full, no canary, nothing skipped): pass the config's waves. */
-	readonly plan?: Plan;
-	readonly waves?: WaveConfig;
-	readonly skips?: Skips;
+/** What the UI slice starts with (hosts, preselection, plan, waves, skips), and how the hot slice keeps lines. */
+export interface ConsoleStoreOptions extends UiSliceOptions {
 	/** Lines kept per host (default: `logCapacityFor` the fleet's size). */
 	readonly logCapacity?: number;
 	/** Engine events are published at most once per this many ms. */
@@ -50,8 +43,7 @@ export function createConsoleStore(options: ConsoleStoreOptions): ConsoleStore {
 		publishIntervalMs: options.publishIntervalMs ?? defaultPublishIntervalMs,
 		now: options.now ?? Date.now,
 	});
-	const { hosts, preselect, plan, waves, skips } = options;
-	const ui = createUiSlice({ hosts, ...(preselect ? { preselect } : {}), ...(plan ? { plan } : {}), ...(waves ? { waves } : {}), ...(skips ? { skips } : {}) });
+	const ui = createUiSlice(options);
 	return createStore<ConsoleState>()((set, get) => ({ ...hot(set, get), ...ui(set, get) }));
 }
 
